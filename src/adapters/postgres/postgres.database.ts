@@ -1,0 +1,136 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import type { PoolStats, SqlDatabase } from '../sql/database.ts';
+import type { DB } from '../sql/schema.ts';
+
+export interface PostgresOptions {
+  primaryUrl: string;
+  /** Un-pooled primary for migrations when primaryUrl points at PgBouncer. Default primaryUrl. */
+  directUrl?: string;
+  replicaUrl?: string;
+  readReplicaEnabled: boolean;
+  maxConnections: number;
+  minConnections: number;
+  connectTimeoutMs: number;
+  /** Client-side per-query limit (not a startup parameter, which PgBouncer would refuse). */
+  queryTimeoutMs: number;
+  replicaMaxLagMs: number;
+  /** How often replica health and lag are probed. Default 2000. */
+  replicaCheckIntervalMs?: number;
+  log?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+}
+
+// int8 (counts, bigserial) as JS numbers: our values stay far below 2^53.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+/**
+ * PostgreSQL primary (+ optional streaming replica). Everything goes through unnamed, parameterised
+ * queries, so it works unchanged through PgBouncer in transaction mode.
+ */
+export async function openPostgresDatabase(options: PostgresOptions): Promise<SqlDatabase> {
+  const log = options.log;
+  const makePool = (url: string, name: string) => {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.maxConnections,
+      min: options.minConnections,
+      connectionTimeoutMillis: options.connectTimeoutMs,
+      query_timeout: options.queryTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      application_name: `triage-warden`,
+    });
+    // An idle client losing its server (restart, failover) must not crash the process.
+    pool.on('error', (err) => log?.warn({ err: err.message, pool: name }, 'database connection lost'));
+    return pool;
+  };
+  const primaryPool = makePool(options.primaryUrl, 'primary');
+  const primary = new Kysely<DB>({ dialect: new PostgresDialect({ pool: primaryPool }) });
+  await primaryPool.query('SELECT 1');
+
+  let replicaPool: pg.Pool | undefined;
+  let replica: Kysely<DB> | undefined;
+  let replicaHealthy = false;
+  let timer: NodeJS.Timeout | undefined;
+  if (options.readReplicaEnabled && options.replicaUrl) {
+    replicaPool = makePool(options.replicaUrl, 'replica');
+    replica = new Kysely<DB>({ dialect: new PostgresDialect({ pool: replicaPool }) });
+    const check = async () => {
+      const was = replicaHealthy;
+      try {
+        const r = await replicaPool!.query<{ lag_ms: number }>(REPLICA_LAG_SQL);
+        replicaHealthy = (r.rows[0]?.lag_ms ?? 0) <= options.replicaMaxLagMs;
+      } catch {
+        replicaHealthy = false;
+      }
+      if (was !== replicaHealthy) {
+        log?.info({ replica_healthy: replicaHealthy }, replicaHealthy ? 'reads use the replica' : 'reads fall back to the primary');
+      }
+    };
+    await check();
+    timer = setInterval(() => void check(), options.replicaCheckIntervalMs ?? 2000);
+    timer.unref();
+  }
+
+  const stats = (p: pg.Pool): PoolStats => ({ total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount });
+  let closed = false;
+
+  return {
+    kind: 'postgres',
+    primary,
+    async read(fn) {
+      if (replica && replicaHealthy) {
+        try {
+          return await fn(replica);
+        } catch (err) {
+          if (!isConnectionError(err)) throw err;
+          replicaHealthy = false;
+          log?.warn({ err: (err as Error).message }, 'replica read failed; reads fall back to the primary');
+        }
+      }
+      return fn(primary);
+    },
+    async exec(script) {
+      const client = new pg.Client({
+        connectionString: options.directUrl ?? options.primaryUrl,
+        connectionTimeoutMillis: options.connectTimeoutMs,
+      });
+      await client.connect();
+      try {
+        await client.query(script);
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+    async ping() {
+      await primaryPool.query('SELECT 1');
+    },
+    poolStats: () => ({ primary: stats(primaryPool), ...(replicaPool ? { replica: stats(replicaPool) } : {}) }),
+    replicaInUse: () => Boolean(replica && replicaHealthy),
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (timer) clearInterval(timer);
+      await primary.destroy();
+      await replica?.destroy();
+    },
+  };
+}
+
+/** Replication lag in ms; 0 when the replica has replayed all it received (an idle primary is not lag). */
+const REPLICA_LAG_SQL = `SELECT CASE
+  WHEN NOT pg_is_in_recovery() THEN 0
+  WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+  ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000, 0)
+END::float8 AS lag_ms`;
+
+/** Connection-level failures (server gone, refused, timed out) as opposed to SQL errors. */
+export function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+    return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03';
+  }
+  return true;
+}

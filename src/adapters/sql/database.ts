@@ -1,0 +1,26 @@
+import type { Kysely } from 'kysely';
+import type { DB } from './schema.ts';
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+/**
+ * A handle on the database, whatever backs it (PGlite or PostgreSQL). Repositories take this, never
+ * a driver. `primary` for writes and read-after-write; `read()` for reads that may be stale.
+ */
+export interface SqlDatabase {
+  readonly kind: 'pglite' | 'postgres';
+  readonly primary: Kysely<DB>;
+  /** Runs a stale-tolerant read on the replica when one is healthy, else (or on its failure) on the primary. */
+  read<T>(fn: (db: Kysely<DB>) => Promise<T>): Promise<T>;
+  /** Runs a multi-statement script on a direct primary connection (migrations); on failure, rolls back an open transaction. */
+  exec(script: string): Promise<void>;
+  ping(): Promise<void>;
+  poolStats(): { primary: PoolStats; replica?: PoolStats };
+  /** True when reads currently go to a replica. */
+  replicaInUse(): boolean;
+  close(): Promise<void>;
+}

@@ -1,0 +1,5 @@
+export type { PoolStats, SqlDatabase } from './database.ts';
+export { MIGRATIONS } from './migrations.ts';
+export type { Migration } from './migrations.ts';
+export { migrate } from './migrator.ts';
+export type { DB } from './schema.ts';

@@ -1,0 +1,115 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Kysely table types for the migrations in migrations.ts. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T = unknown> = ColumnType<T, string, string>;
+
+export interface IncidentsTable {
+  id: string;
+  incident_type: string;
+  source: string;
+  severity: string;
+  severity_rank: number;
+  status: string;
+  title: string;
+  description: string | null;
+  fingerprint: string;
+  occurrence_count: number;
+  first_seen: Timestamp;
+  last_seen: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: number;
+  tags: string[];
+  assets: Json;
+  mitre_techniques: string[];
+  vendor_confidence: number | null;
+  classification: string | null;
+  confidence: number | null;
+  triaged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  resolution_reason: string | null;
+  search: ColumnType<string, never, never>;
+}
+
+export interface AlertsTable {
+  id: string;
+  incident_id: string;
+  source: string;
+  vendor_id: string | null;
+  title: string;
+  severity: string;
+  occurred_at: Timestamp;
+  received_at: Timestamp;
+  raw: Json;
+}
+
+export interface IndicatorsTable {
+  id: string;
+  incident_id: string;
+  type: string;
+  value: string;
+  context: string | null;
+  created_at: Timestamp;
+}
+
+export interface EnrichmentsTable {
+  id: string;
+  incident_id: string;
+  indicator_type: string;
+  indicator_value: string;
+  provider: string;
+  verdict: string;
+  score: number | null;
+  details: Json;
+  created_at: Timestamp;
+}
+
+export interface AnalysesTable {
+  id: string;
+  incident_id: string;
+  analyzer: string;
+  classification: string;
+  confidence: number;
+  category: string;
+  reasoning: string;
+  reasons: Json;
+  recommended_actions: Json;
+  mitre_techniques: Json;
+  indicators: Json;
+  score: number | null;
+  created_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  incident_id: string | null;
+  actor: string;
+  action: string;
+  details: Json;
+  created_at: Timestamp;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: Json;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+
+export interface LeaderFencesTable {
+  name: string;
+  term: ColumnType<string | number, number, number>;
+  holder: string;
+  updated_at: Timestamp;
+}
+
+export interface DB {
+  incidents: IncidentsTable;
+  alerts: AlertsTable;
+  indicators: IndicatorsTable;
+  enrichments: EnrichmentsTable;
+  analyses: AnalysesTable;
+  audit_log: AuditLogTable;
+  settings: SettingsTable;
+  leader_fences: LeaderFencesTable;
+}

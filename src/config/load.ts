@@ -1,0 +1,233 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { Value } from 'typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { ConfigSchema, type RawConfig } from './schema.ts';
+
+/** Durations become milliseconds; everything else keeps the schema's type. */
+type Normalise<T> = T extends readonly (infer U)[]
+  ? Normalise<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: Normalise<T[K]> }
+    : number extends T
+      ? string extends T
+        ? number
+        : T
+      : T;
+
+export type Config = Normalise<RawConfig> & { readonly server: { readonly instance_id: string } };
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadOptions {
+  /** YAML file path; default `TW_CONFIG` from env. */
+  file?: string;
+  /** Environment to read `TW_*` from; default process.env. */
+  env?: Record<string, string | undefined>;
+  /** Values applied last (tests, CLI flags), deep-merged. */
+  overrides?: Record<string, unknown>;
+}
+
+/** Named shortcuts; any key is also reachable as TW_SECTION__KEY (case-insensitive, `__` between levels). */
+const SHORTCUTS: Record<string, string> = {
+  TW_PORT: 'server.port',
+  TW_HOST: 'server.host',
+  TW_INSTANCE_ID: 'server.instance_id',
+  TW_DATA_DIR: 'data_dir',
+  TW_DATABASE_URL: 'database.primary_url',
+  TW_DATABASE_DIRECT_URL: 'database.direct_url',
+  TW_DATABASE_REPLICA_URL: 'database.replica_url',
+  TW_REDIS_URL: 'redis.url',
+  TW_LOG_LEVEL: 'logging.level',
+  TW_INTEL_LISTS_DIR: 'intel.lists_dir',
+};
+
+/**
+ * Reads YAML (if any), overlays `TW_*` env, validates against the schema, normalises durations to
+ * ms and returns a deep-frozen config. A bad value throws ConfigError naming the key.
+ */
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.TW_CONFIG;
+  let base: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+    }
+    try {
+      base = (parseYaml(text) as Record<string, unknown> | null) ?? {};
+    } catch (err) {
+      throw new ConfigError(`config file ${file} is not valid YAML: ${(err as Error).message}`);
+    }
+    if (typeof base !== 'object' || Array.isArray(base)) throw new ConfigError(`config file ${file} must be a mapping`);
+  }
+
+  const sources = new Map<string, string>();
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('TW_') || value === undefined || name === 'TW_CONFIG') continue;
+    const path = envPath(name);
+    if (!path) continue;
+    setPath(base, path, coerceEnv(path, value));
+    sources.set(path.join('.'), name);
+  }
+  if (options.overrides) deepMerge(base, options.overrides);
+
+  // `database.url` is an alias of `database.primary_url`; a replica URL given alone turns replica reads on.
+  const db = (base.database ?? {}) as Record<string, unknown>;
+  if (db.url && !db.primary_url) db.primary_url = db.url;
+  if (db.replica_url && db.read_replica_enabled === undefined) db.read_replica_enabled = true;
+
+  const converted = Value.Convert(ConfigSchema, base);
+  const withDefaults = Value.Default(ConfigSchema, converted) as RawConfig;
+  const errors = [...Value.Errors(ConfigSchema, withDefaults)];
+  if (errors.length > 0) {
+    const lines = errors
+      .filter((e) => e.keyword !== 'boolean' && e.keyword !== 'anyOf')
+      .slice(0, 10)
+      .map((e) => {
+        const extra = (e.params as { additionalProperties?: string[] }).additionalProperties;
+        const key = [pointerToKey(e.instancePath), ...(extra ?? [])].filter(Boolean).join('.') || '(root)';
+        const from = sources.get(key);
+        const what = extra ? 'unknown key' : e.message;
+        return `  ${key}: ${what}${from ? ` (from ${from})` : ''}`;
+      });
+    throw new ConfigError(`invalid configuration:\n${[...new Set(lines)].join('\n')}`);
+  }
+  const cfg = normaliseDurations(withDefaults) as Record<string, unknown>;
+  const server = cfg.server as Record<string, unknown>;
+  server.instance_id ??= `${hostname()}-${process.pid}`;
+  const database = cfg.database as Record<string, unknown>;
+  if (database.read_replica_enabled && !database.replica_url) {
+    throw new ConfigError('invalid configuration:\n  database.read_replica_enabled: needs database.replica_url');
+  }
+  if ((database.min_connections as number) > (database.max_connections as number)) {
+    throw new ConfigError('invalid configuration:\n  database.min_connections: must not exceed database.max_connections');
+  }
+  const le = (cfg.orchestrator as { leaderElection: Record<string, number> }).leaderElection;
+  if (!(le.retryPeriod! < le.renewDeadline! && le.renewDeadline! < le.leaseDuration!)) {
+    throw new ConfigError(
+      'invalid configuration:\n  orchestrator.leaderElection: needs retryPeriod < renewDeadline < leaseDuration',
+    );
+  }
+  return deepFreeze(cfg) as unknown as Config;
+}
+
+const DURATION_KEYS = new Set([
+  'server.shutdown_grace',
+  'database.connect_timeout',
+  'database.statement_timeout',
+  'database.replica_max_lag',
+  'orchestrator.leaderElection.leaseDuration',
+  'orchestrator.leaderElection.renewDeadline',
+  'orchestrator.leaderElection.retryPeriod',
+  'orchestrator.stale_after',
+  'orchestrator.reconcile_interval',
+  'orchestrator.job_backoff',
+  'triage.dedup_window',
+  'intel.cache_ttl',
+  'webhooks.timestamp_tolerance',
+]);
+
+/** `15s` → 15000; a bare number means seconds (the seed writes `connect_timeout: 30`). */
+export function parseDuration(value: string | number): number {
+  if (typeof value === 'number') return Math.round(value * 1000);
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value);
+  if (!m) throw new ConfigError(`not a duration: ${value}`);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * factor);
+}
+
+function normaliseDurations(value: unknown, path: string[] = []): unknown {
+  if (DURATION_KEYS.has(path.join('.'))) return parseDuration(value as string | number);
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = normaliseDurations(v, [...path, k]);
+    return out;
+  }
+  return value;
+}
+
+function envPath(name: string): string[] | null {
+  if (SHORTCUTS[name]) return SHORTCUTS[name].split('.');
+  const secret = /^TW_WEBHOOK_SECRET_([A-Z0-9_]+)$/.exec(name);
+  if (secret) return ['webhooks', 'sources', sourceFromEnv(secret[1]!), 'secret'];
+  const unsigned = /^TW_WEBHOOK_UNSIGNED_([A-Z0-9_]+)$/.exec(name);
+  if (unsigned) return ['webhooks', 'sources', sourceFromEnv(unsigned[1]!), 'unsigned'];
+  if (!name.includes('__')) return null;
+  const parts = name.slice(3).split('__');
+  return resolveSchemaPath(parts);
+}
+
+/** Env names upper-case the source and turn `-` into `_`; config keys are lower-case with `-`. */
+function sourceFromEnv(s: string): string {
+  return s.toLowerCase().replace(/_/g, '-');
+}
+
+/** Matches env segments to schema keys case-insensitively (so camelCase keys like leaseDuration work). */
+function resolveSchemaPath(parts: string[]): string[] | null {
+  let schema: unknown = ConfigSchema;
+  const out: string[] = [];
+  for (const part of parts) {
+    const props = (schema as { properties?: Record<string, unknown> }).properties;
+    if (!props) return null;
+    const key = Object.keys(props).find((k) => k.toLowerCase() === part.toLowerCase());
+    if (!key) return null;
+    out.push(key);
+    schema = props[key];
+  }
+  return out;
+}
+
+function coerceEnv(path: string[], value: string): unknown {
+  const key = path.join('.');
+  if (key === 'redis.sentinels' || key === 'redis.cluster_nodes') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (DURATION_KEYS.has(key) && /^\d+(\.\d+)?$/.test(value)) return Number(value);
+  return value;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(source)) {
+    if (v && typeof v === 'object' && !Array.isArray(v) && typeof target[k] === 'object' && target[k] !== null) {
+      deepMerge(target[k] as Record<string, unknown>, v as Record<string, unknown>);
+    } else {
+      target[k] = v;
+    }
+  }
+}
+
+function pointerToKey(pointer: string): string {
+  return pointer.split('/').filter(Boolean).join('.');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Which backends the config selects: the one place the mode is decided (DESIGN.md). */
+export function selectedModes(config: Config): { database: 'postgres' | 'pglite'; transport: 'redis' | 'in-process' } {
+  return {
+    database: config.database.primary_url ? 'postgres' : 'pglite',
+    transport: config.redis.url || config.redis.sentinels.length || config.redis.cluster_nodes.length ? 'redis' : 'in-process',
+  };
+}

@@ -1,0 +1,120 @@
+import { Type, type Static } from 'typebox';
+
+/**
+ * The one configuration schema (DESIGN.md "Configuration"). Keys follow the seed's Helm values where
+ * the seed names them. Durations accept a number of seconds or a string with a unit
+ * (`500ms`, `15s`, `2m`, `1h`); they are normalised to milliseconds by load.ts.
+ */
+const Duration = (def: string, description: string) =>
+  Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h)$' })], {
+    default: def,
+    description,
+  });
+
+const Obj = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) =>
+  Type.Object(props, { additionalProperties: false, default: {}, ...(description ? { description } : {}) });
+
+export const ConfigSchema = Obj({
+  server: Obj({
+    host: Type.String({ default: '0.0.0.0' }),
+    port: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
+    /** Largest request body accepted, bytes (PAYLOAD_TOO_LARGE beyond). */
+    body_limit: Type.Integer({ default: 1_048_576, minimum: 1024 }),
+    trust_proxy: Type.Boolean({ default: false }),
+    /** Time a SIGTERM gives in-flight work before the process exits. */
+    shutdown_grace: Duration('20s', 'grace period on SIGTERM'),
+    /** Identifies this instance in logs, metrics and leader election (default: hostname-pid). */
+    instance_id: Type.Optional(Type.String({ minLength: 1 })),
+  }),
+  data_dir: Type.String({ default: './data', description: 'PGlite data folder (embedded mode)' }),
+  database: Obj({
+    /** postgres://… of the primary; unset means embedded PGlite in data_dir. `url` is an alias. */
+    primary_url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+    url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+    /** Direct (un-pooled) primary for migrations and session features when primary_url is PgBouncer. */
+    direct_url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+    replica_url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+    read_replica_enabled: Type.Boolean({ default: false }),
+    max_connections: Type.Integer({ default: 15, minimum: 1, maximum: 1000 }),
+    min_connections: Type.Integer({ default: 2, minimum: 0, maximum: 1000 }),
+    connect_timeout: Duration('30s', 'time to wait for a new connection'),
+    statement_timeout: Duration('30s', 'server-side limit per statement (SET LOCAL-free: sent as a startup option)'),
+    /** A replica further behind than this is skipped for reads. */
+    replica_max_lag: Duration('5s', 'largest replication lag tolerated for replica reads'),
+  }),
+  redis: Obj({
+    url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+    architecture: Type.Union([Type.Literal('standalone'), Type.Literal('replication'), Type.Literal('cluster')], {
+      default: 'standalone',
+    }),
+    /** For `replication`: sentinel addresses `host:port`. */
+    sentinels: Type.Array(Type.String(), { default: [] }),
+    sentinel_master_name: Type.String({ default: 'mymaster' }),
+    /** For `cluster`: seed node addresses `host:port`. */
+    cluster_nodes: Type.Array(Type.String(), { default: [] }),
+    key_prefix: Type.String({ default: 'tw', pattern: '^[A-Za-z0-9_:{}-]+$' }),
+  }),
+  orchestrator: Obj({
+    concurrency: Obj({
+      incidents: Type.Integer({ default: 10, minimum: 1, maximum: 1000 }),
+      llm: Type.Integer({ default: 5, minimum: 1, maximum: 1000 }),
+      enrichment: Type.Integer({ default: 20, minimum: 1, maximum: 1000 }),
+    }),
+    leaderElection: Obj({
+      enabled: Type.Boolean({ default: true }),
+      leaseDuration: Duration('15s', 'lease length'),
+      renewDeadline: Duration('10s', 'a leader that cannot renew within this steps down'),
+      retryPeriod: Duration('2s', 'how often to try to acquire or renew'),
+    }),
+    /** Incidents left in new/enriching/analyzing longer than this are re-enqueued by the leader. */
+    stale_after: Duration('2m', 'reconciler threshold'),
+    reconcile_interval: Duration('30s', 'reconciler period'),
+    job_attempts: Type.Integer({ default: 5, minimum: 1, maximum: 50 }),
+    job_backoff: Duration('1s', 'retry backoff base'),
+  }),
+  triage: Obj({
+    /** Close confidently benign incidents without a human. */
+    auto_resolve_benign: Type.Boolean({ default: true }),
+    auto_resolve_min_confidence: Type.Number({ default: 0.85, minimum: 0, maximum: 1 }),
+    /** Status given to auto-resolved benign incidents. */
+    auto_resolve_status: Type.Union([Type.Literal('false_positive'), Type.Literal('resolved')], {
+      default: 'false_positive',
+    }),
+    dedup_window: Duration('1h', 'repeated alerts within this window fold into one incident'),
+  }),
+  intel: Obj({
+    /** Folder of local indicator lists (*.txt, *.csv). */
+    lists_dir: Type.Optional(Type.String()),
+    /** Load the small built-in demo list. */
+    demo_list: Type.Boolean({ default: true }),
+    cache_ttl: Duration('1h', 'enrichment cache TTL'),
+  }),
+  webhooks: Obj({
+    /** Largest accepted distance between X-Webhook-Timestamp and now. */
+    timestamp_tolerance: Duration('5m', 'replay window'),
+    sources: Type.Record(
+      Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }),
+      Type.Object(
+        {
+          secret: Type.Optional(Type.String({ minLength: 16 })),
+          /** Accept unsigned requests from this source (logged at start). */
+          unsigned: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+      { default: {} },
+    ),
+  }),
+  api: Obj({
+    /** Requests per minute per client address; 0 disables. */
+    rate_limit_per_minute: Type.Integer({ default: 0, minimum: 0 }),
+  }),
+  logging: Obj({
+    level: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
+  }),
+});
+
+export type RawConfig = Static<typeof ConfigSchema>;

@@ -1,0 +1,63 @@
+/**
+ * The error catalog: every error that crosses a boundary carries a stable `code`. HTTP statuses are
+ * mapped here once; the API's error handler is the only place that turns them into responses.
+ * Errors are matched by `code` (never `instanceof`), since they cross process and queue boundaries.
+ */
+export const ERROR_CATALOG = {
+  BAD_REQUEST: { status: 400, kind: 'user' },
+  VALIDATION_ERROR: { status: 400, kind: 'user' },
+  UNAUTHORIZED: { status: 401, kind: 'user' },
+  INVALID_SIGNATURE: { status: 401, kind: 'user' },
+  FORBIDDEN: { status: 403, kind: 'user' },
+  NOT_FOUND: { status: 404, kind: 'user' },
+  CONFLICT: { status: 409, kind: 'user' },
+  PAYLOAD_TOO_LARGE: { status: 413, kind: 'user' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, kind: 'user' },
+  RATE_LIMIT_EXCEEDED: { status: 429, kind: 'user' },
+  SERVICE_UNAVAILABLE: { status: 503, kind: 'operational' },
+  INTERNAL_ERROR: { status: 500, kind: 'bug' },
+} as const satisfies Record<string, { status: number; kind: 'user' | 'operational' | 'bug' }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** An error with a stable code. `details` is safe to show to the caller for 4xx codes. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AppError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return ERROR_CATALOG[this.code].status;
+  }
+}
+
+/** True for anything carrying one of our codes (works across realms and after serialisation). */
+export function isAppError(err: unknown): err is AppError {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    typeof (err as { code?: unknown }).code === 'string' &&
+    (err as { code: string }).code in ERROR_CATALOG
+  );
+}
+
+/**
+ * A job failure that must not be retried (bad payload, incident gone). Workers match it by `name`,
+ * so it survives queue serialisation.
+ */
+export class PermanentJobError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PermanentJobError';
+  }
+}
+
+export function isPermanentJobError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'PermanentJobError';
+}

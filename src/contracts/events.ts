@@ -1,0 +1,49 @@
+import type { Classification, IncidentStatus, Severity } from './vocabulary.ts';
+
+/** The typed event map (DESIGN.md vocabulary). Adding a name here forces every switch over it to handle it. */
+export interface EventMap {
+  alert_received: { incident_id: string; source: string; deduplicated: boolean; occurrence_count: number };
+  incident_created: { incident_id: string; source: string; severity: Severity; incident_type: string; title: string };
+  enrichment_complete: { incident_id: string; lookups: number; hits: number };
+  analysis_complete: {
+    incident_id: string;
+    analyzer: string;
+    classification: Classification;
+    confidence: number;
+  };
+  actions_proposed: { incident_id: string; action_ids: string[] };
+  action_approved: { incident_id: string; action_id: string; by: string };
+  action_denied: { incident_id: string; action_id: string; by: string };
+  action_executed: { incident_id: string; action_id: string; result: 'success' | 'failure' };
+  status_changed: { incident_id: string; from: IncidentStatus; to: IncidentStatus; by: string };
+  incident_resolved: { incident_id: string; status: IncidentStatus; reason: string; by: string };
+  kill_switch_activated: { by: string; reason: string };
+  kill_switch_deactivated: { by: string };
+  leader_changed: { leader_id: string | null; term: number };
+}
+
+export type EventName = keyof EventMap;
+
+export const EVENT_NAMES = [
+  'alert_received',
+  'incident_created',
+  'enrichment_complete',
+  'analysis_complete',
+  'actions_proposed',
+  'action_approved',
+  'action_denied',
+  'action_executed',
+  'status_changed',
+  'incident_resolved',
+  'kill_switch_activated',
+  'kill_switch_deactivated',
+  'leader_changed',
+] as const satisfies readonly EventName[];
+
+/** An event as delivered to subscribers. `id` is assigned by the bus and increases per bus. */
+export interface BusEvent<K extends EventName = EventName> {
+  id: string;
+  type: K;
+  occurred_at: string;
+  data: EventMap[K];
+}

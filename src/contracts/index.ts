@@ -1,0 +1,28 @@
+export type { Asset, Indicator, NormalizedAlert } from './alert.ts';
+export { AppError, ERROR_CATALOG, PermanentJobError, isAppError, isPermanentJobError } from './errors.ts';
+export type { ErrorCode } from './errors.ts';
+export { EVENT_NAMES } from './events.ts';
+export type { BusEvent, EventMap, EventName } from './events.ts';
+export {
+  APPROVAL_LEVELS,
+  APPROVAL_STATUSES,
+  CLASSIFICATIONS,
+  INCIDENT_STATUSES,
+  INCIDENT_TYPES,
+  INDICATOR_TYPES,
+  OPERATION_MODES,
+  SEVERITIES,
+  SEVERITY_RANK,
+  TRIAGED_STATUSES,
+  TRIAGE_PENDING_STATUSES,
+} from './vocabulary.ts';
+export type {
+  ApprovalLevel,
+  ApprovalStatus,
+  Classification,
+  IncidentStatus,
+  IncidentType,
+  IndicatorType,
+  OperationMode,
+  Severity,
+} from './vocabulary.ts';

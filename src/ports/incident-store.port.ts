@@ -1,0 +1,168 @@
+import type {
+  Asset,
+  Classification,
+  IncidentStatus,
+  Indicator,
+  IndicatorType,
+  NormalizedAlert,
+  Severity,
+} from '../contracts/index.ts';
+
+export interface IndicatorRecord extends Indicator {
+  id: string;
+}
+
+export interface IncidentRecord {
+  id: string;
+  incident_type: string;
+  source: string;
+  severity: Severity;
+  status: IncidentStatus;
+  title: string;
+  description: string | null;
+  fingerprint: string;
+  occurrence_count: number;
+  first_seen: string;
+  last_seen: string;
+  created_at: string;
+  updated_at: string;
+  version: number;
+  tags: string[];
+  assets: Asset[];
+  mitre_techniques: string[];
+  classification: Classification | null;
+  confidence: number | null;
+  triaged_at: string | null;
+  resolution_reason: string | null;
+}
+
+export interface EnrichmentRecord {
+  id: string;
+  indicator_type: IndicatorType;
+  indicator_value: string;
+  provider: string;
+  /** The provider's verdict on the indicator. */
+  verdict: 'malicious' | 'suspicious' | 'benign' | 'unknown';
+  score: number | null;
+  details: Record<string, unknown>;
+  created_at: string;
+}
+
+export interface AnalysisRecord {
+  id: string;
+  analyzer: string;
+  classification: Classification;
+  confidence: number;
+  category: string;
+  reasoning: string;
+  reasons: string[];
+  recommended_actions: string[];
+  mitre_techniques: string[];
+  indicators: Indicator[];
+  score: number | null;
+  created_at: string;
+}
+
+export interface AuditRecord {
+  id: string;
+  actor: string;
+  action: string;
+  details: Record<string, unknown>;
+  created_at: string;
+}
+
+export interface AlertRecord {
+  id: string;
+  source: string;
+  vendor_id: string | null;
+  title: string;
+  severity: Severity;
+  occurred_at: string;
+  received_at: string;
+  raw: unknown;
+}
+
+export interface IncidentDetail extends IncidentRecord {
+  alerts: AlertRecord[];
+  indicators: IndicatorRecord[];
+  enrichments: EnrichmentRecord[];
+  verdict: AnalysisRecord | null;
+  timeline: AuditRecord[];
+}
+
+export const INCIDENT_SORT_FIELDS = ['created_at', 'updated_at', 'last_seen', 'severity', 'occurrence_count'] as const;
+export type IncidentSortField = (typeof INCIDENT_SORT_FIELDS)[number];
+
+export interface IncidentListQuery {
+  status?: IncidentStatus[];
+  severity?: Severity[];
+  incident_type?: string[];
+  source?: string[];
+  since?: Date;
+  until?: Date;
+  /** Full-text query over title and description. */
+  q?: string;
+  sort: IncidentSortField;
+  order: 'asc' | 'desc';
+  page: number;
+  per_page: number;
+}
+
+export interface Page<T> {
+  data: T[];
+  pagination: { page: number; per_page: number; total_items: number; total_pages: number };
+}
+
+export interface IngestResult {
+  incident: IncidentRecord;
+  /** False when the alert was folded into an existing incident (dedup). */
+  created: boolean;
+}
+
+export interface NewEnrichment {
+  indicator_type: IndicatorType;
+  indicator_value: string;
+  provider: string;
+  verdict: EnrichmentRecord['verdict'];
+  score: number | null;
+  details: Record<string, unknown>;
+}
+
+export type NewAnalysis = Omit<AnalysisRecord, 'id' | 'created_at'>;
+
+export interface Transition {
+  id: string;
+  from: IncidentStatus | readonly IncidentStatus[];
+  to: IncidentStatus;
+  actor: string;
+  /** Audit action name, e.g. `triage.started`. */
+  action: string;
+  details?: Record<string, unknown>;
+  /** Set `resolution_reason`. */
+  reason?: string;
+}
+
+/**
+ * Durable incident storage. Every status move is a compare-and-set on the current status, so a job
+ * delivered twice cannot apply twice: a move whose `from` no longer holds returns null and writes
+ * nothing (no audit, no analysis).
+ */
+export interface IncidentStore {
+  /**
+   * Stores an alert atomically: folds it into the newest incident of the same source and fingerprint
+   * last seen within `dedupWindowMs`, else creates a new incident. Committed before it resolves.
+   */
+  ingest(alert: NormalizedAlert, dedupWindowMs: number): Promise<IngestResult>;
+  get(id: string): Promise<IncidentRecord | null>;
+  getDetail(id: string): Promise<IncidentDetail | null>;
+  indicators(id: string): Promise<IndicatorRecord[]>;
+  list(query: IncidentListQuery): Promise<Page<IncidentRecord>>;
+  transition(t: Transition): Promise<IncidentRecord | null>;
+  /** Stores enrichments and moves status in one transaction; null (nothing written) if `from` no longer holds. */
+  recordEnrichment(t: Transition, enrichments: NewEnrichment[]): Promise<IncidentRecord | null>;
+  /** Stores the verdict and moves status in one transaction; null (nothing written) if `from` no longer holds. */
+  recordAnalysis(t: Transition, analysis: NewAnalysis): Promise<IncidentRecord | null>;
+  /** Incidents in `statuses` not updated for `olderThanMs`, oldest first. */
+  findStale(statuses: readonly IncidentStatus[], olderThanMs: number, limit: number): Promise<IncidentRecord[]>;
+  countByStatus(): Promise<Record<string, number>>;
+}

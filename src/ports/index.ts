@@ -1,0 +1,33 @@
+export type { Cache } from './cache.port.ts';
+export type { EventBus, EventListener, SubscribeOptions } from './event-bus.port.ts';
+export { INCIDENT_SORT_FIELDS } from './incident-store.port.ts';
+export type {
+  AlertRecord,
+  AnalysisRecord,
+  AuditRecord,
+  EnrichmentRecord,
+  IncidentDetail,
+  IncidentListQuery,
+  IncidentRecord,
+  IncidentSortField,
+  IncidentStore,
+  IndicatorRecord,
+  IngestResult,
+  NewAnalysis,
+  NewEnrichment,
+  Page,
+  Transition,
+} from './incident-store.port.ts';
+export { DEFAULT_RETRY_POLICY } from './job-queue.port.ts';
+export type {
+  EnqueueOptions,
+  JobCounts,
+  JobHandler,
+  JobQueue,
+  JobRecord,
+  ProcessOptions,
+  RetryPolicy,
+} from './job-queue.port.ts';
+export { SEED_LEASE_TIMINGS } from './leader-elector.port.ts';
+export type { LeaderElector, LeadershipState, LeaseTimings } from './leader-elector.port.ts';
+export type { RateLimitResult, RateLimiter } from './rate-limiter.port.ts';

@@ -1,0 +1,62 @@
+/** The incident work queue (DESIGN.md: JobQueue). In-process and BullMQ adapters pass one contract suite. */
+
+export interface JobRecord<P = unknown> {
+  /** The idempotency key: one pending-or-active job per id (for triage, the incident id). */
+  id: string;
+  name: string;
+  payload: P;
+  /** 1 on first delivery, then 2, 3… on retries or redelivery after a stalled worker. */
+  attempt: number;
+}
+
+export interface JobCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}
+
+export interface EnqueueOptions {
+  /** Delay before the job may run, ms. Default 0. */
+  delayMs?: number;
+}
+
+export interface ProcessOptions {
+  /** Jobs run at once by this process. */
+  concurrency: number;
+}
+
+/**
+ * A handler's result. Throwing an error retries the job with backoff up to the queue's attempt
+ * limit, unless the error is a PermanentJobError (by `name`), which fails it at once.
+ */
+export type JobHandler<P = unknown> = (job: JobRecord<P>, signal: AbortSignal) => Promise<void>;
+
+export interface JobQueue<P = unknown> {
+  /**
+   * Adds a job unless one with the same id is already waiting, delayed or active.
+   * Resolves only once the job is stored (durable for the adapter). Returns whether it was added.
+   */
+  enqueue(name: string, id: string, payload: P, options?: EnqueueOptions): Promise<{ added: boolean }>;
+  /** Starts consuming with bounded concurrency. Calling it twice is an error. */
+  process(handler: JobHandler<P>, options: ProcessOptions): void;
+  counts(): Promise<JobCounts>;
+  /** Stops taking new jobs in this process; jobs already running go on. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /**
+   * Stops consuming and waits up to `graceMs` (default 10 000) for running jobs. Jobs still running
+   * then are aborted (their signal fires) and handed back for redelivery. Idempotent.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
+}
+
+/** Retry policy shared by adapters: attempts include the first run. */
+export interface RetryPolicy {
+  /** Total attempts, first included. Default 5. */
+  attempts: number;
+  /** Exponential backoff base, ms: delay = base * 2^(attempt-1). Default 1000. */
+  backoffMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({ attempts: 5, backoffMs: 1000 });
