@@ -5,12 +5,12 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigSchema, type RawConfig } from './schema.ts';
 
 /** Durations become milliseconds; everything else keeps the schema's type. */
-type Normalise<T> = T extends readonly (infer U)[]
+type Normalise<T> = [T] extends [readonly (infer U)[]]
   ? Normalise<U>[]
-  : T extends object
+  : [T] extends [object]
     ? { readonly [K in keyof T]: Normalise<T[K]> }
-    : number extends T
-      ? string extends T
+    : [number] extends [T]
+      ? [string] extends [T]
         ? number
         : T
       : T;
@@ -122,6 +122,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
 
 const DURATION_KEYS = new Set([
   'server.shutdown_grace',
+  'server.drain_delay',
   'database.connect_timeout',
   'database.statement_timeout',
   'database.replica_max_lag',
@@ -131,6 +132,9 @@ const DURATION_KEYS = new Set([
   'orchestrator.stale_after',
   'orchestrator.reconcile_interval',
   'orchestrator.job_backoff',
+  'orchestrator.metrics_interval',
+  'orchestrator.housekeeping_interval',
+  'retention.closed_incidents',
   'triage.dedup_window',
   'intel.cache_ttl',
   'webhooks.timestamp_tolerance',
@@ -139,9 +143,9 @@ const DURATION_KEYS = new Set([
 /** `15s` → 15000; a bare number means seconds (the seed writes `connect_timeout: 30`). */
 export function parseDuration(value: string | number): number {
   if (typeof value === 'number') return Math.round(value * 1000);
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value);
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value);
   if (!m) throw new ConfigError(`not a duration: ${value}`);
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
   return Math.round(Number(m[1]) * factor);
 }
 

@@ -6,7 +6,7 @@ import { Type, type Static } from 'typebox';
  * (`500ms`, `15s`, `2m`, `1h`); they are normalised to milliseconds by load.ts.
  */
 const Duration = (def: string, description: string) =>
-  Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h)$' })], {
+  Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$' })], {
     default: def,
     description,
   });
@@ -23,6 +23,8 @@ export const ConfigSchema = Obj({
     trust_proxy: Type.Boolean({ default: false }),
     /** Time a SIGTERM gives in-flight work before the process exits. */
     shutdown_grace: Duration('20s', 'grace period on SIGTERM'),
+    /** After SIGTERM, /ready answers 503 this long before the listener closes, so load balancers drain us first. */
+    drain_delay: Duration('0s', 'pause between /ready turning 503 and closing the listener'),
     /** Identifies this instance in logs, metrics and leader election (default: hostname-pid). */
     instance_id: Type.Optional(Type.String({ minLength: 1 })),
   }),
@@ -69,6 +71,9 @@ export const ConfigSchema = Obj({
     /** Incidents left in new/enriching/analyzing longer than this are re-enqueued by the leader. */
     stale_after: Duration('2m', 'reconciler threshold'),
     reconcile_interval: Duration('30s', 'reconciler period'),
+    /** Leader-only aggregation of cluster-wide gauges (queue depth, Redis clients, MTTT). */
+    metrics_interval: Duration('10s', 'cluster metrics aggregation period'),
+    housekeeping_interval: Duration('1h', 'retention job period'),
     job_attempts: Type.Integer({ default: 5, minimum: 1, maximum: 50 }),
     job_backoff: Duration('1s', 'retry backoff base'),
   }),
@@ -105,13 +110,25 @@ export const ConfigSchema = Obj({
       { default: {} },
     ),
   }),
+  retention: Obj({
+    /** Closed incidents (resolved, false_positive, dismissed, closed) untouched this long are deleted by the leader. */
+    closed_incidents: Duration('365d', 'retention of closed incidents'),
+  }),
   api: Obj({
     /** Requests per minute per client address; 0 disables. */
     rate_limit_per_minute: Type.Integer({ default: 0, minimum: 0 }),
   }),
   logging: Obj({
     level: Type.Union(
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      [
+        Type.Literal('fatal'),
+        Type.Literal('error'),
+        Type.Literal('warn'),
+        Type.Literal('info'),
+        Type.Literal('debug'),
+        Type.Literal('trace'),
+        Type.Literal('silent'),
+      ],
       { default: 'info' },
     ),
   }),

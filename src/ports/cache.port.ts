@@ -1,7 +1,12 @@
-/** A shared key/value cache with TTL (DESIGN.md: Cache). Values are JSON-serialisable. */
+/**
+ * A shared key/value cache with TTL (DESIGN.md: Cache). Values are stored as JSON: what `get` returns
+ * is a fresh copy equal to `JSON.parse(JSON.stringify(value))` (Dates come back as strings), and
+ * falsy values such as `0`, `false` and `null` are hits. An adapter may evict entries before their
+ * TTL (it is a cache), but never serves one after it.
+ */
 export interface Cache {
   get<T>(key: string): Promise<T | undefined>;
-  /** `ttlMs` must be > 0. */
+  /** Sets or replaces the entry and its TTL. Rejects unless `ttlMs` > 0 or if `value` is not JSON-serialisable. */
   set<T>(key: string, value: T, ttlMs: number): Promise<void>;
   delete(key: string): Promise<void>;
   close(): Promise<void>;

@@ -30,6 +30,8 @@ export interface IncidentRecord {
   tags: string[];
   assets: Asset[];
   mitre_techniques: string[];
+  /** The vendor's own confidence or risk score, 0..1, when it gave one. */
+  vendor_confidence: number | null;
   classification: Classification | null;
   confidence: number | null;
   triaged_at: string | null;
@@ -130,6 +132,8 @@ export interface NewEnrichment {
 
 export type NewAnalysis = Omit<AnalysisRecord, 'id' | 'created_at'>;
 
+export type Moved = IncidentRecord & { previous_status: IncidentStatus };
+
 export interface Transition {
   id: string;
   from: IncidentStatus | readonly IncidentStatus[];
@@ -157,7 +161,8 @@ export interface IncidentStore {
   getDetail(id: string): Promise<IncidentDetail | null>;
   indicators(id: string): Promise<IndicatorRecord[]>;
   list(query: IncidentListQuery): Promise<Page<IncidentRecord>>;
-  transition(t: Transition): Promise<IncidentRecord | null>;
+  /** Moves status if `from` holds; returns the updated incident with the status it left. */
+  transition(t: Transition): Promise<Moved | null>;
   /** Stores enrichments and moves status in one transaction; null (nothing written) if `from` no longer holds. */
   recordEnrichment(t: Transition, enrichments: NewEnrichment[]): Promise<IncidentRecord | null>;
   /** Stores the verdict and moves status in one transaction; null (nothing written) if `from` no longer holds. */
@@ -165,4 +170,21 @@ export interface IncidentStore {
   /** Incidents in `statuses` not updated for `olderThanMs`, oldest first. */
   findStale(statuses: readonly IncidentStatus[], olderThanMs: number, limit: number): Promise<IncidentRecord[]>;
   countByStatus(): Promise<Record<string, number>>;
+  /** Mean seconds from creation to verdict over incidents triaged within the window. */
+  triageStats(windowMs: number): Promise<{ count: number; mean_seconds: number | null }>;
+}
+
+/**
+ * Writes made by leader-only jobs carry the leader's term (fencing token). The store keeps the
+ * highest term it has seen; a write with a lower term is refused, so a deposed leader that wakes
+ * up late cannot act (DESIGN.md invariant 5).
+ */
+export interface FencedStore {
+  /** Raises the fence to `term` for `holder`. False (nothing written) when a higher term exists. */
+  claimTerm(name: string, term: number, holder: string): Promise<boolean>;
+  /**
+   * Deletes closed incidents (resolved, false_positive, dismissed, closed) last updated before
+   * `olderThanMs` ago, at most `limit`, only if `term` still holds the fence. Null when fenced out.
+   */
+  purgeClosedIncidents(fence: { name: string; term: number; holder: string }, olderThanMs: number, limit: number): Promise<number | null>;
 }

@@ -6,6 +6,7 @@ export type {
   AnalysisRecord,
   AuditRecord,
   EnrichmentRecord,
+  FencedStore,
   IncidentDetail,
   IncidentListQuery,
   IncidentRecord,
@@ -13,6 +14,7 @@ export type {
   IncidentStore,
   IndicatorRecord,
   IngestResult,
+  Moved,
   NewAnalysis,
   NewEnrichment,
   Page,
@@ -31,3 +33,5 @@ export type {
 export { SEED_LEASE_TIMINGS } from './leader-elector.port.ts';
 export type { LeaderElector, LeadershipState, LeaseTimings } from './leader-elector.port.ts';
 export type { RateLimitResult, RateLimiter } from './rate-limiter.port.ts';
+export { NOOP_TELEMETRY, SILENT_LOGGER } from './telemetry.port.ts';
+export type { Logger, Telemetry } from './telemetry.port.ts';

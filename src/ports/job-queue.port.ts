@@ -5,7 +5,7 @@ export interface JobRecord<P = unknown> {
   id: string;
   name: string;
   payload: P;
-  /** 1 on first delivery, then 2, 3… on retries or redelivery after a stalled worker. */
+  /** 1 on first delivery, then 2, 3… on retries or on redelivery after a stalled or closing worker. */
   attempt: number;
 }
 
@@ -34,19 +34,30 @@ export type JobHandler<P = unknown> = (job: JobRecord<P>, signal: AbortSignal) =
 
 export interface JobQueue<P = unknown> {
   /**
-   * Adds a job unless one with the same id is already waiting, delayed or active.
+   * Adds a job unless one with the same id is already waiting, delayed (including waiting for a retry)
+   * or active. A completed or finally failed id may be enqueued again: that is a new job (attempt 1),
+   * and it removes the old failed record from `counts().failed`.
    * Resolves only once the job is stored (durable for the adapter). Returns whether it was added.
    */
   enqueue(name: string, id: string, payload: P, options?: EnqueueOptions): Promise<{ added: boolean }>;
-  /** Starts consuming with bounded concurrency. Calling it twice is an error. */
+  /**
+   * Starts consuming with bounded concurrency. Calling it twice, or after close(), throws. A handler
+   * that throws synchronously counts as a rejection.
+   */
   process(handler: JobHandler<P>, options: ProcessOptions): void;
+  /** Counts for the whole queue (every worker on the backend), not only this instance's jobs. */
   counts(): Promise<JobCounts>;
-  /** Stops taking new jobs in this process; jobs already running go on. */
+  /**
+   * Stops taking new jobs in this process; jobs already running go on. Resolves once no new job will
+   * start here, without waiting for running ones.
+   */
   pause(): Promise<void>;
   resume(): Promise<void>;
   /**
    * Stops consuming and waits up to `graceMs` (default 10 000) for running jobs. Jobs still running
-   * then are aborted (their signal fires) and handed back for redelivery. Idempotent.
+   * then are aborted (their signal fires) and handed back for redelivery to any worker, with the
+   * attempt counter raised (it counts deliveries) but without counting as a failure: whatever the
+   * aborted handler later returns or throws is ignored. Idempotent.
    */
   close(options?: { graceMs?: number }): Promise<void>;
 }

@@ -24,11 +24,17 @@ export interface LeadershipState {
  */
 export interface LeaderElector {
   readonly id: string;
-  /** Starts campaigning. Idempotent. */
+  /**
+   * Starts campaigning. Resolves after the first claim attempt, so a lone participant facing a free
+   * lease is leader when it resolves. Idempotent; may be called again after stop().
+   */
   start(): Promise<void>;
   /** Stops campaigning and releases the lease if held, so a peer takes over at once. Idempotent. */
   stop(): Promise<void>;
   state(): LeadershipState;
-  /** Called on every change of this instance's leadership. Returns an unsubscribe function. */
+  /**
+   * Called on every change of this instance's leadership (gain, loss, and stop() while leading).
+   * A listener that throws is isolated. Returns an unsubscribe function.
+   */
   onChange(listener: (state: LeadershipState) => void): () => void;
 }

@@ -1,4 +1,5 @@
 export type { PoolStats, SqlDatabase } from './database.ts';
+export { SqlIncidentStore } from './incident.repository.ts';
 export { MIGRATIONS } from './migrations.ts';
 export type { Migration } from './migrations.ts';
 export { migrate } from './migrator.ts';

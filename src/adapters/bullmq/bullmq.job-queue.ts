@@ -1,0 +1,256 @@
+import { Job, Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
+import type { JobType, JobsOptions, RedisQueueBackend } from 'bullmq';
+import { isPermanentJobError } from '../../contracts/index.ts';
+import { DEFAULT_RETRY_POLICY } from '../../ports/index.ts';
+import type { EnqueueOptions, JobCounts, JobHandler, JobQueue, ProcessOptions, RetryPolicy } from '../../ports/index.ts';
+import { RedisKeyspace, toAppError, translated, withDeadline } from '../redis/index.ts';
+import type { RedisClient, RedisConnection } from '../redis/index.ts';
+import { fromBullId, toBullId } from './bullmq.job-id.ts';
+import { WorkerSupervisor, retireWorker } from './bullmq.worker-supervisor.ts';
+
+export interface BullMqJobQueueOptions {
+  /** Queue name. Default `incidents`. */
+  name?: string;
+  /** Key root, overriding the connection's; BullMQ's prefix is its hash tag (`{tw}`). Default: the connection's `keyPrefix`. */
+  keyPrefix?: string;
+  /** Attempts (first included) and exponential backoff base. Default {@link DEFAULT_RETRY_POLICY} (5, 1000 ms). */
+  retry?: Partial<RetryPolicy>;
+  /** A running job's lock; a worker that dies lets it lapse and the job is redelivered. Default 30 000 ms. */
+  lockDurationMs?: number;
+  /** How often each worker looks for jobs whose lock lapsed. Default 10 000 ms. */
+  stalledIntervalMs?: number;
+  /** Redeliveries after stalls before the job fails for good. Default 3. */
+  maxStalledCount?: number;
+  /** Permanently failed jobs kept for inspection (and counted in `counts().failed`). Default 1000 jobs, 7 days. */
+  keepFailed?: { count: number; ageMs: number };
+  /** How often the worker's health is checked (see WorkerSupervisor). Default 5000 ms. */
+  healthCheckIntervalMs?: number;
+  /** Called for worker errors (Redis down, lost locks) and recoveries, e.g. to log at warn. Default: none. */
+  onError?: (err: unknown, context: string) => void;
+}
+
+interface Running {
+  bullId: string;
+  token: string;
+  controller: AbortController;
+}
+
+/**
+ * {@link JobQueue} on BullMQ 6. The job id is the id given (encoded, see bullmq.job-id.ts), so one
+ * incident has at most one waiting, delayed or active job; completed jobs are removed at once and a
+ * permanently failed one is replaced by the next enqueue of its id, so the reconciler can always
+ * re-enqueue. Retries follow the RetryPolicy (exponential backoff); a PermanentJobError (by name)
+ * fails at once. A worker that dies leaves its jobs' locks to lapse and the stalled check of any
+ * live worker redelivers them; `close()` hands running jobs back at once.
+ */
+export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
+  /** Times the worker was found dead or stuck and replaced (for a metric). */
+  get workerRecoveries(): number {
+    return this.supervisor?.recoveries ?? 0;
+  }
+
+  private readonly connection: RedisConnection;
+  private readonly options: BullMqJobQueueOptions;
+  private readonly retry: RetryPolicy;
+  private readonly queue: Queue;
+  private readonly onError: (err: unknown, context: string) => void;
+  private readonly running = new Set<Running>();
+  private readonly idleWaiters = new Set<() => void>();
+  private handler: JobHandler<P> | undefined;
+  private supervisor: WorkerSupervisor | undefined;
+  private paused = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(connection: RedisConnection, options: BullMqJobQueueOptions = {}) {
+    this.connection = connection;
+    this.options = options;
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.onError = options.onError ?? (() => {});
+    this.queue = new Queue(options.name ?? 'incidents', {
+      connection: connection.client,
+      prefix: this.prefix(),
+      skipWaitingForReady: true,
+    });
+    this.queue.on('error', (err) => this.onError(err, 'queue'));
+  }
+
+  async enqueue(name: string, id: string, payload: P, options: EnqueueOptions = {}): Promise<{ added: boolean }> {
+    if (this.closing) throw toAppError(new Error('queue is closed'), 'enqueue');
+    const bullId = toBullId(id);
+    const opts: JobsOptions = {
+      jobId: bullId,
+      attempts: this.retry.attempts,
+      backoff: { type: 'exponential', delay: this.retry.backoffMs },
+      removeOnComplete: true,
+      removeOnFail: { count: this.options.keepFailed?.count ?? 1000, age: Math.ceil((this.options.keepFailed?.ageMs ?? 7 * 86_400_000) / 1000) },
+      ...(options.delayMs && options.delayMs > 0 ? { delay: options.delayMs } : {}),
+    };
+    return translated('enqueue', async () => {
+      // Two rounds at most: the first may find a permanently failed job of that id, which is
+      // removed so that the second adds the new one.
+      for (let round = 0; ; round += 1) {
+        const outcome = await this.addUnlessPresent(name, bullId, payload, opts);
+        if (outcome !== 'failed-present') return { added: outcome === 'added' };
+        if (round >= 2) return { added: false };
+        await this.queue.remove(bullId);
+      }
+    });
+  }
+
+  process(handler: JobHandler<P>, options: ProcessOptions): void {
+    if (this.handler) throw new Error('process() was already called on this queue');
+    if (this.closing) throw new Error('queue is closed');
+    this.handler = handler;
+    this.supervisor = new WorkerSupervisor({
+      intervalMs: this.options.healthCheckIntervalMs ?? 5000,
+      retireTimeoutMs: this.options.lockDurationMs ?? 30_000,
+      create: () => this.createWorker(options.concurrency),
+      isBusy: () => this.running.size >= options.concurrency,
+      isPaused: () => this.paused,
+      hasWaitingJobs: async () => ((await this.queue.getJobCounts('wait')).wait ?? 0) > 0,
+      onRecovery: (reason) => this.onError(new Error(`BullMQ worker replaced: ${reason}`), 'recovery'),
+      onError: (err) => this.onError(err, 'health check'),
+    });
+  }
+
+  async counts(): Promise<JobCounts> {
+    const c = await translated('job counts', () =>
+      // 'paused' holds jobs only while the whole queue is paused in Redis (never done here, but counted).
+      this.queue.getJobCounts('wait', 'paused' as JobType, 'prioritized', 'active', 'delayed', 'failed'),
+    );
+    return {
+      waiting: (c.wait ?? 0) + (c.paused ?? 0) + (c.prioritized ?? 0),
+      active: c.active ?? 0,
+      delayed: c.delayed ?? 0,
+      failed: c.failed ?? 0,
+    };
+  }
+
+  async pause(): Promise<void> {
+    this.paused = true;
+    // Without waiting for running jobs. A fetch already blocked in Redis may still bring one more
+    // job; runJob hands it straight back.
+    await this.supervisor?.current?.worker.pause(true);
+  }
+
+  async resume(): Promise<void> {
+    this.paused = false;
+    await this.supervisor?.current?.worker.resume();
+  }
+
+  close(options: { graceMs?: number } = {}): Promise<void> {
+    this.closing ??= this.shutdown(options.graceMs ?? 10_000);
+    return this.closing;
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
+    const current = this.supervisor?.stop();
+    const report = (err: unknown): void => this.onError(err, 'close');
+    if (current) {
+      await withDeadline(current.worker.pause(true), 1000, 'worker pause').catch(report);
+      if (await this.idleWithin(graceMs)) {
+        await retireWorker(current, 2000, report);
+      } else {
+        // Close first, so BullMQ ignores how the aborted handlers end; then abort them and put
+        // their jobs back in the wait list, where any worker takes them at once.
+        const unfinished = [...this.running];
+        await retireWorker(current, 2000, report, { force: true });
+        for (const job of unfinished) job.controller.abort(new Error('queue closing: job handed back'));
+        await Promise.all(unfinished.map((job) => this.handBack(job)));
+      }
+    }
+    await withDeadline(this.queue.close(), 2000, 'queue close').catch(report);
+  }
+
+  /**
+   * EXISTS, the failed-set score and BullMQ's add script in one MULTI, so "was it there?" and the
+   * add are atomic (BullMQ's add alone answers the same for a new and a duplicate id).
+   */
+  private async addUnlessPresent(name: string, bullId: string, payload: P, opts: JobsOptions): Promise<'added' | 'present' | 'failed-present'> {
+    const client = await this.queue.getBackend().client;
+    const tx = client.multi() as ReturnType<typeof client.multi> & {
+      exists(key: string): unknown;
+      zscore(key: string, member: string): unknown;
+    };
+    tx.exists(this.queue.toKey(bullId));
+    tx.zscore(this.queue.toKey('failed'), bullId);
+    const job = new Job(this.queue, name, payload, opts, bullId);
+    job.addJob(tx).catch(() => {}); // its outcome is read from EXEC's replies below
+    const replies = await tx.exec();
+    if (!replies) throw new Error('enqueue transaction aborted');
+    for (const [err] of replies) if (err) throw err;
+    const [[, existed], [, failedScore]] = replies as [[null, number], [null, string | null], unknown];
+    if (existed === 0) return 'added';
+    return failedScore === null ? 'present' : 'failed-present';
+  }
+
+  private createWorker(concurrency: number): { worker: Worker; client: RedisClient } {
+    const client = this.connection.duplicate('bullmq-worker', { blocking: true });
+    const worker = new Worker(this.queue.name, (job, token, signal) => this.runJob(job, token, signal), {
+      connection: client,
+      prefix: this.prefix(),
+      concurrency,
+      autorun: true,
+      lockDuration: this.options.lockDurationMs ?? 30_000,
+      stalledInterval: this.options.stalledIntervalMs ?? 10_000,
+      maxStalledCount: this.options.maxStalledCount ?? 3,
+    });
+    worker.on('error', (err) => this.onError(err, 'worker'));
+    if (this.paused) void worker.pause(true);
+    return { worker, client };
+  }
+
+  private async runJob(job: Job, token: string | undefined, bullSignal: AbortSignal | undefined): Promise<void> {
+    const handler = this.handler;
+    if (!handler || this.paused || this.closing || !token || !job.id) {
+      // Fetched after pause()/close() by a blocking call already in flight: not a delivery.
+      await this.handBack({ bullId: job.id ?? '', token: token ?? '0', controller: new AbortController() }, { undoStart: true });
+      throw new WaitingError();
+    }
+    const entry: Running = { bullId: job.id, token, controller: new AbortController() };
+    bullSignal?.addEventListener('abort', () => entry.controller.abort(bullSignal.reason), { once: true });
+    this.running.add(entry);
+    this.supervisor?.noteStart();
+    try {
+      await handler(
+        { id: fromBullId(job.id), name: job.name, payload: job.data as P, attempt: Math.max(1, job.attemptsStarted) },
+        entry.controller.signal,
+      );
+    } catch (err) {
+      if (isPermanentJobError(err)) throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
+      throw err instanceof Error ? err : new Error(String(err));
+    } finally {
+      this.running.delete(entry);
+      if (this.running.size === 0) for (const wake of this.idleWaiters) wake();
+    }
+  }
+
+  /** Puts an active job of ours back at the head of the wait list (lock checked by token). */
+  private async handBack(job: Running, options: { undoStart?: boolean } = {}): Promise<void> {
+    try {
+      if (options.undoStart) await this.connection.client.hincrby(this.queue.toKey(job.bullId), 'ats', -1);
+      await (this.queue.getBackend() as RedisQueueBackend).moveJobFromActiveToWait(job.bullId, job.token);
+    } catch (err) {
+      // Redis unreachable: the job's lock lapses and the stalled check redelivers it.
+      this.onError(err, 'hand back');
+    }
+  }
+
+  private idleWithin(ms: number): Promise<boolean> {
+    if (this.running.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (idle: boolean): void => {
+        clearTimeout(timer);
+        this.idleWaiters.delete(wake);
+        resolve(idle);
+      };
+      const wake = (): void => done(true);
+      const timer = setTimeout(() => done(false), ms);
+      this.idleWaiters.add(wake);
+    });
+  }
+
+  private prefix(): string {
+    return (this.options.keyPrefix ? new RedisKeyspace(this.options.keyPrefix) : this.connection.keys).tag;
+  }
+}

@@ -1,0 +1,11 @@
+export { InProcessCache, InProcessCacheStore } from './in-process.cache.ts';
+export type { InProcessCacheOptions, InProcessCacheStoreOptions } from './in-process.cache.ts';
+export { InProcessEventBackend, InProcessEventBus } from './in-process.event-bus.ts';
+export type { InProcessEventBackendOptions, InProcessEventBusOptions } from './in-process.event-bus.ts';
+export { InProcessJobQueue } from './in-process.job-queue.ts';
+export type { InProcessJobQueueOptions } from './in-process.job-queue.ts';
+export { InProcessLeaderElector, InProcessLeaseStore } from './in-process.leader-elector.ts';
+export type { InProcessLeaderElectorOptions, LeaseStore } from './in-process.leader-elector.ts';
+export { InProcessQueueBackend } from './in-process.queue-backend.ts';
+export { InProcessCounterStore, InProcessRateLimiter } from './in-process.rate-limiter.ts';
+export type { InProcessRateLimiterOptions } from './in-process.rate-limiter.ts';

@@ -1,0 +1,115 @@
+import type {
+  AlertRecord,
+  AnalysisRecord,
+  AuditRecord,
+  EnrichmentRecord,
+  IncidentRecord,
+  IndicatorRecord,
+} from '../../ports/index.ts';
+
+/** Row → record mapping shared by the SQL repositories: timestamps as ISO strings, JSON as values. */
+type Row = Record<string, unknown>;
+
+export function iso(v: unknown): string {
+  return v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString();
+}
+
+function isoOrNull(v: unknown): string | null {
+  return v === null || v === undefined ? null : iso(v);
+}
+
+/** node-postgres and PGlite both parse jsonb; a string here means it was stored as a JSON string. */
+function json<T>(v: unknown, fallback: T): T {
+  if (v === null || v === undefined) return fallback;
+  return v as T;
+}
+
+export function toIncident(r: Row): IncidentRecord {
+  return {
+    id: r.id as string,
+    incident_type: r.incident_type as string,
+    source: r.source as string,
+    severity: r.severity as IncidentRecord['severity'],
+    status: r.status as IncidentRecord['status'],
+    title: r.title as string,
+    description: (r.description as string | null) ?? null,
+    fingerprint: r.fingerprint as string,
+    occurrence_count: Number(r.occurrence_count),
+    first_seen: iso(r.first_seen),
+    last_seen: iso(r.last_seen),
+    created_at: iso(r.created_at),
+    updated_at: iso(r.updated_at),
+    version: Number(r.version),
+    tags: json<string[]>(r.tags, []),
+    assets: json(r.assets, []),
+    mitre_techniques: json<string[]>(r.mitre_techniques, []),
+    vendor_confidence:
+      r.vendor_confidence === null || r.vendor_confidence === undefined ? null : Number(r.vendor_confidence),
+    classification: (r.classification as IncidentRecord['classification']) ?? null,
+    confidence: r.confidence === null || r.confidence === undefined ? null : Number(r.confidence),
+    triaged_at: isoOrNull(r.triaged_at),
+    resolution_reason: (r.resolution_reason as string | null) ?? null,
+  };
+}
+
+export function toIndicator(r: Row): IndicatorRecord {
+  return {
+    id: r.id as string,
+    type: r.type as IndicatorRecord['type'],
+    value: r.value as string,
+    ...(r.context ? { context: r.context as string } : {}),
+  };
+}
+
+export function toAlert(r: Row): AlertRecord {
+  return {
+    id: r.id as string,
+    source: r.source as string,
+    vendor_id: (r.vendor_id as string | null) ?? null,
+    title: r.title as string,
+    severity: r.severity as AlertRecord['severity'],
+    occurred_at: iso(r.occurred_at),
+    received_at: iso(r.received_at),
+    raw: r.raw,
+  };
+}
+
+export function toEnrichment(r: Row): EnrichmentRecord {
+  return {
+    id: r.id as string,
+    indicator_type: r.indicator_type as EnrichmentRecord['indicator_type'],
+    indicator_value: r.indicator_value as string,
+    provider: r.provider as string,
+    verdict: r.verdict as EnrichmentRecord['verdict'],
+    score: r.score === null || r.score === undefined ? null : Number(r.score),
+    details: json(r.details, {}),
+    created_at: iso(r.created_at),
+  };
+}
+
+export function toAnalysis(r: Row): AnalysisRecord {
+  return {
+    id: r.id as string,
+    analyzer: r.analyzer as string,
+    classification: r.classification as AnalysisRecord['classification'],
+    confidence: Number(r.confidence),
+    category: r.category as string,
+    reasoning: r.reasoning as string,
+    reasons: json(r.reasons, []),
+    recommended_actions: json(r.recommended_actions, []),
+    mitre_techniques: json(r.mitre_techniques, []),
+    indicators: json(r.indicators, []),
+    score: r.score === null || r.score === undefined ? null : Number(r.score),
+    created_at: iso(r.created_at),
+  };
+}
+
+export function toAudit(r: Row): AuditRecord {
+  return {
+    id: String(r.id),
+    actor: r.actor as string,
+    action: r.action as string,
+    details: json(r.details, {}),
+    created_at: iso(r.created_at),
+  };
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { AppError } from '../contracts/index.ts';
+import type { ApiDeps } from './deps.ts';
+import { registerAccess } from './plugins/access.ts';
+import { registerErrorHandling } from './plugins/errors.ts';
+import { healthRoutes } from './routes/health.routes.ts';
+import { incidentRoutes } from './routes/incidents.routes.ts';
+import { StreamHub, streamRoutes } from './routes/stream.routes.ts';
+import { webhookRoutes } from './routes/webhooks.routes.ts';
+import { ErrorSchema, IncidentSchema } from './schemas.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body exactly as received, for webhook signatures. */
+    rawBody?: Buffer;
+  }
+}
+
+export interface BuiltApp {
+  app: FastifyInstance;
+  hub: StreamHub;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Deeper documents are refused: nothing legitimate nests this far, and recursion on them can overflow. */
+const MAX_JSON_DEPTH = 64;
+
+/** Depth of a parsed JSON value, computed iteratively (stops counting past the limit). */
+function nestingDepth(root: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > max) max = depth;
+    if (max > MAX_JSON_DEPTH) return max;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return max;
+}
+
+/**
+ * Builds the HTTP app without listening (tests use `inject()`; src/runtime listens). Routes live
+ * under /api/v1; /api/... is an alias; /live, /ready and /metrics sit at the root.
+ */
+export async function buildApp(
+  deps: ApiDeps,
+  logger: FastifyBaseLogger,
+  options: { surface?: 'full' | 'health' } = {},
+): Promise<BuiltApp> {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: deps.config.server.body_limit,
+    trustProxy: deps.config.server.trust_proxy,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    rewriteUrl: (req) => {
+      const url = req.url ?? '/';
+      return url.startsWith('/api/') && !url.startsWith('/api/v1/') ? `/api/v1/${url.slice(5)}` : url;
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    // Our onResponse hook logs requests (once, with the route template); fastify's own lines are off.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const hub = new StreamHub();
+  deps.metrics.bind({ webSocketConnections: () => hub.size });
+
+  registerErrorHandling(app);
+  registerAccess(app, deps.access);
+
+  // JSON bodies are kept raw too, for HMAC. Parsing drops __proto__ keys (prototype poisoning).
+  app.removeContentTypeParser(['application/json']);
+  const parseJson = (request: { rawBody?: Buffer }, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
+    request.rawBody = body;
+    if (body.length === 0) return done(new AppError('BAD_REQUEST', 'empty JSON body'), undefined);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'), (k, v) => (k === '__proto__' ? undefined : v));
+    } catch (err) {
+      return done(new AppError('BAD_REQUEST', `malformed JSON: ${(err as Error).message}`), undefined);
+    }
+    if (nestingDepth(parsed) > MAX_JSON_DEPTH) {
+      return done(new AppError('BAD_REQUEST', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+    }
+    done(null, parsed);
+  };
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => parseJson(req, body as Buffer, done));
+  app.addContentTypeParser(/^application\/[a-z0-9.+-]*\+json$/, { parseAs: 'buffer' }, (req, body, done) =>
+    parseJson(req, body as Buffer, done),
+  );
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.recordRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 500) request.log.warn({ status: reply.statusCode, route }, 'request failed');
+    else request.log.debug({ status: reply.statusCode, route, ms: reply.elapsedTime }, 'request');
+  });
+
+  await app.register(helmet, { contentSecurityPolicy: false, global: true });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  app.addSchema(ErrorSchema);
+  app.addSchema(IncidentSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Triage Warden API',
+        version: '1',
+        description: 'Ingest security alerts, follow their triage, decide on incidents. Errors: {code, message, details?, request_id}.',
+      },
+      tags: [
+        { name: 'incidents' },
+        { name: 'webhooks' },
+        { name: 'stream' },
+        { name: 'health' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes(deps));
+  // Orchestrators serve only /live, /ready and /metrics on their own port.
+  if (options.surface === 'health') return { app, hub };
+  await app.register(
+    async (api) => {
+      await api.register(incidentRoutes(deps));
+      await api.register(webhookRoutes(deps));
+      await api.register(streamRoutes(deps, hub));
+      api.get(
+        '/openapi.json',
+        { config: { permission: 'public' }, schema: { hide: true } },
+        async () => app.swagger(),
+      );
+    },
+    { prefix: '/api/v1' },
+  );
+  return { app, hub };
+}

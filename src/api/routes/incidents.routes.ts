@@ -1,0 +1,132 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { AppError, INCIDENT_STATUSES, SEVERITIES, type IncidentStatus, type Severity } from '../../contracts/index.ts';
+import { parseAlert } from '../../core/ingest/index.ts';
+import type { IncidentListQuery } from '../../ports/index.ts';
+import type { ApiDeps } from '../deps.ts';
+import { actorOf } from '../plugins/access.ts';
+import {
+  CreateIncidentSchema,
+  DecisionBodySchema,
+  ErrorSchema,
+  IdParamsSchema,
+  IncidentDetailSchema,
+  IncidentSchema,
+  IngestResponseSchema,
+  ListQuerySchema,
+  PaginationSchema,
+  type ListQuery,
+} from '../schemas.ts';
+import { ingestResponse } from './ingest-response.ts';
+
+const errors = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 413: ErrorSchema, 503: ErrorSchema };
+
+export const incidentRoutes =
+  (deps: ApiDeps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/incidents',
+      {
+        config: { permission: 'incidents:read' },
+        schema: {
+          tags: ['incidents'],
+          summary: 'List incidents with filters, sorting and pagination',
+          querystring: ListQuerySchema,
+          response: { 200: Type.Object({ data: Type.Array(IncidentSchema), pagination: PaginationSchema }), 400: ErrorSchema },
+        },
+      },
+      async (request) => deps.store.list(toListQuery(request.query)),
+    );
+
+    app.post(
+      '/incidents',
+      {
+        config: { permission: 'incidents:write' },
+        schema: {
+          tags: ['incidents'],
+          summary: 'Create an incident from a JSON alert (committed before the 202)',
+          body: CreateIncidentSchema,
+          response: { 202: IngestResponseSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const alert = parseAlert('manual', request.body, new Date());
+        const outcome = await deps.ingest.ingest(alert);
+        return reply.status(202).send(ingestResponse(outcome));
+      },
+    );
+
+    app.get(
+      '/incidents/:id',
+      {
+        config: { permission: 'incidents:read' },
+        schema: {
+          tags: ['incidents'],
+          summary: 'One incident with alerts, indicators, enrichments, verdict and timeline',
+          params: IdParamsSchema,
+          response: { 200: IncidentDetailSchema, 400: ErrorSchema, 404: ErrorSchema },
+        },
+      },
+      async (request) => {
+        const detail = await deps.store.getDetail(request.params.id);
+        if (!detail) throw new AppError('NOT_FOUND', `incident ${request.params.id} not found`);
+        return detail;
+      },
+    );
+
+    for (const decision of ['resolve', 'dismiss', 'escalate'] as const) {
+      app.post(
+        `/incidents/:id/${decision}`,
+        {
+          config: { permission: 'incidents:decide' },
+          schema: {
+            tags: ['incidents'],
+            summary: `${decision[0]!.toUpperCase()}${decision.slice(1)} an incident, with a reason`,
+            params: IdParamsSchema,
+            body: DecisionBodySchema,
+            response: { 200: IncidentSchema, ...errors },
+          },
+        },
+        async (request) =>
+          deps.decisions.decide(request.params.id, decision, request.body.reason, actorOf(request)),
+      );
+    }
+  };
+
+function listOf<T extends string>(value: string | string[] | undefined, allowed: readonly T[] | null, name: string): T[] | undefined {
+  if (value === undefined) return undefined;
+  const items = (Array.isArray(value) ? value : [value])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  if (allowed) {
+    const bad = items.filter((i) => !allowed.includes(i as T));
+    if (bad.length) {
+      throw new AppError('VALIDATION_ERROR', `unknown ${name}: ${bad.join(', ')}`, { allowed });
+    }
+  }
+  return items.length ? (items as T[]) : undefined;
+}
+
+function toListQuery(q: ListQuery): IncidentListQuery {
+  const since = q.since ? new Date(q.since) : undefined;
+  const until = q.until ? new Date(q.until) : undefined;
+  if (since && until && since >= until) throw new AppError('VALIDATION_ERROR', 'since must be before until');
+  const status = listOf<IncidentStatus>(q.status, INCIDENT_STATUSES, 'status');
+  const severity = listOf<Severity>(q.severity, SEVERITIES, 'severity');
+  const incidentType = listOf(q.incident_type, null, 'incident_type');
+  const source = listOf(q.source, null, 'source');
+  return {
+    ...(status ? { status } : {}),
+    ...(severity ? { severity } : {}),
+    ...(incidentType ? { incident_type: incidentType } : {}),
+    ...(source ? { source } : {}),
+    ...(since ? { since } : {}),
+    ...(until ? { until } : {}),
+    ...(q.q ? { q: q.q } : {}),
+    sort: q.sort ?? 'created_at',
+    order: q.order ?? 'desc',
+    page: q.page ?? 1,
+    per_page: q.per_page ?? 20,
+  };
+}

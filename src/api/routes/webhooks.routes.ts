@@ -1,0 +1,70 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { AppError } from '../../contracts/index.ts';
+import { parseAlert } from '../../core/ingest/index.ts';
+import { verifySignature } from '../../core/webhooks/signature.ts';
+import type { ApiDeps } from '../deps.ts';
+import { ErrorSchema, IngestResponseSchema } from '../schemas.ts';
+import { ingestResponse } from './ingest-response.ts';
+
+const SOURCE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+export const webhookRoutes =
+  (deps: ApiDeps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      '/webhooks/:source',
+      {
+        config: { permission: 'webhooks:ingest' },
+        schema: {
+          tags: ['webhooks'],
+          summary: 'Receive a vendor alert (HMAC-signed); committed before the 202',
+          description:
+            'Sources: crowdstrike, splunk, microsoft-graph (defender, m365), guardduty, okta, elastic, or any other name with the generic format. Sign the raw body with HMAC-SHA256 in X-Webhook-Signature.',
+          params: Type.Object({ source: Type.String({ maxLength: 64 }) }),
+          body: Type.Unknown(),
+          response: {
+            202: IngestResponseSchema,
+            400: ErrorSchema,
+            401: ErrorSchema,
+            413: ErrorSchema,
+            415: ErrorSchema,
+            503: ErrorSchema,
+          },
+        },
+      },
+      async (request, reply) => {
+        const source = request.params.source.toLowerCase();
+        if (!SOURCE_PATTERN.test(source)) {
+          throw new AppError('BAD_REQUEST', 'source must be 1-64 characters of a-z, 0-9, - and _');
+        }
+        const settings = deps.webhookSource(source);
+        if (settings?.secret) {
+          const verified = verifySignature({
+            secret: settings.secret,
+            rawBody: request.rawBody ?? Buffer.alloc(0),
+            headers: request.headers,
+            now: new Date(),
+            toleranceMs: deps.config.webhooks.timestamp_tolerance,
+          });
+          if (verified.timestamp !== undefined) {
+            // A signed timestamp makes an exact resend within the window a replay: refuse it.
+            const seen = await deps.counters.increment(
+              `webhook-replay:${source}:${verified.signature}`,
+              deps.config.webhooks.timestamp_tolerance * 2,
+            );
+            if (seen > 1) throw new AppError('INVALID_SIGNATURE', 'replayed request (signature already used)');
+          }
+        } else if (!settings?.unsigned) {
+          throw new AppError(
+            'UNAUTHORIZED',
+            `webhook source ${source} is not configured: set webhooks.sources.${source}.secret or TW_WEBHOOK_SECRET_${source.toUpperCase().replace(/-/g, '_')}`,
+          );
+        }
+        if (request.body === undefined || request.body === null) throw new AppError('BAD_REQUEST', 'empty body');
+        const alert = parseAlert(source, request.body, new Date());
+        const outcome = await deps.ingest.ingest(alert);
+        return reply.status(202).send(ingestResponse(outcome));
+      },
+    );
+  };

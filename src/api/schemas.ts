@@ -1,0 +1,185 @@
+import { Type, type Static } from 'typebox';
+import {
+  CLASSIFICATIONS,
+  INCIDENT_STATUSES,
+  INDICATOR_TYPES,
+  SEVERITIES,
+} from '../contracts/index.ts';
+import { INCIDENT_SORT_FIELDS } from '../ports/index.ts';
+
+/** One schema per shape: validator, TypeScript type and OpenAPI document at once. */
+const Enum = <const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+
+export const ErrorSchema = Type.Object(
+  {
+    code: Type.String({ description: 'stable error code, e.g. VALIDATION_ERROR' }),
+    message: Type.String(),
+    details: Type.Optional(Type.Unknown()),
+    request_id: Type.String(),
+  },
+  { $id: 'Error' },
+);
+
+export const Severity = Enum(SEVERITIES);
+export const Status = Enum(INCIDENT_STATUSES);
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const IndicatorSchema = Type.Object({
+  id: Type.Optional(Type.String()),
+  type: Enum(INDICATOR_TYPES),
+  value: Type.String(),
+  context: Type.Optional(Type.String()),
+});
+
+export const IncidentSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    incident_type: Type.String(),
+    source: Type.String(),
+    severity: Severity,
+    status: Status,
+    title: Type.String(),
+    description: Nullable(Type.String()),
+    fingerprint: Type.String(),
+    occurrence_count: Type.Integer(),
+    first_seen: Type.String({ format: 'date-time' }),
+    last_seen: Type.String({ format: 'date-time' }),
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: Type.String({ format: 'date-time' }),
+    version: Type.Integer(),
+    tags: Type.Array(Type.String()),
+    assets: Type.Array(Type.Object({ kind: Type.String(), name: Type.String(), id: Type.Optional(Type.String()) })),
+    mitre_techniques: Type.Array(Type.String()),
+    vendor_confidence: Nullable(Type.Number()),
+    classification: Nullable(Enum(CLASSIFICATIONS)),
+    confidence: Nullable(Type.Number()),
+    triaged_at: Nullable(Type.String({ format: 'date-time' })),
+    resolution_reason: Nullable(Type.String()),
+  },
+  { $id: 'Incident' },
+);
+
+const VerdictSchema = Type.Object({
+  id: Type.String(),
+  analyzer: Type.String(),
+  classification: Enum(CLASSIFICATIONS),
+  confidence: Type.Number(),
+  category: Type.String(),
+  reasoning: Type.String(),
+  reasons: Type.Array(Type.String()),
+  recommended_actions: Type.Array(Type.String()),
+  mitre_techniques: Type.Array(Type.String()),
+  indicators: Type.Array(Type.Object({ type: Type.String(), value: Type.String() }, { additionalProperties: true })),
+  score: Nullable(Type.Number()),
+  created_at: Type.String({ format: 'date-time' }),
+});
+
+export const IncidentDetailSchema = Type.Object(
+  {
+    ...IncidentSchema.properties,
+    indicators: Type.Array(IndicatorSchema),
+    alerts: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        source: Type.String(),
+        vendor_id: Nullable(Type.String()),
+        title: Type.String(),
+        severity: Severity,
+        occurred_at: Type.String(),
+        received_at: Type.String(),
+        raw: Type.Unknown(),
+      }),
+    ),
+    enrichments: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        indicator_type: Type.String(),
+        indicator_value: Type.String(),
+        provider: Type.String(),
+        verdict: Type.String(),
+        score: Nullable(Type.Number()),
+        details: Type.Record(Type.String(), Type.Unknown()),
+        created_at: Type.String(),
+      }),
+    ),
+    verdict: Nullable(VerdictSchema),
+    timeline: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        actor: Type.String(),
+        action: Type.String(),
+        details: Type.Record(Type.String(), Type.Unknown()),
+        created_at: Type.String(),
+      }),
+    ),
+  },
+  { $id: 'IncidentDetail' },
+);
+
+export const PaginationSchema = Type.Object({
+  page: Type.Integer(),
+  per_page: Type.Integer(),
+  total_items: Type.Integer(),
+  total_pages: Type.Integer(),
+});
+
+/** Comma-separated lists are accepted as well as repeated parameters. */
+const ListParam = (item: ReturnType<typeof Type.String>) =>
+  Type.Optional(Type.Union([Type.Array(item, { maxItems: 20 }), Type.String({ maxLength: 500 })]));
+
+export const ListQuerySchema = Type.Object(
+  {
+    status: ListParam(Type.String()),
+    severity: ListParam(Type.String()),
+    incident_type: ListParam(Type.String({ maxLength: 64 })),
+    source: ListParam(Type.String({ maxLength: 64 })),
+    since: Type.Optional(Type.String({ format: 'date-time' })),
+    until: Type.Optional(Type.String({ format: 'date-time' })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    sort: Type.Optional(Enum(INCIDENT_SORT_FIELDS)),
+    order: Type.Optional(Enum(['asc', 'desc'] as const)),
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
+    per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 20 })),
+  },
+  { additionalProperties: false },
+);
+export type ListQuery = Static<typeof ListQuerySchema>;
+
+export const CreateIncidentSchema = Type.Object(
+  {
+    incident_type: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9_]+$' }),
+    source: Type.String({ minLength: 1, maxLength: 64 }),
+    severity: Severity,
+    title: Type.String({ minLength: 1, maxLength: 500 }),
+    description: Type.Optional(Type.String({ maxLength: 10_000 })),
+    raw_data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    indicators: Type.Optional(
+      Type.Array(
+        Type.Object({ type: Enum(INDICATOR_TYPES), value: Type.String({ minLength: 1, maxLength: 2048 }) }, { additionalProperties: false }),
+        { maxItems: 200 },
+      ),
+    ),
+    occurred_at: Type.Optional(Type.String({ format: 'date-time' })),
+    tags: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 })),
+  },
+  { additionalProperties: false },
+);
+
+export const IngestResponseSchema = Type.Object({
+  incident_id: Type.String(),
+  status: Status,
+  created: Type.Boolean({ description: 'false when folded into an existing incident (dedup)' }),
+  deduplicated: Type.Boolean(),
+  occurrence_count: Type.Integer(),
+  queued: Type.Boolean({ description: 'false when triage will be scheduled by the reconciler' }),
+  incident: Type.Ref('Incident'),
+});
+
+export const DecisionBodySchema = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: 2000 }) },
+  { additionalProperties: false },
+);
+
+export const IdParamsSchema = Type.Object({ id: Type.String({ format: 'uuid' }) });

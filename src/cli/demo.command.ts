@@ -1,0 +1,85 @@
+import { createHmac } from 'node:crypto';
+import { readLocalSecrets } from '../runtime/local-secrets.ts';
+import type { Config } from '../config/index.ts';
+import { demoAlerts } from './demo/samples.ts';
+
+interface IngestReply {
+  incident_id: string;
+  created: boolean;
+}
+
+const FINAL = new Set(['pending_review', 'pending_approval', 'resolved', 'false_positive', 'dismissed', 'escalated', 'closed']);
+
+/**
+ * Sends the demo alerts as signed webhooks to a running instance, then (unless --no-wait) polls
+ * until each incident has a verdict and prints a table.
+ */
+export async function runDemo(config: Config, options: { url?: string; wait: boolean }): Promise<number> {
+  const base = (options.url ?? `http://127.0.0.1:${config.server.port}`).replace(/\/$/, '');
+  const local = readLocalSecrets(config.data_dir) ?? {};
+  const secretOf = (source: string) => config.webhooks.sources[source]?.secret ?? local[source];
+  const sent: { source: string; note: string; id: string }[] = [];
+  for (const alert of demoAlerts()) {
+    const body = JSON.stringify(alert.payload);
+    const secret = secretOf(alert.source);
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (secret) {
+      const ts = Math.floor(Date.now() / 1000);
+      headers['x-webhook-timestamp'] = String(ts);
+      headers['x-webhook-signature'] = `sha256=${createHmac('sha256', secret).update(`${ts}.`).update(body).digest('hex')}`;
+    }
+    let res: Response;
+    try {
+      res = await fetch(`${base}/api/v1/webhooks/${alert.source}`, { method: 'POST', headers, body });
+    } catch (err) {
+      console.error(`cannot reach ${base}: ${(err as Error).message}. Is \`npm start\` running?`);
+      return 1;
+    }
+    const text = await res.text();
+    if (res.status !== 202) {
+      console.error(`${alert.source}: HTTP ${res.status} ${text}`);
+      if (res.status === 401) {
+        console.error(`  configure a secret for ${alert.source} (TW_WEBHOOK_SECRET_${alert.source.toUpperCase().replace(/-/g, '_')}) on both sides`);
+      }
+      continue;
+    }
+    const reply = JSON.parse(text) as IngestReply;
+    sent.push({ source: alert.source, note: alert.note, id: reply.incident_id });
+    console.log(`sent ${alert.source.padEnd(16)} → incident ${reply.incident_id}${reply.created ? '' : ' (deduplicated)'}`);
+  }
+  if (!options.wait || sent.length === 0) return sent.length ? 0 : 1;
+
+  const deadline = Date.now() + 30_000;
+  const rows = new Map<string, { status: string; severity: string; verdict: string; title: string }>();
+  while (Date.now() < deadline && rows.size < sent.length) {
+    for (const s of sent) {
+      if (rows.has(s.id)) continue;
+      const res = await fetch(`${base}/api/v1/incidents/${s.id}`);
+      if (!res.ok) continue;
+      const inc = (await res.json()) as {
+        status: string;
+        severity: string;
+        title: string;
+        verdict: { classification: string; confidence: number } | null;
+      };
+      if (FINAL.has(inc.status) && inc.verdict) {
+        rows.set(s.id, {
+          status: inc.status,
+          severity: inc.severity,
+          title: inc.title,
+          verdict: `${inc.verdict.classification} (${inc.verdict.confidence.toFixed(2)})`,
+        });
+      }
+    }
+    if (rows.size < sent.length) await new Promise((r) => setTimeout(r, 300));
+  }
+  console.log('\nsource           severity  verdict                 status          title');
+  for (const s of sent) {
+    const r = rows.get(s.id);
+    console.log(
+      `${s.source.padEnd(16)} ${(r?.severity ?? '?').padEnd(9)} ${(r?.verdict ?? 'not triaged yet').padEnd(23)} ${(r?.status ?? '?').padEnd(15)} ${(r?.title ?? s.note).slice(0, 60)}`,
+    );
+  }
+  console.log(`\nDetails: ${base}/api/v1/incidents/<id> — live events: ${base.replace(/^http/, 'ws')}/api/v1/stream`);
+  return rows.size === sent.length ? 0 : 1;
+}

@@ -1,0 +1,127 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, selectedModes, type Config } from '../config/index.ts';
+import { createLogger } from '../observability/logger.ts';
+import { runDemo } from './demo.command.ts';
+import { runMigrate } from './migrate.command.ts';
+import { runServer } from './serve.command.ts';
+
+const HELP: Record<string, string> = {
+  main: `triage-warden — security alert triage
+
+Usage: triage-warden <command> [options]
+
+Commands:
+  start          all roles in one process (embedded PGlite + in-process queue unless configured)
+  api            API server only (REST, webhooks, WebSocket, /metrics); needs PostgreSQL + Redis
+  orchestrator   worker only (triage queue, leader jobs, /live /ready /metrics); needs PostgreSQL + Redis
+  migrate        apply database migrations and exit
+  demo           send a handful of realistic vendor alerts to a running instance and show the verdicts
+
+Options (every command):
+  -c, --config <file>   YAML configuration (also TW_CONFIG); TW_* environment variables override it
+  -h, --help            this help, or a command's help: triage-warden <command> --help
+
+Environment: TW_PORT (8080), TW_DATA_DIR (./data), TW_DATABASE_URL, TW_DATABASE_REPLICA_URL,
+TW_REDIS_URL, TW_LOG_LEVEL, TW_SECTION__KEY for any config key (see docs/CONFIGURATION.md).`,
+  start: `triage-warden start [--config file] [--port n]
+
+Runs API and orchestrator in one process. With no TW_DATABASE_URL it stores data with PGlite in
+TW_DATA_DIR (./data); with no TW_REDIS_URL queue, events, cache and leader lock are in-process.
+Prints where the API, the OpenAPI docs and the metrics are. SIGTERM/SIGINT stop it gracefully.`,
+  api: `triage-warden api [--config file] [--port n]
+
+Stateless API server: REST under /api/v1, webhooks, the /api/v1/stream WebSocket, /live, /ready,
+/metrics. Needs TW_DATABASE_URL (PostgreSQL) and TW_REDIS_URL (Redis).`,
+  orchestrator: `triage-warden orchestrator [--config file] [--port n]
+
+Consumes the triage queue with bounded concurrency (orchestrator.concurrency), takes part in leader
+election and runs leader-only jobs (reconciler, cluster metrics, housekeeping). Serves /live, /ready
+and /metrics on TW_PORT. Needs TW_DATABASE_URL and TW_REDIS_URL.`,
+  migrate: `triage-warden migrate [--config file]
+
+Applies pending migrations to the configured database (TW_DATABASE_DIRECT_URL when set, so that
+PgBouncer is bypassed) and exits. Running it twice is harmless.`,
+  demo: `triage-warden demo [--url http://127.0.0.1:8080] [--no-wait]
+
+Sends signed alerts in the formats of CrowdStrike, Splunk, Microsoft Graph, GuardDuty, Okta, Elastic
+and the generic format to a running instance, then waits for their verdicts and prints them.
+Secrets come from the configuration, or from TW_DATA_DIR/webhook-secrets.json in embedded mode.`,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      url: { type: 'string' },
+      'no-wait': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0];
+  if (!command || command === 'help') {
+    console.log(HELP.main);
+    return command ? 0 : values.help ? 0 : 1;
+  }
+  if (!HELP[command] || command === 'main') {
+    console.error(`unknown command: ${command}\n\n${HELP.main}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP[command]);
+    return 0;
+  }
+
+  let config: Config;
+  try {
+    config = loadConfig({
+      ...(values.config ? { file: values.config } : {}),
+      ...(values.port ? { overrides: { server: { port: values.port } } } : {}),
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`triage-warden: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+
+  if (command === 'api' || command === 'orchestrator') {
+    const modes = selectedModes(config);
+    const missing = [
+      modes.database !== 'postgres' ? 'TW_DATABASE_URL (database.primary_url) for PostgreSQL' : null,
+      modes.transport !== 'redis' ? 'TW_REDIS_URL (redis.url) for Redis' : null,
+    ].filter(Boolean);
+    if (missing.length) {
+      console.error(
+        `triage-warden ${command}: the ${command} role runs in distributed mode and needs ${missing.join(' and ')}.\n` +
+          'For a single process with embedded storage, run `triage-warden start`.',
+      );
+      return 2;
+    }
+  }
+  const role = command === 'start' ? 'all' : command;
+  const log = createLogger({ level: config.logging.level, instance: config.server.instance_id, role });
+  switch (command) {
+    case 'migrate':
+      return runMigrate(config, log);
+    case 'demo':
+      return runDemo(config, { ...(values.url ? { url: values.url } : {}), wait: !values['no-wait'] });
+    default:
+      return runServer(config, role as 'all' | 'api' | 'orchestrator', log);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== -1) process.exitCode = code;
+  },
+  (err) => {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`triage-warden: ${message}`);
+    process.exitCode = (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 2 : 1;
+  },
+);

@@ -1,0 +1,57 @@
+import type { Config } from '../config/index.ts';
+import { selectedModes } from '../config/index.ts';
+import type { PinoLogger } from '../observability/logger.ts';
+import { createRuntime, type Role } from '../runtime/runtime.ts';
+import { createRedisTransports } from '../runtime/redis-transports.ts';
+
+/** Runs a role until SIGTERM/SIGINT, then shuts down gracefully within server.shutdown_grace. */
+export async function runServer(config: Config, role: Role, log: PinoLogger): Promise<number> {
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
+  const runtime = await createRuntime(config, role, log, { redisTransports: createRedisTransports });
+  await runtime.start();
+  const modes = selectedModes(config);
+  const url = runtime.url!;
+  log.info({ url, role, ...modes }, 'triage-warden started');
+  if (role !== 'orchestrator') {
+    console.log(
+      [
+        `Triage Warden (${role}) is up — storage: ${modes.database}, transport: ${modes.transport}`,
+        `  API:      ${url}/api/v1/incidents`,
+        `  Webhooks: ${url}/api/v1/webhooks/<source>`,
+        `  Stream:   ${url.replace(/^http/, 'ws')}/api/v1/stream`,
+        `  OpenAPI:  ${url}/docs (JSON: ${url}/api/v1/openapi.json)`,
+        `  Metrics:  ${url}/metrics   Health: ${url}/live ${url}/ready`,
+        modes.database === 'pglite' ? `  Data:     ${config.data_dir}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    );
+  }
+  await new Promise<void>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(130);
+      }
+      log.info({ signal }, 'signal received; draining');
+      const hard = setTimeout(() => {
+        log.error('shutdown exceeded the grace period; exiting');
+        process.exit(1);
+      }, config.server.shutdown_grace + config.server.drain_delay + 5000);
+      hard.unref();
+      runtime.stop().then(resolve, (err) => {
+        log.error({ err }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  return 0;
+}

@@ -1,0 +1,477 @@
+import type { Classification, Indicator, IndicatorType, Severity } from '../../contracts/index.ts';
+import type { AnalysisInput, Analyzer, Verdict } from './analyzer.ts';
+
+/** Log-odds of "malicious" before any evidence, by severity (docs/ANALYZER.md). */
+export const SEVERITY_PRIOR: Readonly<Record<Severity, number>> = Object.freeze({
+  info: -2.0,
+  low: -1.5,
+  medium: -0.5,
+  high: 0,
+  critical: 1.0,
+});
+
+/** Evidence weights in log-odds; positive means "more likely malicious" (docs/ANALYZER.md). */
+export const WEIGHTS = Object.freeze({
+  maliciousHit: 2.0,
+  /** Each further independent source (provider or list) calling the same indicator malicious. */
+  maliciousCorroboration: 1.0,
+  suspiciousHit: 0.8,
+  suspiciousCorroboration: 0.4,
+  /** Corroborating sources counted per indicator and verdict, beyond the first. */
+  maxCorroborations: 2,
+  /** First allowlist hit per indicator; further allowlists on the same indicator add nothing. */
+  benignHit: -1.0,
+  /** Floor on the summed allowlist pull-down: known-good indicators do not make an incident good. */
+  benignTotalFloor: -2.5,
+  /** Multiplies logit(vendor confidence), the confidence being clamped to 0.05..0.95. */
+  vendorConfidenceScale: 0.5,
+  burst: 0.4,
+  largeBurst: 0.8,
+  mitreMapped: 0.3,
+  mitreMany: 0.5,
+  criticalAsset: 0.3,
+});
+
+/** An intel verdict that says something (`unknown` says nothing). */
+export type KnownVerdict = 'malicious' | 'suspicious' | 'benign';
+
+/** A signal specific to one incident type, applied once when an indicator of `types` has a `verdicts` hit. */
+export interface TypeSignal {
+  types: readonly IndicatorType[];
+  verdicts: readonly KnownVerdict[];
+  weight: number;
+  /** `{v}` is replaced by the indicator. */
+  text: string;
+}
+
+const HASHES: readonly IndicatorType[] = ['md5', 'sha1', 'sha256'];
+const NETWORK: readonly IndicatorType[] = ['url', 'domain', 'hostname', 'email'];
+const IPS: readonly IndicatorType[] = ['ipv4', 'ipv6'];
+const DESTINATIONS: readonly IndicatorType[] = ['url', 'domain', 'hostname', 'ipv4', 'ipv6'];
+
+/** Incident-type specific signals (docs/ANALYZER.md). */
+export const TYPE_SIGNALS: Readonly<Record<string, TypeSignal>> = Object.freeze({
+  malware: {
+    types: HASHES,
+    verdicts: ['malicious'],
+    weight: 1.5,
+    text: 'known-malicious file hash {v} on a malware incident',
+  },
+  ransomware: {
+    types: HASHES,
+    verdicts: ['malicious'],
+    weight: 1.5,
+    text: 'known-malicious file hash {v} on a ransomware incident',
+  },
+  phishing: {
+    types: NETWORK,
+    verdicts: ['malicious'],
+    weight: 1.0,
+    text: 'phishing infrastructure {v} is known-malicious',
+  },
+  suspicious_login: { types: IPS, verdicts: ['malicious'], weight: 1.0, text: 'login from malicious IP {v}' },
+  data_exfiltration: {
+    types: DESTINATIONS,
+    verdicts: ['malicious', 'suspicious'],
+    weight: 0.7,
+    text: 'exfiltration destination {v} is flagged',
+  },
+});
+
+/** Occurrence counts at which the burst weights apply. */
+export const BURST_OCCURRENCES = 5;
+export const LARGE_BURST_OCCURRENCES = 50;
+/** Incident tags that mark a critical asset. */
+export const CRITICAL_ASSET_TAG =
+  /^(critical|critical[-_ ]asset|crown[-_ ]jewels?|tier[-_ ]?0|vip|executive|domain[-_ ]controller)$/i;
+
+/** Probability of "malicious" at or above which the verdict is malicious. */
+export const MALICIOUS_THRESHOLD = 0.85;
+/** At or above this (or with any malicious/suspicious intel hit) the verdict is at least suspicious. */
+export const SUSPICIOUS_THRESHOLD = 0.5;
+/** At or below this, with no bad hit, the verdict is benign. */
+export const BENIGN_THRESHOLD = 0.2;
+/** Below this much intel + vendor evidence (sum of |weights|) the verdict is inconclusive. */
+export const MIN_DECISIVE_EVIDENCE = 1.0;
+/** The summed log-odds are clamped to ±this (probability 0.25%..99.75%). */
+export const LOG_ODDS_LIMIT = 6;
+
+interface Sighting {
+  verdict: KnownVerdict;
+  provider: string;
+  list?: string;
+  score: number | null;
+  description?: string;
+}
+/** `decisive`: intel or vendor evidence, which alone can take the verdict out of "inconclusive". */
+interface Evidence {
+  text: string;
+  weight: number;
+  decisive: boolean;
+  indicator?: Indicator;
+}
+interface IndicatorIntel {
+  indicator: Indicator;
+  sightings: Sighting[];
+  lookedUp: boolean;
+}
+
+/**
+ * The built-in analyst: a documented log-odds model over threat-intel verdicts, vendor confidence
+ * and incident context (docs/ANALYZER.md). Pure and deterministic: same input, same verdict.
+ */
+export class DeterministicAnalyzer implements Analyzer {
+  readonly name = 'deterministic';
+
+  async analyze(input: AnalysisInput, signal?: AbortSignal): Promise<Verdict> {
+    signal?.throwIfAborted();
+    return analyzeDeterministic(input);
+  }
+}
+
+/** The model itself, synchronous; {@link DeterministicAnalyzer.analyze} wraps it. */
+export function analyzeDeterministic(input: AnalysisInput): Verdict {
+  const { incident } = input;
+  const prior = SEVERITY_PRIOR[incident.severity] ?? 0;
+  const intel = collectIntel(input);
+  const evidence = [...intelEvidence(intel), ...typeEvidence(incident.incident_type, intel)];
+  const vendor = input.vendorConfidence ?? incident.vendor_confidence;
+  if (typeof vendor === 'number' && Number.isFinite(vendor)) {
+    const c = Math.min(0.95, Math.max(0.05, vendor));
+    const w = Math.round(10 * WEIGHTS.vendorConfidenceScale * Math.log(c / (1 - c))) / 10 || 0;
+    evidence.push(ev(`vendor confidence ${vendor.toFixed(2)}: ${fmt(w)}`, w, true));
+  }
+  evidence.push(...contextEvidence(input));
+
+  const sum = evidence.reduce((s, e) => s + e.weight, 0);
+  const logOdds = Math.max(-LOG_ODDS_LIMIT, Math.min(LOG_ODDS_LIMIT, prior + sum));
+  const p = sigmoid(logOdds);
+  const decisive = evidence.reduce((s, e) => s + (e.decisive ? Math.abs(e.weight) : 0), 0);
+  const hasBad = intel.some((i) => i.sightings.some((s) => s.verdict !== 'benign'));
+  const classification = classify(p, decisive, hasBad);
+
+  const pos = evidence.reduce((s, e) => s + Math.max(0, e.weight), 0);
+  const neg = evidence.reduce((s, e) => s + Math.max(0, -e.weight), 0);
+  const support = 1 - Math.exp(-(pos + neg) / 2);
+  const agreement = pos + neg > 0 ? Math.max(pos, neg) / (pos + neg) : 0;
+  const coverage = intel.length ? intel.filter((i) => i.sightings.length).length / intel.length : 0;
+  const confidence =
+    Math.round(100 * Math.min(0.99, confidenceOf(classification, p, support, agreement, coverage))) / 100;
+
+  const strongest = evidence
+    .filter((e) => e.weight !== 0)
+    .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
+  const reasoning = [
+    `${label(incident.incident_type)} incident "${incident.title}" (severity ${incident.severity}) is ${pct(p)} likely malicious:`,
+    `log-odds ${logOdds.toFixed(1)} from a prior of ${prior.toFixed(1)} and ${evidence.length} evidence items summing to ${fmt(sum)}${prior + sum !== logOdds ? `, clamped to ±${LOG_ODDS_LIMIT}` : ''}.`,
+    strongest.length
+      ? `Strongest evidence: ${strongest
+          .slice(0, 2)
+          .map((e) => e.text)
+          .join('; ')}.`
+      : 'No evidence moved the score.',
+    `Classified ${classification} with confidence ${confidence.toFixed(2)}: ${why(classification, decisive, agreement)}.`,
+  ].join(' ');
+
+  return {
+    classification,
+    confidence,
+    category:
+      classification === 'benign'
+        ? 'false_positive'
+        : (CATEGORY[incident.incident_type] ?? incident.incident_type),
+    reasoning,
+    reasons: [
+      `severity ${incident.severity} sets the prior: ${fmt(prior)} (${pct(sigmoid(prior))} before evidence)`,
+      ...evidence.map((e) => e.text),
+    ],
+    recommended_actions: actions(input, classification, intel),
+    mitre_techniques: techniques(input, classification, intel),
+    indicators: drivingIndicators(classification, evidence),
+    score: Math.round(p * 1000) / 1000,
+  };
+}
+
+function classify(p: number, decisive: number, hasBad: boolean): Classification {
+  if (decisive < MIN_DECISIVE_EVIDENCE) return 'inconclusive';
+  if (p >= MALICIOUS_THRESHOLD) return 'malicious';
+  // A SOC does not close an alert carrying a known-bad indicator, whatever else is allowlisted.
+  if (p >= SUSPICIOUS_THRESHOLD || hasBad) return 'suspicious';
+  if (p <= BENIGN_THRESHOLD) return 'benign';
+  return 'inconclusive';
+}
+
+/**
+ * Confidence grows with evidence mass (`support`) and its one-sidedness (`agreement`); a benign call
+ * is also scaled by `coverage` (share of indicators with any verdict), since an unknown indicator
+ * is exactly where a miss would hide.
+ */
+function confidenceOf(
+  c: Classification,
+  p: number,
+  support: number,
+  agreement: number,
+  coverage: number,
+): number {
+  const strength = Math.abs(2 * p - 1) * support * agreement;
+  if (c === 'malicious') return 0.5 + 0.5 * strength;
+  if (c === 'benign') return 0.5 + 0.5 * strength * coverage;
+  if (c === 'suspicious') return 0.35 + 0.35 * support * agreement;
+  return 0.2 + 0.2 * support;
+}
+
+/** Groups enrichments by indicator; each distinct provider/list with a verdict is one sighting. */
+function collectIntel(input: AnalysisInput): IndicatorIntel[] {
+  const byKey = new Map<string, IndicatorIntel>();
+  const entry = (i: Indicator): IndicatorIntel => {
+    const k = `${i.type}:${i.value}`;
+    let found = byKey.get(k);
+    if (!found) byKey.set(k, (found = { indicator: i, sightings: [], lookedUp: false }));
+    return found;
+  };
+  for (const i of input.indicators)
+    entry({ type: i.type, value: i.value, ...(i.context ? { context: i.context } : {}) });
+  for (const e of input.enrichments) {
+    const item = entry({ type: e.indicator_type, value: e.indicator_value });
+    item.lookedUp = true;
+    if (e.verdict === 'unknown') continue;
+    const base: Sighting = { verdict: e.verdict, provider: e.provider, score: e.score };
+    const lists = listHits(e.details, e.verdict);
+    for (const s of lists.length ? lists.map((l) => ({ ...base, ...l })) : [base]) {
+      const seen = item.sightings.some(
+        (o) => o.verdict === s.verdict && o.provider === s.provider && o.list === s.list,
+      );
+      if (!seen) item.sightings.push(s);
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** Distinct lists in `details.hits` that gave `verdict` (the shape of the local-lists provider). */
+function listHits(
+  details: Record<string, unknown>,
+  verdict: string,
+): Array<{ list: string; description?: string }> {
+  const out: Array<{ list: string; description?: string }> = [];
+  for (const h of Array.isArray(details['hits']) ? (details['hits'] as unknown[]) : []) {
+    if (typeof h !== 'object' || h === null) continue;
+    const { list, verdict: v, description } = h as Record<string, unknown>;
+    if (typeof list !== 'string' || v !== verdict || out.some((o) => o.list === list)) continue;
+    out.push(typeof description === 'string' && description ? { list, description } : { list });
+  }
+  return out;
+}
+
+function intelEvidence(intel: IndicatorIntel[]): Evidence[] {
+  const out: Evidence[] = [];
+  let benignTotal = 0;
+  for (const { indicator, sightings } of intel) {
+    for (const verdict of ['malicious', 'suspicious', 'benign'] as const) {
+      sightings
+        .filter((s) => s.verdict === verdict)
+        .forEach((s, n) => {
+          let w: number;
+          let note = '';
+          if (verdict === 'benign') {
+            w = n === 0 ? Math.max(WEIGHTS.benignHit, WEIGHTS.benignTotalFloor - benignTotal) : 0;
+            if (n > 0) note = ' (already allowlisted)';
+            else if (w > WEIGHTS.benignHit)
+              note = ` (allowlist total floor ${WEIGHTS.benignTotalFloor.toFixed(1)} reached)`;
+            benignTotal += w;
+          } else {
+            const malicious = verdict === 'malicious';
+            const first = malicious ? WEIGHTS.maliciousHit : WEIGHTS.suspiciousHit;
+            const more = malicious ? WEIGHTS.maliciousCorroboration : WEIGHTS.suspiciousCorroboration;
+            w = n === 0 ? first : n <= WEIGHTS.maxCorroborations ? more : 0;
+            if (n > WEIGHTS.maxCorroborations) note = ' (corroboration cap reached)';
+          }
+          const source = s.list
+            ? `is ${n > 0 ? 'also ' : ''}on list ${s.list}${s.description ? ` (${s.description})` : ''}: ${verdict}`
+            : `is rated ${verdict} by ${s.provider}${s.score !== null ? ` (score ${s.score.toFixed(2)})` : ''}`;
+          out.push(
+            ev(
+              `indicator ${indicator.value} (${indicator.type}) ${source}, ${fmt(w)}${note}`,
+              w,
+              true,
+              indicator,
+            ),
+          );
+        });
+    }
+  }
+  const checked = intel.filter((i) => i.lookedUp);
+  const quiet = checked.filter((i) => i.sightings.length === 0).length;
+  if (intel.length === 0) out.push(ev('the incident has no indicators to check: +0.0', 0, false));
+  else if (checked.length === 0)
+    out.push(ev(`no threat-intel data for the ${plural(intel.length, 'indicator')}: +0.0`, 0, false));
+  else if (quiet > 0) out.push(ev(`${plural(quiet, 'indicator')} had no threat-intel match: +0.0`, 0, false));
+  return out;
+}
+
+function typeEvidence(type: string, intel: IndicatorIntel[]): Evidence[] {
+  const signal = TYPE_SIGNALS[type];
+  if (!signal) return [];
+  const hit = intel.find(
+    (i) =>
+      signal.types.includes(i.indicator.type) && i.sightings.some((s) => signal.verdicts.includes(s.verdict)),
+  );
+  if (!hit) return [];
+  return [
+    ev(
+      `${signal.text.replace('{v}', hit.indicator.value)}: ${fmt(signal.weight)}`,
+      signal.weight,
+      true,
+      hit.indicator,
+    ),
+  ];
+}
+
+function contextEvidence({ incident }: AnalysisInput): Evidence[] {
+  const out: Evidence[] = [];
+  const n = incident.occurrence_count;
+  if (n >= BURST_OCCURRENCES) {
+    const w = n >= LARGE_BURST_OCCURRENCES ? WEIGHTS.largeBurst : WEIGHTS.burst;
+    out.push(ev(`alert repeated ${n} times: ${fmt(w)}`, w, false));
+  }
+  const t = incident.mitre_techniques;
+  if (t.length > 0) {
+    const w = t.length >= 3 ? WEIGHTS.mitreMany : WEIGHTS.mitreMapped;
+    out.push(
+      ev(`${plural(t.length, 'MITRE ATT&CK technique')} mapped (${t.join(', ')}): ${fmt(w)}`, w, false),
+    );
+  }
+  const tag = incident.tags.find((x) => CRITICAL_ASSET_TAG.test(x));
+  if (tag)
+    out.push(ev(`critical asset tag "${tag}": ${fmt(WEIGHTS.criticalAsset)}`, WEIGHTS.criticalAsset, false));
+  return out;
+}
+
+/** Indicators whose evidence points the way of the verdict, heaviest first. */
+function drivingIndicators(c: Classification, evidence: Evidence[]): Indicator[] {
+  const wanted = (w: number): boolean => (c === 'benign' ? w < 0 : c === 'inconclusive' ? w !== 0 : w > 0);
+  const total = new Map<string, { indicator: Indicator; w: number }>();
+  for (const e of evidence) {
+    if (!e.indicator || !wanted(e.weight)) continue;
+    const k = `${e.indicator.type}:${e.indicator.value}`;
+    const t = total.get(k) ?? { indicator: e.indicator, w: 0 };
+    t.w += Math.abs(e.weight);
+    total.set(k, t);
+  }
+  return [...total.values()].sort((a, b) => b.w - a.w).map((t) => t.indicator);
+}
+
+const CATEGORY: Readonly<Record<string, string>> = {
+  malware: 'malware_infection',
+  suspicious_login: 'account_compromise',
+  other: 'malicious_activity',
+};
+const ISOLATE_HOSTS = new Set([
+  'malware',
+  'ransomware',
+  'lateral_movement',
+  'privilege_escalation',
+  'data_exfiltration',
+]);
+const CONTAIN_USERS = new Set([
+  'suspicious_login',
+  'insider_threat',
+  'privilege_escalation',
+  'data_exfiltration',
+]);
+const BLOCK_VERB: Readonly<Partial<Record<IndicatorType, string>>> = {
+  ipv4: 'block_ip',
+  ipv6: 'block_ip',
+  domain: 'block_domain',
+  url: 'block_url',
+  md5: 'block_hash',
+  sha1: 'block_hash',
+  sha256: 'block_hash',
+  email: 'block_sender',
+};
+
+/** `verb:target` strings; containment only on a malicious verdict, blocks only for known-malicious indicators. */
+function actions(input: AnalysisInput, c: Classification, intel: IndicatorIntel[]): string[] {
+  if (c === 'benign') return ['close_as_false_positive'];
+  if (c === 'inconclusive') return ['escalate_to_analyst'];
+  const { incident_type: type, assets } = input.incident;
+  const named = (kinds: string[], indicatorType: IndicatorType): string[] => {
+    const fromAssets = assets.filter((a) => kinds.includes(a.kind)).map((a) => a.name);
+    return fromAssets.length
+      ? fromAssets
+      : input.indicators.filter((i) => i.type === indicatorType).map((i) => i.value);
+  };
+  const users = named(['user', 'mailbox'], 'username');
+  const out: string[] = [];
+  if (c === 'malicious') {
+    if (ISOLATE_HOSTS.has(type)) out.push(...named(['host'], 'hostname').map((h) => `isolate_host:${h}`));
+    if (CONTAIN_USERS.has(type))
+      for (const u of users) out.push(`disable_user:${u}`, `reset_credentials:${u}`);
+    if (type === 'suspicious_login') out.push(...users.map((u) => `revoke_sessions:${u}`));
+    if (type === 'phishing') out.push(...users.map((u) => `reset_credentials:${u}`));
+  }
+  if (type === 'phishing') out.push('quarantine_email');
+  for (const i of intel) {
+    const verb = BLOCK_VERB[i.indicator.type];
+    if (verb && i.sightings.some((s) => s.verdict === 'malicious')) out.push(`${verb}:${i.indicator.value}`);
+  }
+  if (c === 'suspicious') out.push('escalate_to_analyst');
+  return [...new Set(out)];
+}
+
+/** The incident's techniques, plus ones the type and evidence imply (only when not benign/inconclusive). */
+function techniques(input: AnalysisInput, c: Classification, intel: IndicatorIntel[]): string[] {
+  const out = [...input.incident.mitre_techniques];
+  const bad = (types: readonly IndicatorType[], list?: RegExp): boolean =>
+    intel.some(
+      (i) =>
+        types.includes(i.indicator.type) &&
+        i.sightings.some((s) => s.verdict !== 'benign' && (!list || list.test(s.list ?? ''))),
+    );
+  const inferred: Readonly<Record<string, string[]>> = {
+    malware: bad(HASHES) ? ['T1204.002'] : [],
+    ransomware: ['T1486'],
+    phishing: [bad(HASHES) ? 'T1566.001' : bad(NETWORK) ? 'T1566.002' : 'T1566'],
+    suspicious_login: bad(IPS)
+      ? ['T1078', ...(bad(IPS, /(^|[^a-z])tor([^a-z]|$)/i) ? ['T1090.003'] : [])]
+      : [],
+    data_exfiltration: [bad(DESTINATIONS) ? 'T1567' : 'T1041'],
+    lateral_movement: ['T1021'],
+    privilege_escalation: ['T1068'],
+    reconnaissance: ['T1595'],
+    denial_of_service: ['T1498'],
+  };
+  if (c === 'malicious' || c === 'suspicious') {
+    for (const t of inferred[input.incident.incident_type] ?? []) {
+      if (!out.some((o) => o === t || o.startsWith(`${t}.`))) out.push(t);
+    }
+  }
+  return [...new Set(out)];
+}
+
+function why(c: Classification, decisive: number, agreement: number): string {
+  const mixed = agreement < 0.8;
+  if (c === 'malicious')
+    return mixed
+      ? 'strong evidence outweighs some conflicting signals'
+      : 'the evidence is strong and consistent';
+  if (c === 'suspicious') {
+    return mixed
+      ? 'the evidence conflicts, with known-bad indicators present'
+      : 'some evidence points to malicious activity but not conclusively';
+  }
+  if (c === 'benign') return 'the indicators are known-good and nothing known-bad was found';
+  return decisive < MIN_DECISIVE_EVIDENCE
+    ? 'there is too little threat-intel or vendor evidence to decide'
+    : 'the evidence is weak or balanced';
+}
+
+function ev(text: string, weight: number, decisive: boolean, indicator?: Indicator): Evidence {
+  return indicator ? { text, weight, decisive, indicator } : { text, weight, decisive };
+}
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const fmt = (w: number): string => `${w >= 0 ? '+' : ''}${(w || 0).toFixed(1)}`;
+const pct = (p: number): string =>
+  p >= 0.995 || p < 0.005 ? `${(p * 100).toFixed(1)}%` : `${Math.round(p * 100)}%`;
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+const label = (type: string): string => type.charAt(0).toUpperCase() + type.slice(1).replace(/_/g, ' ');

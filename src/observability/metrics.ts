@@ -1,0 +1,226 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Telemetry } from '../ports/index.ts';
+import { cpuLimitCores, memoryLimitBytes } from './cgroup.ts';
+
+/** Sliding window for http_requests_per_second, seconds. */
+const RPS_WINDOW_S = 15;
+
+export interface MetricSources {
+  poolStats?: () => { primary: { waiting: number }; replica?: { waiting: number } };
+  webSocketConnections?: () => number;
+  leader?: () => { isLeader: boolean; term: number };
+}
+
+/**
+ * Every metric of this process (names from the seed, exactly, plus `tw_*`). Two registries:
+ * per-instance metrics, and cluster-wide gauges that only the leader exposes so sums do not
+ * double count (DESIGN.md "Metrics").
+ */
+export class Metrics implements Telemetry {
+  readonly instance = new Registry();
+  readonly cluster = new Registry();
+  private sources: MetricSources = {};
+  private readonly rpsBuckets = new Array<number>(RPS_WINDOW_S).fill(0);
+  private rpsSecond = Math.floor(Date.now() / 1000);
+  private lastCpu = process.cpuUsage();
+  private lastCpuAt = performance.now();
+  private readonly cores = cpuLimitCores();
+  private readonly memLimit = memoryLimitBytes();
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route template and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.instance],
+  });
+  readonly ingested = new Counter({
+    name: 'tw_incidents_ingested_total',
+    help: 'Alerts accepted, by source and whether they created an incident or were folded into one',
+    labelNames: ['source', 'result'] as const,
+    registers: [this.instance],
+  });
+  readonly triaged = new Counter({
+    name: 'tw_incidents_triaged_total',
+    help: 'Incidents that finished automated triage, by verdict',
+    labelNames: ['classification'] as const,
+    registers: [this.instance],
+  });
+  readonly triageDuration = new Histogram({
+    name: 'tw_triage_duration_seconds',
+    help: 'Time from triage start to stored verdict in this worker',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.instance],
+  });
+  readonly cacheHits = new Counter({ name: 'tw_enrichment_cache_hits_total', help: 'Enrichment lookups served from cache', registers: [this.instance] });
+  readonly cacheMisses = new Counter({ name: 'tw_enrichment_cache_misses_total', help: 'Enrichment lookups that went to a provider', registers: [this.instance] });
+  readonly enrichmentErrors = new Counter({ name: 'tw_enrichment_errors_total', help: 'Enrichment lookups that failed', registers: [this.instance] });
+  readonly analyzerCalls = new Counter({
+    name: 'tw_analyzer_calls_total',
+    help: 'Analyst engine calls by analyzer and result',
+    labelNames: ['analyzer', 'result'] as const,
+    registers: [this.instance],
+  });
+  readonly llmCalls = new Counter({
+    name: 'tw_llm_calls_total',
+    help: 'Calls to an LLM analyst, by result',
+    labelNames: ['result'] as const,
+    registers: [this.instance],
+  });
+  readonly llmDuration = new Histogram({
+    name: 'tw_llm_call_duration_seconds',
+    help: 'LLM analyst call latency',
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [this.instance],
+  });
+  readonly jobFailures = new Counter({
+    name: 'tw_job_failures_total',
+    help: 'Job runs that threw, by job and whether the failure was permanent',
+    labelNames: ['job', 'permanent'] as const,
+    registers: [this.instance],
+  });
+  readonly actions = new Counter({
+    name: 'tw_actions_total',
+    help: 'Response actions by result',
+    labelNames: ['result'] as const,
+    registers: [this.instance],
+  });
+
+  // Cluster-wide gauges: set by the leader's aggregation job.
+  readonly queueDepth = new Gauge({ name: 'incident_queue_depth', help: 'Incidents waiting in the triage queue (cluster-wide)', registers: [this.cluster] });
+  readonly redisClients = new Gauge({ name: 'redis_connected_clients', help: 'Clients connected to Redis (cluster-wide)', registers: [this.cluster] });
+  readonly meanTimeToTriage = new Gauge({
+    name: 'tw_mean_time_to_triage_seconds',
+    help: 'Mean time from incident creation to verdict over the last hour (cluster-wide)',
+    registers: [this.cluster],
+  });
+  readonly approvalsPending = new Gauge({ name: 'tw_approvals_pending', help: 'Actions waiting for approval (cluster-wide)', registers: [this.cluster] });
+  readonly incidentsByStatus = new Gauge({
+    name: 'tw_incidents',
+    help: 'Incidents by status (cluster-wide)',
+    labelNames: ['status'] as const,
+    registers: [this.cluster],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.instance });
+    const self = this;
+    new Gauge({
+      name: 'http_requests_per_second',
+      help: `HTTP requests per second over the last ${RPS_WINDOW_S} s`,
+      registers: [this.instance],
+      collect() {
+        self.rollRps();
+        this.set(self.rpsBuckets.reduce((a, b) => a + b, 0) / RPS_WINDOW_S);
+      },
+    });
+    new Gauge({
+      name: 'cpu_usage_percent',
+      help: 'Process CPU use as a percentage of the CPU it may use (cgroup quota, else all cores)',
+      registers: [this.instance],
+      collect() {
+        const now = performance.now();
+        const cpu = process.cpuUsage();
+        const usedUs = cpu.user - self.lastCpu.user + (cpu.system - self.lastCpu.system);
+        const elapsedUs = (now - self.lastCpuAt) * 1000;
+        self.lastCpu = cpu;
+        self.lastCpuAt = now;
+        if (elapsedUs > 0) this.set(Math.min(100, (usedUs / elapsedUs / self.cores) * 100));
+      },
+    });
+    new Gauge({
+      name: 'memory_usage_percent',
+      help: 'Resident memory as a percentage of the memory limit (cgroup limit, else machine total)',
+      registers: [this.instance],
+      collect() {
+        this.set((process.memoryUsage.rss() / self.memLimit) * 100);
+      },
+    });
+    new Gauge({
+      name: 'db_connection_pool_waiting',
+      help: 'Queries waiting for a database connection, per pool',
+      labelNames: ['pool'] as const,
+      registers: [this.instance],
+      collect() {
+        const s = self.sources.poolStats?.();
+        if (!s) return;
+        this.set({ pool: 'primary' }, s.primary.waiting);
+        if (s.replica) this.set({ pool: 'replica' }, s.replica.waiting);
+      },
+    });
+    new Gauge({
+      name: 'tw_websocket_connections',
+      help: 'Open WebSocket connections on this instance',
+      registers: [this.instance],
+      collect() {
+        this.set(self.sources.webSocketConnections?.() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'tw_leader',
+      help: '1 on the orchestrator that holds leadership, else 0',
+      registers: [this.instance],
+      collect() {
+        this.set(self.sources.leader?.().isLeader ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'tw_leader_term',
+      help: 'Leadership term (fencing token) held by this instance, 0 when not leader',
+      registers: [this.instance],
+      collect() {
+        this.set(self.sources.leader?.().term ?? 0);
+      },
+    });
+  }
+
+  /** Late-bound sources (the pool and the WebSocket hub exist after the metrics object). */
+  bind(sources: MetricSources): void {
+    this.sources = { ...this.sources, ...sources };
+  }
+
+  recordRequest(method: string, route: string, statusCode: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
+    this.rollRps();
+    this.rpsBuckets[this.rpsSecond % RPS_WINDOW_S]! += 1;
+  }
+
+  /** Prometheus text for this instance, plus cluster-wide gauges when it leads. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    const leading = this.sources.leader?.().isLeader ?? true;
+    const registry = leading ? Registry.merge([this.instance, this.cluster]) : this.instance;
+    return { contentType: this.instance.contentType, body: await registry.metrics() };
+  }
+
+  private rollRps(): void {
+    const now = Math.floor(Date.now() / 1000);
+    if (now === this.rpsSecond) return;
+    const steps = Math.min(RPS_WINDOW_S, now - this.rpsSecond);
+    for (let i = 1; i <= steps; i++) this.rpsBuckets[(this.rpsSecond + i) % RPS_WINDOW_S] = 0;
+    this.rpsSecond = now;
+  }
+
+  // Telemetry port
+  incidentIngested(source: string, result: 'created' | 'deduplicated'): void {
+    this.ingested.inc({ source, result });
+  }
+  triageFinished(classification: string, seconds: number): void {
+    this.triaged.inc({ classification });
+    this.triageDuration.observe(seconds);
+  }
+  enrichmentLookups(cacheHits: number, cacheMisses: number, errors: number): void {
+    if (cacheHits) this.cacheHits.inc(cacheHits);
+    if (cacheMisses) this.cacheMisses.inc(cacheMisses);
+    if (errors) this.enrichmentErrors.inc(errors);
+  }
+  analyzerCall(analyzer: string, seconds: number, ok: boolean): void {
+    this.analyzerCalls.inc({ analyzer, result: ok ? 'success' : 'failure' });
+    if (analyzer.startsWith('llm')) {
+      this.llmCalls.inc({ result: ok ? 'success' : 'failure' });
+      this.llmDuration.observe(seconds);
+    }
+  }
+  jobFailed(job: string, permanent: boolean): void {
+    this.jobFailures.inc({ job, permanent: String(permanent) });
+  }
+}

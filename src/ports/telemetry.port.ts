@@ -1,0 +1,34 @@
+/** A pino-compatible logging subset, so core code can log without importing pino. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/** What core code reports for metrics; the Prometheus adapter implements it. */
+export interface Telemetry {
+  incidentIngested(source: string, result: 'created' | 'deduplicated'): void;
+  triageFinished(classification: string, seconds: number): void;
+  enrichmentLookups(cacheHits: number, cacheMisses: number, errors: number): void;
+  analyzerCall(analyzer: string, seconds: number, ok: boolean): void;
+  jobFailed(job: string, permanent: boolean): void;
+}
+
+export const NOOP_TELEMETRY: Telemetry = Object.freeze({
+  incidentIngested() {},
+  triageFinished() {},
+  enrichmentLookups() {},
+  analyzerCall() {},
+  jobFailed() {},
+});
+
+const noop = () => {};
+export const SILENT_LOGGER: Logger = Object.freeze({
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: noop,
+  child: () => SILENT_LOGGER,
+});
