@@ -239,14 +239,11 @@ export async function createRuntime(config: Config, role: Role, log: PinoLogger,
   return runtime;
 }
 
+/** One local-list provider: the lists folder (if any) plus the built-in demo list (if enabled). */
 async function loadIntel(config: Config, log: ReturnType<typeof asPortLogger>): Promise<LocalListIntelProvider[]> {
-  const providers: LocalListIntelProvider[] = [];
-  const entries = config.intel.demo_list ? [...DEMO_LIST_ENTRIES] : [];
-  if (config.intel.lists_dir) {
-    const fromDir = await LocalListIntelProvider.fromFolder(config.intel.lists_dir);
-    if (fromDir.warnings.length) log.warn({ warnings: fromDir.warnings.slice(0, 20) }, 'intel list lines skipped');
-    providers.push(fromDir);
-  }
-  if (entries.length) providers.push(LocalListIntelProvider.fromEntries(entries));
-  return providers;
+  const demo = config.intel.demo_list ? DEMO_LIST_ENTRIES : [];
+  if (!config.intel.lists_dir) return [LocalListIntelProvider.fromEntries(demo)];
+  const provider = await LocalListIntelProvider.fromFolder(config.intel.lists_dir, { include: demo });
+  if (provider.warnings.length) log.warn({ warnings: provider.warnings.slice(0, 20) }, 'intel list lines skipped');
+  return [provider];
 }

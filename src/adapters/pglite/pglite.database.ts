@@ -9,9 +9,10 @@ import { PGliteDialect } from './pglite.dialect.ts';
 /**
  * Embedded PostgreSQL in a data folder. One process may own a folder at a time: a lock file with
  * our pid guards it (a stale lock from a dead process is taken over).
- * Pass `dataDir: null` for an in-memory database (tests).
+ * Pass `null` or `memory://` for an in-memory database (tests, throwaway demos).
  */
-export async function openPGliteDatabase(dataDir: string | null): Promise<SqlDatabase> {
+export async function openPGliteDatabase(dir: string | null): Promise<SqlDatabase> {
+  const dataDir = dir === null || dir.startsWith('memory://') ? null : dir;
   let lockFile: string | null = null;
   if (dataDir) {
     const dir = resolve(dataDir);

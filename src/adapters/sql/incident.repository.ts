@@ -44,15 +44,15 @@ export class SqlIncidentStore implements IncidentStore, FencedStore {
       const existing = await sql<{ id: string }>`
         SELECT id FROM incidents
         WHERE source = ${alert.source} AND fingerprint = ${alert.fingerprint}
-          AND last_seen >= ${new Date(Date.now() - dedupWindowMs)}
-        ORDER BY last_seen DESC LIMIT 1`.execute(tx);
+          AND last_received_at >= now() - make_interval(secs => ${dedupWindowMs / 1000})
+        ORDER BY last_received_at DESC LIMIT 1`.execute(tx);
       const found = existing.rows[0];
       let incidentId: string;
       let created: boolean;
       if (found) {
         incidentId = found.id;
         created = false;
-        await sql`UPDATE incidents SET occurrence_count = occurrence_count + 1,
+        await sql`UPDATE incidents SET occurrence_count = occurrence_count + 1, last_received_at = now(),
             last_seen = GREATEST(last_seen, ${alert.occurredAt}),
             first_seen = LEAST(first_seen, ${alert.occurredAt})
           WHERE id = ${incidentId}`.execute(tx);

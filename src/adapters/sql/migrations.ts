@@ -27,6 +27,8 @@ CREATE TABLE incidents (
   occurrence_count integer NOT NULL DEFAULT 1,
   first_seen timestamptz NOT NULL,
   last_seen timestamptz NOT NULL,
+  -- When we last received an alert for it (our clock): the dedup window runs on this, not vendor time.
+  last_received_at timestamptz NOT NULL DEFAULT now(),
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   version integer NOT NULL DEFAULT 1,
@@ -48,7 +50,7 @@ CREATE INDEX incidents_severity_created_idx ON incidents (severity_rank, created
 CREATE INDEX incidents_type_created_idx ON incidents (incident_type, created_at DESC);
 CREATE INDEX incidents_source_created_idx ON incidents (source, created_at DESC);
 CREATE INDEX incidents_updated_at_idx ON incidents (updated_at DESC);
-CREATE INDEX incidents_dedup_idx ON incidents (source, fingerprint, last_seen DESC);
+CREATE INDEX incidents_dedup_idx ON incidents (source, fingerprint, last_received_at DESC);
 CREATE INDEX incidents_search_idx ON incidents USING gin (search);
 CREATE INDEX incidents_pending_idx ON incidents (updated_at) WHERE status IN ('new','enriching','analyzing');
 

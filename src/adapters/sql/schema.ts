@@ -17,6 +17,7 @@ export interface IncidentsTable {
   occurrence_count: ColumnType<number, number | undefined, number>;
   first_seen: Timestamp;
   last_seen: Timestamp;
+  last_received_at: Timestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
   version: ColumnType<number, number | undefined, number>;

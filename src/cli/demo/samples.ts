@@ -33,13 +33,20 @@ export function demoAlerts(now: Date = new Date()): DemoAlert[] {
       source: 'crowdstrike',
       note: 'Falcon ransomware detection: critical, malicious hash, should escalate and propose host isolation.',
       payload: {
-        metadata: { customerIDString: '8f1c2b7a9d3e4f5a6b7c8d9e0f1a2b3c', offset: 1482217, eventType: 'DetectionSummaryEvent', eventCreationTime: ago(12).getTime(), version: '1.0' },
+        metadata: {
+          customerIDString: '8f1c2b7a9d3e4f5a6b7c8d9e0f1a2b3c',
+          offset: 1482217,
+          eventType: 'DetectionSummaryEvent',
+          eventCreationTime: ago(12).getTime(),
+          version: '1.0',
+        },
         event: {
           ProcessStartTime: Math.floor(ago(13).getTime() / 1000),
           ComputerName: 'FIN-WS-042',
           UserName: 'CORP\\jdoe',
           DetectName: 'Ransomware',
-          DetectDescription: 'A process associated with ransomware attempted to encrypt files and delete volume shadow copies.',
+          DetectDescription:
+            'A process associated with ransomware attempted to encrypt files and delete volume shadow copies.',
           Severity: 5,
           SeverityName: 'Critical',
           FileName: 'invoice_viewer.exe',
@@ -54,7 +61,8 @@ export function demoAlerts(now: Date = new Date()): DemoAlert[] {
           TechniqueId: 'T1486',
           Objective: 'Follow Through',
           PatternDispositionDescription: 'Detection, standard detection.',
-          FalconHostLink: 'https://falcon.crowdstrike.com/activity/detections/detail/4f1e2a0c9b8d4e6f8a7b6c5d4e3f2a1b',
+          FalconHostLink:
+            'https://falcon.crowdstrike.com/activity/detections/detail/4f1e2a0c9b8d4e6f8a7b6c5d4e3f2a1b',
         },
       },
     },
@@ -78,7 +86,11 @@ export function demoAlerts(now: Date = new Date()): DemoAlert[] {
           type: 'UnauthorizedAccess:EC2/SSHBruteForce',
           resource: {
             resourceType: 'Instance',
-            instanceDetails: { instanceId: 'i-0a1b2c3d4e5f67890', instanceType: 't3.medium', tags: [{ key: 'Name', value: 'web-frontend-1' }] },
+            instanceDetails: {
+              instanceId: 'i-0a1b2c3d4e5f67890',
+              instanceType: 't3.medium',
+              tags: [{ key: 'Name', value: 'web-frontend-1' }],
+            },
           },
           service: {
             serviceName: 'guardduty',
@@ -113,7 +125,12 @@ export function demoAlerts(now: Date = new Date()): DemoAlert[] {
         version: '0',
         severity: 'WARN',
         displayMessage: 'User login to Okta',
-        actor: { id: '00u8xk2f1bQ9XyZ1a5d7', type: 'User', alternateId: 'jdoe@contoso.com', displayName: 'John Doe' },
+        actor: {
+          id: '00u8xk2f1bQ9XyZ1a5d7',
+          type: 'User',
+          alternateId: 'jdoe@contoso.com',
+          displayName: 'John Doe',
+        },
         client: {
           userAgent: { rawUserAgent: 'python-requests/2.31.0', os: 'Unknown', browser: 'UNKNOWN' },
           ipAddress: '45.155.205.233',
@@ -121,8 +138,17 @@ export function demoAlerts(now: Date = new Date()): DemoAlert[] {
         },
         outcome: { result: 'FAILURE', reason: 'VERIFICATION_ERROR' },
         securityContext: { asNumber: 49870, asOrg: 'alsycon b.v.', isProxy: true },
-        debugContext: { debugData: { threatSuspected: 'true', risk: '{reasons=New Device, New IP, level=HIGH}' } },
-        target: [{ id: '00u8xk2f1bQ9XyZ1a5d7', type: 'User', alternateId: 'jdoe@contoso.com', displayName: 'John Doe' }],
+        debugContext: {
+          debugData: { threatSuspected: 'true', risk: '{reasons=New Device, New IP, level=HIGH}' },
+        },
+        target: [
+          {
+            id: '00u8xk2f1bQ9XyZ1a5d7',
+            type: 'User',
+            alternateId: 'jdoe@contoso.com',
+            displayName: 'John Doe',
+          },
+        ],
       },
     },
     {
@@ -147,13 +173,24 @@ export function demoAlerts(now: Date = new Date()): DemoAlert[] {
             senderIp: '45.155.205.233',
             recipientEmailAddress: 'alice.martin@contoso.com',
             urls: ['https://login-micros0ft-secure.com/owa/auth'],
-            p1Sender: { emailAddress: 'it-support@login-micros0ft-secure.com', domainName: 'login-micros0ft-secure.com' },
+            p1Sender: {
+              emailAddress: 'it-support@login-micros0ft-secure.com',
+              domainName: 'login-micros0ft-secure.com',
+            },
           },
-          { '@odata.type': '#microsoft.graph.security.urlEvidence', verdict: 'malicious', url: 'https://login-micros0ft-secure.com/owa/auth' },
+          {
+            '@odata.type': '#microsoft.graph.security.urlEvidence',
+            verdict: 'malicious',
+            url: 'https://login-micros0ft-secure.com/owa/auth',
+          },
           {
             '@odata.type': '#microsoft.graph.security.mailboxEvidence',
             primaryAddress: 'alice.martin@contoso.com',
-            userAccount: { accountName: 'amartin', domainName: 'CONTOSO', userPrincipalName: 'alice.martin@contoso.com' },
+            userAccount: {
+              accountName: 'amartin',
+              domainName: 'CONTOSO',
+              userPrincipalName: 'alice.martin@contoso.com',
+            },
           },
         ],
       },
@@ -171,7 +208,8 @@ export function demoAlerts(now: Date = new Date()): DemoAlert[] {
           user: 'CORP\\asmith',
           urgency: 'low',
           sourcetype: 'stream:dns',
-          rule_description: 'Workstation resolved names through a public resolver instead of the corporate DNS servers.',
+          rule_description:
+            'Workstation resolved names through a public resolver instead of the corporate DNS servers.',
         },
         sid: `scheduler__admin__search__RMD5d3a1c2b4e5f6a7b8_at_${Math.floor(t / 1000)}_1234`,
         results_link: 'https://splunk.contoso.local:8000/app/search/search',
@@ -189,7 +227,17 @@ export function demoAlerts(now: Date = new Date()): DemoAlert[] {
         'kibana.alert.original_time': iso(26),
         'kibana.alert.rule.name': 'Unusual Network Connection via RunDLL32',
         'kibana.alert.rule.threat': [
-          { framework: 'MITRE ATT&CK', tactic: { id: 'TA0005', name: 'Defense Evasion' }, technique: [{ id: 'T1218', name: 'System Binary Proxy Execution', subtechnique: [{ id: 'T1218.011', name: 'Rundll32' }] }] },
+          {
+            framework: 'MITRE ATT&CK',
+            tactic: { id: 'TA0005', name: 'Defense Evasion' },
+            technique: [
+              {
+                id: 'T1218',
+                name: 'System Binary Proxy Execution',
+                subtechnique: [{ id: 'T1218.011', name: 'Rundll32' }],
+              },
+            ],
+          },
         ],
         'kibana.alert.severity': 'medium',
         'kibana.alert.risk_score': 47,
@@ -205,13 +253,20 @@ export function demoAlerts(now: Date = new Date()): DemoAlert[] {
       source: 'acme-dlp',
       note: 'Generic-format DLP alert: 4 GB uploaded to a file-sharing site from a finance laptop.',
       payload: {
+        id: `dlp-${run}`,
         alert_type: 'data_exfiltration',
         severity: 'high',
         title: 'Large upload to personal cloud storage',
         description: '4.2 GB uploaded from fin-lt-007 to an unsanctioned file-sharing site.',
         timestamp: iso(15),
         tags: ['dlp', 'finance'],
-        data: { hostname: 'fin-lt-007', username: 'mwong@contoso.com', src_ip: '10.20.6.18', url: 'https://files.example-share.io/upload/ab12', bytes_out: 4509715660 },
+        data: {
+          hostname: 'fin-lt-007',
+          username: 'mwong@contoso.com',
+          src_ip: '10.20.6.18',
+          url: 'https://files.example-share.io/upload/ab12',
+          bytes_out: 4509715660,
+        },
       },
     },
   ];

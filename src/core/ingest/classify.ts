@@ -7,23 +7,41 @@ import { INCIDENT_TYPES, SEVERITIES } from '../../contracts/index.ts';
  */
 const TEXT_RULES: ReadonlyArray<readonly [RegExp, IncidentType]> = [
   [/ransom|encrypted for impact|inhibit system recovery|shadow ?cop(y|ies) (delet|remov)/i, 'ransomware'],
-  [/phish|spoof|business email compromise|\bbec\b|malicious (url|link|attachment)|credential harvest/i, 'phishing'],
-  [/exfiltrat|data (theft|leak|transfer)|mass download|unusual (volume|download)|\bdlp\b/i, 'data_exfiltration'],
+  [
+    /phish|spoof|business email compromise|\bbec\b|malicious (url|link|attachment)|credential harvest/i,
+    'phishing',
+  ],
+  [
+    /exfiltrat|data (theft|leak|transfer)|mass download|unusual (volume|download)|\bdlp\b/i,
+    'data_exfiltration',
+  ],
   [
     /brute.?force|password spray|credential stuffing|impossible travel|atypical travel|unfamiliar sign|anonymous ip|(suspicious|anomalous|risky|unusual|failed) (sign.?in|log.?in|logon|authentication)|mfa (fatigue|bomb|push)|account takeover|session (hijack|cookie)|token theft/i,
     'suspicious_login',
   ],
-  [/privilege escalation|privilege(d)? (grant|role|assign)|admin(istrator)? role|sudo|setuid|uac bypass/i, 'privilege_escalation'],
-  [/lateral movement|psexec|pass.the.(hash|ticket)|remote service|wmi exec|smb (exec|lateral)/i, 'lateral_movement'],
+  [
+    /privilege escalation|privilege(d)? (grant|role|assign)|admin(istrator)? role|sudo|setuid|uac bypass/i,
+    'privilege_escalation',
+  ],
+  [
+    /lateral movement|psexec|pass.the.(hash|ticket)|remote service|wmi exec|smb (exec|lateral)/i,
+    'lateral_movement',
+  ],
   [/denial.of.service|\bd?dos\b|syn flood|flood attack/i, 'denial_of_service'],
   [/port ?(scan|sweep|probe)|recon|enumerat|network scan|discovery/i, 'reconnaissance'],
-  [/public(ly)? (bucket|access|exposed)|misconfigur|logging (disabled|stopped)|encryption disabled|security group open/i, 'cloud_misconfiguration'],
+  [
+    /public(ly)? (bucket|access|exposed)|misconfigur|logging (disabled|stopped)|encryption disabled|security group open/i,
+    'cloud_misconfiguration',
+  ],
   [/insider|departing employee|disgruntled/i, 'insider_threat'],
   [
     /malware|trojan|virus|\bworm\b|backdoor|rootkit|spyware|adware|\bpup\b|unwanted software|coin ?min|cryptomin|cryptocurrency|mimikatz|cobalt ?strike|beacon|command.and.control|\bc2\b|malicious (file|process|binary|script|powershell)|exploit|webshell|keylog|infostealer|stealer|credential dump/i,
     'malware',
   ],
-  [/policy|violation|prohibited|unauthori[sz]ed (software|application|dns)|non.?compliant/i, 'policy_violation'],
+  [
+    /policy|violation|prohibited|unauthori[sz]ed (software|application|dns)|non.?compliant/i,
+    'policy_violation',
+  ],
 ];
 
 /** MITRE ATT&CK technique → type, for techniques that say it unambiguously. */
@@ -102,7 +120,10 @@ const TYPE_SYNONYMS: Readonly<Record<string, IncidentType>> = {
  */
 export function typeFromName(value: unknown): IncidentType | undefined {
   if (typeof value !== 'string' || value.length > 64) return undefined;
-  const k = value.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const k = value
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
   if ((INCIDENT_TYPES as readonly string[]).includes(k)) return k as IncidentType;
   return TYPE_SYNONYMS[k];
 }

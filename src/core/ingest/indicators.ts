@@ -210,8 +210,13 @@ export function isPrivateIp(value: string): boolean {
   if (v4) {
     const [a = 0, b = 0] = v4.split('.').map(Number);
     return (
-      a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) ||
-      (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127)
+      a === 10 ||
+      a === 127 ||
+      a === 0 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254) ||
+      (a === 100 && b >= 64 && b <= 127)
     );
   }
   const v6 = ipv6(value);

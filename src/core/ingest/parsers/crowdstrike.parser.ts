@@ -66,7 +66,11 @@ export const crowdstrikeParser: AlertParser = {
     d.techniquesIn(technique);
     d.techniquesIn(get('DetectDescription'));
 
-    const title = firstStr(get('DetectName'), get('Name'), tactic && technique ? `${tactic}: ${technique}` : undefined);
+    const title = firstStr(
+      get('DetectName'),
+      get('Name'),
+      tactic && technique ? `${tactic}: ${technique}` : undefined,
+    );
     const description = firstStr(get('DetectDescription'), get('Description'));
     return d.build({
       source,

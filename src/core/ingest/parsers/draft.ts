@@ -1,4 +1,11 @@
-import type { Asset, IncidentType, Indicator, IndicatorType, NormalizedAlert, Severity } from '../../../contracts/index.ts';
+import type {
+  Asset,
+  IncidentType,
+  Indicator,
+  IndicatorType,
+  NormalizedAlert,
+  Severity,
+} from '../../../contracts/index.ts';
 import { AppError } from '../../../contracts/index.ts';
 import { techniqueId } from '../classify.ts';
 import { fingerprint } from '../fingerprint.ts';
@@ -77,7 +84,8 @@ export class AlertDraft {
 
   /** Add `value` (string or list of strings) as `type` when it normalises. */
   add(type: IndicatorType, value: unknown, context: string): void {
-    for (const v of Array.isArray(value) ? value.slice(0, 50) : [value]) this.push(indicator(type, v, context));
+    for (const v of Array.isArray(value) ? value.slice(0, 50) : [value])
+      this.push(indicator(type, v, context));
   }
 
   /** A hash whose algorithm is known only from its length. */
@@ -113,7 +121,8 @@ export class AlertDraft {
     if (typeof value !== 'string' || this.scanLeft <= 0 || this.indicators.length >= MAX_INDICATORS) return;
     const chunk = value.length > this.scanLeft ? value.slice(0, this.scanLeft) : value;
     this.scanLeft -= chunk.length;
-    for (const ind of extractFromText(chunk, context, MAX_INDICATORS - this.indicators.length)) this.push(ind);
+    for (const ind of extractFromText(chunk, context, MAX_INDICATORS - this.indicators.length))
+      this.push(ind);
   }
 
   asset(kind: Asset['kind'], name: unknown, id?: unknown): void {

@@ -58,15 +58,22 @@ export const elasticParser: AlertParser = {
     d.host(firstStr(at('host.name'), at('host.hostname')), 'host.name', at('host.id'));
     const user = firstStr(at('user.name'));
     const userDomain = firstStr(at('user.domain'));
-    d.user(user && userDomain && !user.includes('@') ? `${userDomain}\\${user}` : user, 'user.name', at('user.id'));
+    d.user(
+      user && userDomain && !user.includes('@') ? `${userDomain}\\${user}` : user,
+      'user.name',
+      at('user.id'),
+    );
     for (const p of ['source.ip', 'destination.ip', 'client.ip', 'server.ip']) {
       for (const ip of strings(at(p), 10)) d.host(ip, p);
     }
     for (const p of ['url.full', 'url.original']) d.add('url', at(p), p);
-    for (const p of ['dns.question.name', 'destination.domain', 'source.domain', 'url.domain']) d.add('domain', at(p), p);
-    for (const p of ['email.from.address', 'email.sender.address', 'email.to.address']) d.add('email', at(p), p);
+    for (const p of ['dns.question.name', 'destination.domain', 'source.domain', 'url.domain'])
+      d.add('domain', at(p), p);
+    for (const p of ['email.from.address', 'email.sender.address', 'email.to.address'])
+      d.add('email', at(p), p);
     for (const prefix of ['file.hash', 'process.hash', 'process.parent.hash', 'dll.hash']) {
-      for (const algo of ['sha256', 'sha1', 'md5'] as const) d.add(algo, at(`${prefix}.${algo}`), `${prefix}.${algo}`);
+      for (const algo of ['sha256', 'sha1', 'md5'] as const)
+        d.add(algo, at(`${prefix}.${algo}`), `${prefix}.${algo}`);
     }
     d.text(firstStr(at('process.command_line')), 'process.command_line');
     d.add('cloud_resource', at('cloud.instance.id'), 'cloud.instance.id');
@@ -84,7 +91,9 @@ export const elasticParser: AlertParser = {
     const categories = strings(at('event.category'), 5).map((c) => c.toLowerCase());
     for (const c of categories) d.tag(c, 'event.category');
 
-    const risk = num(read(doc, 'kibana.alert.risk_score', 'kibana.alert.rule.risk_score', 'signal.rule.risk_score'));
+    const risk = num(
+      read(doc, 'kibana.alert.risk_score', 'kibana.alert.rule.risk_score', 'signal.rule.risk_score'),
+    );
     const riskScore = risk !== undefined && risk >= 0 && risk <= 100 ? risk : undefined;
     const description = firstStr(
       read(doc, 'kibana.alert.reason', 'signal.reason'),
@@ -98,8 +107,9 @@ export const elasticParser: AlertParser = {
       titleFallback: 'Elastic Security alert',
       description,
       severity:
-        severityFromName(read(doc, 'kibana.alert.severity', 'kibana.alert.rule.severity', 'signal.rule.severity')) ??
-        elasticSeverityFromRisk(riskScore),
+        severityFromName(
+          read(doc, 'kibana.alert.severity', 'kibana.alert.rule.severity', 'signal.rule.severity'),
+        ) ?? elasticSeverityFromRisk(riskScore),
       // The rule name and its ATT&CK mapping are curated; the generated `reason` text only breaks ties.
       incidentType: inferIncidentType({
         texts: [ruleName],
@@ -107,7 +117,10 @@ export const elasticParser: AlertParser = {
         tactics,
         fallback: typeFromText(description) ?? fallback,
       }),
-      occurredAt: firstDate(read(doc, 'kibana.alert.original_time', 'signal.original_time'), at('@timestamp')),
+      occurredAt: firstDate(
+        read(doc, 'kibana.alert.original_time', 'signal.original_time'),
+        at('@timestamp'),
+      ),
       receivedAt: ctx.receivedAt,
       vendorConfidence: riskScore === undefined ? undefined : riskScore / 100,
       raw: payload,

@@ -67,7 +67,11 @@ function resource(d: AlertDraft, res: unknown): void {
   // The instance's Name tag reads better than its id; the id stays as the asset id.
   const nameTag = list(ownCI(inst, 'tags'), 50).find((t) => str(ownCI(t, 'key'), 64) === 'Name');
   d.asset('cloud_resource', str(ownCI(nameTag, 'value'), 128) ?? instanceId, instanceId);
-  d.add('cloud_resource', pathCI(inst, 'iamInstanceProfile', 'arn'), 'resource.instanceDetails.iamInstanceProfile.arn');
+  d.add(
+    'cloud_resource',
+    pathCI(inst, 'iamInstanceProfile', 'arn'),
+    'resource.instanceDetails.iamInstanceProfile.arn',
+  );
   const key = ownCI(res, 'accessKeyDetails');
   d.add('cloud_resource', ownCI(key, 'accessKeyId'), 'resource.accessKeyDetails.accessKeyId');
   d.user(ownCI(key, 'userName'), 'resource.accessKeyDetails.userName', ownCI(key, 'principalId'));
@@ -111,7 +115,8 @@ export const guardDutyParser: AlertParser = {
     const source = sourceName(ctx.source, 'guardduty');
     const body = requireObject(payload, source, 'GuardDuty');
     const detail = ownCI(body, 'detail') ?? (ownCI(body, 'schemaVersion') !== undefined ? body : undefined);
-    if (!isObject(detail)) throw invalid(source, 'detail', 'GuardDuty event is missing the "detail" finding object');
+    if (!isObject(detail))
+      throw invalid(source, 'detail', 'GuardDuty event is missing the "detail" finding object');
     const findingType = str(ownCI(detail, 'type'), 256);
     if (!findingType) throw invalid(source, 'detail.type', 'GuardDuty finding is missing "detail.type"');
 
@@ -144,7 +149,8 @@ export const guardDutyParser: AlertParser = {
       ),
       receivedAt: ctx.receivedAt,
       // The finding's legacy `confidence` is on GuardDuty's 0-10 scale.
-      vendorConfidence: confidence !== undefined && confidence >= 0 && confidence <= 10 ? confidence / 10 : undefined,
+      vendorConfidence:
+        confidence !== undefined && confidence >= 0 && confidence <= 10 ? confidence / 10 : undefined,
       raw: payload,
     });
   },

@@ -31,7 +31,10 @@ export const manualParser: AlertParser = {
     const title = typeof own(body, 'title') === 'string' ? str(own(body, 'title')) : undefined;
     if (!title) fail('title', '"title" must be a non-empty string');
     const type = own(body, 'incident_type');
-    if (typeof type !== 'string' || !(INCIDENT_TYPES as readonly string[]).includes(type.trim().toLowerCase())) {
+    if (
+      typeof type !== 'string' ||
+      !(INCIDENT_TYPES as readonly string[]).includes(type.trim().toLowerCase())
+    ) {
       fail('incident_type', `"incident_type" must be one of: ${INCIDENT_TYPES.join(', ')}`);
     }
     const severity = severityFromName(own(body, 'severity'));
@@ -50,22 +53,30 @@ export const manualParser: AlertParser = {
     const indicators = own(body, 'indicators');
     if (indicators !== undefined && indicators !== null) {
       if (!Array.isArray(indicators) || indicators.length > MAX_INDICATORS) {
-        fail('indicators', `"indicators" must be an array of at most ${MAX_INDICATORS} {type, value} objects`);
+        fail(
+          'indicators',
+          `"indicators" must be an array of at most ${MAX_INDICATORS} {type, value} objects`,
+        );
       }
       (indicators as unknown[]).forEach((item, i) => {
         const t = own(item, 'type');
         const v = own(item, 'value');
         if (typeof t !== 'string' || !(INDICATOR_TYPES as readonly string[]).includes(t)) {
-          fail(`indicators[${i}].type`, `indicators[${i}].type must be one of: ${INDICATOR_TYPES.join(', ')}`);
+          fail(
+            `indicators[${i}].type`,
+            `indicators[${i}].type must be one of: ${INDICATOR_TYPES.join(', ')}`,
+          );
         }
         const value = typeof v === 'string' ? normalizeIndicatorValue(t as IndicatorType, v) : null;
-        if (value === null) fail(`indicators[${i}].value`, `indicators[${i}].value is not a valid ${String(t)}`);
+        if (value === null)
+          fail(`indicators[${i}].value`, `indicators[${i}].value is not a valid ${String(t)}`);
         d.push({ type: t as IndicatorType, value: value as string, context: 'indicators' });
       });
     }
     const tags = own(body, 'tags');
     if (tags !== undefined && tags !== null) {
-      if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) fail('tags', '"tags" must be an array of strings');
+      if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string'))
+        fail('tags', '"tags" must be an array of strings');
       for (const t of (tags as string[]).slice(0, 40)) d.tag(t);
     }
     d.tag('manual');

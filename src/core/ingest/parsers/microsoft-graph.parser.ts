@@ -44,7 +44,11 @@ function evidence(d: AlertDraft, ev: Record<string, unknown>): string {
       d.host(own(ev, 'ipAddress'), `${ctx}.ipAddress`);
       break;
     case 'deviceEvidence':
-      d.host(firstStr(own(ev, 'deviceDnsName'), own(ev, 'hostName')), `${ctx}.deviceDnsName`, own(ev, 'mdeDeviceId'));
+      d.host(
+        firstStr(own(ev, 'deviceDnsName'), own(ev, 'hostName')),
+        `${ctx}.deviceDnsName`,
+        own(ev, 'mdeDeviceId'),
+      );
       for (const u of list(own(ev, 'loggedOnUsers'), 10)) account(d, u, `${ctx}.loggedOnUsers`);
       break;
     case 'userEvidence':
@@ -82,14 +86,22 @@ function evidence(d: AlertDraft, ev: Record<string, unknown>): string {
       break;
     case 'azureResourceEvidence':
       d.add('cloud_resource', own(ev, 'resourceId'), `${ctx}.resourceId`);
-      d.asset('cloud_resource', firstStr(own(ev, 'resourceName'), own(ev, 'resourceId')), own(ev, 'resourceId'));
+      d.asset(
+        'cloud_resource',
+        firstStr(own(ev, 'resourceName'), own(ev, 'resourceId')),
+        own(ev, 'resourceId'),
+      );
       break;
     case 'amazonResourceEvidence':
       d.add('cloud_resource', own(ev, 'amazonResourceId'), `${ctx}.amazonResourceId`);
       d.asset('cloud_resource', firstStr(own(ev, 'resourceName'), own(ev, 'amazonResourceId')));
       break;
     case 'dnsEvidence':
-      d.add('domain', firstStr(own(ev, 'domainName'), own(own(ev, 'dnsServerIp'), 'ipAddress')), `${ctx}.domainName`);
+      d.add(
+        'domain',
+        firstStr(own(ev, 'domainName'), own(own(ev, 'dnsServerIp'), 'ipAddress')),
+        `${ctx}.domainName`,
+      );
       break;
   }
   return kind;
@@ -110,7 +122,11 @@ const SERVICE_FALLBACK: Readonly<Record<string, IncidentType>> = {
  * Graph `category` is the ATT&CK tactic in PascalCase plus Defender's own buckets. Phishing is
  * decided from the title or from mail evidence: Defender for Office files it as InitialAccess.
  */
-function incidentType(alert: Record<string, unknown>, kinds: Set<string>, techniques: string[]): IncidentType {
+function incidentType(
+  alert: Record<string, unknown>,
+  kinds: Set<string>,
+  techniques: string[],
+): IncidentType {
   const title = str(own(alert, 'title'), 500);
   const category = str(own(alert, 'category'), 64) ?? '';
   const mail = kinds.has('analyzedMessageEvidence') || kinds.has('mailboxEvidence');
@@ -150,7 +166,13 @@ export const microsoftGraphParser: AlertParser = {
     const kinds = new Set<string>();
     for (const ev of list(own(alert, 'evidence'), 100)) if (isObject(ev)) kinds.add(evidence(d, ev));
     for (const t of list(own(alert, 'mitreTechniques'), 40)) d.technique(t);
-    for (const key of ['serviceSource', 'detectionSource', 'category', 'threatFamilyName', 'actorDisplayName']) {
+    for (const key of [
+      'serviceSource',
+      'detectionSource',
+      'category',
+      'threatFamilyName',
+      'actorDisplayName',
+    ]) {
       d.tag(own(alert, key), key);
     }
 

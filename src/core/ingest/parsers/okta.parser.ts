@@ -6,7 +6,12 @@ import type { AlertParser } from '../types.ts';
 import { AlertDraft, invalid, requireObject, sourceName } from './draft.ts';
 
 /** Okta LogEvent `severity`: DEBUG, INFO, WARN, ERROR. */
-const BY_NAME: Readonly<Record<string, Severity>> = { debug: 'info', info: 'low', warn: 'medium', error: 'high' };
+const BY_NAME: Readonly<Record<string, Severity>> = {
+  debug: 'info',
+  info: 'low',
+  warn: 'medium',
+  error: 'high',
+};
 
 /**
  * `debugContext.debugData.risk` is a string such as `{level=HIGH, reasons=…}` (sometimes JSON);
@@ -25,7 +30,8 @@ function truthy(value: unknown): boolean {
   return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true');
 }
 
-const LOGIN_EVENTS = /^(user\.session\.start|user\.authentication\.|user\.mfa\.|policy\.evaluate_sign_on|user\.account\.lock|security\.request\.blocked)/;
+const LOGIN_EVENTS =
+  /^(user\.session\.start|user\.authentication\.|user\.mfa\.|policy\.evaluate_sign_on|user\.account\.lock|security\.request\.blocked)/;
 
 /**
  * `eventType` decides: threat and sign-on events are suspicious logins, privilege grants are
@@ -35,10 +41,15 @@ function incidentType(eventType: string, title: string | undefined): IncidentTyp
   if (/^security\.(threat\.detected|attack\.)|^user\.risk\./.test(eventType)) return 'suspicious_login';
   if (LOGIN_EVENTS.test(eventType)) return 'suspicious_login';
   if (/privilege\.grant|role\.assign|admin/.test(eventType)) return 'privilege_escalation';
-  if (/^user\.account\.(reset_password|update_password)|^user\.mfa\.factor\.(deactivate|reset_all)/.test(eventType)) {
+  if (
+    /^user\.account\.(reset_password|update_password)|^user\.mfa\.factor\.(deactivate|reset_all)/.test(
+      eventType,
+    )
+  ) {
     return 'suspicious_login';
   }
-  if (/^policy\.|^application\.policy|^system\.(api_token|org\.rate_limit)/.test(eventType)) return 'policy_violation';
+  if (/^policy\.|^application\.policy|^system\.(api_token|org\.rate_limit)/.test(eventType))
+    return 'policy_violation';
   return typeFromText(title) ?? 'other';
 }
 
@@ -59,7 +70,8 @@ export const oktaParser: AlertParser = {
     const body = requireObject(payload, source, 'Okta');
     const hookEvents = own(own(body, 'data'), 'events');
     const event = Array.isArray(hookEvents) ? hookEvents[0] : body;
-    if (!isObject(event)) throw invalid(source, 'data.events', 'Okta event hook body has no event in "data.events"');
+    if (!isObject(event))
+      throw invalid(source, 'data.events', 'Okta event hook body has no event in "data.events"');
     const eventType = str(own(event, 'eventType'), 200);
     if (!eventType) throw invalid(source, 'eventType', 'Okta event is missing "eventType"');
 
@@ -69,7 +81,11 @@ export const oktaParser: AlertParser = {
     if (actorType === undefined || actorType === 'user') {
       d.user(own(actor, 'alternateId'), 'actor.alternateId', own(actor, 'id'));
     } else {
-      d.asset('application', firstStr(own(actor, 'displayName'), own(actor, 'alternateId')), own(actor, 'id'));
+      d.asset(
+        'application',
+        firstStr(own(actor, 'displayName'), own(actor, 'alternateId')),
+        own(actor, 'id'),
+      );
     }
     const client = own(event, 'client');
     d.add('ipv4', own(client, 'ipAddress'), 'client.ipAddress');
@@ -100,7 +116,8 @@ export const oktaParser: AlertParser = {
     let severity = BY_NAME[str(own(event, 'severity'), 10)?.toLowerCase() ?? ''] ?? 'low';
     if (outcome === 'FAILURE' || outcome === 'DENY') severity = raise(severity, 'medium');
     if (risk === 'medium') severity = raise(severity, 'medium');
-    if (threat || risk === 'high' || eventType === 'security.threat.detected') severity = raise(severity, 'high');
+    if (threat || risk === 'high' || eventType === 'security.threat.detected')
+      severity = raise(severity, 'high');
 
     const title = firstStr(own(event, 'displayMessage'), eventType);
     const reason = str(own(own(event, 'outcome'), 'reason'), 500);
@@ -109,7 +126,11 @@ export const oktaParser: AlertParser = {
       vendorId: str(own(event, 'uuid'), 128),
       title,
       titleFallback: 'Okta event',
-      description: [reason ? `${eventType} (${outcome ?? 'UNKNOWN'}): ${reason}` : `${eventType} (${outcome ?? 'UNKNOWN'})`]
+      description: [
+        reason
+          ? `${eventType} (${outcome ?? 'UNKNOWN'}): ${reason}`
+          : `${eventType} (${outcome ?? 'UNKNOWN'})`,
+      ]
         .concat(risk ? [`Okta risk level: ${risk}`] : [])
         .join('. '),
       severity,

@@ -71,7 +71,12 @@ export function addTyped(draft: AlertDraft, kind: FieldKind, value: string, path
  * pattern-scanned. Depth and node count are bounded.
  * @param skip keys not to read at the top level (already handled by the caller)
  */
-export function scanObject(draft: AlertDraft, root: unknown, rootPath: string, skip: ReadonlySet<string> = new Set()): void {
+export function scanObject(
+  draft: AlertDraft,
+  root: unknown,
+  rootPath: string,
+  skip: ReadonlySet<string> = new Set(),
+): void {
   const stack: Array<{ value: unknown; path: string; depth: number; kind?: FieldKind | undefined }> = [
     { value: root, path: rootPath, depth: 0 },
   ];
@@ -95,7 +100,12 @@ export function scanObject(draft: AlertDraft, root: unknown, rootPath: string, s
       const keys = Object.keys(value).sort().slice(0, 500).reverse();
       for (const key of keys) {
         if (depth === 0 && skip.has(key)) continue;
-        stack.push({ value: value[key], path: path ? `${path}.${key}` : key, depth: depth + 1, kind: fieldKind(key) });
+        stack.push({
+          value: value[key],
+          path: path ? `${path}.${key}` : key,
+          depth: depth + 1,
+          kind: fieldKind(key),
+        });
       }
     }
   }

@@ -15,7 +15,8 @@ function severity(result: Record<string, unknown>): Severity {
     if (named) return named;
   }
   const n = num(own(result, 'severity'));
-  if (n !== undefined) return n <= 2 ? 'info' : n <= 3 ? 'low' : n <= 4 ? 'medium' : n <= 5 ? 'high' : 'critical';
+  if (n !== undefined)
+    return n <= 2 ? 'info' : n <= 3 ? 'low' : n <= 4 ? 'medium' : n <= 5 ? 'high' : 'critical';
   return 'medium';
 }
 
@@ -31,9 +32,31 @@ const DOMAIN_FALLBACK: Readonly<Record<string, IncidentType>> = {
 
 /** Bookkeeping fields of a Splunk event: never indicators. */
 const SKIP = new Set([
-  '_time', '_cd', '_bkt', '_serial', '_si', '_indextime', '_sourcetype', '_eventtype_color', 'sourcetype', 'source',
-  'index', 'splunk_server', 'linecount', 'punct', 'timestartpos', 'timeendpos', 'eventtype', 'tag', 'tag::eventtype',
-  'search_name', 'rule_name', 'rule_title', 'rule_description', 'description', 'savedsearch_description',
+  '_time',
+  '_cd',
+  '_bkt',
+  '_serial',
+  '_si',
+  '_indextime',
+  '_sourcetype',
+  '_eventtype_color',
+  'sourcetype',
+  'source',
+  'index',
+  'splunk_server',
+  'linecount',
+  'punct',
+  'timestartpos',
+  'timeendpos',
+  'eventtype',
+  'tag',
+  'tag::eventtype',
+  'search_name',
+  'rule_name',
+  'rule_title',
+  'rule_description',
+  'description',
+  'savedsearch_description',
 ]);
 
 /**
@@ -48,7 +71,8 @@ export const splunkParser: AlertParser = {
     const source = sourceName(ctx.source, 'splunk');
     const body = requireObject(payload, source, 'Splunk');
     const result = own(body, 'result');
-    if (!isObject(result)) throw invalid(source, 'result', 'Splunk webhook body is missing the "result" object');
+    if (!isObject(result))
+      throw invalid(source, 'result', 'Splunk webhook body is missing the "result" object');
     const get = (key: string): unknown => own(result, key);
 
     const d = new AlertDraft();
@@ -60,7 +84,12 @@ export const splunkParser: AlertParser = {
     const searchName = firstStr(own(body, 'search_name'), get('search_name'));
     const title = firstStr(get('rule_title'), get('rule_name'), searchName);
     const description = firstStr(get('rule_description'), get('description'), get('savedsearch_description'));
-    for (const field of ['annotations.mitre_attack', 'mitre_technique_id', 'mitre_technique', 'annotations']) {
+    for (const field of [
+      'annotations.mitre_attack',
+      'mitre_technique_id',
+      'mitre_technique',
+      'annotations',
+    ]) {
       for (const s of strings(get(field))) d.techniquesIn(s);
     }
     d.tag(own(body, 'app'), 'app');

@@ -1,0 +1,51 @@
+# syntax=docker/dockerfile:1
+#
+# Triage Warden: one image for every role. The role is the command:
+#   docker run triage-warden start          (all roles in one process; the default)
+#   docker run triage-warden api | orchestrator | migrate
+#
+# Runs as uid 1000 with a read-only root filesystem: the only writable paths are /tmp (tsx's
+# compile cache, temp files) and /var/lib/triage-warden (embedded-mode data), both volumes.
+# tini is PID 1 so SIGTERM reaches node and the app's drain (server.shutdown_grace, 20 s) runs.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---- deps: production dependencies only, from the lockfile ----------------------------------
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --omit=dev --no-audit --no-fund
+
+# ---- runtime -----------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+
+ENV NODE_ENV=production \
+    TW_PORT=8080 \
+    TW_DATA_DIR=/var/lib/triage-warden \
+    TMPDIR=/tmp \
+    HOME=/tmp
+
+WORKDIR /app
+# Code and dependencies belong to root and are read-only for the app user.
+COPY --from=deps /app/node_modules ./node_modules
+COPY . .
+RUN mkdir -p /var/lib/triage-warden \
+ && chown 1000:1000 /var/lib/triage-warden \
+ && chmod 1777 /tmp
+
+USER 1000:1000
+VOLUME ["/var/lib/triage-warden", "/tmp"]
+EXPOSE 8080
+
+# /live answers while the process is up; readiness (/ready) is for load balancers and Kubernetes.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.TW_PORT||8080)+'/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "bin/triage-warden.js"]
+CMD ["start"]
