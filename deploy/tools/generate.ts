@@ -1,7 +1,7 @@
 /**
  * Writes the files derived from the Helm chart, so they cannot drift apart from it:
- * `npx tsx deploy/tools/generate.ts` (the deploy tests fail when a committed file differs from what
- * this produces).
+ * `npx tsx deploy/tools/generate.ts` (the deploy tests fail when a committed file differs in content
+ * from what this produces; files are written through prettier).
  *
  * - deploy/kubernetes/base/*.yaml: the chart rendered with deploy/kubernetes/base-values.yaml, minus
  *   what only Helm uses (managed-by/chart labels, hook and checksum annotations);
@@ -132,11 +132,18 @@ export function generateBase(): Map<string, string> {
   return files;
 }
 
+/** Writes a file formatted like the rest of the repository (prettier), so `prettier --check` passes. */
+async function writeFormatted(file: string, text: string): Promise<void> {
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  writeFileSync(file, await prettier.format(text, { ...options, filepath: file }));
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   mkdirSync(BASE_DIR, { recursive: true });
-  for (const [file, text] of generateBase()) writeFileSync(join(BASE_DIR, file), text);
+  for (const [file, text] of generateBase()) await writeFormatted(join(BASE_DIR, file), text);
   mkdirSync(HA_DIR, { recursive: true });
-  writeFileSync(join(HA_DIR, 'resources.yaml'), generateHaResources());
-  writeFileSync(COMPOSE_ALERTS, generateComposeAlerts());
+  await writeFormatted(join(HA_DIR, 'resources.yaml'), generateHaResources());
+  await writeFormatted(COMPOSE_ALERTS, generateComposeAlerts());
   process.stdout.write(`wrote ${BASE_DIR}, ${join(HA_DIR, 'resources.yaml')} and ${COMPOSE_ALERTS}\n`);
 }

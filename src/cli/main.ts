@@ -115,13 +115,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code !== -1) process.exitCode = code;
-  },
-  (err) => {
-    const message = err instanceof Error ? err.message : String(err);
-    console.error(`triage-warden: ${message}`);
-    process.exitCode = (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 2 : 1;
-  },
-);
+/** Exit explicitly: pools and reconnecting clients left by a failed start must not keep us alive. */
+function exit(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 50).unref();
+}
+
+main(process.argv.slice(2)).then(exit, (err) => {
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(`triage-warden: ${message}`);
+  exit((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1);
+});

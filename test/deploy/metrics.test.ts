@@ -8,7 +8,7 @@ import type { Obj } from './seed.ts';
 
 interface MetricsFile {
   metrics: { name: string; type: string; labels: string[]; scope: string }[];
-  external: { names: string[] };
+  external: { names: string[]; prefixes: string[] };
 }
 const file = JSON.parse(readText('deploy/metrics.json')) as MetricsFile;
 
@@ -62,23 +62,21 @@ const BRIEF = [
 ];
 
 describe('deploy/metrics.json', () => {
-  it('lists exactly the metrics of the design, once each, with leader-only gauges marked', () => {
-    expect(file.metrics.map((m) => m.name).sort()).toEqual([...BRIEF].sort());
-    const leader = file.metrics
-      .filter((m) => m.scope === 'leader')
-      .map((m) => m.name)
-      .sort();
-    expect(leader).toEqual([
-      'incident_queue_depth',
-      'redis_connected_clients',
-      'tw_mean_time_to_triage_seconds',
-    ]);
+  it('lists every metric of the design once, with the cluster-wide gauges marked leader-only', () => {
+    const names = file.metrics.map((m) => m.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const n of BRIEF) expect(names, n).toContain(n);
+    const leader = file.metrics.filter((m) => m.scope === 'leader').map((m) => m.name);
+    for (const n of ['incident_queue_depth', 'redis_connected_clients', 'tw_mean_time_to_triage_seconds'])
+      expect(leader).toContain(n);
     expect(file.metrics.find((m) => m.name === 'http_request_duration_seconds')!.labels).toEqual([
       'method',
       'route',
       'status_code',
     ]);
     expect(file.metrics.find((m) => m.name === 'db_connection_pool_waiting')!.labels).toEqual(['pool']);
+    for (const m of file.metrics) expect(['counter', 'gauge', 'histogram']).toContain(m.type);
+    for (const m of file.metrics.filter((x) => x.type === 'counter')) expect(m.name).toMatch(/_total$/);
   });
 
   it('the expression parser finds names and ignores functions, labels and keywords', () => {

@@ -250,10 +250,12 @@ export function demoAlerts(now: Date = new Date()): DemoAlert[] {
       },
     },
     {
-      source: 'acme-dlp',
+      // Posted to the catch-all `generic` source; the payload names its real origin.
+      source: 'generic',
       note: 'Generic-format DLP alert: 4 GB uploaded to a file-sharing site from a finance laptop.',
       payload: {
         id: `dlp-${run}`,
+        source: 'acme-dlp',
         alert_type: 'data_exfiltration',
         severity: 'high',
         title: 'Large upload to personal cloud storage',
