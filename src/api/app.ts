@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { parse as parseQuery } from 'node:querystring';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -30,6 +31,29 @@ export interface BuiltApp {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Deeper documents are refused: nothing legitimate nests this far, and recursion on them can overflow. */
 const MAX_JSON_DEPTH = 64;
+
+/**
+ * PostgreSQL text and jsonb hold neither U+0000 nor lone UTF-16 surrogates (JSON allows both as
+ * escapes). Every string of a request body, keys included, is cleaned once here so that no write
+ * path (ingest, decisions, later ones) can turn such input into a database error.
+ */
+function storable(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return cleanString(value);
+  if (value === null || typeof value !== 'object' || depth > MAX_JSON_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((v) => storable(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const key = cleanString(k);
+    if (key !== '__proto__') out[key] = storable(v, depth + 1);
+  }
+  return out;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+function cleanString(s: string): string {
+  const noNul = s.includes('\u0000') ? s.replace(/\u0000/g, '') : s;
+  return noNul.replace(LONE_SURROGATE, '\uFFFD');
+}
 
 /** Depth of a parsed JSON value, computed iteratively (stops counting past the limit). */
 function nestingDepth(root: unknown): number {
@@ -70,6 +94,8 @@ export async function buildApp(
     // Our onResponse hook logs requests (once, with the route template); fastify's own lines are off.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // Query values get the same cleaning as bodies (a NUL in ?q= would otherwise reach SQL and fail).
+    routerOptions: { querystringParser: (query) => storable(parseQuery(query)) as Record<string, unknown> },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const hub = new StreamHub();
@@ -79,7 +105,9 @@ export async function buildApp(
   registerAccess(app, deps.access);
 
   // JSON bodies are kept raw too, for HMAC. Parsing drops __proto__ keys (prototype poisoning).
-  app.removeContentTypeParser(['application/json']);
+  // Only JSON is accepted: fastify's default text/plain parser would turn a plain-text body into a
+  // string that fails validation (400) instead of the documented 415.
+  app.removeAllContentTypeParsers();
   const parseJson = (request: { rawBody?: Buffer }, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
     request.rawBody = body;
     if (body.length === 0) return done(new AppError('BAD_REQUEST', 'empty JSON body'), undefined);
@@ -92,7 +120,7 @@ export async function buildApp(
     if (nestingDepth(parsed) > MAX_JSON_DEPTH) {
       return done(new AppError('BAD_REQUEST', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
     }
-    done(null, parsed);
+    done(null, storable(parsed));
   };
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => parseJson(req, body as Buffer, done));
   app.addContentTypeParser(/^application\/[a-z0-9.+-]*\+json$/, { parseAs: 'buffer' }, (req, body, done) =>

@@ -133,6 +133,8 @@ const DURATION_KEYS = new Set([
   'orchestrator.reconcile_interval',
   'orchestrator.job_backoff',
   'orchestrator.metrics_interval',
+  'orchestrator.job_lock_duration',
+  'orchestrator.stalled_interval',
   'orchestrator.housekeeping_interval',
   'retention.closed_incidents',
   'triage.dedup_window',

@@ -74,6 +74,10 @@ export const ConfigSchema = Obj({
     /** Leader-only aggregation of cluster-wide gauges (queue depth, Redis clients, MTTT). */
     metrics_interval: Duration('10s', 'cluster metrics aggregation period'),
     housekeeping_interval: Duration('1h', 'retention job period'),
+    /** A running job's lock: a worker killed mid-job lets it lapse and the job is redelivered (Redis mode). */
+    job_lock_duration: Duration('30s', 'job lock lease'),
+    /** How often workers look for jobs whose lock lapsed (Redis mode). */
+    stalled_interval: Duration('10s', 'stalled-job check period'),
     job_attempts: Type.Integer({ default: 5, minimum: 1, maximum: 50 }),
     job_backoff: Duration('1s', 'retry backoff base'),
   }),

@@ -79,6 +79,16 @@ export class Metrics implements Telemetry {
     labelNames: ['job', 'permanent'] as const,
     registers: [this.instance],
   });
+  readonly fencedOut = new Counter({
+    name: 'tw_leader_fenced_out_total',
+    help: 'Leader-job writes refused because a newer leadership term holds the fence',
+    registers: [this.instance],
+  });
+  readonly reconciled = new Counter({
+    name: 'tw_reconciler_requeued_total',
+    help: 'Incidents re-enqueued by the reconciler after sitting in new/enriching/analyzing too long',
+    registers: [this.instance],
+  });
   readonly actions = new Counter({
     name: 'tw_actions_total',
     help: 'Response actions by result',

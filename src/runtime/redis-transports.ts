@@ -36,6 +36,8 @@ export async function createRedisTransports(config: Config, log: PinoLogger): Pr
   const queue = new BullMqJobQueue<JobPayloads['triage']>(connection, {
     name: 'incidents',
     retry: retryPolicy(config),
+    lockDurationMs: config.orchestrator.job_lock_duration,
+    stalledIntervalMs: config.orchestrator.stalled_interval,
     onError: warn,
   });
   const bus = new RedisEventBus(connection, { onError: (err) => warn(err, 'event-bus') });

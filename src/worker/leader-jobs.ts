@@ -72,6 +72,7 @@ export class LeaderJobs {
     }
     this.stats.reconcileRuns++;
     this.stats.reconciled += added;
+    if (added) this.deps.metrics.reconciled.inc(added);
     if (added > 0) this.deps.log.info({ re_enqueued: added, stale: stale.length }, 'reconciler re-enqueued stuck incidents');
     return added;
   }
@@ -101,6 +102,7 @@ export class LeaderJobs {
     );
     if (deleted === null) {
       this.stats.fencedOut++;
+      this.deps.metrics.fencedOut.inc();
       this.deps.log.warn({ term }, 'housekeeping refused: a newer leader holds the fence');
     } else {
       this.stats.purged += deleted;
@@ -122,14 +124,25 @@ export class LeaderJobs {
       t.unref();
       this.timers.push(t);
     };
-    // Claim the fence at once, so writes of any earlier term are refused from now on.
-    every(this.deps.intervals.housekeepingMs, 'fence', async () => {
-      const ok = await this.deps.store.claimTerm(FENCE, term, this.deps.elector.id);
-      if (!ok) this.stats.fencedOut++;
-      else await this.housekeeping(term);
+    // The first housekeeping pass claims the fence at once, so writes of any earlier term are refused
+    // from now on; every reconciler pass re-checks it, so a leader that slept through its deposition
+    // stops acting at its next pass.
+    every(this.deps.intervals.housekeepingMs, 'housekeeping', async () => {
+      if (await this.holdsFence(term)) await this.housekeeping(term);
     });
-    every(this.deps.intervals.reconcileMs, 'reconcile', () => this.reconcile());
+    every(this.deps.intervals.reconcileMs, 'reconcile', async () => {
+      if (await this.holdsFence(term)) await this.reconcile();
+    });
     every(this.deps.intervals.metricsMs, 'metrics', () => this.aggregate());
+  }
+
+  /** Raises the fence to our term; false (counted, logged) when a newer term holds it. */
+  private async holdsFence(term: number): Promise<boolean> {
+    if (await this.deps.store.claimTerm(FENCE, term, this.deps.elector.id)) return true;
+    this.stats.fencedOut++;
+    this.deps.metrics.fencedOut.inc();
+    this.deps.log.warn({ term }, 'fenced out: a newer leader holds the fence; skipping leader job');
+    return false;
   }
 
   private stopTimers(): void {

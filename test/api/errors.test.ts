@@ -55,13 +55,13 @@ const postIncident = (payload: unknown, headers: Record<string, string> = {}) =>
 const webhook = (source: string, body: string, headers: Record<string, string>) =>
   rt.app.inject({ method: 'POST', url: `/api/v1/webhooks/${source}`, headers, payload: body });
 
-const oktaBody = (tag: string) => JSON.stringify({ alert_type: 'login anomaly', severity: 'high', title: `errors ${tag}` });
+const dlpBody = (tag: string) => JSON.stringify({ alert_type: 'data_exfiltration', severity: 'high', title: `errors ${tag}` });
 
 describe('bad request bodies', () => {
   it('malformed JSON is 400 BAD_REQUEST on both ingest routes', async () => {
     expectError(await postIncident('{"incident_type": "phishing",'), 400, 'BAD_REQUEST');
     const body = '{not json';
-    expectError(await webhook('okta', body, signedHeaders(TEST_SECRETS.okta, body)), 400, 'BAD_REQUEST');
+    expectError(await webhook('acme-dlp', body, signedHeaders(TEST_SECRETS['acme-dlp'], body)), 400, 'BAD_REQUEST');
   });
 
   it('text/plain and form bodies are 415 UNSUPPORTED_MEDIA_TYPE', async () => {
@@ -69,7 +69,7 @@ describe('bad request bodies', () => {
       expectError(await postIncident('severity=high', { 'content-type': type }), 415, 'UNSUPPORTED_MEDIA_TYPE');
       const body = JSON.stringify(incident());
       expectError(
-        await webhook('okta', body, { ...signedHeaders(TEST_SECRETS.okta, body), 'content-type': type }),
+        await webhook('acme-dlp', body, { ...signedHeaders(TEST_SECRETS['acme-dlp'], body), 'content-type': type }),
         415,
         'UNSUPPORTED_MEDIA_TYPE',
       );
@@ -82,14 +82,14 @@ describe('bad request bodies', () => {
     // No content type at all and no body: the schema wants a body.
     expectError(await rt.app.inject({ method: 'POST', url: '/api/v1/incidents' }), 400, 'VALIDATION_ERROR');
     expectError(await webhook('open-source', '', { 'content-type': 'application/json' }), 400, 'BAD_REQUEST');
-    expectError(await webhook('okta', '', signedHeaders(TEST_SECRETS.okta, '')), 400, 'BAD_REQUEST');
+    expectError(await webhook('acme-dlp', '', signedHeaders(TEST_SECRETS['acme-dlp'], '')), 400, 'BAD_REQUEST');
     expectError(await webhook('open-source', 'null', { 'content-type': 'application/json' }), 400, 'BAD_REQUEST');
   });
 
   it(`a body over server.body_limit (${BODY_LIMIT}) is 413 PAYLOAD_TOO_LARGE`, async () => {
     const big = JSON.stringify(incident({ description: 'x'.repeat(BODY_LIMIT) }));
     expectError(await postIncident(big), 413, 'PAYLOAD_TOO_LARGE');
-    expectError(await webhook('okta', big, signedHeaders(TEST_SECRETS.okta, big)), 413, 'PAYLOAD_TOO_LARGE');
+    expectError(await webhook('acme-dlp', big, signedHeaders(TEST_SECRETS['acme-dlp'], big)), 413, 'PAYLOAD_TOO_LARGE');
     // Just under the limit is fine.
     const fits = JSON.stringify(incident({ description: 'y'.repeat(BODY_LIMIT - 300) }));
     expect(Buffer.byteLength(fits)).toBeLessThan(BODY_LIMIT);
@@ -186,70 +186,70 @@ describe('webhook signatures', () => {
   const now = () => Math.floor(Date.now() / 1000);
 
   it('a correct signature (prefixed or bare, any of the three headers) is accepted', async () => {
-    const body = oktaBody(`ok-${Date.now()}`);
-    expect((await webhook('okta', body, signedHeaders(TEST_SECRETS.okta, body))).statusCode).toBe(202);
-    const bare = signedHeaders(TEST_SECRETS.okta, body, { noTimestamp: true });
+    const body = dlpBody(`ok-${Date.now()}`);
+    expect((await webhook('acme-dlp', body, signedHeaders(TEST_SECRETS['acme-dlp'], body))).statusCode).toBe(202);
+    const bare = signedHeaders(TEST_SECRETS['acme-dlp'], body, { noTimestamp: true });
     const hex = bare['x-webhook-signature']!.replace('sha256=', '');
     for (const name of ['x-signature-256', 'x-hub-signature-256']) {
-      const res = await webhook('okta', body, { 'content-type': 'application/json', [name]: `sha256=${hex}` });
+      const res = await webhook('acme-dlp', body, { 'content-type': 'application/json', [name]: `sha256=${hex}` });
       expect(res.statusCode, `${name}: ${res.body}`).toBe(202);
     }
-    const upper = await webhook('okta', body, { 'content-type': 'application/json', 'x-webhook-signature': hex.toUpperCase() });
+    const upper = await webhook('acme-dlp', body, { 'content-type': 'application/json', 'x-webhook-signature': hex.toUpperCase() });
     expect(upper.statusCode).toBe(202);
   });
 
   it('invalid, missing and wrong-length signatures are 401 INVALID_SIGNATURE', async () => {
-    const body = oktaBody('bad-sig');
+    const body = dlpBody('bad-sig');
     const wrongSecret = signedHeaders('some-other-secret-0123456789', body);
-    expectError(await webhook('okta', body, wrongSecret), 401, 'INVALID_SIGNATURE');
+    expectError(await webhook('acme-dlp', body, wrongSecret), 401, 'INVALID_SIGNATURE');
     // Signed for another source: secrets are per source.
-    expectError(await webhook('okta', body, signedHeaders(TEST_SECRETS.splunk, body)), 401, 'INVALID_SIGNATURE');
+    expectError(await webhook('acme-dlp', body, signedHeaders(TEST_SECRETS.splunk, body)), 401, 'INVALID_SIGNATURE');
     // Body changed after signing.
-    expectError(await webhook('okta', body + ' ', signedHeaders(TEST_SECRETS.okta, body)), 401, 'INVALID_SIGNATURE');
-    expectError(await webhook('okta', body, { 'content-type': 'application/json' }), 401, 'INVALID_SIGNATURE');
-    const good = signedHeaders(TEST_SECRETS.okta, body)['x-webhook-signature']!;
+    expectError(await webhook('acme-dlp', body + ' ', signedHeaders(TEST_SECRETS['acme-dlp'], body)), 401, 'INVALID_SIGNATURE');
+    expectError(await webhook('acme-dlp', body, { 'content-type': 'application/json' }), 401, 'INVALID_SIGNATURE');
+    const good = signedHeaders(TEST_SECRETS['acme-dlp'], body)['x-webhook-signature']!;
     for (const sig of [good.slice(0, -2), `${good}00`, 'sha256=', 'sha256=zz' + good.slice(9), '']) {
-      const res = await webhook('okta', body, { ...signedHeaders(TEST_SECRETS.okta, body), 'x-webhook-signature': sig });
+      const res = await webhook('acme-dlp', body, { ...signedHeaders(TEST_SECRETS['acme-dlp'], body), 'x-webhook-signature': sig });
       expectError(res, 401, 'INVALID_SIGNATURE');
     }
   });
 
   it(`timestamps older or newer than webhooks.timestamp_tolerance (${TOLERANCE_S}s) or not numeric are refused`, async () => {
-    const body = oktaBody('ts');
+    const body = dlpBody('ts');
     const stale = expectError(
-      await webhook('okta', body, signedHeaders(TEST_SECRETS.okta, body, { timestamp: now() - TOLERANCE_S - 30 })),
+      await webhook('acme-dlp', body, signedHeaders(TEST_SECRETS['acme-dlp'], body, { timestamp: now() - TOLERANCE_S - 30 })),
       401,
       'INVALID_SIGNATURE',
     );
     expect(stale.message).toMatch(/window/);
     expectError(
-      await webhook('okta', body, signedHeaders(TEST_SECRETS.okta, body, { timestamp: now() + TOLERANCE_S + 30 })),
+      await webhook('acme-dlp', body, signedHeaders(TEST_SECRETS['acme-dlp'], body, { timestamp: now() + TOLERANCE_S + 30 })),
       401,
       'INVALID_SIGNATURE',
     );
-    const h = signedHeaders(TEST_SECRETS.okta, body);
-    expectError(await webhook('okta', body, { ...h, 'x-webhook-timestamp': 'soon' }), 401, 'INVALID_SIGNATURE');
+    const h = signedHeaders(TEST_SECRETS['acme-dlp'], body);
+    expectError(await webhook('acme-dlp', body, { ...h, 'x-webhook-timestamp': 'soon' }), 401, 'INVALID_SIGNATURE');
     // A fresh timestamp header on a signature bound to an older timestamp does not match.
-    const old = signedHeaders(TEST_SECRETS.okta, body, { timestamp: now() - 10 });
-    expectError(await webhook('okta', body, { ...old, 'x-webhook-timestamp': String(now()) }), 401, 'INVALID_SIGNATURE');
+    const old = signedHeaders(TEST_SECRETS['acme-dlp'], body, { timestamp: now() - 10 });
+    expectError(await webhook('acme-dlp', body, { ...old, 'x-webhook-timestamp': String(now()) }), 401, 'INVALID_SIGNATURE');
   });
 
   it('the same signed request twice is a replay: 202 then 401 INVALID_SIGNATURE', async () => {
-    const body = oktaBody(`replay-${Date.now()}`);
-    const headers = signedHeaders(TEST_SECRETS.okta, body);
-    expect((await webhook('okta', body, headers)).statusCode).toBe(202);
-    const again = expectError(await webhook('okta', body, headers), 401, 'INVALID_SIGNATURE');
+    const body = dlpBody(`replay-${Date.now()}`);
+    const headers = signedHeaders(TEST_SECRETS['acme-dlp'], body);
+    expect((await webhook('acme-dlp', body, headers)).statusCode).toBe(202);
+    const again = expectError(await webhook('acme-dlp', body, headers), 401, 'INVALID_SIGNATURE');
     expect(again.message).toMatch(/replay/);
     // The header given as x-hub-signature-256 is the same signature: still a replay.
     const { 'x-webhook-signature': sig, ...rest } = headers;
-    expectError(await webhook('okta', body, { ...rest, 'x-hub-signature-256': sig! }), 401, 'INVALID_SIGNATURE');
+    expectError(await webhook('acme-dlp', body, { ...rest, 'x-hub-signature-256': sig! }), 401, 'INVALID_SIGNATURE');
   });
 
   it('an unconfigured source is 401 UNAUTHORIZED naming what to set; unsigned: true sources are accepted', async () => {
-    const body = oktaBody('unconfigured');
-    const res = expectError(await webhook('not-configured', body, signedHeaders(TEST_SECRETS.okta, body)), 401, 'UNAUTHORIZED');
+    const body = dlpBody('unconfigured');
+    const res = expectError(await webhook('not-configured', body, signedHeaders(TEST_SECRETS['acme-dlp'], body)), 401, 'UNAUTHORIZED');
     expect(res.message).toContain('TW_WEBHOOK_SECRET_NOT_CONFIGURED');
-    const open = await webhook('open-source', oktaBody(`open-${Date.now()}`), { 'content-type': 'application/json' });
+    const open = await webhook('open-source', dlpBody(`open-${Date.now()}`), { 'content-type': 'application/json' });
     expect(open.statusCode, open.body).toBe(202);
     expect(open.json().incident.source).toBe('open-source');
   });
@@ -282,10 +282,21 @@ describe('stored content', () => {
     expect(res.json().resolution_reason).toBe('duplicate');
   });
 
-  it('lone UTF-16 surrogates (invalid in PostgreSQL jsonb) are accepted, not a 5xx', async () => {
-    const body = `{"alert_type":"dlp","severity":"low","title":"surrogate \\ud800 ${Date.now()}","data":{"k":"\\udfff"}}`;
+  it('lone UTF-16 surrogates (invalid in PostgreSQL jsonb) are accepted as U+FFFD, not a 5xx', async () => {
+    const body = `{"alert_type":"dlp","severity":"low","title":"surrogate \\ud800 ${Date.now()}","data":{"k\\udc00":"\\udfff","ok":"\\ud83d\\ude00"}}`;
     const res = await webhook('open-source', body, { 'content-type': 'application/json' });
     expect(res.statusCode, res.body).toBe(202);
+    const d = (await rt.app.inject(`/api/v1/incidents/${res.json().incident_id}`)).json();
+    expect(d.title).toMatch(/^surrogate \uFFFD /);
+    expect(d.alerts[0].raw.data).toEqual({ 'k\uFFFD': '\uFFFD', ok: '😀' });
+  });
+
+  it('NUL bytes and odd text in query parameters are a 200 or 400, never a 5xx', async () => {
+    for (const q of ['q=%00', 'q=a%00b', 'source=%00', 'incident_type=x%00', 'q=%ED%A0%80', 'q=%FF%FE', "q='%3B--", 'q=%26%7C!()', 'source=a,,b']) {
+      const res = await rt.app.inject(`/api/v1/incidents?${q}`);
+      expect(res.statusCode, `${q}: ${res.body}`).toBeLessThan(500);
+      if (res.statusCode !== 200) expectError(res, 400, 'VALIDATION_ERROR');
+    }
   });
 });
 
@@ -313,13 +324,13 @@ describe('request ids, aliases, internals', () => {
     expect(list.statusCode).toBe(200);
     expect(list.json().pagination.total_items).toBe((await rt.app.inject(`/api/v1/incidents?source=errors-test`)).json().pagination.total_items);
     expectError(await rt.app.inject('/api/incidents/not-a-uuid'), 400, 'VALIDATION_ERROR');
-    const hook = await webhook('open-source', oktaBody(`alias-${Date.now()}`), { 'content-type': 'application/json' });
+    const hook = await webhook('open-source', dlpBody(`alias-${Date.now()}`), { 'content-type': 'application/json' });
     expect(hook.statusCode).toBe(202);
     const aliasHook = await rt.app.inject({
       method: 'POST',
       url: '/api/webhooks/open-source',
       headers: { 'content-type': 'application/json' },
-      payload: oktaBody(`alias2-${Date.now()}`),
+      payload: dlpBody(`alias2-${Date.now()}`),
     });
     expect(aliasHook.statusCode).toBe(202);
   });
