@@ -12,6 +12,7 @@ import { IncidentActionsService } from '../core/incidents/incident-actions.servi
 import { IngestService } from '../core/ingest/ingest.service.ts';
 import { Semaphore } from '../core/shared/semaphore.ts';
 import { DeterministicAnalyzer } from '../core/triage/deterministic.analyzer.ts';
+import type { Analyzer } from '../core/triage/analyzer.ts';
 import { PipelineRegistry } from '../core/triage/pipeline.ts';
 import { TriageService } from '../core/triage/triage.service.ts';
 import { DEMO_LIST_ENTRIES, LocalListIntelProvider } from '../extensions/intel/index.ts';
@@ -44,6 +45,8 @@ export interface Runtime {
 export interface RuntimeOptions {
   /** Replaces the transports chosen by config (tests). */
   transports?: Transports;
+  /** Replaces the built-in analyzer (benchmarks wrap it with a simulated LLM latency). */
+  analyzer?: Analyzer;
   /** Builds distributed transports; required when config selects Redis. */
   redisTransports?: (config: Config, log: PinoLogger) => Promise<Transports>;
 }
@@ -155,7 +158,11 @@ export async function createRuntime(config: Config, role: Role, log: PinoLogger,
       store,
       bus: t.bus,
       enricher,
-      pipelines: new PipelineRegistry({ name: 'default', enrich: true, analyzer: new DeterministicAnalyzer() }),
+      pipelines: new PipelineRegistry({
+        name: 'default',
+        enrich: true,
+        analyzer: options.analyzer ?? new DeterministicAnalyzer(),
+      }),
       analyzerSlots: new Semaphore(config.orchestrator.concurrency.llm),
       policy: {
         autoResolveBenign: config.triage.auto_resolve_benign,
