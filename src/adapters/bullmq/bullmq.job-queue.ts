@@ -4,9 +4,10 @@ import { isPermanentJobError } from '../../contracts/index.ts';
 import { DEFAULT_RETRY_POLICY } from '../../ports/index.ts';
 import type { EnqueueOptions, JobCounts, JobHandler, JobQueue, ProcessOptions, RetryPolicy } from '../../ports/index.ts';
 import { RedisKeyspace, toAppError, translated, withDeadline } from '../redis/index.ts';
-import type { RedisClient, RedisConnection } from '../redis/index.ts';
+import type { RedisConnection } from '../redis/index.ts';
 import { fromBullId, toBullId } from './bullmq.job-id.ts';
 import { WorkerSupervisor, retireWorker } from './bullmq.worker-supervisor.ts';
+import type { SupervisedWorker } from './bullmq.worker-supervisor.ts';
 
 export interface BullMqJobQueueOptions {
   /** Queue name. Default `incidents`. */
@@ -184,7 +185,7 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
     return failedScore === null ? 'present' : 'failed-present';
   }
 
-  private createWorker(concurrency: number): { worker: Worker; client: RedisClient } {
+  private createWorker(concurrency: number): SupervisedWorker {
     const client = this.connection.duplicate('bullmq-worker', { blocking: true });
     const worker = new Worker(this.queue.name, (job, token, signal) => this.runJob(job, token, signal), {
       connection: client,
@@ -197,7 +198,7 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
     });
     worker.on('error', (err) => this.onError(err, 'worker'));
     if (this.paused) void worker.pause(true);
-    return { worker, client };
+    return { worker, client, connection: this.connection };
   }
 
   private async runJob(job: Job, token: string | undefined, bullSignal: AbortSignal | undefined): Promise<void> {

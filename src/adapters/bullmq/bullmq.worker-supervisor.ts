@@ -1,11 +1,13 @@
 import type { Worker } from 'bullmq';
-import { quitClient, withDeadline } from '../redis/index.ts';
-import type { RedisClient } from '../redis/index.ts';
+import { withDeadline } from '../redis/index.ts';
+import type { RedisClient, RedisConnection } from '../redis/index.ts';
 
 export interface SupervisedWorker {
   worker: Worker;
   /** The connection made for this worker, closed with it. */
   client: RedisClient;
+  /** Where `client` came from. */
+  connection: RedisConnection;
 }
 
 export interface WorkerSupervisorOptions {
@@ -102,7 +104,7 @@ export class WorkerSupervisor {
     this.options.onRecovery(reason);
     this.current = this.spawn();
     if (closeOld) void retireWorker(old, this.options.retireTimeoutMs, this.options.onError);
-    else void quitClient(old.client);
+    else void old.connection.release(old.client);
   }
 }
 
@@ -112,7 +114,7 @@ export class WorkerSupervisor {
  * jobs it did not finish come back through the stalled check. Never rejects.
  */
 export async function retireWorker(
-  { worker, client }: SupervisedWorker,
+  { worker, client, connection }: SupervisedWorker,
   timeoutMs: number,
   onError: (err: unknown) => void,
   options: { force?: boolean } = {},
@@ -123,5 +125,5 @@ export async function retireWorker(
     onError(err);
     await worker.disconnect().catch(onError);
   }
-  await quitClient(client);
+  await connection.release(client);
 }

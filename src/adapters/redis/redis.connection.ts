@@ -85,6 +85,8 @@ export class RedisConnection {
   readonly keys: RedisKeyspace;
   private readonly options: RedisConnectionOptions;
   private readonly clients = new Set<RedisClient>();
+  /** Clients being closed on purpose; any other client that ends is revived. */
+  private readonly released = new WeakSet<RedisClient>();
   private sharedClient: RedisClient | undefined;
   private lastError: { message: string; at: string } | undefined;
   private closed = false;
@@ -151,11 +153,21 @@ export class RedisConnection {
     }
   }
 
-  /** Closes every client this object made (QUIT, then a hard disconnect after 1 s). Idempotent. */
+  /**
+   * Closes one client made by `duplicate()`: QUIT (a hard disconnect after 1 s), or at once with
+   * `immediate` (for a client blocked in XREAD/BZPOPMIN). Idempotent.
+   */
+  async release(client: RedisClient, options: { immediate?: boolean } = {}): Promise<void> {
+    this.released.add(client);
+    if (options.immediate) client.disconnect();
+    else await quitClient(client);
+  }
+
+  /** Closes every client this object made. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.clients].map((c) => quitClient(c)));
+    await Promise.all([...this.clients].map((c) => this.release(c)));
     this.clients.clear();
   }
 
@@ -186,7 +198,11 @@ export class RedisConnection {
           sentinels: (this.options.sentinels ?? []).map(hostPort),
           name: this.options.sentinelMasterName ?? 'mymaster',
           sentinelRetryStrategy: retryStrategy,
-          failoverDetector: true,
+          // ioredis' failover detector disconnects the connector when +switch-master arrives; if that
+          // lands while the client is reconnecting (the usual case: the master died), the pending
+          // connect rejects and the client ends for good. Without it, a dead master's clients
+          // re-resolve the master through Sentinel, and a demoted one answers READONLY (above).
+          failoverDetector: false,
         });
         break;
       case 'cluster': {
@@ -215,7 +231,21 @@ export class RedisConnection {
     };
     client.on('error', onError);
     if (client instanceof Cluster) client.on('node error', onError);
-    client.once('end', () => this.clients.delete(client));
+    let revivals = 0;
+    client.on('end', () => {
+      if (this.closed || this.released.has(client)) {
+        this.clients.delete(client);
+        return;
+      }
+      // ioredis gave up on this client (a connect attempt that rejected ends it, whatever the
+      // retry strategy says): start it again, so an outage never leaves a dead client behind.
+      const delay = reconnectDelay(++revivals, this.options.maxReconnectDelayMs ?? 2000);
+      onError(new Error(`Redis client ${label} ended unexpectedly; reconnecting in ${delay} ms`));
+      setTimeout(() => {
+        if (!this.closed && !this.released.has(client) && client.status === 'end') client.connect().catch(() => {});
+      }, delay).unref();
+    });
+    client.on('ready', () => (revivals = 0));
   }
 }
 

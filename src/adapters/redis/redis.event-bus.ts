@@ -120,7 +120,7 @@ export class RedisEventBus implements EventBus {
     this.closed = true;
     this.subscribers.clear();
     // The reader is blocked in XREAD: drop the socket rather than QUIT behind it.
-    this.reader?.disconnect();
+    if (this.reader) await this.connection.release(this.reader, { immediate: true });
     await this.loop;
   }
 
