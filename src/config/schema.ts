@@ -16,54 +16,133 @@ const Obj = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?
 
 export const ConfigSchema = Obj({
   server: Obj({
-    host: Type.String({ default: '0.0.0.0' }),
-    port: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
+    host: Type.String({ default: '0.0.0.0', description: 'listen address' }),
+    port: Type.Integer({
+      default: 8080,
+      minimum: 0,
+      maximum: 65535,
+      description: 'listen port (0 picks a free one); orchestrators serve /live /ready /metrics on it',
+    }),
     /** Largest request body accepted, bytes (PAYLOAD_TOO_LARGE beyond). */
-    body_limit: Type.Integer({ default: 1_048_576, minimum: 1024 }),
-    trust_proxy: Type.Boolean({ default: false }),
+    body_limit: Type.Integer({
+      default: 1_048_576,
+      minimum: 1024,
+      description: 'largest request body, bytes (413 PAYLOAD_TOO_LARGE beyond)',
+    }),
+    trust_proxy: Type.Boolean({ default: false, description: 'trust X-Forwarded-* from a load balancer' }),
     /** Time a SIGTERM gives in-flight work before the process exits. */
     shutdown_grace: Duration('20s', 'grace period on SIGTERM'),
     /** After SIGTERM, /ready answers 503 this long before the listener closes, so load balancers drain us first. */
     drain_delay: Duration('0s', 'pause between /ready turning 503 and closing the listener'),
     /** Identifies this instance in logs, metrics and leader election (default: hostname-pid). */
-    instance_id: Type.Optional(Type.String({ minLength: 1 })),
+    instance_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'this instance in logs, metrics, audit and leader election (default hostname-pid)',
+      }),
+    ),
   }),
   data_dir: Type.String({ default: './data', description: 'PGlite data folder (embedded mode)' }),
   database: Obj({
     /** postgres://… of the primary; unset means embedded PGlite in data_dir. `url` is an alias. */
-    primary_url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
-    url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+    primary_url: Type.Optional(
+      Type.String({
+        pattern: '^postgres(ql)?://',
+        description: 'PostgreSQL primary (PgBouncer in transaction mode is fine); unset = embedded PGlite',
+      }),
+    ),
+    url: Type.Optional(
+      Type.String({ pattern: '^postgres(ql)?://', description: 'alias of database.primary_url' }),
+    ),
     /** Direct (un-pooled) primary for migrations and session features when primary_url is PgBouncer. */
-    direct_url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
-    replica_url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
-    read_replica_enabled: Type.Boolean({ default: false }),
-    max_connections: Type.Integer({ default: 15, minimum: 1, maximum: 1000 }),
-    min_connections: Type.Integer({ default: 2, minimum: 0, maximum: 1000 }),
+    direct_url: Type.Optional(
+      Type.String({
+        pattern: '^postgres(ql)?://',
+        description: 'un-pooled primary for migrations when primary_url is PgBouncer',
+      }),
+    ),
+    replica_url: Type.Optional(
+      Type.String({ pattern: '^postgres(ql)?://', description: 'streaming replica for list/search reads' }),
+    ),
+    read_replica_enabled: Type.Boolean({
+      default: false,
+      description:
+        'send stale-tolerant reads to the replica (falls back to the primary when it is down or lagging)',
+    }),
+    max_connections: Type.Integer({
+      default: 15,
+      minimum: 1,
+      maximum: 1000,
+      description: 'pool size per instance (per pool: primary, replica)',
+    }),
+    min_connections: Type.Integer({
+      default: 2,
+      minimum: 0,
+      maximum: 1000,
+      description: 'connections kept open per pool',
+    }),
     connect_timeout: Duration('30s', 'time to wait for a new connection'),
-    statement_timeout: Duration('30s', 'server-side limit per statement (SET LOCAL-free: sent as a startup option)'),
+    statement_timeout: Duration(
+      '30s',
+      'client-side limit per query (not a startup parameter, which PgBouncer would refuse)',
+    ),
     /** A replica further behind than this is skipped for reads. */
     replica_max_lag: Duration('5s', 'largest replication lag tolerated for replica reads'),
   }),
   redis: Obj({
-    url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
-    architecture: Type.Union([Type.Literal('standalone'), Type.Literal('replication'), Type.Literal('cluster')], {
-      default: 'standalone',
-    }),
+    url: Type.Optional(
+      Type.String({
+        pattern: '^rediss?://',
+        description: 'Redis (standalone); for replication/cluster only its credentials, db and TLS are used',
+      }),
+    ),
+    architecture: Type.Union(
+      [Type.Literal('standalone'), Type.Literal('replication'), Type.Literal('cluster')],
+      {
+        default: 'standalone',
+        description: 'standalone (url), replication (Sentinel) or cluster',
+      },
+    ),
     /** For `replication`: sentinel addresses `host:port`. */
-    sentinels: Type.Array(Type.String(), { default: [] }),
-    sentinel_master_name: Type.String({ default: 'mymaster' }),
+    sentinels: Type.Array(Type.String(), {
+      default: [],
+      description: 'replication: Sentinel addresses host:port (env: comma list)',
+    }),
+    sentinel_master_name: Type.String({ default: 'mymaster', description: 'replication: master group name' }),
     /** For `cluster`: seed node addresses `host:port`. */
-    cluster_nodes: Type.Array(Type.String(), { default: [] }),
-    key_prefix: Type.String({ default: 'tw', pattern: '^[A-Za-z0-9_:{}-]+$' }),
+    cluster_nodes: Type.Array(Type.String(), {
+      default: [],
+      description: 'cluster: seed nodes host:port (env: comma list)',
+    }),
+    key_prefix: Type.String({
+      default: 'tw',
+      pattern: '^[A-Za-z0-9_:{}-]+$',
+      description: 'root of every Redis key (hash-tagged for Cluster)',
+    }),
   }),
   orchestrator: Obj({
     concurrency: Obj({
-      incidents: Type.Integer({ default: 10, minimum: 1, maximum: 1000 }),
-      llm: Type.Integer({ default: 5, minimum: 1, maximum: 1000 }),
-      enrichment: Type.Integer({ default: 20, minimum: 1, maximum: 1000 }),
+      incidents: Type.Integer({
+        default: 10,
+        minimum: 1,
+        maximum: 1000,
+        description: 'incidents triaged at once per orchestrator',
+      }),
+      llm: Type.Integer({
+        default: 5,
+        minimum: 1,
+        maximum: 1000,
+        description: 'analyst (LLM) calls in flight per orchestrator',
+      }),
+      enrichment: Type.Integer({
+        default: 20,
+        minimum: 1,
+        maximum: 1000,
+        description: 'threat-intel lookups in flight per orchestrator',
+      }),
     }),
     leaderElection: Obj({
-      enabled: Type.Boolean({ default: true }),
+      enabled: Type.Boolean({ default: true, description: 'run leader election and the leader-only jobs' }),
       leaseDuration: Duration('15s', 'lease length'),
       renewDeadline: Duration('10s', 'a leader that cannot renew within this steps down'),
       retryPeriod: Duration('2s', 'how often to try to acquire or renew'),
@@ -78,24 +157,40 @@ export const ConfigSchema = Obj({
     job_lock_duration: Duration('30s', 'job lock lease'),
     /** How often workers look for jobs whose lock lapsed (Redis mode). */
     stalled_interval: Duration('10s', 'stalled-job check period'),
-    job_attempts: Type.Integer({ default: 5, minimum: 1, maximum: 50 }),
+    job_attempts: Type.Integer({
+      default: 5,
+      minimum: 1,
+      maximum: 50,
+      description: 'triage attempts per job, first included',
+    }),
     job_backoff: Duration('1s', 'retry backoff base'),
   }),
   triage: Obj({
     /** Close confidently benign incidents without a human. */
-    auto_resolve_benign: Type.Boolean({ default: true }),
-    auto_resolve_min_confidence: Type.Number({ default: 0.85, minimum: 0, maximum: 1 }),
+    auto_resolve_benign: Type.Boolean({
+      default: true,
+      description: 'close confidently benign incidents without a human',
+    }),
+    auto_resolve_min_confidence: Type.Number({
+      default: 0.85,
+      minimum: 0,
+      maximum: 1,
+      description: 'confidence needed to auto-resolve a benign verdict',
+    }),
     /** Status given to auto-resolved benign incidents. */
     auto_resolve_status: Type.Union([Type.Literal('false_positive'), Type.Literal('resolved')], {
       default: 'false_positive',
+      description: 'status given to auto-resolved benign incidents',
     }),
     dedup_window: Duration('1h', 'repeated alerts within this window fold into one incident'),
   }),
   intel: Obj({
     /** Folder of local indicator lists (*.txt, *.csv). */
-    lists_dir: Type.Optional(Type.String()),
+    lists_dir: Type.Optional(
+      Type.String({ description: 'folder of indicator lists (*.txt, *.csv); see docs/ANALYZER.md' }),
+    ),
     /** Load the small built-in demo list. */
-    demo_list: Type.Boolean({ default: true }),
+    demo_list: Type.Boolean({ default: true, description: 'load the small built-in demo list' }),
     cache_ttl: Duration('1h', 'enrichment cache TTL'),
   }),
   webhooks: Obj({
@@ -118,10 +213,6 @@ export const ConfigSchema = Obj({
     /** Closed incidents (resolved, false_positive, dismissed, closed) untouched this long are deleted by the leader. */
     closed_incidents: Duration('365d', 'retention of closed incidents'),
   }),
-  api: Obj({
-    /** Requests per minute per client address; 0 disables. */
-    rate_limit_per_minute: Type.Integer({ default: 0, minimum: 0 }),
-  }),
   logging: Obj({
     level: Type.Union(
       [
@@ -133,7 +224,7 @@ export const ConfigSchema = Obj({
         Type.Literal('trace'),
         Type.Literal('silent'),
       ],
-      { default: 'info' },
+      { default: 'info', description: 'JSON log level' },
     ),
   }),
 });

@@ -35,8 +35,8 @@ const SEEDS = [
   { incident_type: 'phishing', source: 'mail-gw', severity: 'low', title: 'Newsletter flagged as spam', ip: '8.8.8.8' },
   { incident_type: 'malware', source: 'edr-x', severity: 'critical', title: 'Ransomware behaviour on fin-ws-042', repeat: 2, ip: '185.220.101.47' },
   { incident_type: 'malware', source: 'edr-x', severity: 'medium', title: 'Adware installer quarantined', description: 'quokkafile bundled installer' },
-  { incident_type: 'brute_force', source: 'idp', severity: 'medium', title: 'Password spray against VPN', ip: '203.0.113.50' },
-  { incident_type: 'brute_force', source: 'idp', severity: 'info', title: 'Single failed login burst', ip: '198.51.100.7' },
+  { incident_type: 'suspicious_login', source: 'idp', severity: 'medium', title: 'Password spray against VPN', ip: '203.0.113.50' },
+  { incident_type: 'suspicious_login', source: 'idp', severity: 'info', title: 'Single failed login burst', ip: '198.51.100.7' },
   { incident_type: 'data_exfiltration', source: 'dlp', severity: 'high', title: 'Large upload to file share', ip: '45.155.205.233' },
   { incident_type: 'data_exfiltration', source: 'dlp', severity: 'low', title: 'USB copy of public brochure' },
 ] as const;
@@ -60,16 +60,22 @@ beforeAll(async () => {
       const res = await rt.app.inject({
         method: 'POST',
         url: '/api/v1/incidents',
-        payload: { ...body, ...(ip ? { indicators: [{ type: 'ip', value: ip }] } : {}), tags: ['seed'] },
+        payload: { ...body, ...(ip ? { indicators: [{ type: 'ipv4', value: ip }] } : {}), tags: ['seed'] },
       });
       expect(res.statusCode, res.body).toBe(202);
       if (n === 0) ids.push(res.json().incident_id);
     }
   }
-  all = await eventually(async () => {
+  await eventually(async () => {
     const page = await get('/api/v1/incidents?per_page=200');
-    return page.data.every((i) => !UNFINISHED.has(i.status)) ? page.data : null;
+    return page.data.every((i) => !UNFINISHED.has(i.status));
   }, 'triage of the seeds', 45_000);
+  // A spread of statuses for the filters: one dismissed, one escalated by an analyst.
+  for (const [i, decision] of [[5, 'dismiss'], [4, 'escalate']] as const) {
+    const res = await rt.app.inject({ method: 'POST', url: `/api/v1/incidents/${ids[i]}/${decision}`, payload: { reason: 'seed' } });
+    expect(res.statusCode, res.body).toBe(200);
+  }
+  all = (await get('/api/v1/incidents?per_page=200')).data;
 });
 afterAll(async () => {
   await rt?.stop();
@@ -104,8 +110,8 @@ describe('GET /api/v1/incidents', () => {
     expect(sev).toHaveLength(3);
     expect(idsOf((await get('/api/v1/incidents?severity=high&severity=critical')).data)).toEqual(idsOf(sev));
 
-    const types = (await get('/api/v1/incidents?incident_type=phishing,brute_force')).data;
-    expect(idsOf(types)).toEqual(idsOf(all.filter((i) => ['phishing', 'brute_force'].includes(i.incident_type))));
+    const types = (await get('/api/v1/incidents?incident_type=phishing,suspicious_login')).data;
+    expect(idsOf(types)).toEqual(idsOf(all.filter((i) => ['phishing', 'suspicious_login'].includes(i.incident_type))));
     expect(types).toHaveLength(4);
     const src = (await get('/api/v1/incidents?source=dlp&source=idp')).data;
     expect(idsOf(src)).toEqual(idsOf(all.filter((i) => ['dlp', 'idp'].includes(i.source))));
@@ -211,10 +217,10 @@ describe('GET /api/v1/incidents/:id', () => {
       expect(Number.isNaN(Date.parse(a.received_at))).toBe(false);
       expect(a.raw).toBeDefined();
     }
-    expect(d.indicators).toContainEqual(expect.objectContaining({ type: 'ip', value: '45.155.205.233' }));
+    expect(d.indicators).toContainEqual(expect.objectContaining({ type: 'ipv4', value: '45.155.205.233' }));
     expect(d.enrichments.length).toBeGreaterThan(0);
     expect(d.enrichments).toContainEqual(
-      expect.objectContaining({ indicator_type: 'ip', indicator_value: '45.155.205.233', verdict: 'malicious' }),
+      expect.objectContaining({ indicator_type: 'ipv4', indicator_value: '45.155.205.233', verdict: 'malicious' }),
     );
     for (const e of d.enrichments) expect(Object.keys(e).sort()).toEqual(
       ['created_at', 'details', 'id', 'indicator_type', 'indicator_value', 'provider', 'score', 'verdict'],
@@ -225,12 +231,14 @@ describe('GET /api/v1/incidents/:id', () => {
     expect(d.verdict.reasons.length).toBeGreaterThan(0);
     expect(typeof d.verdict.reasoning).toBe('string');
     expect(d.classification).toBe('malicious');
-    expect(d.timeline.map((t: { action: string }) => t.action)).toEqual([
+    const actions = d.timeline.map((t: { action: string }) => t.action);
+    expect(actions.filter((a: string) => a !== 'alert.deduplicated')).toEqual([
       'incident.created',
       'triage.started',
       'triage.enriched',
       'triage.analyzed',
     ]);
+    expect(actions.filter((a: string) => a === 'alert.deduplicated')).toHaveLength(2);
     for (const t of d.timeline) expect(typeof t.actor).toBe('string');
     expect(d.timeline[1].actor).toBe('orchestrator:test');
   });
@@ -259,7 +267,7 @@ describe('decisions: resolve, dismiss, escalate', () => {
     const res = await rt.app.inject({
       method: 'POST',
       url: '/api/v1/incidents',
-      payload: { incident_type: 'malware', source: 'decisions', severity: 'high', title, indicators: [{ type: 'ip', value: '185.220.101.47' }] },
+      payload: { incident_type: 'malware', source: 'decisions', severity: 'high', title, indicators: [{ type: 'ipv4', value: '185.220.101.47' }] },
     });
     const id = res.json().incident_id as string;
     await eventually(async () => {
@@ -343,7 +351,7 @@ describe('decisions: resolve, dismiss, escalate', () => {
 
   it('a missing, empty or oversize reason, or an extra field, is 400 VALIDATION_ERROR', async () => {
     const id = ids[1]!;
-    for (const payload of [undefined, {}, { reason: '' }, { reason: 'x'.repeat(2001) }, { reason: 7 }, { reason: 'ok', actor: 'admin' }]) {
+    for (const payload of [undefined, {}, { reason: '' }, { reason: 'x'.repeat(2001) }, { reason: null }, { reason: ['a', 'b'] }, { reason: 'ok', actor: 'admin' }]) {
       const res = await decide(id, 'dismiss', payload);
       expect(res.statusCode, `${JSON.stringify(payload)}: ${res.body}`).toBe(400);
       expect(res.json().code).toBe('VALIDATION_ERROR');
@@ -358,12 +366,16 @@ describe('OpenAPI and permissions', () => {
   function servedRoutes(): string[] {
     const tree = rt.app.printRoutes({ commonPrefix: false });
     const out: string[] = [];
+    const stack: string[] = []; // path segment per tree depth
     for (const line of tree.split('\n')) {
-      const m = /(\/\S*) \(([^)]+)\)/.exec(line);
+      const m = /^(.*?)[├└]── (\S+) \(([^)]+)\)$/.exec(line);
       if (!m) continue;
-      const path = m[1]!.replace(/:(\w+)/g, '{$1}');
+      const depth = m[1]!.length / 4;
+      stack.length = depth;
+      stack.push(m[2]!);
+      const path = stack.join('').replace(/:(\w+)/g, '{$1}');
       if (path.startsWith('/docs') || path === '/api/v1/openapi.json') continue;
-      for (const method of m[2]!.split(',').map((s) => s.trim())) if (method !== 'HEAD') out.push(`${method} ${path}`);
+      for (const method of m[3]!.split(',').map((s) => s.trim())) if (method !== 'HEAD') out.push(`${method} ${path}`);
     }
     return out.sort();
   }
