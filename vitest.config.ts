@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Multi-process suites run on their own, one file at a time: vitest.distributed.config.ts.
+    exclude: [...configDefaults.exclude, 'test/distributed/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

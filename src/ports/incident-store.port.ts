@@ -170,6 +170,8 @@ export interface IncidentStore {
   /** Incidents in `statuses` not updated for `olderThanMs`, oldest first. */
   findStale(statuses: readonly IncidentStatus[], olderThanMs: number, limit: number): Promise<IncidentRecord[]>;
   countByStatus(): Promise<Record<string, number>>;
+  /** Response actions waiting for a human decision (approval_status = pending). */
+  countPendingApprovals(): Promise<number>;
   /** Mean seconds from creation to verdict over incidents triaged within the window. */
   triageStats(windowMs: number): Promise<{ count: number; mean_seconds: number | null }>;
 }

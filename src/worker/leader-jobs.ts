@@ -80,16 +80,18 @@ export class LeaderJobs {
   /** Aggregates cluster-wide gauges; only the leader exposes them. */
   async aggregate(): Promise<void> {
     const { metrics, queue, store } = this.deps;
-    const [counts, byStatus, triage, clients] = await Promise.all([
+    const [counts, byStatus, triage, approvals, clients] = await Promise.all([
       queue.counts(),
       store.countByStatus(),
       store.triageStats(3_600_000),
+      store.countPendingApprovals(),
       this.deps.redisConnectedClients?.().catch(() => undefined),
     ]);
     metrics.queueDepth.set(counts.waiting + counts.delayed);
     metrics.incidentsByStatus.reset();
     for (const [status, n] of Object.entries(byStatus)) metrics.incidentsByStatus.set({ status }, n);
     if (triage.mean_seconds !== null) metrics.meanTimeToTriage.set(triage.mean_seconds);
+    metrics.approvalsPending.set(approvals);
     if (clients !== undefined) metrics.redisClients.set(clients);
   }
 

@@ -57,7 +57,6 @@ const BRIEF = [
   'tw_llm_call_duration_seconds',
   'tw_actions_total',
   'tw_approvals_pending',
-  'tw_kill_switch_active',
   'tw_mean_time_to_triage_seconds',
 ];
 

@@ -42,6 +42,8 @@ export interface StartClusterOptions {
   database?: 'direct' | 'pgbouncer';
   /** Set TW_DATABASE_REPLICA_URL (replica on 5433, which turns replica reads on). Default false. */
   replica?: boolean;
+  /** Redis for TW_REDIS_URL (and the key cleanup in stop()), e.g. a throwaway redis-server. Default the machine's, redis://127.0.0.1:6379. */
+  redisUrl?: string;
   /** Extra env for every process (wins over the defaults below). */
   env?: Record<string, string>;
   /** Extra env for API processes only / orchestrators only. */
@@ -161,12 +163,13 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     options.database === 'pgbouncer' ? `postgres://postgres@${HOST}:${PGBOUNCER_PORT}/${dbName}` : directUrl;
   const replicaUrl = useReplica ? `postgres://postgres@${HOST}:${REPLICA_PORT}/${dbName}` : undefined;
   const tempDir = mkdtempSync(join(tmpdir(), 'tw-cluster-'));
+  const redisUrl = options.redisUrl ?? REDIS_URL;
 
   const baseEnv: Record<string, string> = {
     TW_DATABASE_URL: databaseUrl,
     TW_DATABASE_DIRECT_URL: directUrl,
     ...(replicaUrl ? { TW_DATABASE_REPLICA_URL: replicaUrl } : {}),
-    TW_REDIS_URL: REDIS_URL,
+    TW_REDIS_URL: redisUrl,
     TW_REDIS__KEY_PREFIX: redisKeyPrefix,
     TW_HOST: HOST,
     ...options.env,
@@ -203,7 +206,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
       await adminQuery(`drop database if exists "${dbName}" with (force)`).catch((e: unknown) =>
         errors.push(e),
       );
-    await deleteRedisKeys(redisKeyPrefix).catch((e: unknown) => errors.push(e));
+    await deleteRedisKeys(redisUrl, redisKeyPrefix).catch((e: unknown) => errors.push(e));
     if (!keep) rmSync(tempDir, { recursive: true, force: true });
     if (errors.length > 0) throw new AggregateError(errors, `cluster ${dbName}: cleanup failed`);
   };
@@ -279,7 +282,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
       databaseUrl,
       directUrl,
       replicaUrl,
-      redisUrl: REDIS_URL,
+      redisUrl,
       tempDir,
       env: baseEnv,
       async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]) {
@@ -597,8 +600,8 @@ async function runMigrate(bin: string, env: Record<string, string>, tempDir: str
     throw new Error(`node ${bin} migrate failed (code ${code}, signal ${signal}):\n${out.slice(-4000)}`);
 }
 
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
   redis.on('error', () => {});
   try {
     await redis.connect();

@@ -269,6 +269,13 @@ export class SqlIncidentStore implements IncidentStore, FencedStore {
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
+  async countPendingApprovals(): Promise<number> {
+    const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM actions WHERE approval_status = 'pending'`.execute(
+      this.db,
+    );
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
   async triageStats(windowMs: number): Promise<{ count: number; mean_seconds: number | null }> {
     const r = await sql<{ n: number; mean: number | null }>`
       SELECT count(*)::int AS n, avg(EXTRACT(EPOCH FROM triaged_at - created_at))::float8 AS mean

@@ -31,6 +31,11 @@ export class StreamHub {
 export const streamRoutes =
   (deps: ApiDeps, hub: StreamHub): FastifyPluginAsyncTypebox =>
   async (app) => {
+    // @fastify/websocket hides WebSocket routes from the OpenAPI document; this one is part of the
+    // API (filters, resume), so it is listed. Scoped hooks run after the root ones that hid it.
+    app.addHook('onRoute', (route) => {
+      if (route.websocket && route.schema) route.schema.hide = false;
+    });
     app.get(
       '/stream',
       {

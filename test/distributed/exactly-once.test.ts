@@ -1,0 +1,125 @@
+/**
+ * Issue 3: 2,000 incidents posted round-robin straight to 3 API replicas (about 20 in flight), 3
+ * orchestrators consuming the queue. Every acknowledged incident is triaged exactly once
+ * (checked in PostgreSQL), and WebSocket clients — one attached to api-1 directly, one through
+ * haproxy pinned by the `tw_server` cookie — see `analysis_complete` for incidents that other
+ * replicas ingested and other processes triaged.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster, type Cluster } from '../helpers/cluster.ts';
+import { requireServices } from '../helpers/services.ts';
+import {
+  StreamClient,
+  WEBHOOK_ENV,
+  acknowledged,
+  expectExactlyOnce,
+  postLoad,
+  runTag,
+  scrape,
+  secs,
+  sleep,
+  statusSummary,
+} from './support.ts';
+
+const INCIDENTS = 2000;
+const IN_FLIGHT = 20;
+
+const missing = await requireServices(['postgres', 'redis', 'haproxy']);
+
+describe.skipIf(missing)('exactly-once triage across 3 API replicas and 3 orchestrators', () => {
+  let cluster: Cluster;
+
+  beforeAll(async () => {
+    cluster = await startCluster({
+      api: 3,
+      orchestrators: 3,
+      env: { ...WEBHOOK_ENV, TW_LOG_LEVEL: 'warn' },
+    });
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('triages every acknowledged incident once and relays its events to every replica', async () => {
+    const [api1, api2, api3] = cluster.apis as [(typeof cluster.apis)[0], (typeof cluster.apis)[0], (typeof cluster.apis)[0]];
+    const direct = await StreamClient.connect(api1.url, 'types=analysis_complete');
+
+    // The sticky cookie haproxy sets on a first response; the WebSocket carrying it must land there.
+    const first = await fetch(`${cluster.lbUrl}/live`);
+    const cookie = /tw_server=([^;]+)/.exec(first.headers.get('set-cookie') ?? '')?.[1];
+    expect(cookie, 'haproxy sets the tw_server cookie').toMatch(/^api-\d$/);
+    const pinned = cluster.apis.find((a) => a.name === cookie)!;
+    const gauge = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          cluster.apis.map(async (a) => [a.name, (await scrape(a.url)).samples.get('tw_websocket_connections') ?? -1] as const),
+        ),
+      );
+    const before = await gauge();
+    const viaLb = await StreamClient.connect(cluster.lbUrl, 'types=analysis_complete', { cookie: `tw_server=${cookie}` });
+    const after = await gauge();
+    for (const a of cluster.apis) {
+      expect(after[a.name], `WebSockets on ${a.name} after connecting through haproxy with tw_server=${cookie}`).toBe(
+        before[a.name]! + (a === pinned ? 1 : 0),
+      );
+    }
+
+    try {
+      const tag = runTag();
+      const t0 = Date.now();
+      const results = await postLoad({ targets: [api1.url, api2.url, api3.url], tag, count: INCIDENTS, concurrency: IN_FLIGHT });
+      const ingestMs = Date.now() - t0;
+      const acked = acknowledged(results);
+      console.info(`[exactly-once] ${INCIDENTS} posts in ${secs(ingestMs)} s: ${statusSummary(results)}`);
+      // Nothing disturbs this cluster: every request must be acknowledged, each as a new incident.
+      expect(statusSummary(results)).toBe(`202 x${INCIDENTS}`);
+      expect(acked.every((r) => r.created)).toBe(true);
+      const ids = acked.map((r) => r.incidentId!);
+      expect(new Set(ids).size).toBe(INCIDENTS);
+
+      const report = await expectExactlyOnce(cluster, ids, 180_000);
+      expect(report.incidents).toBe(INCIDENTS);
+      const triagedMs = Date.now() - t0;
+      const workers = await cluster.query<{ actor: string; n: number }>(
+        `select actor, count(*)::int as n from audit_log where action = 'triage.analyzed' group by actor order by actor`,
+      );
+      console.info(
+        `[exactly-once] all triaged ${secs(triagedMs)} s after the first post; statuses ${JSON.stringify(report.byStatus)}; ` +
+          `verdicts by ${workers.map((w) => `${w.actor}: ${w.n}`).join(', ')}`,
+      );
+      // Every orchestrator took part (the queue is shared, not partitioned by replica).
+      expect(workers.map((w) => w.actor)).toEqual(cluster.orchestrators.map((o) => `orchestrator:${o.name}`));
+
+      // Events: the triage events are published by orchestrators after commit; each API relays the
+      // shared stream to its own clients. Both sockets must see every incident's verdict once.
+      const ingestedBy = new Map(acked.map((r) => [r.incidentId!, cluster.apis.find((a) => a.url === r.target)!.name]));
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        if (direct.countByIncident('analysis_complete').size >= INCIDENTS && viaLb.countByIncident('analysis_complete').size >= INCIDENTS)
+          break;
+        await sleep(200);
+      }
+      for (const [label, client, home] of [
+        ['api-1 (direct)', direct, api1.name],
+        [`haproxy, pinned to ${pinned.name}`, viaLb, pinned.name],
+      ] as const) {
+        const seen = client.countByIncident('analysis_complete');
+        const elsewhere = ids.filter((id) => ingestedBy.get(id) !== home);
+        const missed = elsewhere.filter((id) => !seen.has(id));
+        const twice = [...seen.entries()].filter(([, n]) => n > 1);
+        console.info(
+          `[exactly-once] WebSocket ${label}: analysis_complete for ${seen.size}/${INCIDENTS} incidents, ` +
+            `${elsewhere.length - missed.length}/${elsewhere.length} of those ingested by other replicas`,
+        );
+        expect(missed, `${label}: verdicts of incidents ingested by other replicas never arrived`).toEqual([]);
+        expect(seen.size, `${label}: verdicts of all incidents`).toBe(INCIDENTS);
+        expect(twice, `${label}: an incident analysed twice`).toEqual([]);
+        expect(client.closed, `${label} stayed open`).toBeUndefined();
+      }
+    } finally {
+      direct.close();
+      viaLb.close();
+    }
+  });
+});
