@@ -101,8 +101,8 @@ export interface NodeProcessOptions {
   port?: number;
   /** Readiness path polled by waitReady (default /ready). */
   readyPath?: string;
-  /** Pass stdin through as a pipe (the bench writes to it). Default false. */
-  stdin?: boolean;
+  /** Open an IPC channel (child.send / process.on('message')). Default false. */
+  ipc?: boolean;
 }
 
 export interface ExitInfo {
@@ -127,7 +127,7 @@ export class NodeProcess {
     this.child = spawn(process.execPath, [...nodeArgs, script, ...(options.args ?? [])], {
       cwd: REPO_ROOT,
       env: options.env,
-      stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
     track(this.child);

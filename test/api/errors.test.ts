@@ -18,7 +18,7 @@ beforeAll(async () => {
   rt = await startRuntime(
     testConfig({ server: { body_limit: BODY_LIMIT }, webhooks: { timestamp_tolerance: `${TOLERANCE_S}s` } }),
   );
-});
+}, 120_000);
 afterAll(async () => {
   await rt?.stop();
 });

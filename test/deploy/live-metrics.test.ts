@@ -37,7 +37,9 @@ const exposed = () =>
 describe('a live scrape of `start` matches deploy/metrics.json', () => {
   it('every listed metric is exposed with its type', () => {
     const live = exposed();
-    const missing = file.metrics.filter((m) => m.roles.includes('start') && !live.has(m.name)).map((m) => m.name);
+    const missing = file.metrics
+      .filter((m) => m.roles.includes('start') && !live.has(m.name))
+      .map((m) => m.name);
     expect(missing).toEqual([]);
     for (const m of file.metrics) if (live.has(m.name)) expect(live.get(m.name), m.name).toBe(m.type);
   });
@@ -50,7 +52,9 @@ describe('a live scrape of `start` matches deploy/metrics.json', () => {
   });
 
   it('seed metrics carry values after traffic', () => {
-    expect(scrape).toMatch(/^http_request_duration_seconds_bucket\{.*route="\/api\/v1\/webhooks\/:source".*status_code="202"/m);
+    expect(scrape).toMatch(
+      /^http_request_duration_seconds_bucket\{.*route="\/api\/v1\/webhooks\/:source".*status_code="202"/m,
+    );
     expect(scrape).toMatch(/^http_requests_per_second \d/m);
     expect(scrape).toMatch(/^cpu_usage_percent \d/m);
     expect(scrape).toMatch(/^memory_usage_percent \d/m);

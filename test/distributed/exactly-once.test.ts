@@ -13,6 +13,7 @@ import {
   WEBHOOK_ENV,
   acknowledged,
   expectExactlyOnce,
+  failureSamples,
   postLoad,
   runTag,
   scrape,
@@ -73,7 +74,7 @@ describe.skipIf(missing)('exactly-once triage across 3 API replicas and 3 orches
       const acked = acknowledged(results);
       console.info(`[exactly-once] ${INCIDENTS} posts in ${secs(ingestMs)} s: ${statusSummary(results)}`);
       // Nothing disturbs this cluster: every request must be acknowledged, each as a new incident.
-      expect(statusSummary(results)).toBe(`202 x${INCIDENTS}`);
+      expect(statusSummary(results), failureSamples(results).join('\n')).toBe(`202 x${INCIDENTS}`);
       expect(acked.every((r) => r.created)).toBe(true);
       const ids = acked.map((r) => r.incidentId!);
       expect(new Set(ids).size).toBe(INCIDENTS);

@@ -46,10 +46,10 @@ export interface Posted {
 
 const SEVERITIES = ['low', 'medium', 'high', 'critical', 'info'] as const;
 const KINDS = [
-  { alert_type: 'malware', title: 'Malware detected on host' },
-  { alert_type: 'phishing', title: 'Phishing email reported' },
-  { alert_type: 'port scan', title: 'Inbound port scan blocked' },
-  { alert_type: 'brute force', title: 'Repeated failed logins' },
+  { alert_type: 'malware', incident_type: 'malware', title: 'Malware detected on host' },
+  { alert_type: 'phishing', incident_type: 'phishing', title: 'Phishing email reported' },
+  { alert_type: 'port scan', incident_type: 'reconnaissance', title: 'Inbound port scan blocked' },
+  { alert_type: 'brute force', incident_type: 'suspicious_login', title: 'Repeated failed logins' },
 ] as const;
 
 /**
@@ -71,11 +71,11 @@ export function alertBody(tag: string, i: number, kind: 'webhook' | 'incident'):
     });
   }
   return JSON.stringify({
-    incident_type: k.alert_type.replace(/ /g, '_'),
+    incident_type: k.incident_type,
     source: `manual-${tag}`,
     severity,
     title: `${k.title} #${i} (${tag})`,
-    indicators: [{ type: 'ip', value: ip }],
+    indicators: [{ type: 'ipv4', value: ip }],
   });
 }
 
@@ -169,11 +169,24 @@ export function statusSummary(results: Posted[]): string {
     .join(', ');
 }
 
+/** One example of each kind of failure (status and body or error), for messages. */
+export function failureSamples(results: Posted[]): string[] {
+  const seen = new Map<string, string>();
+  for (const r of results) {
+    if (r.status >= 200 && r.status < 300) continue;
+    const key = `${r.status} ${r.kind}`;
+    if (!seen.has(key)) seen.set(key, `${key} via ${r.target}: ${r.error ?? ''}`);
+  }
+  return [...seen.values()];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Metrics
 
 export interface Scrape {
+  /** When the request was sent / when its answer was in. */
   at: number;
+  doneAt: number;
   ok: boolean;
   /** Unlabelled samples and labelled ones as written (`name{a="b"}`). */
   samples: Map<string, number>;
@@ -184,16 +197,17 @@ export async function scrape(url: string, timeoutMs = 2000): Promise<Scrape> {
   const at = Date.now();
   try {
     const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (res.status !== 200) return { at, ok: false, samples: new Map() };
+    const text = await res.text();
+    if (res.status !== 200) return { at, doneAt: Date.now(), ok: false, samples: new Map() };
     const samples = new Map<string, number>();
-    for (const line of (await res.text()).split('\n')) {
+    for (const line of text.split('\n')) {
       if (!line || line.startsWith('#')) continue;
       const cut = line.lastIndexOf(' ');
       samples.set(line.slice(0, cut), Number(line.slice(cut + 1)));
     }
-    return { at, ok: true, samples };
+    return { at, doneAt: Date.now(), ok: true, samples };
   } catch {
-    return { at, ok: false, samples: new Map() };
+    return { at, doneAt: Date.now(), ok: false, samples: new Map() };
   }
 }
 
@@ -203,6 +217,7 @@ export interface LeaderView {
   term: number;
   ok: boolean;
   at: number;
+  doneAt: number;
   samples: Map<string, number>;
 }
 
@@ -214,6 +229,7 @@ export async function leaderView(p: ProcHandle, timeoutMs = 2000): Promise<Leade
     term: s.samples.get('tw_leader_term') ?? 0,
     ok: s.ok,
     at: s.at,
+    doneAt: s.doneAt,
     samples: s.samples,
   };
 }

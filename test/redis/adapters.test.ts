@@ -93,6 +93,7 @@ describe('RedisLeaderElector', () => {
     await a.start();
     await b.start();
     const oldToken = a.state().term;
+    expect(oldToken).toBeGreaterThan(0);
     const thaw = a.pauseForTest();
     await waitFor(() => b.state().isLeader, { timeoutMs: 5000, what: 'b takes over' });
     // Frozen, `a` still believes it leads with its old token: fencing is what stops its writes.
@@ -131,10 +132,10 @@ describe('id mappings', () => {
     const connection = connect();
     const queue = new BullMqJobQueue(connection, { name: 'ids' });
     cleanups.push(() => queue.close({ graceMs: 100 }));
-    const seen: string[] = [];
-    queue.process(async (job) => void seen.push(job.id), { concurrency: 3 });
     for (const id of ['42', 'tenant:7:incident', '100%~']) expect(await queue.enqueue('triage', id, {})).toEqual({ added: true });
     expect(await queue.enqueue('triage', '42', {})).toEqual({ added: false });
+    const seen: string[] = [];
+    queue.process(async (job) => void seen.push(job.id), { concurrency: 3 });
     await waitFor(() => seen.length === 3, { what: 'jobs with odd ids' });
     expect(seen.sort()).toEqual(['100%~', '42', 'tenant:7:incident']);
   });

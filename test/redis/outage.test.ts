@@ -78,7 +78,7 @@ describe('Redis outages', () => {
     const recoveries: string[] = [];
     const queue = new BullMqJobQueue(connection, {
       name: 'half-open',
-      healthCheckIntervalMs: 300,
+      healthCheckIntervalMs: 500,
       onError: (err, context) => void (context === 'recovery' && recoveries.push((err as Error).message)),
     });
     cleanups.push(() => queue.close({ graceMs: 200 }));

@@ -1,11 +1,12 @@
-import { Job, Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
-import type { JobType, JobsOptions, RedisQueueBackend } from 'bullmq';
+import { Job, Queue, UnrecoverableError, WaitingError } from 'bullmq';
+import type { JobType, JobsOptions } from 'bullmq';
 import { isPermanentJobError } from '../../contracts/index.ts';
 import { DEFAULT_RETRY_POLICY } from '../../ports/index.ts';
 import type { EnqueueOptions, JobCounts, JobHandler, JobQueue, ProcessOptions, RetryPolicy } from '../../ports/index.ts';
 import { RedisKeyspace, toAppError, translated, withDeadline } from '../redis/index.ts';
 import type { RedisConnection } from '../redis/index.ts';
 import { fromBullId, toBullId } from './bullmq.job-id.ts';
+import { TrackingWorker } from './bullmq.tracking-worker.ts';
 import { WorkerSupervisor, retireWorker } from './bullmq.worker-supervisor.ts';
 import type { SupervisedWorker } from './bullmq.worker-supervisor.ts';
 
@@ -16,7 +17,7 @@ export interface BullMqJobQueueOptions {
   keyPrefix?: string;
   /** Attempts (first included) and exponential backoff base. Default {@link DEFAULT_RETRY_POLICY} (5, 1000 ms). */
   retry?: Partial<RetryPolicy>;
-  /** A running job's lock; a worker that dies lets it lapse and the job is redelivered. Default 30 000 ms. */
+  /** A running job's lock; when its worker dies the lock lapses and the job is redelivered. Default 30 000 ms. */
   lockDurationMs?: number;
   /** How often each worker looks for jobs whose lock lapsed. Default 10 000 ms. */
   stalledIntervalMs?: number;
@@ -30,10 +31,12 @@ export interface BullMqJobQueueOptions {
   onError?: (err: unknown, context: string) => void;
 }
 
-interface Running {
+/** A job this process fetched and has not finished or handed back. */
+interface InHand {
   bullId: string;
   token: string;
   controller: AbortController;
+  started: boolean;
 }
 
 /**
@@ -42,21 +45,20 @@ interface Running {
  * permanently failed one is replaced by the next enqueue of its id, so the reconciler can always
  * re-enqueue. Retries follow the RetryPolicy (exponential backoff); a PermanentJobError (by name)
  * fails at once. A worker that dies leaves its jobs' locks to lapse and the stalled check of any
- * live worker redelivers them; `close()` hands running jobs back at once.
+ * live worker redelivers them; `close()` hands unfinished jobs back at once.
  */
 export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
-  /** Times the worker was found dead or stuck and replaced (for a metric). */
-  get workerRecoveries(): number {
-    return this.supervisor?.recoveries ?? 0;
-  }
-
   private readonly connection: RedisConnection;
   private readonly options: BullMqJobQueueOptions;
   private readonly retry: RetryPolicy;
   private readonly queue: Queue;
   private readonly onError: (err: unknown, context: string) => void;
-  private readonly running = new Set<Running>();
+  /** By fetch token. */
+  private readonly inHand = new Map<string, InHand>();
   private readonly idleWaiters = new Set<() => void>();
+  /** Tokens of jobs a forced close already handed back. */
+  private readonly returned = new Set<string>();
+  private readonly prefix: string;
   private handler: JobHandler<P> | undefined;
   private supervisor: WorkerSupervisor | undefined;
   private paused = false;
@@ -67,34 +69,40 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
     this.options = options;
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.onError = options.onError ?? (() => {});
+    this.prefix = (options.keyPrefix ? new RedisKeyspace(options.keyPrefix) : connection.keys).tag;
     this.queue = new Queue(options.name ?? 'incidents', {
       connection: connection.client,
-      prefix: this.prefix(),
+      prefix: this.prefix,
       skipWaitingForReady: true,
     });
     this.queue.on('error', (err) => this.onError(err, 'queue'));
   }
 
+  /** Times the worker was found dead or stuck and replaced (for a metric). */
+  get workerRecoveries(): number {
+    return this.supervisor?.recoveries ?? 0;
+  }
+
   async enqueue(name: string, id: string, payload: P, options: EnqueueOptions = {}): Promise<{ added: boolean }> {
     if (this.closing) throw toAppError(new Error('queue is closed'), 'enqueue');
     const bullId = toBullId(id);
+    const keep = this.options.keepFailed ?? { count: 1000, ageMs: 7 * 86_400_000 };
     const opts: JobsOptions = {
       jobId: bullId,
       attempts: this.retry.attempts,
       backoff: { type: 'exponential', delay: this.retry.backoffMs },
       removeOnComplete: true,
-      removeOnFail: { count: this.options.keepFailed?.count ?? 1000, age: Math.ceil((this.options.keepFailed?.ageMs ?? 7 * 86_400_000) / 1000) },
+      removeOnFail: { count: keep.count, age: Math.ceil(keep.ageMs / 1000) },
       ...(options.delayMs && options.delayMs > 0 ? { delay: options.delayMs } : {}),
     };
     return translated('enqueue', async () => {
-      // Two rounds at most: the first may find a permanently failed job of that id, which is
-      // removed so that the second adds the new one.
-      for (let round = 0; ; round += 1) {
+      // A permanently failed job of that id is removed so that the next round adds the new one.
+      for (let round = 0; round < 3; round += 1) {
         const outcome = await this.addUnlessPresent(name, bullId, payload, opts);
         if (outcome !== 'failed-present') return { added: outcome === 'added' };
-        if (round >= 2) return { added: false };
         await this.queue.remove(bullId);
       }
+      return { added: false };
     });
   }
 
@@ -106,7 +114,7 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
       intervalMs: this.options.healthCheckIntervalMs ?? 5000,
       retireTimeoutMs: this.options.lockDurationMs ?? 30_000,
       create: () => this.createWorker(options.concurrency),
-      isBusy: () => this.running.size >= options.concurrency,
+      isBusy: () => this.inHand.size >= options.concurrency,
       isPaused: () => this.paused,
       hasWaitingJobs: async () => ((await this.queue.getJobCounts('wait')).wait ?? 0) > 0,
       onRecovery: (reason) => this.onError(new Error(`BullMQ worker replaced: ${reason}`), 'recovery'),
@@ -116,7 +124,7 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
 
   async counts(): Promise<JobCounts> {
     const c = await translated('job counts', () =>
-      // 'paused' holds jobs only while the whole queue is paused in Redis (never done here, but counted).
+      // 'paused' holds jobs only while the whole queue is paused in Redis (never done here).
       this.queue.getJobCounts('wait', 'paused' as JobType, 'prioritized', 'active', 'delayed', 'failed'),
     );
     return {
@@ -127,10 +135,9 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
     };
   }
 
+  /** Stops fetching without waiting for running jobs; a fetch already blocked in Redis that brings one more job hands it straight back. */
   async pause(): Promise<void> {
     this.paused = true;
-    // Without waiting for running jobs. A fetch already blocked in Redis may still bring one more
-    // job; runJob hands it straight back.
     await this.supervisor?.current?.worker.pause(true);
   }
 
@@ -153,11 +160,13 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
         await retireWorker(current, 2000, report);
       } else {
         // Close first, so BullMQ ignores how the aborted handlers end; then abort them and put
-        // their jobs back in the wait list, where any worker takes them at once.
-        const unfinished = [...this.running];
+        // their jobs back at the head of the wait list, where any worker takes them at once.
+        const unfinished = [...this.inHand.values()];
+        this.inHand.clear();
+        for (const job of unfinished) this.returned.add(job.token);
         await retireWorker(current, 2000, report, { force: true });
         for (const job of unfinished) job.controller.abort(new Error('queue closing: job handed back'));
-        await Promise.all(unfinished.map((job) => this.handBack(job)));
+        await Promise.all(unfinished.map((job) => this.handBack(job.bullId, job.token, !job.started)));
       }
     }
     await withDeadline(this.queue.close(), 2000, 'queue close').catch(report);
@@ -187,30 +196,39 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
 
   private createWorker(concurrency: number): SupervisedWorker {
     const client = this.connection.duplicate('bullmq-worker', { blocking: true });
-    const worker = new Worker(this.queue.name, (job, token, signal) => this.runJob(job, token, signal), {
-      connection: client,
-      prefix: this.prefix(),
-      concurrency,
-      autorun: true,
-      lockDuration: this.options.lockDurationMs ?? 30_000,
-      stalledInterval: this.options.stalledIntervalMs ?? 10_000,
-      maxStalledCount: this.options.maxStalledCount ?? 3,
-    });
+    const worker = new TrackingWorker(
+      this.queue.name,
+      (job, token, signal) => this.runJob(job, token, signal),
+      {
+        connection: client,
+        prefix: this.prefix,
+        concurrency,
+        lockDuration: this.options.lockDurationMs ?? 30_000,
+        stalledInterval: this.options.stalledIntervalMs ?? 10_000,
+        maxStalledCount: this.options.maxStalledCount ?? 3,
+      },
+      (bullId, token) => {
+        // Fetched while taking work: in hand until it ends. Otherwise runJob hands it back.
+        if (!this.paused && !this.closing) this.inHand.set(token, { bullId, token, controller: new AbortController(), started: false });
+      },
+    );
     worker.on('error', (err) => this.onError(err, 'worker'));
     if (this.paused) void worker.pause(true);
+    worker.run().catch((err) => this.onError(err, 'worker'));
     return { worker, client, connection: this.connection };
   }
 
   private async runJob(job: Job, token: string | undefined, bullSignal: AbortSignal | undefined): Promise<void> {
+    const entry = token ? this.inHand.get(token) : undefined;
     const handler = this.handler;
-    if (!handler || this.paused || this.closing || !token || !job.id) {
-      // Fetched after pause()/close() by a blocking call already in flight: not a delivery.
-      await this.handBack({ bullId: job.id ?? '', token: token ?? '0', controller: new AbortController() }, { undoStart: true });
+    if (!entry || !handler || !job.id) {
+      // Not a delivery: fetched after pause()/close() by a blocking call already in flight (hand
+      // it back), or handed back already by a forced close.
+      if (job.id && token && !this.returned.delete(token)) await this.handBack(job.id, token, true);
       throw new WaitingError();
     }
-    const entry: Running = { bullId: job.id, token, controller: new AbortController() };
+    entry.started = true;
     bullSignal?.addEventListener('abort', () => entry.controller.abort(bullSignal.reason), { once: true });
-    this.running.add(entry);
     this.supervisor?.noteStart();
     try {
       await handler(
@@ -221,16 +239,19 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
       if (isPermanentJobError(err)) throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
       throw err instanceof Error ? err : new Error(String(err));
     } finally {
-      this.running.delete(entry);
-      if (this.running.size === 0) for (const wake of this.idleWaiters) wake();
+      this.inHand.delete(entry.token);
+      if (this.inHand.size === 0) for (const wake of this.idleWaiters) wake();
     }
   }
 
-  /** Puts an active job of ours back at the head of the wait list (lock checked by token). */
-  private async handBack(job: Running, options: { undoStart?: boolean } = {}): Promise<void> {
+  /**
+   * Puts an active job of ours back at the head of the wait list (BullMQ checks our lock token).
+   * `undoStart` when its handler never ran, so its next delivery still counts as the same attempt.
+   */
+  private async handBack(bullId: string, token: string, undoStart: boolean): Promise<void> {
     try {
-      if (options.undoStart) await this.connection.client.hincrby(this.queue.toKey(job.bullId), 'ats', -1);
-      await (this.queue.getBackend() as RedisQueueBackend).moveJobFromActiveToWait(job.bullId, job.token);
+      if (undoStart) await this.connection.client.hincrby(this.queue.toKey(bullId), 'ats', -1);
+      await this.queue.getBackend().moveJobFromActiveToWait(bullId, token);
     } catch (err) {
       // Redis unreachable: the job's lock lapses and the stalled check redelivers it.
       this.onError(err, 'hand back');
@@ -238,7 +259,7 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
   }
 
   private idleWithin(ms: number): Promise<boolean> {
-    if (this.running.size === 0) return Promise.resolve(true);
+    if (this.inHand.size === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const done = (idle: boolean): void => {
         clearTimeout(timer);
@@ -249,9 +270,5 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
       const timer = setTimeout(() => done(false), ms);
       this.idleWaiters.add(wake);
     });
-  }
-
-  private prefix(): string {
-    return (this.options.keyPrefix ? new RedisKeyspace(this.options.keyPrefix) : this.connection.keys).tag;
   }
 }

@@ -39,6 +39,9 @@ export class WorkerSupervisor {
   private readonly options: WorkerSupervisorOptions;
   private readonly timer: NodeJS.Timeout;
   private starts = 0;
+  /** When the current worker was made, and whether it has connected since. */
+  private spawnedAt = 0;
+  private ready = false;
   private startsAtLastCheck = 0;
   private idleChecks = 0;
   private checking = false;
@@ -65,6 +68,12 @@ export class WorkerSupervisor {
 
   private spawn(): SupervisedWorker {
     const made = this.options.create();
+    this.spawnedAt = Date.now();
+    this.ready = false;
+    made.worker.waitUntilReady().then(
+      () => void (this.current === made && (this.ready = true)),
+      () => {},
+    );
     made.worker.on('closed', () => {
       if (this.current === made) void this.replace('worker closed on its own', false);
     });
@@ -76,7 +85,9 @@ export class WorkerSupervisor {
     if (!current || this.checking) return;
     this.checking = true;
     try {
-      if (this.options.isPaused()) {
+      // A new worker is judged once connected, or after three periods if it never connects.
+      const settled = this.ready || Date.now() - this.spawnedAt >= 3 * this.options.intervalMs;
+      if (this.options.isPaused() || !settled) {
         this.idleChecks = 0;
       } else if (!current.worker.isRunning()) {
         await this.replace('worker main loop ended', true);

@@ -10,10 +10,10 @@ import { RedisScript } from './redis.script.ts';
 
 /**
  * Claim the lease if it is free (or still carries our own id from a term we already gave up) and
- * open a new term, atomically. The term is max(previous + 1, Redis TIME in ms): it grows per term
+ * open a new term, atomically. The term is max(previous + 1, Redis TIME in µs): it grows per term
  * like a counter, and it also keeps growing when the counter itself is lost — Redis restarted
  * without persistence, or a Sentinel failover promoted a replica that missed the last INCR — where a
- * bare INCR would hand out a token an earlier leader already held.
+ * bare INCR would hand out a token an earlier leader already held. (µs stay below 2^53 until 2255.)
  * KEYS: lease, term. ARGV: id, leaseMs. Returns {1, term} or {0, holder}.
  */
 const ACQUIRE = new RedisScript(`
@@ -23,10 +23,10 @@ if holder then
   if holderId ~= ARGV[1] then return {0, holder} end
 end
 local now = redis.call('TIME')
-local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local nowUs = tonumber(now[1]) * 1000000 + tonumber(now[2])
 local term = redis.call('INCR', KEYS[2])
-if term < nowMs then
-  term = nowMs
+if term < nowUs then
+  term = nowUs
   redis.call('SET', KEYS[2], string.format('%.0f', term))
 end
 local value = ARGV[1] .. '|' .. string.format('%.0f', term)
@@ -124,7 +124,7 @@ export class RedisLeaderElector implements LeaderElector {
       const value = this.leaseValue();
       this.stepDown();
       try {
-        await withDeadline(RELEASE.run(this.connection.client, [this.leaseKey], [value]), this.timings.retryPeriodMs, 'lease release');
+        await withDeadline(RELEASE.run(this.connection.client, [this.leaseKey], [value]), this.timings.renewDeadlineMs, 'lease release');
       } catch (err) {
         this.onError(err); // the lease then expires on its own
       }
@@ -171,7 +171,9 @@ export class RedisLeaderElector implements LeaderElector {
   private async tick(): Promise<void> {
     const client = this.connection.client;
     const sentAt = performance.now();
-    const budget = this.timings.retryPeriodMs;
+    // Generous: safety does not rest on this deadline (the renewDeadline timer steps down on its
+    // own, and a late reply is dated by its send time); it only keeps the loop from hanging.
+    const budget = this.timings.renewDeadlineMs;
     try {
       if (this.current.isLeader) {
         const value = this.leaseValue();

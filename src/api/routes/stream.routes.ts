@@ -63,9 +63,16 @@ export const streamRoutes =
           : null;
         hub.sockets.add(socket);
         let alive = true;
+        // Events (replayed ones especially) can arrive before subscribe() returns; they wait here so
+        // that `subscribed` is always the first message.
+        let held: BusEvent[] | null = [];
         const send = (event: BusEvent) => {
           if (wanted && !wanted.has(event.type)) return;
           if (incidentId && (event.data as { incident_id?: string }).incident_id !== incidentId) return;
+          if (held) {
+            held.push(event);
+            return;
+          }
           if (socket.readyState !== socket.OPEN) return;
           if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
             socket.close(1013, 'client too slow; reconnect with since=<last event id>');
@@ -90,7 +97,12 @@ export const streamRoutes =
         try {
           unsubscribe = await deps.bus.subscribe(send, since ? { since } : {});
           if (socket.readyState !== socket.OPEN) unsubscribe();
-          else socket.send(JSON.stringify({ type: 'subscribed', filters: { incident_id: incidentId ?? null, types: wanted ? [...wanted] : null } }));
+          else {
+            socket.send(JSON.stringify({ type: 'subscribed', filters: { incident_id: incidentId ?? null, types: wanted ? [...wanted] : null } }));
+            const pending = held;
+            held = null;
+            for (const event of pending) send(event);
+          }
         } catch (err) {
           request.log.warn({ err: String(err) }, 'stream subscription failed');
           socket.close(1011, 'event bus unavailable; retry shortly');

@@ -80,7 +80,9 @@ describe('config', () => {
   });
 
   it('docs/CONFIGURATION.md is generated from the schema and current', () => {
-    const generated = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/config-doc.ts'], { encoding: 'utf8' });
+    const generated = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/config-doc.ts'], {
+      encoding: 'utf8',
+    });
     expect(readFileSync('docs/CONFIGURATION.md', 'utf8')).toBe(generated);
   });
 });

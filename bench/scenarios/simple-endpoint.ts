@@ -1,0 +1,181 @@
+/**
+ * Scenario 1: GET /api/v1/incidents/:id and /live on one API process (distributed: PostgreSQL +
+ * Redis; and embedded `start`), autocannon in a second process; baseline: bare Fastify answering a
+ * constant JSON body, in the same run.
+ */
+import { alertBody, postAlert } from '../lib/alerts.ts';
+import { runLoad, type LoadResult } from '../lib/load.ts';
+import { monotonicUs } from '../lib/profile.ts';
+import { row, type Check, type Row } from '../lib/result.ts';
+import type { RunContext, Scenario, ScenarioOutput } from '../lib/scenario.ts';
+import { BENCH_SECRET, BENCH_SOURCE, suffix } from '../lib/services.ts';
+import { isolate, startBare, startEmbedded, startRole } from '../lib/setup.ts';
+import { waitUntil } from '../lib/stats.ts';
+
+const SEED_SIMPLE = '~500 req/s';
+
+export function loadChecks(name: string, r: LoadResult): Check[] {
+  const bad = r.non2xx + r.errors + r.timeouts;
+  return [
+    {
+      name: `${name}: every answer 2xx`,
+      ok: r.ok > 0 && bad === 0,
+      detail: `${r.ok} ok, ${r.non2xx} non-2xx ${JSON.stringify(r.status_codes)}, ${r.errors} errors, ${r.timeouts} timeouts`,
+    },
+  ];
+}
+
+/** Seeds `n` incidents through signed webhooks; returns their ids. */
+export async function seedIncidents(baseUrl: string, n: number, runId = suffix()): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i += 10) {
+    const batch = Array.from({ length: Math.min(10, n - i) }, (_, j) =>
+      postAlert(baseUrl, BENCH_SOURCE, BENCH_SECRET, alertBody(runId, i + j)),
+    );
+    ids.push(...(await Promise.all(batch)));
+  }
+  return ids;
+}
+
+/** Waits until the embedded orchestrator has triaged everything (so it does not compete with the load). */
+export async function waitTriaged(baseUrl: string, timeoutMs: number): Promise<void> {
+  await waitUntil(
+    async () => {
+      const res = await fetch(`${baseUrl}/api/v1/incidents?status=new,enriching,analyzing&per_page=1`);
+      const body = (await res.json()) as { pagination: { total_items: number } };
+      return body.pagination.total_items === 0;
+    },
+    timeoutMs,
+    'embedded triage to finish',
+    200,
+  );
+}
+
+export const simpleEndpoint: Scenario = {
+  name: 'simple-endpoint',
+  title: 'GET /api/v1/incidents/:id and /live on one API process vs bare Fastify',
+  timeoutMs: (tiny) => (tiny ? 120_000 : 600_000),
+  async run(ctx: RunContext): Promise<ScenarioOutput> {
+    const duration = ctx.tiny ? 1 : 10;
+    const warmup = ctx.tiny ? 0 : 2;
+    const connections = ctx.tiny ? 8 : 32;
+    const load = (url: string, paths: string[], name: string) =>
+      runLoad({ url, connections, durationS: duration, warmupS: warmup, mode: { kind: 'get', paths } }, ctx.logDir, name);
+
+    const iso = await isolate(ctx, 'simple');
+    const { proc: api } = await startRole(ctx, 'api', iso, { name: 'api', profile: true });
+    const ids = await seedIncidents(api.url, ctx.tiny ? 10 : 50);
+    const { proc: bare } = await startBare(ctx);
+    ctx.checkpoint();
+
+    ctx.log(`bare fastify ${duration}s x ${connections} connections`);
+    const bareRes = await load(bare.url, ['/'], 'bare');
+    ctx.log('api /live');
+    const from = monotonicUs();
+    const apiLive = await load(api.url, ['/live'], 'api-live');
+    ctx.log('api /api/v1/incidents/:id');
+    const apiById = await load(
+      api.url,
+      ids.map((id) => `/api/v1/incidents/${id}`),
+      'api-by-id',
+    );
+    const to = monotonicUs();
+    const apiRss = api.memory().rss_mb;
+    await api.stop();
+    ctx.collectProfile(api, { fromUs: from, toUs: to });
+    ctx.checkpoint();
+
+    ctx.log('embedded start');
+    const { proc: emb } = await startEmbedded(ctx, { name: 'embedded' });
+    const embIds = await seedIncidents(emb.url, ctx.tiny ? 10 : 50);
+    await waitTriaged(emb.url, 60_000);
+    const embLive = await load(emb.url, ['/live'], 'embedded-live');
+    const embById = await load(
+      emb.url,
+      embIds.map((id) => `/api/v1/incidents/${id}`),
+      'embedded-by-id',
+    );
+    await emb.stop();
+
+    const baseline = { label: 'bare Fastify', value: bareRes.rps, unit: 'req/s' };
+    const rows: Row[] = [
+      row({
+        id: 'api.incident_by_id.rps',
+        label: 'GET /incidents/:id, api (PG+Redis)',
+        value: apiById.rps,
+        unit: 'req/s',
+        target: { op: '>=', value: 10_000 },
+        seed: SEED_SIMPLE,
+        baseline,
+      }),
+      row({ id: 'api.incident_by_id.p50', label: 'GET /incidents/:id p50', value: apiById.latency_ms.p50, unit: 'ms' }),
+      row({
+        id: 'api.incident_by_id.p99',
+        label: 'GET /incidents/:id p99',
+        value: apiById.latency_ms.p99,
+        unit: 'ms',
+        target: { op: '<', value: 20 },
+      }),
+      row({
+        id: 'api.incident_by_id.share_of_bare',
+        label: 'GET /incidents/:id share of bare Fastify',
+        value: (apiById.rps / bareRes.rps) * 100,
+        unit: '%',
+        target: { op: '>=', value: 50 },
+      }),
+      row({
+        id: 'api.live.rps',
+        label: 'GET /live, api',
+        value: apiLive.rps,
+        unit: 'req/s',
+        target: { op: '>=', value: 10_000 },
+        seed: SEED_SIMPLE,
+        baseline,
+      }),
+      row({ id: 'api.live.p50', label: 'GET /live p50', value: apiLive.latency_ms.p50, unit: 'ms' }),
+      row({ id: 'api.live.p99', label: 'GET /live p99', value: apiLive.latency_ms.p99, unit: 'ms', target: { op: '<', value: 20 } }),
+      row({
+        id: 'api.live.share_of_bare',
+        label: 'GET /live share of bare Fastify',
+        value: (apiLive.rps / bareRes.rps) * 100,
+        unit: '%',
+        target: { op: '>=', value: 50 },
+      }),
+      row({ id: 'bare.rps', label: 'bare Fastify constant JSON (baseline)', value: bareRes.rps, unit: 'req/s' }),
+      row({ id: 'bare.p99', label: 'bare Fastify p99', value: bareRes.latency_ms.p99, unit: 'ms' }),
+      row({
+        id: 'embedded.incident_by_id.rps',
+        label: 'GET /incidents/:id, embedded start (PGlite)',
+        value: embById.rps,
+        unit: 'req/s',
+        seed: SEED_SIMPLE,
+        baseline,
+      }),
+      row({ id: 'embedded.incident_by_id.p50', label: 'embedded GET /incidents/:id p50', value: embById.latency_ms.p50, unit: 'ms' }),
+      row({ id: 'embedded.incident_by_id.p99', label: 'embedded GET /incidents/:id p99', value: embById.latency_ms.p99, unit: 'ms' }),
+      row({ id: 'embedded.live.rps', label: 'GET /live, embedded start', value: embLive.rps, unit: 'req/s', baseline }),
+    ];
+    return {
+      rows,
+      checks: [
+        ...loadChecks('bare', bareRes),
+        ...loadChecks('api /live', apiLive),
+        ...loadChecks('api /incidents/:id', apiById),
+        ...loadChecks('embedded /live', embLive),
+        ...loadChecks('embedded /incidents/:id', embById),
+      ],
+      details: {
+        connections,
+        duration_s: duration,
+        warmup_s: warmup,
+        incidents_rotated: ids.length,
+        api_rss_after_load_mb: Math.round(apiRss),
+        loads: { bare: bareRes, api_live: apiLive, api_by_id: apiById, embedded_live: embLive, embedded_by_id: embById },
+      },
+      notes: [
+        'autocannon runs in its own process on the same 2 cores as the server, PostgreSQL and Redis (load generator included, as issue 5 asks).',
+        'GET /incidents/:id reads the incident and its alerts, indicators, enrichments, verdict and timeline from the primary (6 queries).',
+      ],
+    };
+  },
+};

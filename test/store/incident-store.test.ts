@@ -1,0 +1,306 @@
+// One SQL dialect, two engines: the store's contract runs on PGlite (PostgreSQL 18 in WASM) and on
+// the real PostgreSQL 15 server, each in a fresh schema/database.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPGliteDatabase } from '../../src/adapters/pglite/pglite.database.ts';
+import { openPostgresDatabase } from '../../src/adapters/postgres/postgres.database.ts';
+import { SqlIncidentStore, migrate, type SqlDatabase } from '../../src/adapters/sql/index.ts';
+import { InProcessCache, InProcessEventBus } from '../../src/adapters/in-process/index.ts';
+import type { NormalizedAlert } from '../../src/contracts/index.ts';
+import { EnrichmentService } from '../../src/core/enrichment/enrichment.service.ts';
+import { Semaphore } from '../../src/core/shared/semaphore.ts';
+import { DeterministicAnalyzer } from '../../src/core/triage/deterministic.analyzer.ts';
+import { PipelineRegistry } from '../../src/core/triage/pipeline.ts';
+import { TriageService } from '../../src/core/triage/triage.service.ts';
+import { DEMO_LIST_ENTRIES, LocalListIntelProvider } from '../../src/extensions/intel/index.ts';
+import { NOOP_TELEMETRY, SILENT_LOGGER } from '../../src/ports/index.ts';
+import { requireServices } from '../helpers/services.ts';
+
+const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+function alert(over: Partial<NormalizedAlert> = {}): NormalizedAlert {
+  return {
+    source: 'test',
+    title: 'Suspicious login from 185.220.101.47',
+    description: 'credential stuffing against the VPN portal',
+    severity: 'high',
+    incidentType: 'suspicious_login',
+    occurredAt: new Date(),
+    indicators: [
+      { type: 'ipv4', value: '185.220.101.47' },
+      { type: 'username', value: 'jdoe@corp.example' },
+    ],
+    assets: [{ kind: 'user', name: 'jdoe@corp.example' }],
+    tags: ['vpn'],
+    mitreTechniques: ['T1110'],
+    fingerprint: `test:h:${randomUUID()}`,
+    raw: { any: 'thing' },
+    ...over,
+  };
+}
+
+type Backend = {
+  name: string;
+  open: () => Promise<SqlDatabase>;
+  cleanup: () => Promise<void>;
+  skip?: string;
+};
+
+const dbName = `tw_store_${randomUUID().slice(0, 8)}`;
+const pgSkip = await requireServices(['postgres']);
+const backends: Backend[] = [
+  { name: 'PGlite', open: () => openPGliteDatabase(null), cleanup: async () => {} },
+  {
+    name: 'PostgreSQL 15',
+    ...(pgSkip ? { skip: pgSkip } : {}),
+    open: async () => {
+      const admin = new pg.Client(PG_ADMIN);
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${dbName}`);
+      await admin.end();
+      return openPostgresDatabase({
+        primaryUrl: `postgres://postgres@127.0.0.1:5432/${dbName}`,
+        readReplicaEnabled: false,
+        maxConnections: 10,
+        minConnections: 0,
+        connectTimeoutMs: 5000,
+        queryTimeoutMs: 10_000,
+        replicaMaxLagMs: 1000,
+      });
+    },
+    cleanup: async () => {
+      const admin = new pg.Client(PG_ADMIN);
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await admin.end();
+    },
+  },
+];
+
+for (const backend of backends) {
+  describe.skipIf(Boolean(backend.skip))(
+    `SqlIncidentStore on ${backend.name}${backend.skip ? ` (${backend.skip})` : ''}`,
+    () => {
+      let db: SqlDatabase;
+      let store: SqlIncidentStore;
+      beforeAll(async () => {
+        db = await backend.open();
+        expect(await migrate(db)).toEqual(['0001_initial']);
+        expect(await migrate(db)).toEqual([]);
+        store = new SqlIncidentStore(db);
+      });
+      afterAll(async () => {
+        await db?.close();
+        await backend.cleanup();
+      });
+
+      it('ingest commits incident, alert, indicators and audit; dedup folds by fingerprint within the window', async () => {
+        const a = alert();
+        const first = await store.ingest(a, 60_000);
+        expect(first.created).toBe(true);
+        expect(first.incident).toMatchObject({
+          status: 'new',
+          severity: 'high',
+          occurrence_count: 1,
+          version: 1,
+        });
+        const again = await store.ingest(
+          { ...a, indicators: [...a.indicators, { type: 'domain', value: 'evil.example' }] },
+          60_000,
+        );
+        expect(again.created).toBe(false);
+        expect(again.incident.id).toBe(first.incident.id);
+        expect(again.incident.occurrence_count).toBe(2);
+        const detail = (await store.getDetail(first.incident.id))!;
+        expect(detail.alerts).toHaveLength(2);
+        expect(detail.indicators.map((i) => i.value).sort()).toEqual([
+          '185.220.101.47',
+          'evil.example',
+          'jdoe@corp.example',
+        ]);
+        expect(detail.timeline.map((t) => t.action)).toEqual(['incident.created', 'alert.deduplicated']);
+        // Outside the window: a new incident.
+        const later = await store.ingest(a, 0);
+        expect(later.created).toBe(true);
+      });
+
+      it('strips U+0000, which PostgreSQL cannot store, instead of failing', async () => {
+        const r = await store.ingest(
+          alert({ title: 'nul\u0000byte', raw: { 'k\u0000': 'v\u0000' } }),
+          60_000,
+        );
+        const d = (await store.getDetail(r.incident.id))!;
+        expect(d.title).toBe('nulbyte');
+        expect(d.alerts[0]!.raw).toEqual({ k: 'v' });
+      });
+
+      it('transition is a compare-and-set: only one of many concurrent moves wins, with one audit entry', async () => {
+        const { incident } = await store.ingest(alert(), 60_000);
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            store.transition({
+              id: incident.id,
+              from: 'new',
+              to: 'enriching',
+              actor: `w${i}`,
+              action: 'triage.started',
+            }),
+          ),
+        );
+        const winners = results.filter(Boolean);
+        expect(winners).toHaveLength(1);
+        expect(winners[0]!.previous_status).toBe('new');
+        expect(winners[0]!.version).toBe(2);
+        const d = (await store.getDetail(incident.id))!;
+        expect(d.timeline.filter((t) => t.action === 'triage.started')).toHaveLength(1);
+      });
+
+      it('concurrent triage runs of one incident store exactly one verdict and one audit entry per step', async () => {
+        const { incident } = await store.ingest(alert(), 60_000);
+        const triage = new TriageService({
+          store,
+          bus: new InProcessEventBus(),
+          enricher: new EnrichmentService({
+            providers: [LocalListIntelProvider.fromEntries(DEMO_LIST_ENTRIES)],
+            cache: new InProcessCache(),
+            cacheTtlMs: 60_000,
+            concurrency: 4,
+          }),
+          pipelines: new PipelineRegistry({
+            name: 'default',
+            enrich: true,
+            analyzer: new DeterministicAnalyzer(),
+          }),
+          analyzerSlots: new Semaphore(5),
+          policy: {
+            autoResolveBenign: true,
+            autoResolveMinConfidence: 0.85,
+            autoResolveStatus: 'false_positive',
+          },
+          log: SILENT_LOGGER,
+          telemetry: NOOP_TELEMETRY,
+          actor: 'test',
+        });
+        const outcomes = await Promise.all(
+          Array.from({ length: 6 }, () => triage.triage(incident.id, new AbortController().signal)),
+        );
+        expect(outcomes.filter((o) => o === 'completed')).toHaveLength(1);
+        const d = (await store.getDetail(incident.id))!;
+        expect(d.status).toBe('pending_review');
+        expect(d.verdict?.classification).toBe('malicious');
+        const counts = await sql<{ action: string; n: number }>`
+        SELECT action, count(*)::int AS n FROM audit_log WHERE incident_id = ${incident.id} GROUP BY action`.execute(
+          db.primary,
+        );
+        expect(Object.fromEntries(counts.rows.map((r) => [r.action, Number(r.n)]))).toEqual({
+          'incident.created': 1,
+          'triage.started': 1,
+          'triage.enriched': 1,
+          'triage.analyzed': 1,
+        });
+        const analyses = await sql<{
+          n: number;
+        }>`SELECT count(*)::int AS n FROM analyses WHERE incident_id = ${incident.id}`.execute(db.primary);
+        expect(Number(analyses.rows[0]!.n)).toBe(1);
+        // A redelivered job after completion does nothing.
+        expect(await triage.triage(incident.id, new AbortController().signal)).toBe('skipped');
+      });
+
+      it('list filters, full-text search, sort and pagination', async () => {
+        const tag = randomUUID().slice(0, 8);
+        for (let i = 0; i < 5; i++) {
+          await store.ingest(
+            alert({
+              source: `list-${tag}`,
+              title: i % 2 ? `Phishing wave ${tag} number ${i}` : `Malware beacon ${tag} number ${i}`,
+              severity: i % 2 ? 'low' : 'critical',
+              incidentType: i % 2 ? 'phishing' : 'malware',
+            }),
+            60_000,
+          );
+        }
+        const base = { sort: 'created_at', order: 'desc', page: 1, per_page: 2 } as const;
+        const all = await store.list({ ...base, source: [`list-${tag}`] });
+        expect(all.pagination).toEqual({ page: 1, per_page: 2, total_items: 5, total_pages: 3 });
+        expect(all.data).toHaveLength(2);
+        const page3 = await store.list({ ...base, source: [`list-${tag}`], page: 3 });
+        expect(page3.data).toHaveLength(1);
+        const phish = await store.list({
+          ...base,
+          per_page: 50,
+          source: [`list-${tag}`],
+          q: 'phishing wave',
+        });
+        expect(phish.data.map((i) => i.incident_type)).toEqual(['phishing', 'phishing']);
+        const crit = await store.list({
+          ...base,
+          per_page: 50,
+          source: [`list-${tag}`],
+          severity: ['critical'],
+          incident_type: ['malware'],
+        });
+        expect(crit.pagination.total_items).toBe(3);
+        const bySeverity = await store.list({
+          ...base,
+          per_page: 50,
+          source: [`list-${tag}`],
+          sort: 'severity',
+          order: 'asc',
+        });
+        expect(bySeverity.data[0]!.severity).toBe('low');
+        const none = await store.list({
+          ...base,
+          source: [`list-${tag}`],
+          since: new Date(Date.now() + 60_000),
+        });
+        expect(none.pagination.total_items).toBe(0);
+      });
+
+      it('findStale returns pending incidents untouched for the threshold', async () => {
+        const { incident } = await store.ingest(alert(), 60_000);
+        await sql`UPDATE incidents SET updated_at = now() - interval '10 minutes' WHERE id = ${incident.id}`.execute(
+          db.primary,
+        );
+        const stale = await store.findStale(['new'], 5 * 60_000, 1000);
+        expect(stale.map((s) => s.id)).toContain(incident.id);
+      });
+
+      it('fencing: a lower term is refused, and fenced writes do nothing', async () => {
+        const fence = `f-${randomUUID()}`;
+        expect(await store.claimTerm(fence, 5, 'a')).toBe(true);
+        expect(await store.claimTerm(fence, 5, 'a')).toBe(true);
+        expect(await store.claimTerm(fence, 7, 'b')).toBe(true);
+        expect(await store.claimTerm(fence, 6, 'a')).toBe(false);
+        expect(await store.purgeClosedIncidents({ name: fence, term: 6, holder: 'a' }, 0, 10)).toBeNull();
+        const { incident } = await store.ingest(alert(), 60_000);
+        await store.transition({
+          id: incident.id,
+          from: 'new',
+          to: 'dismissed',
+          actor: 't',
+          action: 'incident.dismiss',
+        });
+        await sql`UPDATE incidents SET updated_at = now() - interval '2 days' WHERE id = ${incident.id}`.execute(
+          db.primary,
+        );
+        const purged = await store.purgeClosedIncidents(
+          { name: fence, term: 7, holder: 'b' },
+          86_400_000,
+          1000,
+        );
+        expect(purged).toBeGreaterThanOrEqual(1);
+        expect(await store.get(incident.id)).toBeNull();
+      });
+
+      it('triage stats and counts', async () => {
+        const stats = await store.triageStats(3_600_000);
+        expect(stats.count).toBeGreaterThanOrEqual(1);
+        expect(stats.mean_seconds).not.toBeNull();
+        expect((await store.countByStatus()).new).toBeGreaterThan(0);
+        expect(await store.countPendingApprovals()).toBe(0);
+      });
+    },
+  );
+}
