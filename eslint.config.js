@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'bench/results/**', 'deploy/**/templates/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'tmp/**', '.tw-cluster/**', 'bench/results/**', 'deploy/**/templates/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -114,72 +114,71 @@ export class Metrics implements Telemetry {
 
   constructor() {
     collectDefaultMetrics({ register: this.instance });
-    const self = this;
-    new Gauge({
+    const rps: Gauge = new Gauge({
       name: 'http_requests_per_second',
       help: `HTTP requests per second over the last ${RPS_WINDOW_S} s`,
       registers: [this.instance],
-      collect() {
-        self.rollRps();
-        this.set(self.rpsBuckets.reduce((a, b) => a + b, 0) / RPS_WINDOW_S);
+      collect: () => {
+        this.rollRps();
+        rps.set(this.rpsBuckets.reduce((a, b) => a + b, 0) / RPS_WINDOW_S);
       },
     });
-    new Gauge({
+    const cpuGauge: Gauge = new Gauge({
       name: 'cpu_usage_percent',
       help: 'Process CPU use as a percentage of the CPU it may use (cgroup quota, else all cores)',
       registers: [this.instance],
-      collect() {
+      collect: () => {
         const now = performance.now();
         const cpu = process.cpuUsage();
-        const usedUs = cpu.user - self.lastCpu.user + (cpu.system - self.lastCpu.system);
-        const elapsedUs = (now - self.lastCpuAt) * 1000;
-        self.lastCpu = cpu;
-        self.lastCpuAt = now;
-        if (elapsedUs > 0) this.set(Math.min(100, (usedUs / elapsedUs / self.cores) * 100));
+        const usedUs = cpu.user - this.lastCpu.user + (cpu.system - this.lastCpu.system);
+        const elapsedUs = (now - this.lastCpuAt) * 1000;
+        this.lastCpu = cpu;
+        this.lastCpuAt = now;
+        if (elapsedUs > 0) cpuGauge.set(Math.min(100, (usedUs / elapsedUs / this.cores) * 100));
       },
     });
-    new Gauge({
+    const mem: Gauge = new Gauge({
       name: 'memory_usage_percent',
       help: 'Resident memory as a percentage of the memory limit (cgroup limit, else machine total)',
       registers: [this.instance],
-      collect() {
-        this.set((process.memoryUsage.rss() / self.memLimit) * 100);
+      collect: () => {
+        mem.set((process.memoryUsage.rss() / this.memLimit) * 100);
       },
     });
-    new Gauge({
+    const poolWaiting: Gauge = new Gauge({
       name: 'db_connection_pool_waiting',
       help: 'Queries waiting for a database connection, per pool',
       labelNames: ['pool'] as const,
       registers: [this.instance],
-      collect() {
-        const s = self.sources.poolStats?.();
+      collect: () => {
+        const s = this.sources.poolStats?.();
         if (!s) return;
-        this.set({ pool: 'primary' }, s.primary.waiting);
-        if (s.replica) this.set({ pool: 'replica' }, s.replica.waiting);
+        poolWaiting.set({ pool: 'primary' }, s.primary.waiting);
+        if (s.replica) poolWaiting.set({ pool: 'replica' }, s.replica.waiting);
       },
     });
-    new Gauge({
+    const wsConnections: Gauge = new Gauge({
       name: 'tw_websocket_connections',
       help: 'Open WebSocket connections on this instance',
       registers: [this.instance],
-      collect() {
-        this.set(self.sources.webSocketConnections?.() ?? 0);
+      collect: () => {
+        wsConnections.set(this.sources.webSocketConnections?.() ?? 0);
       },
     });
-    new Gauge({
+    const leader: Gauge = new Gauge({
       name: 'tw_leader',
       help: '1 on the orchestrator that holds leadership, else 0',
       registers: [this.instance],
-      collect() {
-        this.set(self.sources.leader?.().isLeader ? 1 : 0);
+      collect: () => {
+        leader.set(this.sources.leader?.().isLeader ? 1 : 0);
       },
     });
-    new Gauge({
+    const leaderTerm: Gauge = new Gauge({
       name: 'tw_leader_term',
       help: 'Leadership term (fencing token) held by this instance, 0 when not leader',
       registers: [this.instance],
-      collect() {
-        this.set(self.sources.leader?.().term ?? 0);
+      collect: () => {
+        leaderTerm.set(this.sources.leader?.().term ?? 0);
       },
     });
   }

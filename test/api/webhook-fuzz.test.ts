@@ -13,7 +13,7 @@ import { TEST_SECRETS, startRuntime, testConfig } from '../helpers/runtime.ts';
  */
 
 const SEED = Number(process.env.TW_FUZZ_SEED ?? 20240615);
-const COUNT = Number(process.env.TW_FUZZ_COUNT ?? 3000);
+const COUNT = Number(process.env.TW_FUZZ_COUNT ?? 2500);
 const CONCURRENCY = 8;
 const BODY_LIMIT = 256 * 1024;
 

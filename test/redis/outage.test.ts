@@ -60,7 +60,12 @@ describe('Redis outages', () => {
     releaseSlow();
 
     for (const id of ['after-1', 'after-2', 'after-3']) await queue.enqueue('triage', id, {});
-    await waitFor(() => done.length === 7, { timeoutMs: 15_000, what: 'every job after the restart' });
+    await waitFor(() => done.length === 7, {
+      timeoutMs: 15_000,
+      what: `every job after the restart (done: ${done.join(' ')}; errors: ${errors.slice(-5).join(' | ')})`,
+    }).catch(async (err: Error) => {
+      throw new Error(`${err.message}; done: ${done.join(' ')}; counts: ${JSON.stringify(await queue.counts())}; last errors: ${errors.slice(-6).join(' | ')}`);
+    });
     expect([...done].sort()).toEqual(
       ['after-1#1', 'after-2#1', 'after-3#1', 'before-1#1', 'before-2#1', 'delayed#1', 'slow#1'].sort(),
     );

@@ -328,7 +328,7 @@ function withoutNul(alert: NormalizedAlert): NormalizedAlert {
 }
 
 function clean(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return value.includes('\u0000') ? value.replace(/\u0000/g, '') : value;
+  if (typeof value === 'string') return value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
   if (value === null || typeof value !== 'object' || value instanceof Date || depth > 200) return value;
   if (Array.isArray(value)) return value.map((v) => clean(v, depth + 1));
   const out: Record<string, unknown> = {};

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ERROR_CATALOG, isAppError, type ErrorCode } from '../../contracts/index.ts';
+import { ERROR_CATALOG, isAppError, type AppError, type ErrorCode } from '../../contracts/index.ts';
 
 /** Fastify's own error codes mapped onto the catalog. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
