@@ -51,7 +51,7 @@ function storable(value: unknown, depth = 0): unknown {
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 function cleanString(s: string): string {
-  const noNul = s.includes('\u0000') ? s.replace(/\u0000/g, '') : s;
+  const noNul = s.includes('\u0000') ? s.replaceAll('\u0000', '') : s;
   return noNul.replace(LONE_SURROGATE, '\uFFFD');
 }
 
@@ -90,7 +90,9 @@ export async function buildApp(
       const url = req.url ?? '/';
       return url.startsWith('/api/') && !url.startsWith('/api/v1/') ? `/api/v1/${url.slice(5)}` : url;
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
+    },
     // Our onResponse hook logs requests (once, with the route template); fastify's own lines are off.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
@@ -108,7 +110,11 @@ export async function buildApp(
   // Only JSON is accepted: fastify's default text/plain parser would turn a plain-text body into a
   // string that fails validation (400) instead of the documented 415.
   app.removeAllContentTypeParsers();
-  const parseJson = (request: { rawBody?: Buffer }, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
+  const parseJson = (
+    request: { rawBody?: Buffer },
+    body: Buffer,
+    done: (err: Error | null, body?: unknown) => void,
+  ) => {
     request.rawBody = body;
     if (body.length === 0) return done(new AppError('BAD_REQUEST', 'empty JSON body'), undefined);
     let parsed: unknown;
@@ -122,7 +128,9 @@ export async function buildApp(
     }
     done(null, storable(parsed));
   };
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => parseJson(req, body as Buffer, done));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) =>
+    parseJson(req, body as Buffer, done),
+  );
   app.addContentTypeParser(/^application\/[a-z0-9.+-]*\+json$/, { parseAs: 'buffer' }, (req, body, done) =>
     parseJson(req, body as Buffer, done),
   );
@@ -147,14 +155,10 @@ export async function buildApp(
       info: {
         title: 'Triage Warden API',
         version: '1',
-        description: 'Ingest security alerts, follow their triage, decide on incidents. Errors: {code, message, details?, request_id}.',
+        description:
+          'Ingest security alerts, follow their triage, decide on incidents. Errors: {code, message, details?, request_id}.',
       },
-      tags: [
-        { name: 'incidents' },
-        { name: 'webhooks' },
-        { name: 'stream' },
-        { name: 'health' },
-      ],
+      tags: [{ name: 'incidents' }, { name: 'webhooks' }, { name: 'stream' }, { name: 'health' }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -167,10 +171,8 @@ export async function buildApp(
       await api.register(incidentRoutes(deps));
       await api.register(webhookRoutes(deps));
       await api.register(streamRoutes(deps, hub));
-      api.get(
-        '/openapi.json',
-        { config: { permission: 'public' }, schema: { hide: true } },
-        async () => app.swagger(),
+      api.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
+        app.swagger(),
       );
     },
     { prefix: '/api/v1' },

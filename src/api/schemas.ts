@@ -1,10 +1,5 @@
 import { Type, type Static } from 'typebox';
-import {
-  CLASSIFICATIONS,
-  INCIDENT_STATUSES,
-  INDICATOR_TYPES,
-  SEVERITIES,
-} from '../contracts/index.ts';
+import { CLASSIFICATIONS, INCIDENT_STATUSES, INDICATOR_TYPES, SEVERITIES } from '../contracts/index.ts';
 import { INCIDENT_SORT_FIELDS } from '../ports/index.ts';
 
 /** One schema per shape: validator, TypeScript type and OpenAPI document at once. */
@@ -50,7 +45,9 @@ export const IncidentSchema = Type.Object(
     updated_at: Type.String({ format: 'date-time' }),
     version: Type.Integer(),
     tags: Type.Array(Type.String()),
-    assets: Type.Array(Type.Object({ kind: Type.String(), name: Type.String(), id: Type.Optional(Type.String()) })),
+    assets: Type.Array(
+      Type.Object({ kind: Type.String(), name: Type.String(), id: Type.Optional(Type.String()) }),
+    ),
     mitre_techniques: Type.Array(Type.String()),
     vendor_confidence: Nullable(Type.Number()),
     classification: Nullable(Enum(CLASSIFICATIONS)),
@@ -71,7 +68,9 @@ const VerdictSchema = Type.Object({
   reasons: Type.Array(Type.String()),
   recommended_actions: Type.Array(Type.String()),
   mitre_techniques: Type.Array(Type.String()),
-  indicators: Type.Array(Type.Object({ type: Type.String(), value: Type.String() }, { additionalProperties: true })),
+  indicators: Type.Array(
+    Type.Object({ type: Type.String(), value: Type.String() }, { additionalProperties: true }),
+  ),
   score: Nullable(Type.Number()),
   created_at: Type.String({ format: 'date-time' }),
 });
@@ -157,7 +156,10 @@ export const CreateIncidentSchema = Type.Object(
     raw_data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     indicators: Type.Optional(
       Type.Array(
-        Type.Object({ type: Enum(INDICATOR_TYPES), value: Type.String({ minLength: 1, maxLength: 2048 }) }, { additionalProperties: false }),
+        Type.Object(
+          { type: Enum(INDICATOR_TYPES), value: Type.String({ minLength: 1, maxLength: 2048 }) },
+          { additionalProperties: false },
+        ),
         { maxItems: 200 },
       ),
     ),

@@ -8,7 +8,15 @@ interface IngestReply {
   created: boolean;
 }
 
-const FINAL = new Set(['pending_review', 'pending_approval', 'resolved', 'false_positive', 'dismissed', 'escalated', 'closed']);
+const FINAL = new Set([
+  'pending_review',
+  'pending_approval',
+  'resolved',
+  'false_positive',
+  'dismissed',
+  'escalated',
+  'closed',
+]);
 
 /**
  * Sends the demo alerts as signed webhooks to a running instance, then (unless --no-wait) polls
@@ -26,7 +34,8 @@ export async function runDemo(config: Config, options: { url?: string; wait: boo
     if (secret) {
       const ts = Math.floor(Date.now() / 1000);
       headers['x-webhook-timestamp'] = String(ts);
-      headers['x-webhook-signature'] = `sha256=${createHmac('sha256', secret).update(`${ts}.`).update(body).digest('hex')}`;
+      headers['x-webhook-signature'] =
+        `sha256=${createHmac('sha256', secret).update(`${ts}.`).update(body).digest('hex')}`;
     }
     let res: Response;
     try {
@@ -39,13 +48,17 @@ export async function runDemo(config: Config, options: { url?: string; wait: boo
     if (res.status !== 202) {
       console.error(`${alert.source}: HTTP ${res.status} ${text}`);
       if (res.status === 401) {
-        console.error(`  configure a secret for ${alert.source} (TW_WEBHOOK_SECRET_${alert.source.toUpperCase().replace(/-/g, '_')}) on both sides`);
+        console.error(
+          `  configure a secret for ${alert.source} (TW_WEBHOOK_SECRET_${alert.source.toUpperCase().replace(/-/g, '_')}) on both sides`,
+        );
       }
       continue;
     }
     const reply = JSON.parse(text) as IngestReply;
     sent.push({ source: alert.source, note: alert.note, id: reply.incident_id });
-    console.log(`sent ${alert.source.padEnd(16)} → incident ${reply.incident_id}${reply.created ? '' : ' (deduplicated)'}`);
+    console.log(
+      `sent ${alert.source.padEnd(16)} → incident ${reply.incident_id}${reply.created ? '' : ' (deduplicated)'}`,
+    );
   }
   if (!options.wait || sent.length === 0) return sent.length ? 0 : 1;
 
@@ -80,6 +93,8 @@ export async function runDemo(config: Config, options: { url?: string; wait: boo
       `${s.source.padEnd(16)} ${(r?.severity ?? '?').padEnd(9)} ${(r?.verdict ?? 'not triaged yet').padEnd(23)} ${(r?.status ?? '?').padEnd(15)} ${(r?.title ?? s.note).slice(0, 60)}`,
     );
   }
-  console.log(`\nDetails: ${base}/api/v1/incidents/<id> — live events: ${base.replace(/^http/, 'ws')}/api/v1/stream`);
+  console.log(
+    `\nDetails: ${base}/api/v1/incidents/<id> — live events: ${base.replace(/^http/, 'ws')}/api/v1/stream`,
+  );
   return rows.size === sent.length ? 0 : 1;
 }

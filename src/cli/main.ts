@@ -1,9 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, selectedModes, type Config } from '../config/index.ts';
 import { createLogger } from '../observability/logger.ts';
-import { runDemo } from './demo.command.ts';
-import { runMigrate } from './migrate.command.ts';
-import { runServer } from './serve.command.ts';
 
 const HELP: Record<string, string> = {
   main: `triage-warden — security alert triage
@@ -105,13 +102,21 @@ async function main(argv: string[]): Promise<number> {
   }
   const role = command === 'start' ? 'all' : command;
   const log = createLogger({ level: config.logging.level, instance: config.server.instance_id, role });
+  // Commands are loaded on demand: `--help` and config errors should not pay for the whole runtime.
   switch (command) {
     case 'migrate':
-      return runMigrate(config, log);
+      return (await import('./migrate.command.ts')).runMigrate(config, log);
     case 'demo':
-      return runDemo(config, { ...(values.url ? { url: values.url } : {}), wait: !values['no-wait'] });
+      return (await import('./demo.command.ts')).runDemo(config, {
+        ...(values.url ? { url: values.url } : {}),
+        wait: !values['no-wait'],
+      });
     default:
-      return runServer(config, role as 'all' | 'api' | 'orchestrator', log);
+      return (await import('./serve.command.ts')).runServer(
+        config,
+        role as 'all' | 'api' | 'orchestrator',
+        log,
+      );
   }
 }
 

@@ -40,10 +40,13 @@ export async function runServer(config: Config, role: Role, log: PinoLogger): Pr
         process.exit(130);
       }
       log.info({ signal }, 'signal received; draining');
-      const hard = setTimeout(() => {
-        log.error('shutdown exceeded the grace period; exiting');
-        process.exit(1);
-      }, config.server.shutdown_grace + config.server.drain_delay + 5000);
+      const hard = setTimeout(
+        () => {
+          log.error('shutdown exceeded the grace period; exiting');
+          process.exit(1);
+        },
+        config.server.shutdown_grace + config.server.drain_delay + 5000,
+      );
       hard.unref();
       runtime.stop().then(resolve, (err) => {
         log.error({ err }, 'shutdown failed');

@@ -67,7 +67,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
     } catch (err) {
       throw new ConfigError(`config file ${file} is not valid YAML: ${(err as Error).message}`);
     }
-    if (typeof base !== 'object' || Array.isArray(base)) throw new ConfigError(`config file ${file} must be a mapping`);
+    if (typeof base !== 'object' || Array.isArray(base))
+      throw new ConfigError(`config file ${file} must be a mapping`);
   }
 
   const sources = new Map<string, string>();
@@ -106,10 +107,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
   server.instance_id ??= `${hostname()}-${process.pid}`;
   const database = cfg.database as Record<string, unknown>;
   if (database.read_replica_enabled && !database.replica_url) {
-    throw new ConfigError('invalid configuration:\n  database.read_replica_enabled: needs database.replica_url');
+    throw new ConfigError(
+      'invalid configuration:\n  database.read_replica_enabled: needs database.replica_url',
+    );
   }
   if ((database.min_connections as number) > (database.max_connections as number)) {
-    throw new ConfigError('invalid configuration:\n  database.min_connections: must not exceed database.max_connections');
+    throw new ConfigError(
+      'invalid configuration:\n  database.min_connections: must not exceed database.max_connections',
+    );
   }
   const le = (cfg.orchestrator as { leaderElection: Record<string, number> }).leaderElection;
   if (!(le.retryPeriod! < le.renewDeadline! && le.renewDeadline! < le.leaseDuration!)) {
@@ -147,7 +152,9 @@ export function parseDuration(value: string | number): number {
   if (typeof value === 'number') return Math.round(value * 1000);
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value);
   if (!m) throw new ConfigError(`not a duration: ${value}`);
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+    m[2] as 'ms' | 's' | 'm' | 'h' | 'd'
+  ];
   return Math.round(Number(m[1]) * factor);
 }
 
@@ -194,7 +201,11 @@ function resolveSchemaPath(parts: string[]): string[] | null {
 
 function coerceEnv(path: string[], value: string): unknown {
   const key = path.join('.');
-  if (key === 'redis.sentinels' || key === 'redis.cluster_nodes') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (key === 'redis.sentinels' || key === 'redis.cluster_nodes')
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (DURATION_KEYS.has(key) && /^\d+(\.\d+)?$/.test(value)) return Number(value);
   return value;
 }
@@ -210,7 +221,13 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
 
 function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(source)) {
-    if (v && typeof v === 'object' && !Array.isArray(v) && typeof target[k] === 'object' && target[k] !== null) {
+    if (
+      v &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      typeof target[k] === 'object' &&
+      target[k] !== null
+    ) {
       deepMerge(target[k] as Record<string, unknown>, v as Record<string, unknown>);
     } else {
       target[k] = v;
@@ -231,9 +248,15 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Which backends the config selects: the one place the mode is decided (DESIGN.md). */
-export function selectedModes(config: Config): { database: 'postgres' | 'pglite'; transport: 'redis' | 'in-process' } {
+export function selectedModes(config: Config): {
+  database: 'postgres' | 'pglite';
+  transport: 'redis' | 'in-process';
+} {
   return {
     database: config.database.primary_url ? 'postgres' : 'pglite',
-    transport: config.redis.url || config.redis.sentinels.length || config.redis.cluster_nodes.length ? 'redis' : 'in-process',
+    transport:
+      config.redis.url || config.redis.sentinels.length || config.redis.cluster_nodes.length
+        ? 'redis'
+        : 'in-process',
   };
 }

@@ -3,7 +3,13 @@ import type { Classification, IncidentStatus, Severity } from './vocabulary.ts';
 /** The typed event map (DESIGN.md vocabulary). Adding a name here forces every switch over it to handle it. */
 export interface EventMap {
   alert_received: { incident_id: string; source: string; deduplicated: boolean; occurrence_count: number };
-  incident_created: { incident_id: string; source: string; severity: Severity; incident_type: string; title: string };
+  incident_created: {
+    incident_id: string;
+    source: string;
+    severity: Severity;
+    incident_type: string;
+    title: string;
+  };
   enrichment_complete: { incident_id: string; lookups: number; hits: number };
   analysis_complete: {
     incident_id: string;

@@ -9,7 +9,10 @@ export function createLogger(options: { level: string; instance: string; role: s
     level: options.level,
     base: { instance: options.instance, role: options.role },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.secret', '*.password'], remove: true },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', '*.secret', '*.password'],
+      remove: true,
+    },
   });
 }
 

@@ -52,9 +52,21 @@ export class Metrics implements Telemetry {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.instance],
   });
-  readonly cacheHits = new Counter({ name: 'tw_enrichment_cache_hits_total', help: 'Enrichment lookups served from cache', registers: [this.instance] });
-  readonly cacheMisses = new Counter({ name: 'tw_enrichment_cache_misses_total', help: 'Enrichment lookups that went to a provider', registers: [this.instance] });
-  readonly enrichmentErrors = new Counter({ name: 'tw_enrichment_errors_total', help: 'Enrichment lookups that failed', registers: [this.instance] });
+  readonly cacheHits = new Counter({
+    name: 'tw_enrichment_cache_hits_total',
+    help: 'Enrichment lookups served from cache',
+    registers: [this.instance],
+  });
+  readonly cacheMisses = new Counter({
+    name: 'tw_enrichment_cache_misses_total',
+    help: 'Enrichment lookups that went to a provider',
+    registers: [this.instance],
+  });
+  readonly enrichmentErrors = new Counter({
+    name: 'tw_enrichment_errors_total',
+    help: 'Enrichment lookups that failed',
+    registers: [this.instance],
+  });
   readonly analyzerCalls = new Counter({
     name: 'tw_analyzer_calls_total',
     help: 'Analyst engine calls by analyzer and result',
@@ -97,14 +109,26 @@ export class Metrics implements Telemetry {
   });
 
   // Cluster-wide gauges: set by the leader's aggregation job.
-  readonly queueDepth = new Gauge({ name: 'incident_queue_depth', help: 'Incidents waiting in the triage queue (cluster-wide)', registers: [this.cluster] });
-  readonly redisClients = new Gauge({ name: 'redis_connected_clients', help: 'Clients connected to Redis (cluster-wide)', registers: [this.cluster] });
+  readonly queueDepth = new Gauge({
+    name: 'incident_queue_depth',
+    help: 'Incidents waiting in the triage queue (cluster-wide)',
+    registers: [this.cluster],
+  });
+  readonly redisClients = new Gauge({
+    name: 'redis_connected_clients',
+    help: 'Clients connected to Redis (cluster-wide)',
+    registers: [this.cluster],
+  });
   readonly meanTimeToTriage = new Gauge({
     name: 'tw_mean_time_to_triage_seconds',
     help: 'Mean time from incident creation to verdict over the last hour (cluster-wide)',
     registers: [this.cluster],
   });
-  readonly approvalsPending = new Gauge({ name: 'tw_approvals_pending', help: 'Actions waiting for approval (cluster-wide)', registers: [this.cluster] });
+  readonly approvalsPending = new Gauge({
+    name: 'tw_approvals_pending',
+    help: 'Actions waiting for approval (cluster-wide)',
+    registers: [this.cluster],
+  });
   readonly incidentsByStatus = new Gauge({
     name: 'tw_incidents',
     help: 'Incidents by status (cluster-wide)',

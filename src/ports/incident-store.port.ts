@@ -92,7 +92,13 @@ export interface IncidentDetail extends IncidentRecord {
   timeline: AuditRecord[];
 }
 
-export const INCIDENT_SORT_FIELDS = ['created_at', 'updated_at', 'last_seen', 'severity', 'occurrence_count'] as const;
+export const INCIDENT_SORT_FIELDS = [
+  'created_at',
+  'updated_at',
+  'last_seen',
+  'severity',
+  'occurrence_count',
+] as const;
 export type IncidentSortField = (typeof INCIDENT_SORT_FIELDS)[number];
 
 export interface IncidentListQuery {
@@ -168,7 +174,11 @@ export interface IncidentStore {
   /** Stores the verdict and moves status in one transaction; null (nothing written) if `from` no longer holds. */
   recordAnalysis(t: Transition, analysis: NewAnalysis): Promise<IncidentRecord | null>;
   /** Incidents in `statuses` not updated for `olderThanMs`, oldest first. */
-  findStale(statuses: readonly IncidentStatus[], olderThanMs: number, limit: number): Promise<IncidentRecord[]>;
+  findStale(
+    statuses: readonly IncidentStatus[],
+    olderThanMs: number,
+    limit: number,
+  ): Promise<IncidentRecord[]>;
   countByStatus(): Promise<Record<string, number>>;
   /** Response actions waiting for a human decision (approval_status = pending). */
   countPendingApprovals(): Promise<number>;
@@ -188,5 +198,9 @@ export interface FencedStore {
    * Deletes closed incidents (resolved, false_positive, dismissed, closed) last updated before
    * `olderThanMs` ago, at most `limit`, only if `term` still holds the fence. Null when fenced out.
    */
-  purgeClosedIncidents(fence: { name: string; term: number; holder: string }, olderThanMs: number, limit: number): Promise<number | null>;
+  purgeClosedIncidents(
+    fence: { name: string; term: number; holder: string },
+    olderThanMs: number,
+    limit: number,
+  ): Promise<number | null>;
 }

@@ -3,7 +3,15 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 
 /** Vendor sources that embedded mode provisions for local use when none are configured. */
-export const LOCAL_SOURCES = ['crowdstrike', 'splunk', 'microsoft-graph', 'guardduty', 'okta', 'elastic', 'generic'] as const;
+export const LOCAL_SOURCES = [
+  'crowdstrike',
+  'splunk',
+  'microsoft-graph',
+  'guardduty',
+  'okta',
+  'elastic',
+  'generic',
+] as const;
 
 export function localSecretsFile(dataDir: string): string {
   return join(resolve(dataDir), 'webhook-secrets.json');

@@ -61,7 +61,10 @@ export async function createRedisTransports(config: Config, log: PinoLogger): Pr
         return { ok: true };
       } catch (err) {
         const status = connection.status();
-        return { ok: false, detail: `redis ${status.state}: ${status.lastError?.message ?? (err as Error).message}` };
+        return {
+          ok: false,
+          detail: `redis ${status.state}: ${status.lastError?.message ?? (err as Error).message}`,
+        };
       }
     },
     redisConnectedClients: () => connection.connectedClients(),

@@ -52,7 +52,12 @@ export interface RuntimeOptions {
 }
 
 /** The only place that wires everything (STYLE.md #6). Modes come from config via selectedModes(). */
-export async function createRuntime(config: Config, role: Role, log: PinoLogger, options: RuntimeOptions = {}): Promise<Runtime> {
+export async function createRuntime(
+  config: Config,
+  role: Role,
+  log: PinoLogger,
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
   const modes = selectedModes(config);
   const portLog = asPortLogger(log);
   const database =
@@ -91,11 +96,19 @@ export async function createRuntime(config: Config, role: Role, log: PinoLogger,
   // Webhook sources: configured ones, plus local secrets in embedded mode when none are configured.
   const sources: Record<string, { secret?: string; unsigned?: boolean }> = { ...config.webhooks.sources };
   if (modes.database === 'pglite' && Object.keys(sources).length === 0) {
-    for (const [name, secret] of Object.entries(ensureLocalSecrets(config.data_dir))) sources[name] = { secret };
-    log.info({ file: `${config.data_dir}/webhook-secrets.json` }, 'embedded mode: local webhook secrets provisioned');
+    for (const [name, secret] of Object.entries(ensureLocalSecrets(config.data_dir)))
+      sources[name] = { secret };
+    log.info(
+      { file: `${config.data_dir}/webhook-secrets.json` },
+      'embedded mode: local webhook secrets provisioned',
+    );
   }
   for (const [name, s] of Object.entries(sources)) {
-    if (s.unsigned) log.warn({ source: name }, 'webhook source accepts UNSIGNED requests (webhooks.sources.<name>.unsigned)');
+    if (s.unsigned)
+      log.warn(
+        { source: name },
+        'webhook source accepts UNSIGNED requests (webhooks.sources.<name>.unsigned)',
+      );
   }
 
   const ingest = new IngestService({
@@ -111,11 +124,19 @@ export async function createRuntime(config: Config, role: Role, log: PinoLogger,
 
   const readiness = async (): Promise<ReadinessReport> => {
     const checks: ReadinessReport['checks'] = {};
-    const withTimeout = <T,>(p: Promise<T>) =>
-      Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000).unref())]);
+    const withTimeout = <T>(p: Promise<T>) =>
+      Promise.race([
+        p,
+        new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000).unref()),
+      ]);
     try {
       await withTimeout(database.ping());
-      checks.database = { ok: true, ...(database.kind === 'postgres' ? { detail: database.replicaInUse() ? 'replica reads on' : 'primary only' } : {}) };
+      checks.database = {
+        ok: true,
+        ...(database.kind === 'postgres'
+          ? { detail: database.replicaInUse() ? 'replica reads on' : 'primary only' }
+          : {}),
+      };
     } catch (err) {
       checks.database = { ok: false, detail: `database unreachable: ${(err as Error).message}` };
     }
@@ -142,7 +163,9 @@ export async function createRuntime(config: Config, role: Role, log: PinoLogger,
     webhookSource: (name) => sources[name],
     isShuttingDown: () => shuttingDown,
   };
-  const { app, hub } = await buildApp(apiDeps, log as FastifyBaseLogger, { surface: role === 'orchestrator' ? 'health' : 'full' });
+  const { app, hub } = await buildApp(apiDeps, log as FastifyBaseLogger, {
+    surface: role === 'orchestrator' ? 'health' : 'full',
+  });
 
   let processor: TriageProcessor | undefined;
   let leaderJobs: LeaderJobs | undefined;
@@ -247,10 +270,14 @@ export async function createRuntime(config: Config, role: Role, log: PinoLogger,
 }
 
 /** One local-list provider: the lists folder (if any) plus the built-in demo list (if enabled). */
-async function loadIntel(config: Config, log: ReturnType<typeof asPortLogger>): Promise<LocalListIntelProvider[]> {
+async function loadIntel(
+  config: Config,
+  log: ReturnType<typeof asPortLogger>,
+): Promise<LocalListIntelProvider[]> {
   const demo = config.intel.demo_list ? DEMO_LIST_ENTRIES : [];
   if (!config.intel.lists_dir) return [LocalListIntelProvider.fromEntries(demo)];
   const provider = await LocalListIntelProvider.fromFolder(config.intel.lists_dir, { include: demo });
-  if (provider.warnings.length) log.warn({ warnings: provider.warnings.slice(0, 20) }, 'intel list lines skipped');
+  if (provider.warnings.length)
+    log.warn({ warnings: provider.warnings.slice(0, 20) }, 'intel list lines skipped');
   return [provider];
 }

@@ -26,7 +26,11 @@ export interface Transports {
 
 export function leaseTimings(config: Config) {
   const le = config.orchestrator.leaderElection;
-  return { leaseDurationMs: le.leaseDuration, renewDeadlineMs: le.renewDeadline, retryPeriodMs: le.retryPeriod };
+  return {
+    leaseDurationMs: le.leaseDuration,
+    renewDeadlineMs: le.renewDeadline,
+    retryPeriodMs: le.retryPeriod,
+  };
 }
 
 export function retryPolicy(config: Config) {
@@ -39,11 +43,17 @@ export function retryPolicy(config: Config) {
 
 /** Embedded mode: everything in this process's memory. */
 export function createInProcessTransports(config: Config): Transports {
-  const queue = new InProcessJobQueue<JobPayloads['triage']>({ name: 'incidents', retry: retryPolicy(config) });
+  const queue = new InProcessJobQueue<JobPayloads['triage']>({
+    name: 'incidents',
+    retry: retryPolicy(config),
+  });
   const bus = new InProcessEventBus();
   const cache = new InProcessCache();
   const counters = new InProcessRateLimiter();
-  const elector = new InProcessLeaderElector({ id: config.server.instance_id, timings: leaseTimings(config) });
+  const elector = new InProcessLeaderElector({
+    id: config.server.instance_id,
+    timings: leaseTimings(config),
+  });
   return {
     kind: 'in-process',
     queue,

@@ -1,7 +1,14 @@
 import { TRIAGE_PENDING_STATUSES } from '../contracts/index.ts';
 import type { JobPayloads } from '../core/jobs/job-catalog.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { EventBus, FencedStore, IncidentStore, JobQueue, LeaderElector, Logger } from '../ports/index.ts';
+import type {
+  EventBus,
+  FencedStore,
+  IncidentStore,
+  JobQueue,
+  LeaderElector,
+  Logger,
+} from '../ports/index.ts';
 
 export interface LeaderJobsDeps {
   elector: LeaderElector;
@@ -40,7 +47,10 @@ export class LeaderJobs {
   start(): void {
     if (this.unsubscribe) return;
     this.unsubscribe = this.deps.elector.onChange((state) => {
-      this.deps.log.info({ leader: state.isLeader, term: state.term }, state.isLeader ? 'became leader' : 'lost leadership');
+      this.deps.log.info(
+        { leader: state.isLeader, term: state.term },
+        state.isLeader ? 'became leader' : 'lost leadership',
+      );
       if (state.isLeader) this.lead(state.term);
       else this.stopTimers();
       if (state.isLeader) {
@@ -63,7 +73,11 @@ export class LeaderJobs {
   /** Runs one reconciler pass now (also used by tests). Returns how many incidents were re-enqueued. */
   async reconcile(): Promise<number> {
     if (!this.deps.elector.state().isLeader) return 0;
-    const stale = await this.deps.store.findStale(TRIAGE_PENDING_STATUSES, this.deps.intervals.staleAfterMs, RECONCILE_BATCH);
+    const stale = await this.deps.store.findStale(
+      TRIAGE_PENDING_STATUSES,
+      this.deps.intervals.staleAfterMs,
+      RECONCILE_BATCH,
+    );
     let added = 0;
     for (const incident of stale) {
       if (!this.deps.elector.state().isLeader) break;
@@ -73,7 +87,11 @@ export class LeaderJobs {
     this.stats.reconcileRuns++;
     this.stats.reconciled += added;
     if (added) this.deps.metrics.reconciled.inc(added);
-    if (added > 0) this.deps.log.info({ re_enqueued: added, stale: stale.length }, 'reconciler re-enqueued stuck incidents');
+    if (added > 0)
+      this.deps.log.info(
+        { re_enqueued: added, stale: stale.length },
+        'reconciler re-enqueued stuck incidents',
+      );
     return added;
   }
 

@@ -24,12 +24,16 @@ export class TriageProcessor {
     const { queue, triage, log, telemetry } = this.deps;
     queue.process(
       async (job, signal) => {
-        if (!isTriagePayload(job.payload)) throw new PermanentJobError(`job ${job.id}: payload is not {incident_id}`);
+        if (!isTriagePayload(job.payload))
+          throw new PermanentJobError(`job ${job.id}: payload is not {incident_id}`);
         const timeout = AbortSignal.timeout(JOB_CATALOG.triage.timeoutMs);
         const combined = AbortSignal.any([signal, timeout]);
         try {
           const outcome = await triage.triage(job.payload.incident_id, combined);
-          log.debug({ incident_id: job.payload.incident_id, attempt: job.attempt, outcome }, 'triage job done');
+          log.debug(
+            { incident_id: job.payload.incident_id, attempt: job.attempt, outcome },
+            'triage job done',
+          );
         } catch (err) {
           const permanent = isPermanentJobError(err);
           telemetry.jobFailed('triage', permanent);

@@ -31,14 +31,63 @@ const UNFINISHED = new Set(['new', 'enriching', 'analyzing']);
 
 /** Seeds: varied type, source and severity; a few repeated (dedup) so occurrence_count varies. */
 const SEEDS = [
-  { incident_type: 'phishing', source: 'mail-gw', severity: 'high', title: 'Zebracorn credential lure', repeat: 3, ip: '45.155.205.233' },
-  { incident_type: 'phishing', source: 'mail-gw', severity: 'low', title: 'Newsletter flagged as spam', ip: '8.8.8.8' },
-  { incident_type: 'malware', source: 'edr-x', severity: 'critical', title: 'Ransomware behaviour on fin-ws-042', repeat: 2, ip: '185.220.101.47' },
-  { incident_type: 'malware', source: 'edr-x', severity: 'medium', title: 'Adware installer quarantined', description: 'quokkafile bundled installer' },
-  { incident_type: 'suspicious_login', source: 'idp', severity: 'medium', title: 'Password spray against VPN', ip: '203.0.113.50' },
-  { incident_type: 'suspicious_login', source: 'idp', severity: 'info', title: 'Single failed login burst', ip: '198.51.100.7' },
-  { incident_type: 'data_exfiltration', source: 'dlp', severity: 'high', title: 'Large upload to file share', ip: '45.155.205.233' },
-  { incident_type: 'data_exfiltration', source: 'dlp', severity: 'low', title: 'USB copy of public brochure' },
+  {
+    incident_type: 'phishing',
+    source: 'mail-gw',
+    severity: 'high',
+    title: 'Zebracorn credential lure',
+    repeat: 3,
+    ip: '45.155.205.233',
+  },
+  {
+    incident_type: 'phishing',
+    source: 'mail-gw',
+    severity: 'low',
+    title: 'Newsletter flagged as spam',
+    ip: '8.8.8.8',
+  },
+  {
+    incident_type: 'malware',
+    source: 'edr-x',
+    severity: 'critical',
+    title: 'Ransomware behaviour on fin-ws-042',
+    repeat: 2,
+    ip: '185.220.101.47',
+  },
+  {
+    incident_type: 'malware',
+    source: 'edr-x',
+    severity: 'medium',
+    title: 'Adware installer quarantined',
+    description: 'quokkafile bundled installer',
+  },
+  {
+    incident_type: 'suspicious_login',
+    source: 'idp',
+    severity: 'medium',
+    title: 'Password spray against VPN',
+    ip: '203.0.113.50',
+  },
+  {
+    incident_type: 'suspicious_login',
+    source: 'idp',
+    severity: 'info',
+    title: 'Single failed login burst',
+    ip: '198.51.100.7',
+  },
+  {
+    incident_type: 'data_exfiltration',
+    source: 'dlp',
+    severity: 'high',
+    title: 'Large upload to file share',
+    ip: '45.155.205.233',
+  },
+  {
+    incident_type: 'data_exfiltration',
+    source: 'dlp',
+    severity: 'low',
+    title: 'USB copy of public brochure',
+  },
 ] as const;
 
 let rt: Runtime;
@@ -48,7 +97,10 @@ const ids: string[] = [];
 const get = async (url: string) => {
   const res = await rt.app.inject(url);
   expect(res.statusCode, `${url}: ${res.body}`).toBe(200);
-  return res.json() as { data: Incident[]; pagination: { page: number; per_page: number; total_items: number; total_pages: number } };
+  return res.json() as {
+    data: Incident[];
+    pagination: { page: number; per_page: number; total_items: number; total_pages: number };
+  };
 };
 const idsOf = (list: { id: string }[]) => list.map((i) => i.id).sort();
 
@@ -66,13 +118,24 @@ beforeAll(async () => {
       if (n === 0) ids.push(res.json().incident_id);
     }
   }
-  await eventually(async () => {
-    const page = await get('/api/v1/incidents?per_page=200');
-    return page.data.every((i) => !UNFINISHED.has(i.status));
-  }, 'triage of the seeds', 100_000);
+  await eventually(
+    async () => {
+      const page = await get('/api/v1/incidents?per_page=200');
+      return page.data.every((i) => !UNFINISHED.has(i.status));
+    },
+    'triage of the seeds',
+    100_000,
+  );
   // A spread of statuses for the filters: one dismissed, one escalated by an analyst.
-  for (const [i, decision] of [[5, 'dismiss'], [4, 'escalate']] as const) {
-    const res = await rt.app.inject({ method: 'POST', url: `/api/v1/incidents/${ids[i]}/${decision}`, payload: { reason: 'seed' } });
+  for (const [i, decision] of [
+    [5, 'dismiss'],
+    [4, 'escalate'],
+  ] as const) {
+    const res = await rt.app.inject({
+      method: 'POST',
+      url: `/api/v1/incidents/${ids[i]}/${decision}`,
+      payload: { reason: 'seed' },
+    });
     expect(res.statusCode, res.body).toBe(200);
   }
   all = (await get('/api/v1/incidents?per_page=200')).data;
@@ -97,7 +160,9 @@ describe('GET /api/v1/incidents', () => {
     const statuses = [...new Set(all.map((i) => i.status))];
     expect(statuses.length).toBeGreaterThan(1); // the seeds triage to more than one status
     for (const s of statuses) {
-      expect(idsOf((await get(`/api/v1/incidents?status=${s}`)).data)).toEqual(idsOf(all.filter((i) => i.status === s)));
+      expect(idsOf((await get(`/api/v1/incidents?status=${s}`)).data)).toEqual(
+        idsOf(all.filter((i) => i.status === s)),
+      );
     }
     const two = statuses.slice(0, 2);
     const comma = (await get(`/api/v1/incidents?status=${two.join(',')}`)).data;
@@ -111,7 +176,9 @@ describe('GET /api/v1/incidents', () => {
     expect(idsOf((await get('/api/v1/incidents?severity=high&severity=critical')).data)).toEqual(idsOf(sev));
 
     const types = (await get('/api/v1/incidents?incident_type=phishing,suspicious_login')).data;
-    expect(idsOf(types)).toEqual(idsOf(all.filter((i) => ['phishing', 'suspicious_login'].includes(i.incident_type))));
+    expect(idsOf(types)).toEqual(
+      idsOf(all.filter((i) => ['phishing', 'suspicious_login'].includes(i.incident_type))),
+    );
     expect(types).toHaveLength(4);
     const src = (await get('/api/v1/incidents?source=dlp&source=idp')).data;
     expect(idsOf(src)).toEqual(idsOf(all.filter((i) => ['dlp', 'idp'].includes(i.source))));
@@ -119,28 +186,48 @@ describe('GET /api/v1/incidents', () => {
 
     // Filters combine with AND.
     const combined = await get('/api/v1/incidents?source=mail-gw,dlp&severity=high');
-    expect(combined.data.map((i) => i.title).sort()).toEqual(['Large upload to file share', 'Zebracorn credential lure']);
+    expect(combined.data.map((i) => i.title).sort()).toEqual([
+      'Large upload to file share',
+      'Zebracorn credential lure',
+    ]);
     expect(combined.pagination.total_items).toBe(2);
-    expect((await get('/api/v1/incidents?source=nobody')).pagination).toEqual({ page: 1, per_page: 20, total_items: 0, total_pages: 0 });
+    expect((await get('/api/v1/incidents?source=nobody')).pagination).toEqual({
+      page: 1,
+      per_page: 20,
+      total_items: 0,
+      total_pages: 0,
+    });
   });
 
   it('since (inclusive) and until (exclusive) bound created_at', async () => {
     const byCreated = [...all].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
     const mid = byCreated[3]!;
-    const since = (await get(`/api/v1/incidents?since=${encodeURIComponent(mid.created_at)}&per_page=200`)).data;
-    expect(idsOf(since)).toEqual(idsOf(all.filter((i) => Date.parse(i.created_at) >= Date.parse(mid.created_at))));
+    const since = (await get(`/api/v1/incidents?since=${encodeURIComponent(mid.created_at)}&per_page=200`))
+      .data;
+    expect(idsOf(since)).toEqual(
+      idsOf(all.filter((i) => Date.parse(i.created_at) >= Date.parse(mid.created_at))),
+    );
     expect(since.map((i) => i.id)).toContain(mid.id);
-    const until = (await get(`/api/v1/incidents?until=${encodeURIComponent(mid.created_at)}&per_page=200`)).data;
-    expect(idsOf(until)).toEqual(idsOf(all.filter((i) => Date.parse(i.created_at) < Date.parse(mid.created_at))));
+    const until = (await get(`/api/v1/incidents?until=${encodeURIComponent(mid.created_at)}&per_page=200`))
+      .data;
+    expect(idsOf(until)).toEqual(
+      idsOf(all.filter((i) => Date.parse(i.created_at) < Date.parse(mid.created_at))),
+    );
     expect(until.length + since.length).toBe(all.length);
     expect((await get('/api/v1/incidents?since=2999-01-01T00:00:00Z')).data).toEqual([]);
     expect((await get('/api/v1/incidents?until=2000-01-01T00:00:00Z')).data).toEqual([]);
   });
 
   it('q searches titles and descriptions', async () => {
-    expect((await get('/api/v1/incidents?q=zebracorn')).data.map((i) => i.title)).toEqual(['Zebracorn credential lure']);
-    expect((await get('/api/v1/incidents?q=quokkafile')).data.map((i) => i.title)).toEqual(['Adware installer quarantined']);
-    expect((await get('/api/v1/incidents?q=ransomware')).data.map((i) => i.title)).toEqual(['Ransomware behaviour on fin-ws-042']);
+    expect((await get('/api/v1/incidents?q=zebracorn')).data.map((i) => i.title)).toEqual([
+      'Zebracorn credential lure',
+    ]);
+    expect((await get('/api/v1/incidents?q=quokkafile')).data.map((i) => i.title)).toEqual([
+      'Adware installer quarantined',
+    ]);
+    expect((await get('/api/v1/incidents?q=ransomware')).data.map((i) => i.title)).toEqual([
+      'Ransomware behaviour on fin-ws-042',
+    ]);
     expect((await get('/api/v1/incidents?q=nothing-matches-this')).pagination.total_items).toBe(0);
     // Combined with a filter.
     expect((await get('/api/v1/incidents?q=zebracorn&source=dlp')).data).toEqual([]);
@@ -175,7 +262,12 @@ describe('GET /api/v1/incidents', () => {
     const expectedPages = Math.ceil(all.length / perPage);
     for (let page = 1; page <= expectedPages; page++) {
       const p = await get(`/api/v1/incidents?sort=severity&order=asc&page=${page}&per_page=${perPage}`);
-      expect(p.pagination).toEqual({ page, per_page: perPage, total_items: all.length, total_pages: expectedPages });
+      expect(p.pagination).toEqual({
+        page,
+        per_page: perPage,
+        total_items: all.length,
+        total_pages: expectedPages,
+      });
       expect(p.data.length).toBe(page < expectedPages ? perPage : all.length - perPage * (expectedPages - 1));
       seen.push(...p.data.map((i) => i.id));
     }
@@ -199,14 +291,7 @@ describe('GET /api/v1/incidents/:id', () => {
     expect(res.statusCode).toBe(200);
     const d = res.json();
     expect(Object.keys(d).sort()).toEqual(
-      [
-        ...Object.keys(all[0]!),
-        'alerts',
-        'indicators',
-        'enrichments',
-        'verdict',
-        'timeline',
-      ].sort(),
+      [...Object.keys(all[0]!), 'alerts', 'indicators', 'enrichments', 'verdict', 'timeline'].sort(),
     );
     expect(d.id).toBe(id);
     expect(d.occurrence_count).toBe(3);
@@ -220,11 +305,23 @@ describe('GET /api/v1/incidents/:id', () => {
     expect(d.indicators).toContainEqual(expect.objectContaining({ type: 'ipv4', value: '45.155.205.233' }));
     expect(d.enrichments.length).toBeGreaterThan(0);
     expect(d.enrichments).toContainEqual(
-      expect.objectContaining({ indicator_type: 'ipv4', indicator_value: '45.155.205.233', verdict: 'malicious' }),
+      expect.objectContaining({
+        indicator_type: 'ipv4',
+        indicator_value: '45.155.205.233',
+        verdict: 'malicious',
+      }),
     );
-    for (const e of d.enrichments) expect(Object.keys(e).sort()).toEqual(
-      ['created_at', 'details', 'id', 'indicator_type', 'indicator_value', 'provider', 'score', 'verdict'],
-    );
+    for (const e of d.enrichments)
+      expect(Object.keys(e).sort()).toEqual([
+        'created_at',
+        'details',
+        'id',
+        'indicator_type',
+        'indicator_value',
+        'provider',
+        'score',
+        'verdict',
+      ]);
     expect(d.verdict).toMatchObject({ classification: 'malicious' });
     expect(d.verdict.confidence).toBeGreaterThan(0);
     expect(d.verdict.confidence).toBeLessThanOrEqual(1);
@@ -267,13 +364,23 @@ describe('decisions: resolve, dismiss, escalate', () => {
     const res = await rt.app.inject({
       method: 'POST',
       url: '/api/v1/incidents',
-      payload: { incident_type: 'malware', source: 'decisions', severity: 'high', title, indicators: [{ type: 'ipv4', value: '185.220.101.47' }] },
+      payload: {
+        incident_type: 'malware',
+        source: 'decisions',
+        severity: 'high',
+        title,
+        indicators: [{ type: 'ipv4', value: '185.220.101.47' }],
+      },
     });
     const id = res.json().incident_id as string;
-    await eventually(async () => {
-      const d = (await rt.app.inject(`/api/v1/incidents/${id}`)).json();
-      return d.status === 'pending_review';
-    }, `triage of ${title}`, 60_000);
+    await eventually(
+      async () => {
+        const d = (await rt.app.inject(`/api/v1/incidents/${id}`)).json();
+        return d.status === 'pending_review';
+      },
+      `triage of ${title}`,
+      60_000,
+    );
     return id;
   }
 
@@ -315,12 +422,19 @@ describe('decisions: resolve, dismiss, escalate', () => {
       expect(last.actor).toBe('anonymous:anonymous');
       expect(last.details.reason).toBe(reason);
       const changed = events.find((e) => e.type === 'status_changed');
-      expect(changed?.data).toMatchObject({ incident_id: id, from: 'pending_review', to: status, by: 'anonymous:anonymous' });
+      expect(changed?.data).toMatchObject({
+        incident_id: id,
+        from: 'pending_review',
+        to: status,
+        by: 'anonymous:anonymous',
+      });
       const resolved = events.find((e) => e.type === 'incident_resolved');
       if (resolvedEvent) expect(resolved?.data).toMatchObject({ incident_id: id, status, reason });
       else expect(resolved).toBeUndefined();
       // The list reflects it.
-      expect((await get(`/api/v1/incidents?status=${status}&source=decisions`)).data.map((i) => i.id)).toContain(id);
+      expect(
+        (await get(`/api/v1/incidents?status=${status}&source=decisions`)).data.map((i) => i.id),
+      ).toContain(id);
     }, 90_000);
   }
 
@@ -336,10 +450,11 @@ describe('decisions: resolve, dismiss, escalate', () => {
     // Unchanged by the refused attempts.
     const after = (await rt.app.inject(`/api/v1/incidents/${id}`)).json();
     expect(after.resolution_reason).toBe('done');
-    expect(after.timeline.filter((t: { action: string }) => t.action.startsWith('incident.')).map((t: { action: string }) => t.action)).toEqual([
-      'incident.created',
-      'incident.resolve',
-    ]);
+    expect(
+      after.timeline
+        .filter((t: { action: string }) => t.action.startsWith('incident.'))
+        .map((t: { action: string }) => t.action),
+    ).toEqual(['incident.created', 'incident.resolve']);
 
     const esc = await openIncident(`escalate twice ${Date.now()}`);
     expect((await decide(esc, 'escalate', { reason: 'to tier 2' })).statusCode).toBe(200);
@@ -351,11 +466,21 @@ describe('decisions: resolve, dismiss, escalate', () => {
 
   it('a missing, empty or oversize reason, or an extra field, is 400 VALIDATION_ERROR', async () => {
     const id = ids[1]!;
-    for (const payload of [undefined, {}, { reason: '' }, { reason: 'x'.repeat(2001) }, { reason: null }, { reason: ['a', 'b'] }, { reason: 'ok', actor: 'admin' }]) {
+    for (const payload of [
+      undefined,
+      {},
+      { reason: '' },
+      { reason: 'x'.repeat(2001) },
+      { reason: null },
+      { reason: ['a', 'b'] },
+      { reason: 'ok', actor: 'admin' },
+    ]) {
       const res = await decide(id, 'dismiss', payload);
       expect(res.statusCode, `${JSON.stringify(payload)}: ${res.body}`).toBe(400);
       expect(res.json().code).toBe('VALIDATION_ERROR');
     }
+    const missing = (await decide(id, 'dismiss', {})).json();
+    expect(missing.details).toContainEqual(expect.objectContaining({ path: 'body/reason' }));
     const d = (await rt.app.inject(`/api/v1/incidents/${id}`)).json();
     expect(d.status).not.toBe('dismissed');
   });
@@ -375,7 +500,8 @@ describe('OpenAPI and permissions', () => {
       stack.push(m[2]!);
       const path = stack.join('').replace(/:(\w+)/g, '{$1}');
       if (path.startsWith('/docs') || path === '/api/v1/openapi.json') continue;
-      for (const method of m[3]!.split(',').map((s) => s.trim())) if (method !== 'HEAD') out.push(`${method} ${path}`);
+      for (const method of m[3]!.split(',').map((s) => s.trim()))
+        if (method !== 'HEAD') out.push(`${method} ${path}`);
     }
     return out.sort();
   }
@@ -405,7 +531,9 @@ describe('OpenAPI and permissions', () => {
       ]),
     );
     expect(documented).toEqual(served);
-    for (const [path, ops] of Object.entries(spec.paths as Record<string, Record<string, { tags?: string[]; responses?: object }>>)) {
+    for (const [path, ops] of Object.entries(
+      spec.paths as Record<string, Record<string, { tags?: string[]; responses?: object }>>,
+    )) {
       for (const [method, op] of Object.entries(ops)) {
         expect(op.tags?.length, `${method} ${path} tags`).toBeGreaterThan(0);
         expect(Object.keys(op.responses ?? {}).length, `${method} ${path} responses`).toBeGreaterThan(0);
@@ -418,7 +546,11 @@ describe('OpenAPI and permissions', () => {
       ['/api/v1/webhooks/{source}', 'post', '401'],
     ] as const) {
       const schema = spec.paths[path][method].responses[status].content['application/json'].schema;
-      expect(schema.required.sort(), `${method} ${path} ${status}`).toEqual(['code', 'message', 'request_id']);
+      expect(schema.required.sort(), `${method} ${path} ${status}`).toEqual([
+        'code',
+        'message',
+        'request_id',
+      ]);
     }
     // The alias serves the same document.
     expect((await rt.app.inject('/api/openapi.json')).json().paths).toEqual(spec.paths);
@@ -476,7 +608,10 @@ describe('OpenAPI and permissions', () => {
       expect((await app.inject('/api/v1/incidents')).statusCode).toBe(200);
       const res = await app.inject({ method: 'POST', url: '/api/v1/incidents', payload: {} });
       expect(res.statusCode).toBe(403);
-      expect(res.json()).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('incidents:write') });
+      expect(res.json()).toMatchObject({
+        code: 'FORBIDDEN',
+        message: expect.stringContaining('incidents:write'),
+      });
       const hook = await app.inject({ method: 'POST', url: '/api/v1/webhooks/okta', payload: {} });
       expect(hook.json().code).toBe('FORBIDDEN');
       expect((await app.inject('/live')).statusCode).toBe(200); // public

@@ -7,7 +7,10 @@ import { signedHeaders } from '../helpers/webhooks.ts';
 
 const VENDORS = ['crowdstrike', 'splunk', 'microsoft-graph', 'guardduty', 'okta', 'elastic'] as const;
 const fixtures = (name: string) =>
-  JSON.parse(readFileSync(new URL(`../fixtures/vendors/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+  JSON.parse(readFileSync(new URL(`../fixtures/vendors/${name}.json`, import.meta.url), 'utf8')) as Record<
+    string,
+    unknown
+  >;
 
 let rt: Runtime;
 beforeAll(async () => {
@@ -23,7 +26,9 @@ async function post(source: string, payload: unknown, secret?: string) {
   return rt.app.inject({
     method: 'POST',
     url: `/api/v1/webhooks/${source}`,
-    headers: secret ? signedHeaders(secret, body, { noTimestamp: true }) : { 'content-type': 'application/json' },
+    headers: secret
+      ? signedHeaders(secret, body, { noTimestamp: true })
+      : { 'content-type': 'application/json' },
     payload: body,
   });
 }
@@ -46,7 +51,9 @@ describe('webhook ingest of every vendor format', () => {
         expect(detail.severity).toBe(expected.severity);
         expect(detail.incident_type).toBe(expected.incidentType);
         expect(detail.source).toBe(vendor);
-        const got = detail.indicators.map((i: { type: string; value: string }) => `${i.type}:${i.value}`).sort();
+        const got = detail.indicators
+          .map((i: { type: string; value: string }) => `${i.type}:${i.value}`)
+          .sort();
         expect(got).toEqual([...new Set(expected.indicators.map((i) => `${i.type}:${i.value}`))].sort());
         expect(expected.indicators.length).toBeGreaterThan(0);
         expect(['pending_review', 'false_positive', 'resolved']).toContain(detail.status);
@@ -97,7 +104,9 @@ describe('dedup', () => {
 
   it('concurrent identical alerts still make one incident', async () => {
     const payload = { ...(fixtures('generic').data_exfil as object), title: `burst ${Date.now()}` };
-    const replies = await Promise.all(Array.from({ length: 10 }, () => post('acme-dlp', payload, TEST_SECRETS['acme-dlp'])));
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, () => post('acme-dlp', payload, TEST_SECRETS['acme-dlp'])),
+    );
     const ids = new Set(replies.map((r) => r.json().incident_id));
     expect(replies.every((r) => r.statusCode === 202)).toBe(true);
     expect(ids.size).toBe(1);

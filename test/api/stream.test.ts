@@ -37,7 +37,9 @@ class Client {
       ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
       ws.once('error', reject);
       // Ready once the server confirmed the subscription.
-      client.until((m) => m.some((x) => x.type === 'subscribed'), 'subscribed').then(() => resolve(client), reject);
+      client
+        .until((m) => m.some((x) => x.type === 'subscribed'), 'subscribed')
+        .then(() => resolve(client), reject);
     });
   }
 
@@ -53,7 +55,10 @@ class Client {
     while (!done(this.messages)) {
       if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting for ${what}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.messages.map((m) => m.type))}`);
+      if (left <= 0)
+        throw new Error(
+          `timed out waiting for ${what}; got ${JSON.stringify(this.messages.map((m) => m.type))}`,
+        );
       await new Promise<void>((r) => {
         const t = setTimeout(r, left);
         this.waiters.push(() => {
@@ -148,9 +153,15 @@ describe('GET /api/v1/stream (WebSocket)', () => {
       'analysis_complete',
       'status_changed',
     ]);
-    const moves = events.filter((e) => e.type === 'status_changed').map((e) => `${e.data!.from}->${e.data!.to}`);
+    const moves = events
+      .filter((e) => e.type === 'status_changed')
+      .map((e) => `${e.data!.from}->${e.data!.to}`);
     expect(moves).toEqual(['new->enriching', 'enriching->analyzing', 'analyzing->pending_review']);
-    expect(events[0]!.data).toMatchObject({ source: 'open-source', deduplicated: false, occurrence_count: 1 });
+    expect(events[0]!.data).toMatchObject({
+      source: 'open-source',
+      deduplicated: false,
+      occurrence_count: 1,
+    });
     expect(events[1]!.data).toMatchObject({ severity: 'high', incident_type: 'data_exfiltration' });
     expect(events[5]!.data).toMatchObject({ classification: 'malicious' });
     // Every event has an id, increasing, and a timestamp.
@@ -171,21 +182,37 @@ describe('GET /api/v1/stream (WebSocket)', () => {
     const second = await postAlert();
     await everything.until(finished(second), 'triage of the second alert');
     // An analyst decision on the first incident, after the filtered clients connected.
-    const res = await rt.app.inject({ method: 'POST', url: `/api/v1/incidents/${first}/escalate`, payload: { reason: 'look closer' } });
+    const res = await rt.app.inject({
+      method: 'POST',
+      url: `/api/v1/incidents/${first}/escalate`,
+      payload: { reason: 'look closer' },
+    });
     expect(res.statusCode, res.body).toBe(200);
-    await byIncident.until((m) => m.some((x) => x.type === 'status_changed' && x.data?.to === 'escalated'), 'escalation');
-    await both.until((m) => m.some((x) => x.type === 'status_changed' && x.data?.to === 'escalated'), 'escalation (both)');
-    await byType.until((m) => m.some((x) => x.type === 'analysis_complete' && x.data?.incident_id === second), 'analysis of the second');
+    await byIncident.until(
+      (m) => m.some((x) => x.type === 'status_changed' && x.data?.to === 'escalated'),
+      'escalation',
+    );
+    await both.until(
+      (m) => m.some((x) => x.type === 'status_changed' && x.data?.to === 'escalated'),
+      'escalation (both)',
+    );
+    await byType.until(
+      (m) => m.some((x) => x.type === 'analysis_complete' && x.data?.incident_id === second),
+      'analysis of the second',
+    );
 
     const rest = (c: Client) => c.messages.slice(1);
     expect(rest(byIncident).length).toBeGreaterThan(0);
     expect(rest(byIncident).every((m) => m.data?.incident_id === first)).toBe(true);
     expect(rest(both).every((m) => m.data?.incident_id === first && m.type === 'status_changed')).toBe(true);
-    expect(rest(byType).every((m) => m.type === 'incident_created' || m.type === 'analysis_complete')).toBe(true);
-    expect(rest(byType).filter((m) => m.data?.incident_id === second).map((m) => m.type)).toEqual([
-      'incident_created',
-      'analysis_complete',
-    ]);
+    expect(rest(byType).every((m) => m.type === 'incident_created' || m.type === 'analysis_complete')).toBe(
+      true,
+    );
+    expect(
+      rest(byType)
+        .filter((m) => m.data?.incident_id === second)
+        .map((m) => m.type),
+    ).toEqual(['incident_created', 'analysis_complete']);
     // The unfiltered client saw what the filtered ones dropped.
     expect(everything.eventsOf(second).some((m) => m.type === 'alert_received')).toBe(true);
     await Promise.all([byIncident, byType, both, everything].map((c) => c.close()));
@@ -200,10 +227,14 @@ describe('GET /api/v1/stream (WebSocket)', () => {
 
     const missed = await postAlert('185.220.101.47');
     // Its triage runs while no client is connected.
-    await eventually(async () => {
-      const d = (await rt.app.inject(`/api/v1/incidents/${missed}`)).json();
-      return d.verdict && !['new', 'enriching', 'analyzing'].includes(d.status);
-    }, 'triage of the missed alert', 60_000);
+    await eventually(
+      async () => {
+        const d = (await rt.app.inject(`/api/v1/incidents/${missed}`)).json();
+        return d.verdict && !['new', 'enriching', 'analyzing'].includes(d.status);
+      },
+      'triage of the missed alert',
+      60_000,
+    );
 
     const resumed = await open(`since=${lastId}`);
     expect(resumed.messages[0]!.type).toBe('subscribed');
@@ -211,7 +242,12 @@ describe('GET /api/v1/stream (WebSocket)', () => {
     const replayed = resumed.messages.slice(1);
     expect(replayed.every((m) => m.id! > lastId)).toBe(true);
     expect(replayed.some((m) => m.data?.incident_id === seen)).toBe(false);
-    expect(resumed.eventsOf(missed).map((m) => m.type).slice(0, 2)).toEqual(['alert_received', 'incident_created']);
+    expect(
+      resumed
+        .eventsOf(missed)
+        .map((m) => m.type)
+        .slice(0, 2),
+    ).toEqual(['alert_received', 'incident_created']);
     const ids = replayed.map((m) => m.id!);
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);

@@ -31,7 +31,10 @@ function rng(seed: number): () => number {
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 const fixtureFile = (name: string) =>
-  JSON.parse(readFileSync(new URL(`../fixtures/vendors/${name}.json`, import.meta.url), 'utf8')) as Record<string, Json>;
+  JSON.parse(readFileSync(new URL(`../fixtures/vendors/${name}.json`, import.meta.url), 'utf8')) as Record<
+    string,
+    Json
+  >;
 
 /** Source → its fixtures and signing secret (undefined: unsigned source). */
 const SOURCES: { name: string; fixtures: Json[]; secret?: string }[] = [
@@ -40,9 +43,16 @@ const SOURCES: { name: string; fixtures: Json[]; secret?: string }[] = [
     fixtures: Object.values(fixtureFile(name)),
     secret: TEST_SECRETS[name],
   })),
-  { name: 'defender', fixtures: Object.values(fixtureFile('microsoft-graph')), secret: TEST_SECRETS.defender },
+  {
+    name: 'defender',
+    fixtures: Object.values(fixtureFile('microsoft-graph')),
+    secret: TEST_SECRETS.defender,
+  },
   { name: 'acme-dlp', fixtures: Object.values(fixtureFile('generic')), secret: TEST_SECRETS['acme-dlp'] },
-  { name: 'open-source', fixtures: [...Object.values(fixtureFile('generic')), ...Object.values(fixtureFile('manual'))] },
+  {
+    name: 'open-source',
+    fixtures: [...Object.values(fixtureFile('generic')), ...Object.values(fixtureFile('manual'))],
+  },
 ];
 
 const ODD_STRINGS = [
@@ -84,11 +94,25 @@ class Gen {
     if (this.chance(0.4)) return this.pick(ODD_STRINGS);
     let s = '';
     const n = this.int(40);
-    for (let i = 0; i < n; i++) s += String.fromCharCode(this.chance(0.8) ? 32 + this.int(95) : this.int(0x10000));
+    for (let i = 0; i < n; i++)
+      s += String.fromCharCode(this.chance(0.8) ? 32 + this.int(95) : this.int(0x10000));
     return s;
   }
   number(): number {
-    return this.pick([0, -0, 1, -1, 3.14, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, 2 ** 31, -(2 ** 63), 1e-320, this.int(1e9)]);
+    return this.pick([
+      0,
+      -0,
+      1,
+      -1,
+      3.14,
+      1e308,
+      -1e308,
+      Number.MAX_SAFE_INTEGER + 2,
+      2 ** 31,
+      -(2 ** 63),
+      1e-320,
+      this.int(1e9),
+    ]);
   }
   value(depth = 0): Json {
     const kind = depth > 4 ? this.int(4) : this.int(6);
@@ -106,9 +130,23 @@ class Gen {
       default: {
         const o: Record<string, Json> = {};
         for (let i = this.int(6); i > 0; i--) {
-          const key = this.pick([this.string(), 'severity', 'title', 'id', '__proto__', 'constructor', 'data', 'event']);
+          const key = this.pick([
+            this.string(),
+            'severity',
+            'title',
+            'id',
+            '__proto__',
+            'constructor',
+            'data',
+            'event',
+          ]);
           // defineProperty: a plain assignment to __proto__ would set the prototype, not send the key.
-          Object.defineProperty(o, key, { value: this.value(depth + 1), enumerable: true, writable: true, configurable: true });
+          Object.defineProperty(o, key, {
+            value: this.value(depth + 1),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
         }
         return o;
       }
@@ -158,7 +196,9 @@ class Gen {
         else delete parent[key];
       } else if (op === 1) parent[key] = null;
       else if (op === 2) parent[key] = this.wrongType();
-      else if (op === 3) parent[key] = typeof parent[key] === 'string' ? `${parent[key]}\u0000${this.string()}` : this.string();
+      else if (op === 3)
+        parent[key] =
+          typeof parent[key] === 'string' ? `${parent[key]}\u0000${this.string()}` : this.string();
       else if (op === 4) parent[key] = this.pick(ODD_STRINGS);
       else if (op === 5) parent[key] = 'A'.repeat(10_000 + this.int(100_000));
       else parent[key] = this.value(2);
@@ -183,7 +223,9 @@ function sign(secret: string, body: string, ts?: number): string {
 }
 
 function plan(g: Gen, i: number): Plan {
-  const src = g.chance(0.02) ? { name: `unknown-${g.int(3)}`, fixtures: SOURCES[0]!.fixtures, secret: 'not-known-to-the-server-0000' } : g.pick(SOURCES);
+  const src = g.chance(0.02)
+    ? { name: `unknown-${g.int(3)}`, fixtures: SOURCES[0]!.fixtures, secret: 'not-known-to-the-server-0000' }
+    : g.pick(SOURCES);
   const fixture = g.pick(src.fixtures);
   let kind: string;
   let body: string;
@@ -204,7 +246,21 @@ function plan(g: Gen, i: number): Plan {
     body = full.slice(0, 1 + g.int(full.length - 1));
   } else if (roll < 0.9) {
     kind = 'garbage';
-    body = g.pick(['', ' ', 'null', '{', '}', '[]', '{"a":}', 'NaN', 'undefined', '\u0000', "{'single':1}", '{"a":1}{"b":2}', g.string()]);
+    body = g.pick([
+      '',
+      ' ',
+      'null',
+      '{',
+      '}',
+      '[]',
+      '{"a":}',
+      'NaN',
+      'undefined',
+      '\u0000',
+      "{'single':1}",
+      '{"a":1}{"b":2}',
+      g.string(),
+    ]);
   } else if (roll < 0.93) {
     kind = 'too-deep';
     body = JSON.stringify({ alert_type: 'x', data: g.nest(65 + g.int(200)) });
@@ -230,7 +286,11 @@ function plan(g: Gen, i: number): Plan {
   if (ct < 0.03) headers['content-type'] = 'application/vnd.vendor.alert+json';
   else if (ct < 0.05) headers['content-type'] = 'application/json; charset=utf-8';
   else if (ct < 0.07) {
-    headers['content-type'] = g.pick(['text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream']);
+    headers['content-type'] = g.pick([
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/octet-stream',
+    ]);
     expect = { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' };
   }
   // The server's order: media type (415), size (413), JSON syntax and depth (400), then the source's signature.
@@ -245,7 +305,8 @@ function plan(g: Gen, i: number): Plan {
       headers['x-webhook-timestamp'] = String(now);
       headers['x-webhook-signature'] = `sha256=${sign(src.secret, body, now)}`;
     } else if (s < 0.78) {
-      headers[g.pick(['x-webhook-signature', 'x-signature-256', 'x-hub-signature-256'])] = g.pick(['sha256=', '']) + sign(src.secret, body);
+      headers[g.pick(['x-webhook-signature', 'x-signature-256', 'x-hub-signature-256'])] =
+        g.pick(['sha256=', '']) + sign(src.secret, body);
     } else {
       sigOk = false;
       const bad = g.int(7);
@@ -290,7 +351,12 @@ describe(`webhook fuzz (seed ${SEED}, ${COUNT} requests)`, () => {
       while (next < plans.length) {
         const i = next++;
         const p = plans[i]!;
-        const res = await rt.app.inject({ method: 'POST', url: `/api/v1/webhooks/${p.source}`, headers: p.headers, payload: p.body });
+        const res = await rt.app.inject({
+          method: 'POST',
+          url: `/api/v1/webhooks/${p.source}`,
+          headers: p.headers,
+          payload: p.body,
+        });
         const where = `#${i} seed=${SEED} ${p.kind} ${p.source} → ${res.statusCode} ${res.body.slice(0, 300)} | sent ${p.body.slice(0, 200)}`;
         let body: Record<string, unknown> | undefined;
         try {
@@ -299,7 +365,10 @@ describe(`webhook fuzz (seed ${SEED}, ${COUNT} requests)`, () => {
           failures.push(`not JSON: ${where}`);
           continue;
         }
-        tally.set(`${p.kind} ${res.statusCode} ${String(body!.code ?? '')}`, (tally.get(`${p.kind} ${res.statusCode} ${String(body!.code ?? '')}`) ?? 0) + 1);
+        tally.set(
+          `${p.kind} ${res.statusCode} ${String(body!.code ?? '')}`,
+          (tally.get(`${p.kind} ${res.statusCode} ${String(body!.code ?? '')}`) ?? 0) + 1,
+        );
         if (res.statusCode === 202) {
           if (typeof body!.incident_id !== 'string') failures.push(`202 without incident_id: ${where}`);
           accepted.push(body as (typeof accepted)[number]);
@@ -314,10 +383,18 @@ describe(`webhook fuzz (seed ${SEED}, ${COUNT} requests)`, () => {
         } else {
           failures.push(`status ${res.statusCode}: ${where}`);
         }
-        if (p.expect && (res.statusCode !== p.expect.status || (p.expect.code && body!.code !== p.expect.code))) {
+        if (
+          p.expect &&
+          (res.statusCode !== p.expect.status || (p.expect.code && body!.code !== p.expect.code))
+        ) {
           failures.push(`expected ${p.expect.status} ${p.expect.code ?? ''}: ${where}`);
         }
-        if (!p.expect && (p.kind === 'valid' || p.kind === 'valid-unique') && res.statusCode !== 202 && body!.code !== 'INVALID_SIGNATURE') {
+        if (
+          !p.expect &&
+          (p.kind === 'valid' || p.kind === 'valid-unique') &&
+          res.statusCode !== 202 &&
+          body!.code !== 'INVALID_SIGNATURE'
+        ) {
           failures.push(`a valid fixture was refused: ${where}`);
         }
       }
@@ -326,7 +403,10 @@ describe(`webhook fuzz (seed ${SEED}, ${COUNT} requests)`, () => {
     const seconds = (performance.now() - started) / 1000;
     console.log(
       `webhook fuzz: ${COUNT} requests in ${seconds.toFixed(1)} s, ${accepted.length} accepted\n` +
-        [...tally.entries()].sort().map(([k, n]) => `  ${k}: ${n}`).join('\n'),
+        [...tally.entries()]
+          .sort()
+          .map(([k, n]) => `  ${k}: ${n}`)
+          .join('\n'),
     );
     expect(failures.slice(0, 15), `${failures.length} failures`).toEqual([]);
 
@@ -337,7 +417,10 @@ describe(`webhook fuzz (seed ${SEED}, ${COUNT} requests)`, () => {
     // Nothing accepted is lost: the database holds exactly what the 202s said.
     const db = rt.database.primary;
     const incidents = await db.selectFrom('incidents').select(['id', 'occurrence_count']).execute();
-    const alerts = await db.selectFrom('alerts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const alerts = await db
+      .selectFrom('alerts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const perIncident = new Map<string, number>();
     for (const a of accepted) perIncident.set(a.incident_id, (perIncident.get(a.incident_id) ?? 0) + 1);
     const stored = new Map(incidents.map((i) => [i.id, Number(i.occurrence_count)]));
@@ -353,7 +436,8 @@ describe(`webhook fuzz (seed ${SEED}, ${COUNT} requests)`, () => {
     expect(miscounted).toEqual([]);
     // Each 202 reported the count at its own commit: the highest one per incident is the final count.
     const maxReported = new Map<string, number>();
-    for (const a of accepted) maxReported.set(a.incident_id, Math.max(maxReported.get(a.incident_id) ?? 0, a.occurrence_count));
+    for (const a of accepted)
+      maxReported.set(a.incident_id, Math.max(maxReported.get(a.incident_id) ?? 0, a.occurrence_count));
     expect([...maxReported].filter(([id, n]) => stored.get(id) !== n)).toEqual([]);
   }, 240_000);
 });

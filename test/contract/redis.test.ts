@@ -73,7 +73,12 @@ describeJobQueueContract('BullMQ on Redis', async () => {
   return {
     create: async ({ retry }) =>
       queues.track(
-        new BullMqJobQueue(space.connection, { name: 'contract', retry, lockDurationMs: 5000, stalledIntervalMs: 1000 }),
+        new BullMqJobQueue(space.connection, {
+          name: 'contract',
+          retry,
+          lockDurationMs: 5000,
+          stalledIntervalMs: 1000,
+        }),
       ),
     cleanup: async () => {
       await queues.closeAll();

@@ -68,7 +68,9 @@ describe('alert thresholds equal the guide table', () => {
 
 const promtool = tool('promtool', 'TW_PROMTOOL');
 if (!promtool && process.env.CI) {
-  throw new Error('promtool is missing in CI: .ci/run extracts it from the Debian package prometheus (TW_PROMTOOL)');
+  throw new Error(
+    'promtool is missing in CI: .ci/run extracts it from the Debian package prometheus (TW_PROMTOOL)',
+  );
 }
 
 describe.skipIf(!promtool)('promtool (skipped without promtool; Debian package prometheus)', () => {

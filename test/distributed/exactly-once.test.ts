@@ -34,6 +34,8 @@ describe.skipIf(missing)('exactly-once triage across 3 API replicas and 3 orches
     cluster = await startCluster({
       api: 3,
       orchestrators: 3,
+      // Every process migrates the fresh database as it starts, all at once (no separate migrate run).
+      migrate: false,
       env: { ...WEBHOOK_ENV, TW_LOG_LEVEL: 'warn' },
     });
   });
@@ -43,7 +45,11 @@ describe.skipIf(missing)('exactly-once triage across 3 API replicas and 3 orches
   });
 
   it('triages every acknowledged incident once and relays its events to every replica', async () => {
-    const [api1, api2, api3] = cluster.apis as [(typeof cluster.apis)[0], (typeof cluster.apis)[0], (typeof cluster.apis)[0]];
+    const [api1, api2, api3] = cluster.apis as [
+      (typeof cluster.apis)[0],
+      (typeof cluster.apis)[0],
+      (typeof cluster.apis)[0],
+    ];
     const direct = await StreamClient.connect(api1.url, 'types=analysis_complete');
 
     // The sticky cookie haproxy sets on a first response; the WebSocket carrying it must land there.
@@ -54,22 +60,33 @@ describe.skipIf(missing)('exactly-once triage across 3 API replicas and 3 orches
     const gauge = async () =>
       Object.fromEntries(
         await Promise.all(
-          cluster.apis.map(async (a) => [a.name, (await scrape(a.url)).samples.get('tw_websocket_connections') ?? -1] as const),
+          cluster.apis.map(
+            async (a) =>
+              [a.name, (await scrape(a.url)).samples.get('tw_websocket_connections') ?? -1] as const,
+          ),
         ),
       );
     const before = await gauge();
-    const viaLb = await StreamClient.connect(cluster.lbUrl, 'types=analysis_complete', { cookie: `tw_server=${cookie}` });
+    const viaLb = await StreamClient.connect(cluster.lbUrl, 'types=analysis_complete', {
+      cookie: `tw_server=${cookie}`,
+    });
     const after = await gauge();
     for (const a of cluster.apis) {
-      expect(after[a.name], `WebSockets on ${a.name} after connecting through haproxy with tw_server=${cookie}`).toBe(
-        before[a.name]! + (a === pinned ? 1 : 0),
-      );
+      expect(
+        after[a.name],
+        `WebSockets on ${a.name} after connecting through haproxy with tw_server=${cookie}`,
+      ).toBe(before[a.name]! + (a === pinned ? 1 : 0));
     }
 
     try {
       const tag = runTag();
       const t0 = Date.now();
-      const results = await postLoad({ targets: [api1.url, api2.url, api3.url], tag, count: INCIDENTS, concurrency: IN_FLIGHT });
+      const results = await postLoad({
+        targets: [api1.url, api2.url, api3.url],
+        tag,
+        count: INCIDENTS,
+        concurrency: IN_FLIGHT,
+      });
       const ingestMs = Date.now() - t0;
       const acked = acknowledged(results);
       console.info(`[exactly-once] ${INCIDENTS} posts in ${secs(ingestMs)} s: ${statusSummary(results)}`);
@@ -94,10 +111,15 @@ describe.skipIf(missing)('exactly-once triage across 3 API replicas and 3 orches
 
       // Events: the triage events are published by orchestrators after commit; each API relays the
       // shared stream to its own clients. Both sockets must see every incident's verdict once.
-      const ingestedBy = new Map(acked.map((r) => [r.incidentId!, cluster.apis.find((a) => a.url === r.target)!.name]));
+      const ingestedBy = new Map(
+        acked.map((r) => [r.incidentId!, cluster.apis.find((a) => a.url === r.target)!.name]),
+      );
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
-        if (direct.countByIncident('analysis_complete').size >= INCIDENTS && viaLb.countByIncident('analysis_complete').size >= INCIDENTS)
+        if (
+          direct.countByIncident('analysis_complete').size >= INCIDENTS &&
+          viaLb.countByIncident('analysis_complete').size >= INCIDENTS
+        )
           break;
         await sleep(200);
       }
@@ -113,7 +135,9 @@ describe.skipIf(missing)('exactly-once triage across 3 API replicas and 3 orches
           `[exactly-once] WebSocket ${label}: analysis_complete for ${seen.size}/${INCIDENTS} incidents, ` +
             `${elsewhere.length - missed.length}/${elsewhere.length} of those ingested by other replicas`,
         );
-        expect(missed, `${label}: verdicts of incidents ingested by other replicas never arrived`).toEqual([]);
+        expect(missed, `${label}: verdicts of incidents ingested by other replicas never arrived`).toEqual(
+          [],
+        );
         expect(seen.size, `${label}: verdicts of all incidents`).toBe(INCIDENTS);
         expect(twice, `${label}: an incident analysed twice`).toEqual([]);
         expect(client.closed, `${label} stayed open`).toBeUndefined();

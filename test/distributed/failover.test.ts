@@ -66,6 +66,8 @@ describe.skipIf(missing)('failover of single processes', () => {
     cluster = await startCluster({
       api: 2,
       orchestrators: 3,
+      // Every process migrates the fresh database as it starts, all at once (no separate migrate run).
+      migrate: false,
       lbCheckIntervalMs: LB_CHECK_MS,
       env: { ...WEBHOOK_ENV, TW_LOG_LEVEL: 'info', TW_SERVER__SHUTDOWN_GRACE: `${SHUTDOWN_GRACE_MS}ms` },
       apiEnv: { TW_SERVER__DRAIN_DELAY: `${DRAIN_DELAY_MS}ms` },
@@ -106,7 +108,8 @@ describe.skipIf(missing)('failover of single processes', () => {
       let inFlight: string[] = [];
       const deadline = Date.now() + 60_000;
       while (inFlight.length < CONCURRENCY) {
-        if (Date.now() > deadline) throw new Error(`${victim.name} never held ${CONCURRENCY} jobs (${inFlight.length})`);
+        if (Date.now() > deadline)
+          throw new Error(`${victim.name} never held ${CONCURRENCY} jobs (${inFlight.length})`);
         await sleep(100);
         inFlight = (await cluster.query<{ id: string }>(inFlightQuery, [actor])).map((r) => r.id);
       }
@@ -128,7 +131,8 @@ describe.skipIf(missing)('failover of single processes', () => {
         );
       let done = await finishedBy();
       while (done.length < inFlight.length) {
-        if (Date.now() - killedAt > 90_000) throw new Error(`in-flight incidents not finished: ${JSON.stringify(done)}`);
+        if (Date.now() - killedAt > 90_000)
+          throw new Error(`in-flight incidents not finished: ${JSON.stringify(done)}`);
         await sleep(200);
         done = await finishedBy();
       }
@@ -165,11 +169,15 @@ describe.skipIf(missing)('failover of single processes', () => {
     const watch = new LeaderWatch(cluster.orchestrators, 100);
     let killedAt = 0;
     try {
-      const [{ n: base } = { n: 0 }] = await cluster.query<{ n: number }>('select count(*)::int as n from incidents');
+      const [{ n: base } = { n: 0 }] = await cluster.query<{ n: number }>(
+        'select count(*)::int as n from incidents',
+      );
       const loading = load(300, 10);
       // Kill once about a third of the load is in.
       for (;;) {
-        const [{ n } = { n: 0 }] = await cluster.query<{ n: number }>('select count(*)::int as n from incidents');
+        const [{ n } = { n: 0 }] = await cluster.query<{ n: number }>(
+          'select count(*)::int as n from incidents',
+        );
         if (n >= base + 100) break;
         await sleep(100);
       }
@@ -210,8 +218,14 @@ describe.skipIf(missing)('failover of single processes', () => {
       // aggregation published cluster gauges, and the change went out as an event.
       const deadline = Date.now() + 30_000;
       let m = await scrape(newLeader.url);
-      while ((m.samples.get('tw_reconciler_requeued_total') ?? 0) < 1 || (m.samples.get('redis_connected_clients') ?? 0) < 1) {
-        if (Date.now() > deadline) throw new Error(`leader jobs silent on ${newLeader.name}: ${[...m.samples].filter(([k]) => /reconciler|queue_depth|redis_connected|tw_leader/.test(k)).join(' ')}`);
+      while (
+        (m.samples.get('tw_reconciler_requeued_total') ?? 0) < 1 ||
+        (m.samples.get('redis_connected_clients') ?? 0) < 1
+      ) {
+        if (Date.now() > deadline)
+          throw new Error(
+            `leader jobs silent on ${newLeader.name}: ${[...m.samples].filter(([k]) => /reconciler|queue_depth|redis_connected|tw_leader/.test(k)).join(' ')}`,
+          );
         await sleep(200);
         m = await scrape(newLeader.url);
       }
@@ -221,7 +235,8 @@ describe.skipIf(missing)('failover of single processes', () => {
           `redis_connected_clients ${m.samples.get('redis_connected_clients')}, incident_queue_depth ${m.samples.get('incident_queue_depth')}`,
       );
       while (!events.of('leader_changed').some((e) => e.data?.leader_id === newLeader.name)) {
-        if (Date.now() > deadline) throw new Error(`no leader_changed event for ${newLeader.name}: ${JSON.stringify(events.events)}`);
+        if (Date.now() > deadline)
+          throw new Error(`no leader_changed event for ${newLeader.name}: ${JSON.stringify(events.events)}`);
         await sleep(100);
       }
       const announced = events.of('leader_changed').find((e) => e.data?.leader_id === newLeader.name)!;
@@ -230,7 +245,9 @@ describe.skipIf(missing)('failover of single processes', () => {
       const results = await loading;
       expect(statusSummary(results), failureSamples(results).join('\n')).toBe('202 x300');
       const report = await expectExactlyOnce(cluster, acked);
-      const [probe] = await cluster.query<{ status: string }>('select status from incidents where id = $1', [stuck!.id]);
+      const [probe] = await cluster.query<{ status: string }>('select status from incidents where id = $1', [
+        stuck!.id,
+      ]);
       expect(probe!.status).not.toBe('new');
       console.info(`[failover a] ${report.incidents} incidents, statuses ${JSON.stringify(report.byStatus)}`);
     } finally {
@@ -270,7 +287,9 @@ describe.skipIf(missing)('failover of single processes', () => {
       expect(exit).toEqual({ code: 0, signal: null });
       expect(exitMs).toBeLessThan(SHUTDOWN_GRACE_MS);
       // Released, or already taken by a peer: never still ours after we exited.
-      expect(lease === null || !lease.startsWith(`${leader.proc.name}|`), `lease after exit: ${lease}`).toBe(true);
+      expect(lease === null || !lease.startsWith(`${leader.proc.name}|`), `lease after exit: ${lease}`).toBe(
+        true,
+      );
       expect(next, 'a new leader').toBeDefined();
       // A lease that was not released would need ≥ leaseDuration − retryPeriod = 13 s to lapse.
       expect(next!.doneAt - termAt).toBeLessThan(8_000);
@@ -300,11 +319,26 @@ describe.skipIf(missing)('failover of single processes', () => {
       for (let i = 0; reading; i++) {
         const started = Date.now();
         try {
-          const res = await fetch(`${cluster.lbUrl}/api/v1/incidents?per_page=5`, { signal: AbortSignal.timeout(30_000) });
+          const res = await fetch(`${cluster.lbUrl}/api/v1/incidents?per_page=5`, {
+            signal: AbortSignal.timeout(30_000),
+          });
           await res.arrayBuffer();
-          reads.push({ index: i, target: cluster.lbUrl, kind: 'incident', status: res.status, ms: Date.now() - started });
+          reads.push({
+            index: i,
+            target: cluster.lbUrl,
+            kind: 'incident',
+            status: res.status,
+            ms: Date.now() - started,
+          });
         } catch (err) {
-          reads.push({ index: i, target: cluster.lbUrl, kind: 'incident', status: 0, error: String(err), ms: Date.now() - started });
+          reads.push({
+            index: i,
+            target: cluster.lbUrl,
+            kind: 'incident',
+            status: 0,
+            error: String(err),
+            ms: Date.now() - started,
+          });
         }
       }
     })();
@@ -317,7 +351,9 @@ describe.skipIf(missing)('failover of single processes', () => {
       let lbDownAt: number | undefined;
       while (victim.running) {
         if (first503 === undefined) {
-          const res = await fetch(`${victim.url}/ready`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+          const res = await fetch(`${victim.url}/ready`, { signal: AbortSignal.timeout(2000) }).catch(
+            () => undefined,
+          );
           if (res?.status === 503) first503 = Date.now();
           await res?.arrayBuffer();
         }
@@ -348,7 +384,9 @@ describe.skipIf(missing)('failover of single processes', () => {
         expect(c?.code).toBe(1012);
         expect(first503!).toBeLessThan(c!.at);
       }
-      expect(lbAtClose ?? '', 'haproxy took the replica out before its listener closed').toMatch(/^(DOWN|MAINT)/);
+      expect(lbAtClose ?? '', 'haproxy took the replica out before its listener closed').toMatch(
+        /^(DOWN|MAINT)/,
+      );
       expect(exit).toEqual({ code: 0, signal: null });
       expect(control.closed, 'a client of the other replica is not disturbed').toBeUndefined();
       expect(failureSamples(posted), 'ingest through haproxy').toEqual([]);

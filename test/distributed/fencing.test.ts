@@ -29,6 +29,8 @@ describe.skipIf(missing)('fencing: a paused and resumed leader cannot act in a t
     cluster = await startCluster({
       api: 0,
       orchestrators: 3,
+      // Every process migrates the fresh database as it starts, all at once (no separate migrate run).
+      migrate: false,
       env: { TW_LOG_LEVEL: 'info' },
       orchestratorEnv: {
         TW_ORCHESTRATOR__LEADERELECTION__LEASEDURATION: `${LEASE_MS}ms`,
@@ -53,7 +55,9 @@ describe.skipIf(missing)('fencing: a paused and resumed leader cannot act in a t
     const fencePoll = (async () => {
       while (polling) {
         const [row] = await cluster
-          .query<{ term: number; holder: string }>(`select term, holder from leader_fences where name = 'orchestrator'`)
+          .query<{ term: number; holder: string }>(
+            `select term, holder from leader_fences where name = 'orchestrator'`,
+          )
           .catch(() => []);
         if (row) fence.push({ at: Date.now(), term: Number(row.term), holder: row.holder });
         await sleep(100);
@@ -64,7 +68,8 @@ describe.skipIf(missing)('fencing: a paused and resumed leader cannot act in a t
       // The leader claims the fence for its term as soon as it leads.
       const claimDeadline = Date.now() + 30_000;
       while (!fence.some((f) => f.term === old.term && f.holder === old.proc.name)) {
-        if (Date.now() > claimDeadline) throw new Error(`fence never claimed by ${old.proc.name}: ${JSON.stringify(fence.at(-1))}`);
+        if (Date.now() > claimDeadline)
+          throw new Error(`fence never claimed by ${old.proc.name}: ${JSON.stringify(fence.at(-1))}`);
         await sleep(100);
       }
       const fencedBefore = (await scrape(old.proc.url)).samples.get('tw_leader_fenced_out_total') ?? 0;
@@ -88,7 +93,9 @@ describe.skipIf(missing)('fencing: a paused and resumed leader cannot act in a t
       await watch.stop();
 
       const newLeader = next.name;
-      const oldAfter = watch.views.filter((v) => v.name === old.proc.name && v.at >= resumedAt).sort((a, b) => a.at - b.at);
+      const oldAfter = watch.views
+        .filter((v) => v.name === old.proc.name && v.at >= resumedAt)
+        .sort((a, b) => a.at - b.at);
       const logAfter = linesAfter(old.proc.logs(), resumedAt).filter((l) => /leader|fence/i.test(l));
       console.info(
         `[fencing] ${old.proc.name} (term ${old.term}) stopped ${secs(resumedAt - stoppedAt)} s; ${newLeader} led (term ${next.term}) ` +
@@ -98,27 +105,36 @@ describe.skipIf(missing)('fencing: a paused and resumed leader cannot act in a t
       );
 
       expect(next.term).toBeGreaterThan(old.term);
-      // 1. The fence never goes back: once the new term is stored, no older term reappears, and the
-      //    old leader never holds it again.
+      // 1. The fence never goes back: once a newer term is stored, the old term never reappears
+      //    and the old process never holds the fence in it; the row ends with the current leader.
+      //    (Under heavy load a 2 s renew deadline can make leadership move again later; any such
+      //    move opens a still newer term, which is allowed.)
       const firstNew = fence.findIndex((f) => f.term > old.term);
       expect(firstNew, 'the new leader raised the fence').toBeGreaterThanOrEqual(0);
       const later = fence.slice(firstNew);
-      for (let i = 1; i < later.length; i++) expect(later[i]!.term).toBeGreaterThanOrEqual(later[i - 1]!.term);
-      expect(later.filter((f) => f.term <= old.term || f.holder === old.proc.name)).toEqual([]);
-      expect(fence.filter((f) => f.at >= resumedAt && f.holder === old.proc.name)).toEqual([]);
+      for (let i = 1; i < later.length; i++)
+        expect(later[i]!.term).toBeGreaterThanOrEqual(later[i - 1]!.term);
+      expect(later.filter((f) => f.term <= old.term)).toEqual([]);
+      expect(fence.filter((f) => f.at >= resumedAt && f.term <= old.term)).toEqual([]);
       const last = fence.at(-1)!;
-      const lastLeader = watch.views.filter((v) => v.leader).sort((a, b) => a.at - b.at).at(-1)!;
+      const lastLeader = watch.views
+        .filter((v) => v.leader)
+        .sort((a, b) => a.at - b.at)
+        .at(-1)!;
       expect(last).toMatchObject({ term: lastLeader.term, holder: lastLeader.name });
-      expect(lastLeader.name).not.toBe(old.proc.name);
+      expect(last.term).toBeGreaterThanOrEqual(next.term);
 
-      // 2. The resumed leader was refused by the fence, or had stepped down before trying.
+      // 2. The resumed leader was refused by the fence, or had stepped down before trying; it never
+      //    again reported leading in the term it lost.
       expect(oldAfter.length, `${old.proc.name} answers /metrics after SIGCONT`).toBeGreaterThan(0);
       expect(fencedAfter > fencedBefore || oldAfter[0]!.leader === false).toBe(true);
-      expect(oldAfter.at(-1)!.leader).toBe(false);
+      expect(oldAfter.filter((v) => v.leader && v.term <= old.term)).toEqual([]);
 
       // 3. No term was ever reported by two instances.
       expect(watch.sharedTerms()).toEqual([]);
-      console.info(`[fencing] ${watch.views.length} scrapes, leaders by term: ${JSON.stringify(leadersByTerm(watch.views))}`);
+      console.info(
+        `[fencing] ${watch.views.length} scrapes, leaders by term: ${JSON.stringify(leadersByTerm(watch.views))}`,
+      );
     } finally {
       polling = false;
       old.proc.kill('SIGCONT');

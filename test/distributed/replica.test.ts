@@ -18,7 +18,9 @@ import { acknowledged, postLoad, runTag, secs, sleep, statusSummary, type Posted
 
 const run = promisify(execFile);
 const services = (command: string) =>
-  run('bash', ['scripts/services.sh', command], { cwd: REPO_ROOT, timeout: 180_000 }).then((r) => `${r.stdout}${r.stderr}`.trim());
+  run('bash', ['scripts/services.sh', command], { cwd: REPO_ROOT, timeout: 180_000 }).then((r) =>
+    `${r.stdout}${r.stderr}`.trim(),
+  );
 
 const missing = await requireServices(['postgres', 'redis', 'replica', 'haproxy']);
 
@@ -27,17 +29,31 @@ describe.skipIf(missing)('reads on the streaming replica, and falling back to th
   let replicaStopped = false;
 
   beforeAll(async () => {
-    cluster = await startCluster({ api: 2, orchestrators: 0, replica: true, env: { TW_LOG_LEVEL: 'info' } });
+    cluster = await startCluster({
+      api: 2,
+      orchestrators: 0,
+      replica: true,
+      // The APIs migrate the fresh database as they start (no separate migrate run).
+      migrate: false,
+      env: { TW_LOG_LEVEL: 'info' },
+    });
   });
 
   afterAll(async () => {
-    if (replicaStopped) await services('replica-start').catch((err) => console.error(`replica-start failed: ${err}`));
+    if (replicaStopped)
+      await services('replica-start').catch((err) => console.error(`replica-start failed: ${err}`));
     await cluster?.stop();
   });
 
   /** Connections of this cluster on the replica whose last statement read the incidents list. */
   const listReadsOnReplica = async (since = 0): Promise<number> => {
-    const client = new pg.Client({ host: SERVICE_HOST, port: REPLICA_PORT, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 3000 });
+    const client = new pg.Client({
+      host: SERVICE_HOST,
+      port: REPLICA_PORT,
+      user: 'postgres',
+      database: 'postgres',
+      connectionTimeoutMillis: 3000,
+    });
     client.on('error', () => {});
     try {
       await client.connect();
@@ -64,7 +80,8 @@ describe.skipIf(missing)('reads on the streaming replica, and falling back to th
     for (;;) {
       const states = await Promise.all(cluster.apis.map((a) => readiness(a.url)));
       if (states.every((s) => s.status === 200 && s.detail === detail)) return;
-      if (Date.now() > deadline) throw new Error(`/ready did not say '${detail}' within ${timeoutMs} ms: ${JSON.stringify(states)}`);
+      if (Date.now() > deadline)
+        throw new Error(`/ready did not say '${detail}' within ${timeoutMs} ms: ${JSON.stringify(states)}`);
       await sleep(200);
     }
   };
@@ -73,7 +90,9 @@ describe.skipIf(missing)('reads on the streaming replica, and falling back to th
     const urls = [...cluster.apis.map((a) => a.url), cluster.lbUrl];
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        fetch(`${urls[i % urls.length]}/api/v1/incidents?per_page=10&page=${1 + (i % 3)}`).then((r) => r.status),
+        fetch(`${urls[i % urls.length]}/api/v1/incidents?per_page=10&page=${1 + (i % 3)}`).then(
+          (r) => r.status,
+        ),
       ),
     );
     expect(results.every((s) => s === 200)).toBe(true);
@@ -81,7 +100,13 @@ describe.skipIf(missing)('reads on the streaming replica, and falling back to th
 
   it('list reads use the replica, survive its stop on the primary, and return to it', async () => {
     const tag = runTag();
-    const posted = await postLoad({ targets: [cluster.lbUrl], tag, count: 30, concurrency: 5, kind: () => 'incident' });
+    const posted = await postLoad({
+      targets: [cluster.lbUrl],
+      tag,
+      count: 30,
+      concurrency: 5,
+      kind: () => 'incident',
+    });
     expect(statusSummary(posted)).toBe('202 x30');
     const ids = acknowledged(posted).map((r) => r.incidentId!);
 
@@ -91,7 +116,9 @@ describe.skipIf(missing)('reads on the streaming replica, and falling back to th
     const onReplica = await listReadsOnReplica();
     expect(onReplica, 'list queries on the replica').toBeGreaterThan(0);
     // The list on the replica holds what the primary committed (streaming, no lag to speak of).
-    const page = (await (await fetch(`${cluster.lbUrl}/api/v1/incidents?per_page=100`)).json()) as { data: { id: string }[] };
+    const page = (await (await fetch(`${cluster.lbUrl}/api/v1/incidents?per_page=100`)).json()) as {
+      data: { id: string }[];
+    };
     expect(ids.every((id) => page.data.some((d) => d.id === id))).toBe(true);
 
     // 2. Stop it while list and detail requests flow, directly and through haproxy.
@@ -101,14 +128,29 @@ describe.skipIf(missing)('reads on the streaming replica, and falling back to th
     const lanes = Array.from({ length: 4 }, async (_, lane) => {
       for (let i = 0; reading; i++) {
         const target = urls[(lane + i) % urls.length]!;
-        const path = i % 2 === 0 ? '/api/v1/incidents?per_page=20' : `/api/v1/incidents/${ids[i % ids.length]}`;
+        const path =
+          i % 2 === 0 ? '/api/v1/incidents?per_page=20' : `/api/v1/incidents/${ids[i % ids.length]}`;
         const started = Date.now();
         try {
           const res = await fetch(`${target}${path}`, { signal: AbortSignal.timeout(30_000) });
           const text = await res.text();
-          results.push({ index: i, target, kind: 'incident', status: res.status, ms: Date.now() - started, ...(res.status === 200 ? {} : { error: text.slice(0, 200) }) });
+          results.push({
+            index: i,
+            target,
+            kind: 'incident',
+            status: res.status,
+            ms: Date.now() - started,
+            ...(res.status === 200 ? {} : { error: text.slice(0, 200) }),
+          });
         } catch (err) {
-          results.push({ index: i, target, kind: 'incident', status: 0, error: String(err), ms: Date.now() - started });
+          results.push({
+            index: i,
+            target,
+            kind: 'incident',
+            status: 0,
+            error: String(err),
+            ms: Date.now() - started,
+          });
         }
         await sleep(20);
       }
@@ -146,7 +188,10 @@ describe.skipIf(missing)('reads on the streaming replica, and falling back to th
           `'replica reads on' ${secs(backMs)} s after replica-start began; ${results.length} reads across (${duringStop} by the end of the stop): ${statusSummary(results)}`,
       );
       const failed = results.filter((r) => r.status !== 200);
-      expect(failed.map((r) => `${r.status} ${r.target}: ${r.error}`), 'reads while the replica stopped and started').toEqual([]);
+      expect(
+        failed.map((r) => `${r.status} ${r.target}: ${r.error}`),
+        'reads while the replica stopped and started',
+      ).toEqual([]);
       expect(results.length).toBeGreaterThan(20);
       expect(again, 'list queries on the restarted replica').toBeGreaterThan(0);
     } finally {

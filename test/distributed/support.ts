@@ -90,7 +90,8 @@ export async function postOne(
   const body = alertBody(tag, index, kind);
   const started = Date.now();
   const url = kind === 'webhook' ? `${target}/api/v1/webhooks/${LOAD_SOURCE}` : `${target}/api/v1/incidents`;
-  const headers = kind === 'webhook' ? signedHeaders(LOAD_SECRET, body) : { 'content-type': 'application/json' };
+  const headers =
+    kind === 'webhook' ? signedHeaders(LOAD_SECRET, body) : { 'content-type': 'application/json' };
   try {
     const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
@@ -106,7 +107,14 @@ export async function postOne(
     return out;
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code;
-    return { index, target, kind, status: 0, error: `${(err as Error).message}${cause ? ` (${cause})` : ''}`, ms: Date.now() - started };
+    return {
+      index,
+      target,
+      kind,
+      status: 0,
+      error: `${(err as Error).message}${cause ? ` (${cause})` : ''}`,
+      ms: Date.now() - started,
+    };
   }
 }
 
@@ -149,7 +157,10 @@ export async function postLoad(o: LoadOptions): Promise<Posted[]> {
 }
 
 /** Posts continuously until `stop()` is called; `done` resolves with every result. */
-export function continuousLoad(o: Omit<LoadOptions, 'count' | 'stop'>): { stop(): void; done: Promise<Posted[]> } {
+export function continuousLoad(o: Omit<LoadOptions, 'count' | 'stop'>): {
+  stop(): void;
+  done: Promise<Posted[]>;
+} {
   let stopped = false;
   const done = postLoad({ ...o, count: Number.MAX_SAFE_INTEGER, stop: () => stopped });
   return { stop: () => void (stopped = true), done };
@@ -244,14 +255,17 @@ export async function currentLeader(
     const live = orchestrators.filter((o) => o.running);
     const views = await Promise.all(live.map((o) => leaderView(o)));
     const leaders = views.filter((v) => v.leader);
-    if (leaders.length === 1) return { proc: live.find((o) => o.name === leaders[0]!.name)!, term: leaders[0]!.term };
+    if (leaders.length === 1)
+      return { proc: live.find((o) => o.name === leaders[0]!.name)!, term: leaders[0]!.term };
     if (leaders.length > 1) {
       const terms = new Set(leaders.map((l) => l.term));
-      expect(terms.size, `two leaders in one term: ${JSON.stringify(leaders.map((l) => [l.name, l.term]))}`).toBe(
-        leaders.length,
-      );
+      expect(
+        terms.size,
+        `two leaders in one term: ${JSON.stringify(leaders.map((l) => [l.name, l.term]))}`,
+      ).toBe(leaders.length);
     }
-    if (Date.now() > deadline) throw new Error(`no single leader among ${live.map((o) => o.name).join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`no single leader among ${live.map((o) => o.name).join(', ')}`);
     await sleep(100);
   }
 }
@@ -348,7 +362,8 @@ export class StreamClient {
     const client = new StreamClient(ws);
     const deadline = Date.now() + timeoutMs;
     while (!client.events.some((e) => e.type === 'subscribed')) {
-      if (client.closed) throw new Error(`stream ${url} closed before subscribing: ${JSON.stringify(client.closed)}`);
+      if (client.closed)
+        throw new Error(`stream ${url} closed before subscribing: ${JSON.stringify(client.closed)}`);
       if (Date.now() > deadline) {
         ws.terminate();
         throw new Error(`stream ${url}: no 'subscribed' message within ${timeoutMs} ms`);
@@ -406,7 +421,9 @@ export async function triageReport(cluster: Cluster): Promise<TriageReport> {
   );
   const byStatus = Object.fromEntries(statusRows.map((r) => [r.status, r.n]));
   const incidents = statusRows.reduce((a, r) => a + r.n, 0);
-  const [{ n: analyses } = { n: 0 }] = await cluster.query<{ n: number }>('select count(*)::int as n from analyses');
+  const [{ n: analyses } = { n: 0 }] = await cluster.query<{ n: number }>(
+    'select count(*)::int as n from analyses',
+  );
   const badAnalyses = await cluster.query<{ id: string; n: number }>(
     `select i.id, count(a.id)::int as n from incidents i left join analyses a on a.incident_id = i.id
      group by i.id having count(a.id) <> 1 limit 50`,
@@ -423,12 +440,18 @@ export async function triageReport(cluster: Cluster): Promise<TriageReport> {
 }
 
 /** Waits until no incident is left in new/enriching/analyzing; returns the last report. */
-export async function waitTriaged(cluster: Cluster, timeoutMs: number, what = 'every incident triaged'): Promise<TriageReport> {
+export async function waitTriaged(
+  cluster: Cluster,
+  timeoutMs: number,
+  what = 'every incident triaged',
+): Promise<TriageReport> {
   const deadline = Date.now() + timeoutMs;
   let report = await triageReport(cluster);
   while (report.pending > 0 || report.incidents === 0) {
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${JSON.stringify(report.byStatus)}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}: ${JSON.stringify(report.byStatus)}`,
+      );
     }
     await sleep(500);
     report = await triageReport(cluster);
@@ -440,10 +463,17 @@ export async function waitTriaged(cluster: Cluster, timeoutMs: number, what = 'e
  * The exactly-once assertions: every acknowledged incident exists, nothing is left pending, and
  * each incident has exactly one analysis and exactly one audit row per triage step.
  */
-export async function expectExactlyOnce(cluster: Cluster, ackedIds: Iterable<string>, timeoutMs = 120_000): Promise<TriageReport> {
+export async function expectExactlyOnce(
+  cluster: Cluster,
+  ackedIds: Iterable<string>,
+  timeoutMs = 120_000,
+): Promise<TriageReport> {
   const report = await waitTriaged(cluster, timeoutMs);
   const ids = [...new Set(ackedIds)];
-  const found = await cluster.query<{ id: string }>('select id::text from incidents where id = any($1::uuid[])', [ids]);
+  const found = await cluster.query<{ id: string }>(
+    'select id::text from incidents where id = any($1::uuid[])',
+    [ids],
+  );
   const missing = ids.filter((id) => !found.some((f) => f.id === id));
   expect(missing, 'acknowledged incidents missing from PostgreSQL').toEqual([]);
   expect(report.pending, `incidents left pending: ${JSON.stringify(report.byStatus)}`).toBe(0);

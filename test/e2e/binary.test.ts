@@ -20,7 +20,8 @@ const START_TIMEOUT = 150_000;
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TW_') && k !== 'NODE_OPTIONS') env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('TW_') && k !== 'NODE_OPTIONS') env[k] = v;
   return { ...env, ...extra };
 }
 
@@ -34,7 +35,11 @@ class Proc {
   constructor(
     readonly args: string[],
     readonly env: Record<string, string>,
-    readonly child: ChildProcess = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }),
+    readonly child: ChildProcess = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: cleanEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
   ) {
     running.add(this);
     child.stdout!.on('data', (d: Buffer) => {
@@ -71,7 +76,10 @@ class Proc {
     for (;;) {
       const m = re.exec(this.stdout);
       if (m) return m;
-      if (this.exit) throw new Error(`${this.args.join(' ')} exited (${JSON.stringify(this.exit)}) before printing ${re}\n${this.output}`);
+      if (this.exit)
+        throw new Error(
+          `${this.args.join(' ')} exited (${JSON.stringify(this.exit)}) before printing ${re}\n${this.output}`,
+        );
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${re}\n${this.output}`);
       await new Promise<void>((r) => {
@@ -140,7 +148,13 @@ describe('the CLI refuses clearly without starting anything', () => {
 });
 
 describe('start → demo → metrics → SIGTERM → restart on the same folder', () => {
-  const env = () => ({ TW_DATA_DIR: dataDir, TW_PORT: '0', TW_HOST: '127.0.0.1', TW_LOG_LEVEL: 'warn', TW_SERVER__SHUTDOWN_GRACE: `${GRACE_S}s` });
+  const env = () => ({
+    TW_DATA_DIR: dataDir,
+    TW_PORT: '0',
+    TW_HOST: '127.0.0.1',
+    TW_LOG_LEVEL: 'warn',
+    TW_SERVER__SHUTDOWN_GRACE: `${GRACE_S}s`,
+  });
   let server: Proc;
   let url: string;
   let demoIds: string[] = [];
@@ -151,28 +165,36 @@ describe('start → demo → metrics → SIGTERM → restart on the same folder'
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
-  it('start prints the API URL; /ready answers 200', async () => {
-    server = new Proc(['start'], env());
-    const m = await server.waitFor(/API:\s+(http:\/\/\S+)\/api\/v1\/incidents/);
-    url = m[1]!;
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(server.stdout).toMatch(/storage: pglite, transport: in-process/);
-    expect(server.stdout).toContain(dataDir);
-    const ready = await getJson('/ready');
-    expect(ready.status).toBe(200);
-    expect(ready.body.status).toBe('ready');
-    expect(existsSync(join(dataDir, 'webhook-secrets.json'))).toBe(true);
-  }, START_TIMEOUT + 30_000);
+  it(
+    'start prints the API URL; /ready answers 200',
+    async () => {
+      server = new Proc(['start'], env());
+      const m = await server.waitFor(/API:\s+(http:\/\/\S+)\/api\/v1\/incidents/);
+      url = m[1]!;
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(server.stdout).toMatch(/storage: pglite, transport: in-process/);
+      expect(server.stdout).toContain(dataDir);
+      const ready = await getJson('/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.body.status).toBe('ready');
+      expect(existsSync(join(dataDir, 'webhook-secrets.json'))).toBe(true);
+    },
+    START_TIMEOUT + 30_000,
+  );
 
-  it('a second start on the same folder exits non-zero naming the folder', async () => {
-    const second = await run(['start'], env());
-    expect(second.exit?.code, second.output).not.toBe(0);
-    expect(second.stdout + second.stderr).toContain(dataDir);
-    expect(second.stderr).toMatch(/in use/);
-    // The first one is unharmed.
-    expect(server.exit).toBeUndefined();
-    expect((await getJson('/ready')).status).toBe(200);
-  }, START_TIMEOUT);
+  it(
+    'a second start on the same folder exits non-zero naming the folder',
+    async () => {
+      const second = await run(['start'], env());
+      expect(second.exit?.code, second.output).not.toBe(0);
+      expect(second.stdout + second.stderr).toContain(dataDir);
+      expect(second.stderr).toMatch(/in use/);
+      // The first one is unharmed.
+      expect(server.exit).toBeUndefined();
+      expect((await getJson('/ready')).status).toBe(200);
+    },
+    START_TIMEOUT,
+  );
 
   it('demo exits 0 and prints a verdict line per alert sent; every demo incident has a verdict over GET', async () => {
     const expected = demoAlerts();
@@ -183,7 +205,13 @@ describe('start → demo → metrics → SIGTERM → restart on the same folder'
     expect(sent.map((m) => m[1])).toEqual(expected.map((a) => a.source));
     demoIds = sent.map((m) => m[2]!);
     // The table: one row per sent alert, each with a verdict and confidence.
-    const rows = demo.stdout.split('\n').filter((l) => /^\S+\s+(info|low|medium|high|critical)\s+(malicious|suspicious|benign|inconclusive) \(\d\.\d\d\)/.test(l));
+    const rows = demo.stdout
+      .split('\n')
+      .filter((l) =>
+        /^\S+\s+(info|low|medium|high|critical)\s+(malicious|suspicious|benign|inconclusive) \(\d\.\d\d\)/.test(
+          l,
+        ),
+      );
     expect(rows.map((r) => r.split(/\s+/)[0])).toEqual(expected.map((a) => a.source));
     expect(demo.stdout).not.toMatch(/not triaged yet/);
 
@@ -204,9 +232,14 @@ describe('start → demo → metrics → SIGTERM → restart on the same folder'
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/plain/);
     const text = await res.text();
-    const ingested = [...text.matchAll(/^tw_incidents_ingested_total\{[^}]*\} (\d+)/gm)].reduce((s, m) => s + Number(m[1]), 0);
+    const ingested = [...text.matchAll(/^tw_incidents_ingested_total\{[^}]*\} (\d+)/gm)].reduce(
+      (s, m) => s + Number(m[1]),
+      0,
+    );
     expect(ingested).toBe(demoIds.length);
-    expect(text).toMatch(/^http_request_duration_seconds_bucket\{(?=[^}]*route="\/api\/v1\/webhooks\/:source")(?=[^}]*status_code="202")[^}]*\} \d+/m);
+    expect(text).toMatch(
+      /^http_request_duration_seconds_bucket\{(?=[^}]*route="\/api\/v1\/webhooks\/:source")(?=[^}]*status_code="202")[^}]*\} \d+/m,
+    );
     expect(text).toMatch(/^http_request_duration_seconds_count\{/m);
   });
 
@@ -220,25 +253,32 @@ describe('start → demo → metrics → SIGTERM → restart on the same folder'
     expect(existsSync(join(dataDir, 'triage-warden.lock'))).toBe(false);
   }, 60_000);
 
-  it('migrate and start again on the same folder: migrations are harmless, the incidents are still there', async () => {
-    const migrate = await run(['migrate'], { TW_DATA_DIR: dataDir, TW_LOG_LEVEL: 'warn' });
-    expect(migrate.exit?.code, migrate.output).toBe(0);
-    expect(migrate.stdout).toMatch(/up to date/);
+  it(
+    'migrate and start again on the same folder: migrations are harmless, the incidents are still there',
+    async () => {
+      const migrate = await run(['migrate'], { TW_DATA_DIR: dataDir, TW_LOG_LEVEL: 'warn' });
+      expect(migrate.exit?.code, migrate.output).toBe(0);
+      expect(migrate.stdout).toMatch(/up to date/);
 
-    server = new Proc(['start'], env());
-    url = (await server.waitFor(/API:\s+(http:\/\/\S+)\/api\/v1\/incidents/))[1]!;
-    expect((await getJson('/ready')).status).toBe(200);
-    const list = await getJson('/api/v1/incidents?per_page=200');
-    expect((list.body.pagination as { total_items: number }).total_items).toBe(totalBefore);
-    for (const id of demoIds) {
-      const { status, body } = await getJson(`/api/v1/incidents/${id}`);
-      expect(status).toBe(200);
-      expect(body.verdict).not.toBeNull();
-    }
-    // The local secrets survived too: a second demo run is accepted (new incidents, since ids embed the time).
-    const demo = await run(['demo', '--url', url, '--no-wait'], { TW_DATA_DIR: dataDir, TW_LOG_LEVEL: 'warn' });
-    expect(demo.exit?.code, demo.output).toBe(0);
-    server.child.kill('SIGTERM');
-    expect(await server.exited).toEqual({ code: 0, signal: null });
-  }, START_TIMEOUT + 120_000);
+      server = new Proc(['start'], env());
+      url = (await server.waitFor(/API:\s+(http:\/\/\S+)\/api\/v1\/incidents/))[1]!;
+      expect((await getJson('/ready')).status).toBe(200);
+      const list = await getJson('/api/v1/incidents?per_page=200');
+      expect((list.body.pagination as { total_items: number }).total_items).toBe(totalBefore);
+      for (const id of demoIds) {
+        const { status, body } = await getJson(`/api/v1/incidents/${id}`);
+        expect(status).toBe(200);
+        expect(body.verdict).not.toBeNull();
+      }
+      // The local secrets survived too: a second demo run is accepted (new incidents, since ids embed the time).
+      const demo = await run(['demo', '--url', url, '--no-wait'], {
+        TW_DATA_DIR: dataDir,
+        TW_LOG_LEVEL: 'warn',
+      });
+      expect(demo.exit?.code, demo.output).toBe(0);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toEqual({ code: 0, signal: null });
+    },
+    START_TIMEOUT + 120_000,
+  );
 });

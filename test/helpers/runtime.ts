@@ -15,7 +15,10 @@ export const TEST_SECRETS = {
 } as const;
 
 /** A test configuration: in-memory PGlite unless a database URL is given, fast timings, quiet logs. */
-export function testConfig(overrides: Record<string, unknown> = {}, env: Record<string, string> = {}): Config {
+export function testConfig(
+  overrides: Record<string, unknown> = {},
+  env: Record<string, string> = {},
+): Config {
   return loadConfig({
     env,
     overrides: deepMerge(
@@ -24,7 +27,12 @@ export function testConfig(overrides: Record<string, unknown> = {}, env: Record<
         server: { port: 0, host: '127.0.0.1', instance_id: 'test' },
         logging: { level: process.env.TW_TEST_LOG ?? 'silent' },
         intel: { demo_list: true },
-        orchestrator: { job_backoff: '50ms', reconcile_interval: '1h', metrics_interval: '1h', housekeeping_interval: '1h' },
+        orchestrator: {
+          job_backoff: '50ms',
+          reconcile_interval: '1h',
+          metrics_interval: '1h',
+          housekeeping_interval: '1h',
+        },
         webhooks: {
           sources: {
             ...Object.fromEntries(Object.entries(TEST_SECRETS).map(([k, secret]) => [k, { secret }])),
@@ -62,7 +70,11 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
 }
 
 /** Polls `fn` until it returns a truthy value or the timeout passes (then throws with `what`). */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -20,7 +20,9 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => {});
 });
 
-function connect(options: { url?: string; commandTimeoutMs?: number; onError?: (err: Error) => void } = {}): RedisConnection {
+function connect(
+  options: { url?: string; commandTimeoutMs?: number; onError?: (err: Error) => void } = {},
+): RedisConnection {
   const connection = new RedisConnection({
     url: options.url ?? 'redis://127.0.0.1:6379',
     keyPrefix: `twtest-${randomUUID().slice(0, 8)}`,
@@ -45,14 +47,22 @@ describe('RedisConnection', () => {
   it('reports status and connected clients', async () => {
     const connection = connect();
     await connection.ping();
-    expect(connection.status()).toMatchObject({ architecture: 'standalone', connected: true, state: 'ready' });
+    expect(connection.status()).toMatchObject({
+      architecture: 'standalone',
+      connected: true,
+      state: 'ready',
+    });
     expect(await connection.connectedClients()).toBeGreaterThanOrEqual(1);
   });
 
   it('an unreachable Redis is an operational error at the port, never an unhandled error event', async () => {
     const [port] = await freePorts(1); // nothing listens there
     const seen: string[] = [];
-    const connection = connect({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 300, onError: (e) => seen.push(e.message) });
+    const connection = connect({
+      url: `redis://127.0.0.1:${port}`,
+      commandTimeoutMs: 300,
+      onError: (e) => seen.push(e.message),
+    });
     expect(await codeOf(connection.ping(300))).toBe('SERVICE_UNAVAILABLE');
     expect(await codeOf(new RedisCache(connection).get('k'))).toBe('SERVICE_UNAVAILABLE');
     expect(await codeOf(new RedisRateLimiter(connection).consume('k', 1, 1000))).toBe('SERVICE_UNAVAILABLE');
@@ -60,7 +70,10 @@ describe('RedisConnection', () => {
     cleanups.push(() => queue.close({ graceMs: 100 }));
     expect(await codeOf(queue.enqueue('triage', 'inc-1', {}))).toBe('SERVICE_UNAVAILABLE');
     expect(await codeOf(queue.counts())).toBe('SERVICE_UNAVAILABLE');
-    expect(connection.status()).toMatchObject({ connected: false, lastError: { message: expect.stringMatching(/ECONNREFUSED/) } });
+    expect(connection.status()).toMatchObject({
+      connected: false,
+      lastError: { message: expect.stringMatching(/ECONNREFUSED/) },
+    });
     expect(seen.some((m) => /ECONNREFUSED/.test(m))).toBe(true);
   });
 
@@ -89,7 +102,10 @@ describe('RedisLeaderElector', () => {
     const connection = connect();
     const a = new RedisLeaderElector(connection, { ...timings, name: 'fencing' });
     const b = new RedisLeaderElector(connection, { ...timings, name: 'fencing' });
-    cleanups.push(() => a.stop(), () => b.stop());
+    cleanups.push(
+      () => a.stop(),
+      () => b.stop(),
+    );
     await a.start();
     await b.start();
     const oldToken = a.state().term;
@@ -132,7 +148,8 @@ describe('id mappings', () => {
     const connection = connect();
     const queue = new BullMqJobQueue(connection, { name: 'ids' });
     cleanups.push(() => queue.close({ graceMs: 100 }));
-    for (const id of ['42', 'tenant:7:incident', '100%~']) expect(await queue.enqueue('triage', id, {})).toEqual({ added: true });
+    for (const id of ['42', 'tenant:7:incident', '100%~'])
+      expect(await queue.enqueue('triage', id, {})).toEqual({ added: true });
     expect(await queue.enqueue('triage', '42', {})).toEqual({ added: false });
     const seen: string[] = [];
     queue.process(async (job) => void seen.push(job.id), { concurrency: 3 });

@@ -10,11 +10,21 @@ import { TcpProxy } from './tcp-proxy.ts';
 /** Things to stop after each test, last made first stopped. */
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => {});
+  for (const fn of cleanups.splice(0).reverse()) {
+    const started = Date.now();
+    await fn().catch(() => {});
+    if (Date.now() - started > 5000)
+      console.warn(`slow cleanup (${Date.now() - started} ms): ${fn.toString()}`);
+  }
 });
 
 function connect(url: string, keyPrefix: string): RedisConnection {
-  const connection = new RedisConnection({ url, keyPrefix, commandTimeoutMs: 2000, maxReconnectDelayMs: 500 });
+  const connection = new RedisConnection({
+    url,
+    keyPrefix,
+    commandTimeoutMs: 2000,
+    maxReconnectDelayMs: 500,
+  });
   cleanups.push(() => connection.close());
   return connection;
 }
@@ -61,10 +71,12 @@ describe('Redis outages', () => {
 
     for (const id of ['after-1', 'after-2', 'after-3']) await queue.enqueue('triage', id, {});
     await waitFor(() => done.length === 7, {
-      timeoutMs: 15_000,
+      timeoutMs: 25_000,
       what: `every job after the restart (done: ${done.join(' ')}; errors: ${errors.slice(-5).join(' | ')})`,
     }).catch(async (err: Error) => {
-      throw new Error(`${err.message}; done: ${done.join(' ')}; counts: ${JSON.stringify(await queue.counts())}; last errors: ${errors.slice(-6).join(' | ')}`);
+      throw new Error(
+        `${err.message}; done: ${done.join(' ')}; counts: ${JSON.stringify(await queue.counts())}; last errors: ${errors.slice(-6).join(' | ')}`,
+      );
     });
     expect([...done].sort()).toEqual(
       ['after-1#1', 'after-2#1', 'after-3#1', 'before-1#1', 'before-2#1', 'delayed#1', 'slow#1'].sort(),
@@ -74,17 +86,21 @@ describe('Redis outages', () => {
     expect(errors.some((e) => e.startsWith('worker:'))).toBe(true);
     // Logged, not asserted: BullMQ 6.7 reconnects by itself; the supervisor is the safety net.
     console.info(`worker recoveries during the outage: ${queue.workerRecoveries}`);
-  }, 40_000);
+  }, 60_000);
 
   it('a worker whose connections hang (half-open) is replaced, and the jobs run', async () => {
     const proxy = await TcpProxy.start({ host: '127.0.0.1', port: 6379 });
     cleanups.push(() => proxy.close());
     const connection = connect(`redis://127.0.0.1:${proxy.port}`, `twtest-${randomUUID().slice(0, 8)}`);
     const recoveries: string[] = [];
+    const errors: string[] = [];
     const queue = new BullMqJobQueue(connection, {
       name: 'half-open',
       healthCheckIntervalMs: 500,
-      onError: (err, context) => void (context === 'recovery' && recoveries.push((err as Error).message)),
+      onError: (err, context) => {
+        if (context === 'recovery') recoveries.push((err as Error).message);
+        else errors.push(`${context}: ${(err as Error).message}`);
+      },
     });
     cleanups.push(() => queue.close({ graceMs: 200 }));
     await queue.counts(); // the shared client is connected: the proxy's first connection
@@ -97,18 +113,31 @@ describe('Redis outages', () => {
 
     proxy.blackholeExisting(shared); // the worker's sockets go silent; the shared one still works
     for (const id of ['a', 'b', 'c']) await queue.enqueue('triage', id, {});
-    await waitFor(() => done.length === 4, { timeoutMs: 10_000, what: 'jobs taken by the replacement worker' });
+    // Without the supervisor BullMQ waits here for TCP keepalive to notice, minutes later.
+    await waitFor(() => done.length === 4, {
+      timeoutMs: 20_000,
+      what: 'jobs taken by the replacement worker',
+    }).catch(async (err: Error) => {
+      throw new Error(
+        `${err.message}; done: ${done.join(' ')}; recoveries: ${recoveries.join(' | ')}; counts: ${JSON.stringify(await queue.counts())}; errors: ${errors.slice(-5).join(' | ')}`,
+      );
+    });
     expect(queue.workerRecoveries).toBe(1);
     expect(recoveries).toEqual(['BullMQ worker replaced: worker idle while jobs wait']);
-  }, 20_000);
+  }, 40_000);
 
   it('the event bus resumes from the last delivered id after its connection drops or hangs', async () => {
     const proxy = await TcpProxy.start({ host: '127.0.0.1', port: 6379 });
     cleanups.push(() => proxy.close());
     const keyPrefix = `twtest-${randomUUID().slice(0, 8)}`;
-    const subscriberSide = new RedisEventBus(connect(`redis://127.0.0.1:${proxy.port}`, keyPrefix), { blockMs: 500 });
+    const subscriberSide = new RedisEventBus(connect(`redis://127.0.0.1:${proxy.port}`, keyPrefix), {
+      blockMs: 500,
+    });
     const publisherSide = new RedisEventBus(connect('redis://127.0.0.1:6379', keyPrefix));
-    cleanups.push(() => subscriberSide.close(), () => publisherSide.close());
+    cleanups.push(
+      () => subscriberSide.close(),
+      () => publisherSide.close(),
+    );
     const seen: BusEvent[] = [];
     await subscriberSide.subscribe((e) => void seen.push(e));
     let n = 0;
@@ -125,15 +154,17 @@ describe('Redis outages', () => {
     await publish(5);
     await sleep(300);
     await publish(2);
-    await waitFor(() => seen.length === 10, { timeoutMs: 5000, what: 'events across the drop' });
+    await waitFor(() => seen.length === 10, { timeoutMs: 10_000, what: 'events across the drop' });
 
     proxy.blackhole(); // now a hang: nothing refused, nothing answered
     await publish(5);
     await sleep(1500);
     proxy.heal();
     await publish(1);
-    await waitFor(() => seen.length === 16, { timeoutMs: 5000, what: 'events across the hang' });
+    await waitFor(() => seen.length === 16, { timeoutMs: 10_000, what: 'events across the hang' });
     await sleep(200);
-    expect(seen.map((e) => (e.data as { by: string }).by)).toEqual(Array.from({ length: 16 }, (_, i) => `p${i}`));
-  }, 20_000);
+    expect(seen.map((e) => (e.data as { by: string }).by)).toEqual(
+      Array.from({ length: 16 }, (_, i) => `p${i}`),
+    );
+  }, 40_000);
 });

@@ -9,7 +9,11 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** Ports for throwaway servers: 17000-17999 (the brief's range), free ones picked at random. */
-export async function freePorts(count: number, span = 1, options: { clusterBus?: boolean } = {}): Promise<number[]> {
+export async function freePorts(
+  count: number,
+  span = 1,
+  options: { clusterBus?: boolean } = {},
+): Promise<number[]> {
   const found: number[] = [];
   for (let tries = 0; found.length < count && tries < 500; tries += 1) {
     const base = 17000 + Math.floor(Math.random() * (1000 - span));
@@ -33,7 +37,9 @@ function isFree(port: number): Promise<boolean> {
 
 /** redis-cli against a port; resolves with stdout. */
 export async function redisCli(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 20_000 });
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], {
+    timeout: 20_000,
+  });
   return stdout.trim();
 }
 
@@ -53,7 +59,18 @@ export class RedisProcess {
   }
 
   async start(): Promise<void> {
-    const base = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir];
+    const base = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      this.dir,
+    ];
     let args = [...base, ...this.extra];
     if (this.sentinelConfig !== undefined) {
       const file = join(this.dir, 'sentinel.conf');
@@ -103,7 +120,9 @@ export class SentinelTopology {
 
   constructor(ports: { master: number; replica: number; sentinel: number }) {
     this.master = new RedisProcess(ports.master);
-    this.replica = new RedisProcess(ports.replica, { args: ['--replicaof', '127.0.0.1', String(ports.master)] });
+    this.replica = new RedisProcess(ports.replica, {
+      args: ['--replicaof', '127.0.0.1', String(ports.master)],
+    });
     this.sentinel = new RedisProcess(ports.sentinel, {
       sentinelConfig: [
         `port ${ports.sentinel}`,
@@ -123,7 +142,10 @@ export class SentinelTopology {
   async start(): Promise<void> {
     await this.master.start();
     await this.replica.start();
-    await waitUntil(async () => /master_link_status:up/.test(await redisCli(this.replica.port, 'INFO', 'replication')), 'replica in sync');
+    await waitUntil(
+      async () => /master_link_status:up/.test(await redisCli(this.replica.port, 'INFO', 'replication')),
+      'replica in sync',
+    );
     await this.sentinel.start();
     await waitUntil(
       async () => /slaves=1/.test(await redisCli(this.sentinel.port, 'INFO', 'sentinel')),
@@ -150,7 +172,14 @@ export class ClusterTopology {
     this.nodes = [0, 1, 2].map(
       (i) =>
         new RedisProcess(firstPort + i, {
-          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'],
+          args: [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            'nodes.conf',
+            '--cluster-node-timeout',
+            '2000',
+          ],
         }),
     );
   }
@@ -163,7 +192,10 @@ export class ClusterTopology {
     await Promise.all(this.nodes.map((n) => n.start()));
     await run('redis-cli', ['--cluster', 'create', ...this.addresses, '--cluster-yes'], { timeout: 30_000 });
     for (const node of this.nodes) {
-      await waitUntil(async () => /cluster_state:ok/.test(await redisCli(node.port, 'CLUSTER', 'INFO')), `cluster ok on ${node.port}`);
+      await waitUntil(
+        async () => /cluster_state:ok/.test(await redisCli(node.port, 'CLUSTER', 'INFO')),
+        `cluster ok on ${node.port}`,
+      );
     }
   }
 

@@ -21,12 +21,23 @@ import { ClusterTopology, SentinelTopology, freePorts } from './redis-servers.ts
  * and a three-master Cluster. Where a topology cannot start, CI fails and a laptop skips, saying why.
  */
 
-type Topology = { sentinel?: SentinelTopology; cluster?: ClusterTopology; unavailable: Record<string, string> };
+type Topology = {
+  sentinel?: SentinelTopology;
+  cluster?: ClusterTopology;
+  unavailable: Record<string, string>;
+};
 const topology: Topology = { unavailable: {} };
 
 beforeAll(async () => {
-  const [[sentinelBase], [clusterBase]] = await Promise.all([freePorts(1, 3), freePorts(1, 3, { clusterBus: true })]);
-  const sentinel = new SentinelTopology({ master: sentinelBase!, replica: sentinelBase! + 1, sentinel: sentinelBase! + 2 });
+  const [[sentinelBase], [clusterBase]] = await Promise.all([
+    freePorts(1, 3),
+    freePorts(1, 3, { clusterBus: true }),
+  ]);
+  const sentinel = new SentinelTopology({
+    master: sentinelBase!,
+    replica: sentinelBase! + 1,
+    sentinel: sentinelBase! + 2,
+  });
   const cluster = new ClusterTopology(clusterBase!);
   await Promise.all([
     sentinel.start().then(
@@ -60,7 +71,9 @@ function requireTopology(ctx: TestContext, name: 'sentinel' | 'cluster'): void {
 }
 
 /** One adapter of each port on `options`, exercised end to end, then closed. */
-async function smokeEveryAdapter(options: Omit<RedisConnectionOptions, 'keyPrefix'>): Promise<RedisConnection[]> {
+async function smokeEveryAdapter(
+  options: Omit<RedisConnectionOptions, 'keyPrefix'>,
+): Promise<RedisConnection[]> {
   const keyPrefix = `twsmoke-${randomUUID().slice(0, 8)}`;
   const a = new RedisConnection({ ...options, keyPrefix, connectionName: 'smoke-a' });
   const b = new RedisConnection({ ...options, keyPrefix, connectionName: 'smoke-b' });
@@ -74,7 +87,9 @@ async function smokeEveryAdapter(options: Omit<RedisConnectionOptions, 'keyPrefi
   expect(await queue.enqueue('triage', 'inc-1', { n: 1 })).toEqual({ added: true });
   expect(await queue.enqueue('triage', 'inc-1', { n: 2 })).toEqual({ added: false });
   await queue.enqueue('triage', 'inc:2', { n: 3 });
-  queue.process(async (job) => void done.push(`${job.id}=${(job.payload as { n: number }).n}`), { concurrency: 2 });
+  queue.process(async (job) => void done.push(`${job.id}=${(job.payload as { n: number }).n}`), {
+    concurrency: 2,
+  });
   await waitFor(() => done.length === 2, { timeoutMs: 10_000, what: 'jobs processed' });
   expect(done.sort()).toEqual(['inc-1=1', 'inc:2=3']);
   await waitFor(async () => (await queue.counts()).active === 0, { what: 'queue idle' });
@@ -151,7 +166,10 @@ describe('Redis Sentinel (replication)', () => {
 
     const oldMaster = await t.currentMasterPort();
     await (oldMaster === t.master.port ? t.master : t.replica).kill();
-    await waitFor(async () => (await t.currentMasterPort()) !== oldMaster, { timeoutMs: 15_000, what: 'Sentinel failover' });
+    await waitFor(async () => (await t.currentMasterPort()) !== oldMaster, {
+      timeoutMs: 15_000,
+      what: 'Sentinel failover',
+    });
     await waitFor(
       async () => {
         try {
@@ -181,7 +199,9 @@ describe('Redis Cluster (3 masters)', () => {
     const client = connections[0]!.client as Cluster;
     const slotOf = async (key: string): Promise<number> => Number(await client.cluster('KEYSLOT', key));
     expect(await slotOf('{tw}:incidents:wait')).toBe(await slotOf('{tw}:leader:orchestrator:term'));
-    const cacheSlots = new Set(await Promise.all(['a', 'b', 'c', 'd', 'e'].map((k) => slotOf(`tw:cache:${k}`))));
+    const cacheSlots = new Set(
+      await Promise.all(['a', 'b', 'c', 'd', 'e'].map((k) => slotOf(`tw:cache:${k}`))),
+    );
     expect(cacheSlots.size).toBeGreaterThan(1);
     await Promise.all(connections.map((c) => c.close()));
   }, 30_000);

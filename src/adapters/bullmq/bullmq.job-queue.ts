@@ -2,7 +2,14 @@ import { Job, Queue, UnrecoverableError, WaitingError } from 'bullmq';
 import type { JobType, JobsOptions } from 'bullmq';
 import { isPermanentJobError } from '../../contracts/index.ts';
 import { DEFAULT_RETRY_POLICY } from '../../ports/index.ts';
-import type { EnqueueOptions, JobCounts, JobHandler, JobQueue, ProcessOptions, RetryPolicy } from '../../ports/index.ts';
+import type {
+  EnqueueOptions,
+  JobCounts,
+  JobHandler,
+  JobQueue,
+  ProcessOptions,
+  RetryPolicy,
+} from '../../ports/index.ts';
 import { RedisKeyspace, toAppError, translated, withDeadline } from '../redis/index.ts';
 import type { RedisConnection } from '../redis/index.ts';
 import { fromBullId, toBullId } from './bullmq.job-id.ts';
@@ -83,7 +90,12 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
     return this.supervisor?.recoveries ?? 0;
   }
 
-  async enqueue(name: string, id: string, payload: P, options: EnqueueOptions = {}): Promise<{ added: boolean }> {
+  async enqueue(
+    name: string,
+    id: string,
+    payload: P,
+    options: EnqueueOptions = {},
+  ): Promise<{ added: boolean }> {
     if (this.closing) throw toAppError(new Error('queue is closed'), 'enqueue');
     const bullId = toBullId(id);
     const keep = this.options.keepFailed ?? { count: 1000, ageMs: 7 * 86_400_000 };
@@ -176,7 +188,12 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
    * EXISTS, the failed-set score and BullMQ's add script in one MULTI, so "was it there?" and the
    * add are atomic (BullMQ's add alone answers the same for a new and a duplicate id).
    */
-  private async addUnlessPresent(name: string, bullId: string, payload: P, opts: JobsOptions): Promise<'added' | 'present' | 'failed-present'> {
+  private async addUnlessPresent(
+    name: string,
+    bullId: string,
+    payload: P,
+    opts: JobsOptions,
+  ): Promise<'added' | 'present' | 'failed-present'> {
     const client = await this.queue.getBackend().client;
     const tx = client.multi() as ReturnType<typeof client.multi> & {
       exists(key: string): unknown;
@@ -209,7 +226,8 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
       },
       (bullId, token) => {
         // Fetched while taking work: in hand until it ends. Otherwise runJob hands it back.
-        if (!this.paused && !this.closing) this.inHand.set(token, { bullId, token, controller: new AbortController(), started: false });
+        if (!this.paused && !this.closing)
+          this.inHand.set(token, { bullId, token, controller: new AbortController(), started: false });
       },
     );
     worker.on('error', (err) => this.onError(err, 'worker'));
@@ -218,7 +236,11 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
     return { worker, client, connection: this.connection };
   }
 
-  private async runJob(job: Job, token: string | undefined, bullSignal: AbortSignal | undefined): Promise<void> {
+  private async runJob(
+    job: Job,
+    token: string | undefined,
+    bullSignal: AbortSignal | undefined,
+  ): Promise<void> {
     const entry = token ? this.inHand.get(token) : undefined;
     const handler = this.handler;
     if (!entry || !handler || !job.id) {
@@ -232,11 +254,17 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
     this.supervisor?.noteStart();
     try {
       await handler(
-        { id: fromBullId(job.id), name: job.name, payload: job.data as P, attempt: Math.max(1, job.attemptsStarted) },
+        {
+          id: fromBullId(job.id),
+          name: job.name,
+          payload: job.data as P,
+          attempt: Math.max(1, job.attemptsStarted),
+        },
         entry.controller.signal,
       );
     } catch (err) {
-      if (isPermanentJobError(err)) throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
+      if (isPermanentJobError(err))
+        throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
       throw err instanceof Error ? err : new Error(String(err));
     } finally {
       this.inHand.delete(entry.token);

@@ -10,7 +10,12 @@ import type { Job, JobJson, Processor, WorkerOptions } from 'bullmq';
 export class TrackingWorker extends Worker {
   private readonly onFetched: (jobId: string, token: string) => void;
 
-  constructor(name: string, processor: Processor, opts: WorkerOptions, onFetched: (jobId: string, token: string) => void) {
+  constructor(
+    name: string,
+    processor: Processor,
+    opts: WorkerOptions,
+    onFetched: (jobId: string, token: string) => void,
+  ) {
     super(name, processor, { ...opts, autorun: false });
     this.onFetched = onFetched;
   }

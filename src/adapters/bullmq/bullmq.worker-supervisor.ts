@@ -91,7 +91,11 @@ export class WorkerSupervisor {
         this.idleChecks = 0;
       } else if (!current.worker.isRunning()) {
         await this.replace('worker main loop ended', true);
-      } else if (this.starts === this.startsAtLastCheck && !this.options.isBusy() && (await this.options.hasWaitingJobs())) {
+      } else if (
+        this.starts === this.startsAtLastCheck &&
+        !this.options.isBusy() &&
+        (await this.options.hasWaitingJobs())
+      ) {
         this.idleChecks += 1;
         if (this.idleChecks >= 2) await this.replace('worker idle while jobs wait', true);
       } else {

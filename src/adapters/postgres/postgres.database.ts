@@ -63,7 +63,10 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Sq
         replicaHealthy = false;
       }
       if (was !== replicaHealthy) {
-        log?.info({ replica_healthy: replicaHealthy }, replicaHealthy ? 'reads use the replica' : 'reads fall back to the primary');
+        log?.info(
+          { replica_healthy: replicaHealthy },
+          replicaHealthy ? 'reads use the replica' : 'reads fall back to the primary',
+        );
       }
     };
     await check();
@@ -71,7 +74,11 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Sq
     timer.unref();
   }
 
-  const stats = (p: pg.Pool): PoolStats => ({ total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount });
+  const stats = (p: pg.Pool): PoolStats => ({
+    total: p.totalCount,
+    idle: p.idleCount,
+    waiting: p.waitingCount,
+  });
   let closed = false;
 
   return {
@@ -107,7 +114,10 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Sq
     async ping() {
       await primaryPool.query('SELECT 1');
     },
-    poolStats: () => ({ primary: stats(primaryPool), ...(replicaPool ? { replica: stats(replicaPool) } : {}) }),
+    poolStats: () => ({
+      primary: stats(primaryPool),
+      ...(replicaPool ? { replica: stats(replicaPool) } : {}),
+    }),
     replicaInUse: () => Boolean(replica && replicaHealthy),
     async close() {
       if (closed) return;

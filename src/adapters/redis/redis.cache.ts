@@ -34,10 +34,13 @@ export class RedisCache implements Cache {
   }
 
   async set<T>(key: string, value: T, ttlMs: number): Promise<void> {
-    if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) throw new RangeError(`Cache ttlMs must be > 0 (got ${ttlMs})`);
+    if (!(ttlMs > 0) || !Number.isFinite(ttlMs))
+      throw new RangeError(`Cache ttlMs must be > 0 (got ${ttlMs})`);
     const json = JSON.stringify(value);
     if (json === undefined) throw new TypeError(`Cache value for "${key}" is not JSON-serialisable`);
-    await translated('cache set', () => this.connection.client.set(this.key(key), json, 'PX', Math.ceil(ttlMs)));
+    await translated('cache set', () =>
+      this.connection.client.set(this.key(key), json, 'PX', Math.ceil(ttlMs)),
+    );
   }
 
   async delete(key: string): Promise<void> {

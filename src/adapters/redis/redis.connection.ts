@@ -55,7 +55,7 @@ export function reconnectDelay(times: number, capMs: number): number {
 
 function hostPort(address: string): { host: string; port: number } {
   const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address.trim());
-  if (!match?.[1] || !match[2]) throw new AppError('BAD_REQUEST', `Invalid Redis address "${address}" (want host:port)`);
+  if (!match?.[1] || !match[2]) throw new Error(`Invalid Redis address "${address}" (want host:port)`);
   return { host: match[1], port: Number(match[2]) };
 }
 
@@ -97,10 +97,10 @@ export class RedisConnection {
     this.architecture = options.architecture ?? 'standalone';
     this.keys = new RedisKeyspace(options.keyPrefix ?? 'tw');
     if (this.architecture === 'replication' && !options.sentinels?.length) {
-      throw new AppError('BAD_REQUEST', 'redis.architecture=replication needs redis.sentinels (host:port list)');
+      throw new Error('redis.architecture=replication needs redis.sentinels (host:port list)');
     }
     if (this.architecture === 'cluster' && !options.clusterNodes?.length) {
-      throw new AppError('BAD_REQUEST', 'redis.architecture=cluster needs redis.cluster_nodes (host:port list)');
+      throw new Error('redis.architecture=cluster needs redis.cluster_nodes (host:port list)');
     }
   }
 
@@ -146,7 +146,9 @@ export class RedisConnection {
     const client = this.client;
     const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [client];
     try {
-      const counts = await Promise.all(nodes.map(async (node) => parseInfoField(await node.info('clients'), 'connected_clients')));
+      const counts = await Promise.all(
+        nodes.map(async (node) => parseInfoField(await node.info('clients'), 'connected_clients')),
+      );
       return Math.max(0, ...counts);
     } catch (err) {
       throw toAppError(err, 'INFO clients');
@@ -242,7 +244,8 @@ export class RedisConnection {
       const delay = reconnectDelay(++revivals, this.options.maxReconnectDelayMs ?? 2000);
       onError(new Error(`Redis client ${label} ended unexpectedly; reconnecting in ${delay} ms`));
       setTimeout(() => {
-        if (!this.closed && !this.released.has(client) && client.status === 'end') client.connect().catch(() => {});
+        if (!this.closed && !this.released.has(client) && client.status === 'end')
+          client.connect().catch(() => {});
       }, delay).unref();
     });
     client.on('ready', () => (revivals = 0));

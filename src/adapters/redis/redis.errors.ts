@@ -16,7 +16,9 @@ export function toAppError(err: unknown, operation: string): AppError {
   const message = err instanceof Error ? err.message : String(err);
   const name = err instanceof Error ? err.name : '';
   if (name === 'ReplyError' && BUG_REPLY.test(message)) {
-    return new AppError('INTERNAL_ERROR', `Redis rejected ${operation}: ${message}`, undefined, { cause: err });
+    return new AppError('INTERNAL_ERROR', `Redis rejected ${operation}: ${message}`, undefined, {
+      cause: err,
+    });
   }
   return new AppError('SERVICE_UNAVAILABLE', `Redis unavailable during ${operation}: ${message}`, undefined, {
     cause: err,

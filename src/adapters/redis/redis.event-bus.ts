@@ -82,7 +82,18 @@ export class RedisEventBus implements EventBus {
     if (this.closed) throw new Error('Event bus is closed');
     const at = new Date().toISOString();
     const id = await translated('event publish', () =>
-      this.connection.client.xadd(this.key, 'MAXLEN', this.replayWindow, '*', 'type', type, 'at', at, 'data', JSON.stringify(data)),
+      this.connection.client.xadd(
+        this.key,
+        'MAXLEN',
+        this.replayWindow,
+        '*',
+        'type',
+        type,
+        'at',
+        at,
+        'data',
+        JSON.stringify(data),
+      ),
     );
     return toPublicId(id as string);
   }
@@ -148,7 +159,7 @@ export class RedisEventBus implements EventBus {
   }
 
   private startReader(head: string): void {
-    if (this.loop) return;
+    if (this.loop || this.closed) return;
     this.cursor = head;
     this.reader = this.connection.duplicate('events', { blocking: true });
     this.loop = this.readLoop(this.reader);
@@ -197,7 +208,12 @@ export class RedisEventBus implements EventBus {
     const record: Record<string, string> = {};
     for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i] as string] = fields[i + 1] as string;
     try {
-      return { id: toPublicId(id), type: record.type as EventName, occurred_at: record.at ?? '', data: JSON.parse(record.data ?? 'null') } as BusEvent;
+      return {
+        id: toPublicId(id),
+        type: record.type as EventName,
+        occurred_at: record.at ?? '',
+        data: JSON.parse(record.data ?? 'null'),
+      } as BusEvent;
     } catch (err) {
       this.onError(err);
       return undefined;

@@ -124,7 +124,11 @@ export class RedisLeaderElector implements LeaderElector {
       const value = this.leaseValue();
       this.stepDown();
       try {
-        await withDeadline(RELEASE.run(this.connection.client, [this.leaseKey], [value]), this.timings.renewDeadlineMs, 'lease release');
+        await withDeadline(
+          RELEASE.run(this.connection.client, [this.leaseKey], [value]),
+          this.timings.renewDeadlineMs,
+          'lease release',
+        );
       } catch (err) {
         this.onError(err); // the lease then expires on its own
       }
@@ -177,7 +181,11 @@ export class RedisLeaderElector implements LeaderElector {
     try {
       if (this.current.isLeader) {
         const value = this.leaseValue();
-        const renewed = await withDeadline(RENEW.run(client, [this.leaseKey], [value, this.timings.leaseDurationMs]), budget, 'lease renew');
+        const renewed = await withDeadline(
+          RENEW.run(client, [this.leaseKey], [value, this.timings.leaseDurationMs]),
+          budget,
+          'lease renew',
+        );
         if (this.paused || !this.current.isLeader || this.leaseValue() !== value) return;
         if (Number(renewed) === 1) this.markRenewed(sentAt);
         else this.stepDown();
@@ -207,7 +215,8 @@ export class RedisLeaderElector implements LeaderElector {
   }
 
   private checkDeadline(): void {
-    if (this.current.isLeader && performance.now() - this.renewedAt >= this.timings.renewDeadlineMs) this.stepDown();
+    if (this.current.isLeader && performance.now() - this.renewedAt >= this.timings.renewDeadlineMs)
+      this.stepDown();
   }
 
   private stepDown(): void {

@@ -56,7 +56,8 @@ export class RedisRateLimiter implements RateLimiter {
 
   async consume(key: string, limit: number, windowMs: number, cost = 1): Promise<RateLimitResult> {
     if (!(windowMs > 0)) throw new RangeError(`windowMs must be > 0 (got ${windowMs})`);
-    if (!(cost >= 0) || !Number.isInteger(cost)) throw new RangeError(`cost must be a non-negative integer (got ${cost})`);
+    if (!(cost >= 0) || !Number.isInteger(cost))
+      throw new RangeError(`cost must be a non-negative integer (got ${cost})`);
     const reply = (await translated('rate limit consume', () =>
       CONSUME.run(this.connection.client, [this.keys.plain('rl', key)], [limit, Math.ceil(windowMs), cost]),
     )) as [number, number, number];

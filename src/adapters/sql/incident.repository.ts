@@ -40,7 +40,9 @@ export class SqlIncidentStore implements IncidentStore, FencedStore {
     return this.db.transaction().execute(async (tx) => {
       // Serialises concurrent ingests of the same fingerprint across every API replica; the lock is
       // transaction-scoped, so it is safe through PgBouncer in transaction mode.
-      await sql`SELECT pg_advisory_xact_lock(hashtext(${alert.source + '|' + alert.fingerprint}))`.execute(tx);
+      await sql`SELECT pg_advisory_xact_lock(hashtext(${alert.source + '|' + alert.fingerprint}))`.execute(
+        tx,
+      );
       const existing = await sql<{ id: string }>`
         SELECT id FROM incidents
         WHERE source = ${alert.source} AND fingerprint = ${alert.fingerprint}
@@ -113,7 +115,11 @@ export class SqlIncidentStore implements IncidentStore, FencedStore {
         vendor_id: alert.vendorId ?? null,
         fingerprint: alert.fingerprint,
       });
-      const row = await tx.selectFrom('incidents').selectAll().where('id', '=', incidentId).executeTakeFirstOrThrow();
+      const row = await tx
+        .selectFrom('incidents')
+        .selectAll()
+        .where('id', '=', incidentId)
+        .executeTakeFirstOrThrow();
       return { incident: toIncident(row), created };
     });
   }
@@ -140,9 +146,27 @@ export class SqlIncidentStore implements IncidentStore, FencedStore {
     const row = await db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return null;
     const [alerts, indicators, enrichments, analysis, timeline] = await Promise.all([
-      db.selectFrom('alerts').selectAll().where('incident_id', '=', id).orderBy('received_at', 'desc').limit(50).execute(),
-      db.selectFrom('indicators').selectAll().where('incident_id', '=', id).orderBy('created_at').orderBy('id').execute(),
-      db.selectFrom('enrichments').selectAll().where('incident_id', '=', id).orderBy('created_at').orderBy('id').execute(),
+      db
+        .selectFrom('alerts')
+        .selectAll()
+        .where('incident_id', '=', id)
+        .orderBy('received_at', 'desc')
+        .limit(50)
+        .execute(),
+      db
+        .selectFrom('indicators')
+        .selectAll()
+        .where('incident_id', '=', id)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute(),
+      db
+        .selectFrom('enrichments')
+        .selectAll()
+        .where('incident_id', '=', id)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute(),
       db
         .selectFrom('analyses')
         .selectAll()
@@ -250,7 +274,11 @@ export class SqlIncidentStore implements IncidentStore, FencedStore {
     });
   }
 
-  async findStale(statuses: readonly string[], olderThanMs: number, limit: number): Promise<IncidentRecord[]> {
+  async findStale(
+    statuses: readonly string[],
+    olderThanMs: number,
+    limit: number,
+  ): Promise<IncidentRecord[]> {
     const rows = await this.db
       .selectFrom('incidents')
       .selectAll()
@@ -264,15 +292,19 @@ export class SqlIncidentStore implements IncidentStore, FencedStore {
 
   async countByStatus(): Promise<Record<string, number>> {
     const rows = await this.database.read((db) =>
-      db.selectFrom('incidents').select(['status', sql<number>`count(*)::int`.as('n')]).groupBy('status').execute(),
+      db
+        .selectFrom('incidents')
+        .select(['status', sql<number>`count(*)::int`.as('n')])
+        .groupBy('status')
+        .execute(),
     );
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
   async countPendingApprovals(): Promise<number> {
-    const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM actions WHERE approval_status = 'pending'`.execute(
-      this.db,
-    );
+    const r = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM actions WHERE approval_status = 'pending'`.execute(this.db);
     return Number(r.rows[0]?.n ?? 0);
   }
 
@@ -281,7 +313,10 @@ export class SqlIncidentStore implements IncidentStore, FencedStore {
       SELECT count(*)::int AS n, avg(EXTRACT(EPOCH FROM triaged_at - created_at))::float8 AS mean
       FROM incidents WHERE triaged_at >= ${new Date(Date.now() - windowMs)}`.execute(this.db);
     const row = r.rows[0];
-    return { count: Number(row?.n ?? 0), mean_seconds: row?.mean === null || row?.mean === undefined ? null : Number(row.mean) };
+    return {
+      count: Number(row?.n ?? 0),
+      mean_seconds: row?.mean === null || row?.mean === undefined ? null : Number(row.mean),
+    };
   }
 
   async claimTerm(name: string, term: number, holder: string): Promise<boolean> {
@@ -357,7 +392,12 @@ async function moveStatus(
 ): Promise<Moved | null> {
   const from: string[] = typeof t.from === 'string' ? [t.from] : [...t.from];
   // Lock the row and read the status we leave, so the audit entry and event name it exactly.
-  const current = await tx.selectFrom('incidents').select('status').where('id', '=', t.id).forUpdate().executeTakeFirst();
+  const current = await tx
+    .selectFrom('incidents')
+    .select('status')
+    .where('id', '=', t.id)
+    .forUpdate()
+    .executeTakeFirst();
   if (!current || !from.includes(current.status)) return null;
   const finished = !TRIAGE_PENDING_STATUSES.includes(t.to);
   const row = await tx

@@ -10,9 +10,16 @@ const MIGRATION_LOCK_KEY = 727_211_001;
  * so concurrent `migrate` runs (several pods starting at once) apply each migration exactly once.
  * Returns the ids applied now. Running it again is harmless.
  */
-export async function migrate(database: SqlDatabase, migrations: readonly Migration[] = MIGRATIONS): Promise<string[]> {
-  await database.exec(`CREATE TABLE IF NOT EXISTS tw_migrations (
-    id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+export async function migrate(
+  database: SqlDatabase,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<string[]> {
+  // Under the same lock: concurrent CREATE TABLE IF NOT EXISTS on a fresh database can both pass
+  // the existence check and one then fails on pg_type's unique index.
+  await database.exec(`BEGIN;
+SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY});
+CREATE TABLE IF NOT EXISTS tw_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+COMMIT;`);
   const applied: string[] = [];
   for (const m of migrations) {
     const script = `
@@ -26,9 +33,9 @@ END $tw$;
 ${m.sql}
 INSERT INTO tw_migrations (id) VALUES ('${m.id}');
 COMMIT;`;
-    const done = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tw_migrations WHERE id = ${m.id}`.execute(
-      database.primary,
-    );
+    const done = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM tw_migrations WHERE id = ${m.id}`.execute(database.primary);
     if (done.rows[0]!.n > 0) continue;
     try {
       await database.exec(script);

@@ -32,11 +32,19 @@ export function toErrorBody(err: unknown, requestId: string): { status: number; 
   } else if (fe?.validation) {
     code = 'VALIDATION_ERROR';
     message = `invalid request ${fe.validationContext ?? ''}`.trim();
-    details = (fe.validation as { instancePath?: string; message?: string; params?: unknown }[]).slice(0, 20).map((v) => ({
-      path: `${fe.validationContext ?? ''}${v.instancePath ?? ''}`,
-      message: v.message,
-      params: v.params,
-    }));
+    details = (
+      fe.validation as { instancePath?: string; message?: string; params?: Record<string, unknown> }[]
+    )
+      .slice(0, 20)
+      .map((v) => {
+        // An unknown or missing field is named in the path itself, not only in params.
+        const field = v.params?.additionalProperty ?? v.params?.missingProperty;
+        return {
+          path: `${fe.validationContext ?? ''}${v.instancePath ?? ''}${typeof field === 'string' ? `/${field}` : ''}`,
+          message: v.message,
+          params: v.params,
+        };
+      });
   } else if (fe?.code && FASTIFY_CODES[fe.code]) {
     code = FASTIFY_CODES[fe.code]!;
     message = fe.message;
@@ -48,8 +56,17 @@ export function toErrorBody(err: unknown, requestId: string): { status: number; 
     message = fe.message;
   }
   const status = ERROR_CATALOG[code].status;
-  if (status >= 500) message = code === 'SERVICE_UNAVAILABLE' ? 'service temporarily unavailable' : 'internal error';
-  return { status, body: { code, message, ...(details !== undefined && status < 500 ? { details } : {}), request_id: requestId } };
+  if (status >= 500)
+    message = code === 'SERVICE_UNAVAILABLE' ? 'service temporarily unavailable' : 'internal error';
+  return {
+    status,
+    body: {
+      code,
+      message,
+      ...(details !== undefined && status < 500 ? { details } : {}),
+      request_id: requestId,
+    },
+  };
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -67,6 +84,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     return reply
       .status(404)
-      .send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}`, request_id: request.id });
+      .send({
+        code: 'NOT_FOUND',
+        message: `no route ${request.method} ${request.url.split('?')[0]}`,
+        request_id: request.id,
+      });
   });
 }

@@ -2,7 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { ApiDeps } from '../deps.ts';
 
-const Checks = Type.Record(Type.String(), Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) }));
+const Checks = Type.Record(
+  Type.String(),
+  Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) }),
+);
 
 /** /live, /ready and /metrics: outside /api, public, cheap. */
 export const healthRoutes =
@@ -13,7 +16,11 @@ export const healthRoutes =
       {
         config: { permission: 'public' },
         logLevel: 'warn',
-        schema: { tags: ['health'], summary: 'Process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+        schema: {
+          tags: ['health'],
+          summary: 'Process is up',
+          response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        },
       },
       async () => ({ status: 'ok' as const }),
     );
@@ -34,16 +41,24 @@ export const healthRoutes =
       },
       async (_request, reply) => {
         if (deps.isShuttingDown()) {
-          return reply.status(503).send({ status: 'shutting_down', checks: { shutdown: { ok: false, detail: 'draining' } } });
+          return reply
+            .status(503)
+            .send({ status: 'shutting_down', checks: { shutdown: { ok: false, detail: 'draining' } } });
         }
         const report = await deps.readiness();
-        return reply.status(report.ready ? 200 : 503).send({ status: report.ready ? 'ready' : 'unavailable', checks: report.checks });
+        return reply
+          .status(report.ready ? 200 : 503)
+          .send({ status: report.ready ? 'ready' : 'unavailable', checks: report.checks });
       },
     );
 
     app.get(
       '/metrics',
-      { config: { permission: 'public' }, logLevel: 'warn', schema: { tags: ['health'], summary: 'Prometheus metrics' } },
+      {
+        config: { permission: 'public' },
+        logLevel: 'warn',
+        schema: { tags: ['health'], summary: 'Prometheus metrics' },
+      },
       async (_request, reply) => {
         const { contentType, body } = await deps.metrics.render();
         return reply.type(contentType).send(body);

@@ -1,6 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AppError, INCIDENT_STATUSES, SEVERITIES, type IncidentStatus, type Severity } from '../../contracts/index.ts';
+import {
+  AppError,
+  INCIDENT_STATUSES,
+  SEVERITIES,
+  type IncidentStatus,
+  type Severity,
+} from '../../contracts/index.ts';
 import { parseAlert } from '../../core/ingest/index.ts';
 import type { IncidentListQuery } from '../../ports/index.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -32,7 +38,10 @@ export const incidentRoutes =
           tags: ['incidents'],
           summary: 'List incidents with filters, sorting and pagination',
           querystring: ListQuerySchema,
-          response: { 200: Type.Object({ data: Type.Array(IncidentSchema), pagination: PaginationSchema }), 400: ErrorSchema },
+          response: {
+            200: Type.Object({ data: Type.Array(IncidentSchema), pagination: PaginationSchema }),
+            400: ErrorSchema,
+          },
         },
       },
       async (request) => deps.store.list(toListQuery(request.query)),
@@ -93,7 +102,11 @@ export const incidentRoutes =
     }
   };
 
-function listOf<T extends string>(value: string | string[] | undefined, allowed: readonly T[] | null, name: string): T[] | undefined {
+function listOf<T extends string>(
+  value: string | string[] | undefined,
+  allowed: readonly T[] | null,
+  name: string,
+): T[] | undefined {
   if (value === undefined) return undefined;
   const items = (Array.isArray(value) ? value : [value])
     .flatMap((v) => v.split(','))

@@ -59,7 +59,12 @@ export const streamRoutes =
       async (socket, request) => {
         const { incident_id: incidentId, types, since } = request.query;
         const wanted = types
-          ? new Set(types.split(',').map((t) => t.trim()).filter((t): t is EventName => (EVENT_NAMES as readonly string[]).includes(t)))
+          ? new Set(
+              types
+                .split(',')
+                .map((t) => t.trim())
+                .filter((t): t is EventName => (EVENT_NAMES as readonly string[]).includes(t)),
+            )
           : null;
         hub.sockets.add(socket);
         let alive = true;
@@ -98,7 +103,12 @@ export const streamRoutes =
           unsubscribe = await deps.bus.subscribe(send, since ? { since } : {});
           if (socket.readyState !== socket.OPEN) unsubscribe();
           else {
-            socket.send(JSON.stringify({ type: 'subscribed', filters: { incident_id: incidentId ?? null, types: wanted ? [...wanted] : null } }));
+            socket.send(
+              JSON.stringify({
+                type: 'subscribed',
+                filters: { incident_id: incidentId ?? null, types: wanted ? [...wanted] : null },
+              }),
+            );
             const pending = held;
             held = null;
             for (const event of pending) send(event);

@@ -53,7 +53,8 @@ export const webhookRoutes =
               `webhook-replay:${source}:${verified.signature}`,
               deps.config.webhooks.timestamp_tolerance * 2,
             );
-            if (seen > 1) throw new AppError('INVALID_SIGNATURE', 'replayed request (signature already used)');
+            if (seen > 1)
+              throw new AppError('INVALID_SIGNATURE', 'replayed request (signature already used)');
           }
         } else if (!settings?.unsigned) {
           throw new AppError(
@@ -61,7 +62,8 @@ export const webhookRoutes =
             `webhook source ${source} is not configured: set webhooks.sources.${source}.secret or TW_WEBHOOK_SECRET_${source.toUpperCase().replace(/-/g, '_')}`,
           );
         }
-        if (request.body === undefined || request.body === null) throw new AppError('BAD_REQUEST', 'empty body');
+        if (request.body === undefined || request.body === null)
+          throw new AppError('BAD_REQUEST', 'empty body');
         const alert = parseAlert(source, request.body, new Date());
         const outcome = await deps.ingest.ingest(alert);
         return reply.status(202).send(ingestResponse(outcome));

@@ -2,7 +2,12 @@ import { AppError, type IncidentStatus } from '../../contracts/index.ts';
 import type { EventBus, IncidentRecord, IncidentStore, Logger } from '../../ports/index.ts';
 
 /** Statuses an incident cannot leave by resolve/dismiss/escalate. */
-export const CLOSED_STATUSES: readonly IncidentStatus[] = ['resolved', 'false_positive', 'dismissed', 'closed'];
+export const CLOSED_STATUSES: readonly IncidentStatus[] = [
+  'resolved',
+  'false_positive',
+  'dismissed',
+  'closed',
+];
 
 const OPEN_STATUSES = (
   [
@@ -32,7 +37,12 @@ const TARGET: Record<AnalystDecision, IncidentStatus> = {
 export class IncidentActionsService {
   constructor(private readonly deps: { store: IncidentStore; bus: EventBus; log: Logger }) {}
 
-  async decide(id: string, decision: AnalystDecision, reason: string, actor: string): Promise<IncidentRecord> {
+  async decide(
+    id: string,
+    decision: AnalystDecision,
+    reason: string,
+    actor: string,
+  ): Promise<IncidentRecord> {
     const to = TARGET[decision];
     const from = decision === 'escalate' ? OPEN_STATUSES.filter((s) => s !== 'escalated') : OPEN_STATUSES;
     const moved = await this.deps.store.transition({
@@ -52,12 +62,19 @@ export class IncidentActionsService {
       });
     }
     const publish = async () => {
-      await this.deps.bus.publish('status_changed', { incident_id: id, from: moved.previous_status, to, by: actor });
+      await this.deps.bus.publish('status_changed', {
+        incident_id: id,
+        from: moved.previous_status,
+        to,
+        by: actor,
+      });
       if (decision !== 'escalate') {
         await this.deps.bus.publish('incident_resolved', { incident_id: id, status: to, reason, by: actor });
       }
     };
-    await publish().catch((err) => this.deps.log.warn({ err: String(err), incident_id: id }, 'event publish failed'));
+    await publish().catch((err) =>
+      this.deps.log.warn({ err: String(err), incident_id: id }, 'event publish failed'),
+    );
     return moved;
   }
 }

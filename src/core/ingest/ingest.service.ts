@@ -1,5 +1,12 @@
 import type { NormalizedAlert } from '../../contracts/index.ts';
-import type { EventBus, IncidentRecord, IncidentStore, JobQueue, Logger, Telemetry } from '../../ports/index.ts';
+import type {
+  EventBus,
+  IncidentRecord,
+  IncidentStore,
+  JobQueue,
+  Logger,
+  Telemetry,
+} from '../../ports/index.ts';
 import type { JobPayloads } from '../jobs/job-catalog.ts';
 import { withTimeout } from '../shared/timeout.ts';
 
@@ -64,11 +71,18 @@ export class IngestService {
     const [eventsResult, queueResult] = await Promise.allSettled([
       withTimeout(events(), this.handoffTimeoutMs, 'event publish'),
       needsTriage
-        ? withTimeout(queue.enqueue('triage', incident.id, { incident_id: incident.id }), this.handoffTimeoutMs, 'enqueue')
+        ? withTimeout(
+            queue.enqueue('triage', incident.id, { incident_id: incident.id }),
+            this.handoffTimeoutMs,
+            'enqueue',
+          )
         : Promise.resolve({ added: false }),
     ]);
     if (eventsResult.status === 'rejected') {
-      log.warn({ incident_id: incident.id, err: String(eventsResult.reason) }, 'event publish failed after commit');
+      log.warn(
+        { incident_id: incident.id, err: String(eventsResult.reason) },
+        'event publish failed after commit',
+      );
     }
     if (queueResult.status === 'rejected') {
       log.warn(

@@ -22,5 +22,7 @@ export const JOB_CATALOG: Readonly<Record<JobName, JobSpec>> = Object.freeze({
 
 /** Validates a payload read back from a queue (it crossed a process boundary). */
 export function isTriagePayload(p: unknown): p is JobPayloads['triage'] {
-  return typeof p === 'object' && p !== null && typeof (p as { incident_id?: unknown }).incident_id === 'string';
+  return (
+    typeof p === 'object' && p !== null && typeof (p as { incident_id?: unknown }).incident_id === 'string'
+  );
 }

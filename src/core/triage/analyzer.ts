@@ -5,7 +5,10 @@ import type { EnrichmentRecord, IncidentRecord, IndicatorRecord } from '../../po
 export interface AnalysisInput {
   incident: IncidentRecord;
   indicators: IndicatorRecord[];
-  enrichments: Pick<EnrichmentRecord, 'indicator_type' | 'indicator_value' | 'provider' | 'verdict' | 'score' | 'details'>[];
+  enrichments: Pick<
+    EnrichmentRecord,
+    'indicator_type' | 'indicator_value' | 'provider' | 'verdict' | 'score' | 'details'
+  >[];
   /** The first alert's vendor confidence (0..1) when the vendor gave one. */
   vendorConfidence?: number;
 }
@@ -33,4 +36,3 @@ export interface Analyzer {
   readonly name: string;
   analyze(input: AnalysisInput, signal?: AbortSignal): Promise<Verdict>;
 }
-

@@ -7,7 +7,13 @@ export interface Enricher {
   enrich(
     indicators: Indicator[],
     signal?: AbortSignal,
-  ): Promise<{ enrichments: NewEnrichment[]; lookups: number; cacheHits: number; cacheMisses: number; errors: number }>;
+  ): Promise<{
+    enrichments: NewEnrichment[];
+    lookups: number;
+    cacheHits: number;
+    cacheMisses: number;
+    errors: number;
+  }>;
 }
 
 /**

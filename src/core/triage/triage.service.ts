@@ -1,4 +1,9 @@
-import { PermanentJobError, type EventMap, type EventName, type IncidentStatus } from '../../contracts/index.ts';
+import {
+  PermanentJobError,
+  type EventMap,
+  type EventName,
+  type IncidentStatus,
+} from '../../contracts/index.ts';
 import type { EventBus, IncidentRecord, IncidentStore, Logger, Telemetry } from '../../ports/index.ts';
 import type { Verdict } from './analyzer.ts';
 import type { Enricher, PipelineRegistry } from './pipeline.ts';
@@ -58,7 +63,9 @@ export class TriageService {
         : { enrichments: [], lookups: 0, cacheHits: 0, cacheMisses: 0, errors: 0 };
       this.deps.telemetry.enrichmentLookups(result.cacheHits, result.cacheMisses, result.errors);
       signal.throwIfAborted();
-      const hits = result.enrichments.filter((e) => e.verdict === 'malicious' || e.verdict === 'suspicious').length;
+      const hits = result.enrichments.filter(
+        (e) => e.verdict === 'malicious' || e.verdict === 'suspicious',
+      ).length;
       const moved = await store.recordEnrichment(
         {
           id: incidentId,
@@ -73,7 +80,12 @@ export class TriageService {
       if (!moved) return 'superseded';
       incident = moved;
       await this.publish('enrichment_complete', { incident_id: incidentId, lookups: result.lookups, hits });
-      await this.publish('status_changed', { incident_id: incidentId, from: 'enriching', to: 'analyzing', by: this.deps.actor });
+      await this.publish('status_changed', {
+        incident_id: incidentId,
+        from: 'enriching',
+        to: 'analyzing',
+        by: this.deps.actor,
+      });
     }
 
     if (incident.status !== 'analyzing') return 'skipped';
@@ -110,9 +122,15 @@ export class TriageService {
         to: next,
         actor: this.deps.actor,
         action: 'triage.analyzed',
-        details: { analyzer: analyzer.name, classification: verdict.classification, confidence: verdict.confidence },
+        details: {
+          analyzer: analyzer.name,
+          classification: verdict.classification,
+          confidence: verdict.confidence,
+        },
         ...(next !== 'pending_review'
-          ? { reason: `auto-resolved: ${verdict.classification} with confidence ${verdict.confidence.toFixed(2)}` }
+          ? {
+              reason: `auto-resolved: ${verdict.classification} with confidence ${verdict.confidence.toFixed(2)}`,
+            }
           : {}),
       },
       {
@@ -136,7 +154,12 @@ export class TriageService {
       classification: verdict.classification,
       confidence: verdict.confidence,
     });
-    await this.publish('status_changed', { incident_id: incidentId, from: 'analyzing', to: next, by: this.deps.actor });
+    await this.publish('status_changed', {
+      incident_id: incidentId,
+      from: 'analyzing',
+      to: next,
+      by: this.deps.actor,
+    });
     if (next !== 'pending_review') {
       await this.publish('incident_resolved', {
         incident_id: incidentId,
@@ -163,8 +186,16 @@ export class TriageService {
     action: string,
     details: Record<string, unknown>,
   ): Promise<IncidentRecord | null> {
-    const moved = await this.deps.store.transition({ id: incident.id, from, to, actor: this.deps.actor, action, details });
-    if (moved) await this.publish('status_changed', { incident_id: incident.id, from, to, by: this.deps.actor });
+    const moved = await this.deps.store.transition({
+      id: incident.id,
+      from,
+      to,
+      actor: this.deps.actor,
+      action,
+      details,
+    });
+    if (moved)
+      await this.publish('status_changed', { incident_id: incident.id, from, to, by: this.deps.actor });
     return moved;
   }
 

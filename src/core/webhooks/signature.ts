@@ -50,18 +50,28 @@ export function verifySignature(check: SignatureCheck): VerifiedSignature {
     if (sent) break;
   }
   if (!sent) throw new AppError('INVALID_SIGNATURE', `missing signature header (${SIGNATURE_HEADERS[0]})`);
-  const signature = sent.trim().replace(/^sha256=/i, '').toLowerCase();
+  const signature = sent
+    .trim()
+    .replace(/^sha256=/i, '')
+    .toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(signature)) {
-    throw new AppError('INVALID_SIGNATURE', 'signature must be 64 hex characters, optionally prefixed sha256=');
+    throw new AppError(
+      'INVALID_SIGNATURE',
+      'signature must be 64 hex characters, optionally prefixed sha256=',
+    );
   }
   const tsRaw = header(check.headers, TIMESTAMP_HEADER);
   let timestamp: number | undefined;
   if (tsRaw !== undefined) {
-    if (!/^\d{1,12}$/.test(tsRaw.trim())) throw new AppError('INVALID_SIGNATURE', 'X-Webhook-Timestamp must be unix seconds');
+    if (!/^\d{1,12}$/.test(tsRaw.trim()))
+      throw new AppError('INVALID_SIGNATURE', 'X-Webhook-Timestamp must be unix seconds');
     timestamp = Number(tsRaw.trim());
     const skew = Math.abs(check.now.getTime() - timestamp * 1000);
     if (skew > check.toleranceMs) {
-      throw new AppError('INVALID_SIGNATURE', `timestamp outside the accepted window of ${check.toleranceMs / 1000} s`);
+      throw new AppError(
+        'INVALID_SIGNATURE',
+        `timestamp outside the accepted window of ${check.toleranceMs / 1000} s`,
+      );
     }
   }
   const bodyOnly = hmacHex(check.secret, check.rawBody);
