@@ -13,7 +13,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { killAllChildren, REPO_ROOT } from './lib/proc.ts';
 import { renderTable, type ScenarioResult } from './lib/result.ts';
@@ -40,7 +40,9 @@ async function main(): Promise<number> {
   });
   const names = SCENARIOS.map((s) => s.name);
   if (values.help) {
-    console.log(`npm run bench -- [${['all', ...names].join('|')}] [--tiny] [--profile] [--regenerate] [--out dir] [--no-report]`);
+    console.log(
+      `npm run bench -- [${['all', ...names].join('|')}] [--tiny] [--profile] [--regenerate] [--out dir] [--no-report]`,
+    );
     return 0;
   }
   const wanted = positionals.length === 0 || positionals.includes('all') ? names : positionals;
@@ -61,7 +63,9 @@ async function main(): Promise<number> {
     const tiny = values.tiny ?? false;
     const before = os.loadavg().map((l) => round(l, 2));
     if (!tiny && before[0]! > NOISY_LOAD) {
-      console.error(`[${scenario.name}] load average ${before.join(' ')} > ${NOISY_LOAD}: figures will be noisy`);
+      console.error(
+        `[${scenario.name}] load average ${before.join(' ')} > ${NOISY_LOAD}: figures will be noisy`,
+      );
     }
     const controller = new AbortController();
     const bound = scenario.timeoutMs(tiny);
@@ -110,7 +114,7 @@ async function main(): Promise<number> {
       ...(error ? { error: error.split('\n').slice(0, 12).join('\n') } : {}),
       rows: output?.rows ?? [],
       checks,
-      details: { ...(output?.details ?? {}), logs: ctx.logDir.slice(REPO_ROOT.length + 1) },
+      details: { ...(output?.details ?? {}), logs: relative(REPO_ROOT, ctx.logDir) },
       notes: output?.notes ?? [],
       profiles: ctx.profiles,
     };
@@ -119,7 +123,7 @@ async function main(): Promise<number> {
     console.log(`${renderTable(result)}\n`);
   }
   if (outDir === defaultOut && !values['no-report']) {
-    const doc = writeReport();
+    const doc = await writeReport();
     console.log(`wrote ${doc}`);
   }
   return failed ? 1 : 0;

@@ -1,7 +1,14 @@
 /** Realistic, unique, signed webhook alerts in the generic format (one vendor id each, so no dedup). */
 import { createHmac } from 'node:crypto';
 
-const TYPES = ['malware', 'phishing', 'suspicious login', 'data exfiltration', 'privilege escalation', 'port scan'];
+const TYPES = [
+  'malware',
+  'phishing',
+  'suspicious login',
+  'data exfiltration',
+  'privilege escalation',
+  'port scan',
+];
 const SEVERITIES = ['low', 'medium', 'medium', 'high', 'high', 'critical'];
 const PROCS = ['powershell.exe', 'rundll32.exe', 'certutil.exe', 'mshta.exe', 'wscript.exe'];
 
@@ -27,7 +34,11 @@ export function alertBody(runId: string, i: number): string {
 }
 
 /** DESIGN.md's signature headers (timestamp bound into the HMAC). */
-export function signedHeaders(secret: string, body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+export function signedHeaders(
+  secret: string,
+  body: string,
+  timestamp = Math.floor(Date.now() / 1000),
+): Record<string, string> {
   const mac = createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
   return {
     'content-type': 'application/json',
@@ -37,13 +48,19 @@ export function signedHeaders(secret: string, body: string, timestamp = Math.flo
 }
 
 /** Posts one signed alert and returns the created incident id (throws on a non-202). */
-export async function postAlert(baseUrl: string, source: string, secret: string, body: string): Promise<string> {
+export async function postAlert(
+  baseUrl: string,
+  source: string,
+  secret: string,
+  body: string,
+): Promise<string> {
   const res = await fetch(`${baseUrl}/api/v1/webhooks/${source}`, {
     method: 'POST',
     headers: signedHeaders(secret, body),
     body,
   });
   const json = (await res.json()) as { incident_id?: string; message?: string };
-  if (res.status !== 202 || !json.incident_id) throw new Error(`webhook answered ${res.status}: ${JSON.stringify(json)}`);
+  if (res.status !== 202 || !json.incident_id)
+    throw new Error(`webhook answered ${res.status}: ${JSON.stringify(json)}`);
   return json.incident_id;
 }

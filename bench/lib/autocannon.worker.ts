@@ -16,7 +16,12 @@ function requestsFor(cfg: LoadConfig, onExhausted: () => void) {
   if (cfg.mode.kind === 'get') {
     const paths = cfg.mode.paths;
     let i = 0;
-    return [{ method: 'GET', setupRequest: (req: object) => ({ ...req, method: 'GET', path: paths[i++ % paths.length] }) }];
+    return [
+      {
+        method: 'GET',
+        setupRequest: (req: object) => ({ ...req, method: 'GET', path: paths[i++ % paths.length] }),
+      },
+    ];
   }
   const { source, secret, count, runId } = cfg.mode;
   const ts = Math.floor(Date.now() / 1000);
@@ -35,28 +40,34 @@ function requestsFor(cfg: LoadConfig, onExhausted: () => void) {
           // Keep the connection busy with a harmless GET until stop() lands.
           return { ...req, method: 'GET', path: '/live', body: undefined, headers: {} };
         }
-        return { ...req, method: 'POST', path: `/api/v1/webhooks/${source}`, headers: next.headers, body: next.body };
+        return {
+          ...req,
+          method: 'POST',
+          path: `/api/v1/webhooks/${source}`,
+          headers: next.headers,
+          body: next.body,
+        };
       },
     },
   ];
 }
 
 function once(cfg: LoadConfig, durationS: number): Promise<Result> {
-  let instance: ReturnType<typeof autocannon> | undefined;
-  let stopped = false;
+  const handle: { instance?: ReturnType<typeof autocannon>; stopped: boolean } = { stopped: false };
   const stop = () => {
-    if (!stopped && instance) {
-      stopped = true;
-      instance.stop();
+    if (!handle.stopped && handle.instance) {
+      handle.stopped = true;
+      handle.instance.stop();
     }
   };
-  instance = autocannon({
+  const instance = autocannon({
     url: cfg.url,
     connections: cfg.connections,
     duration: durationS,
     timeout: 10,
     requests: requestsFor(cfg, stop),
   });
+  handle.instance = instance;
   return Promise.resolve(instance);
 }
 

@@ -18,7 +18,11 @@ const server = http.createServer((req, res) => {
     });
     return;
   }
-  res.writeHead(req.url === '/ready' || req.url === '/live' ? 200 : 404, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+  res
+    .writeHead(req.url === '/ready' || req.url === '/live' ? 200 : 404, {
+      'content-type': 'application/json',
+    })
+    .end('{"status":"ok"}');
 });
 const wss = new WebSocketServer({ server, path: '/stream', perMessageDeflate: false });
 wss.on('connection', (ws) => {

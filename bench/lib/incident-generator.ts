@@ -9,7 +9,12 @@
  * it was built; `ensureIncidentDatabase` reuses a matching one.
  */
 import pg from 'pg';
-import { SEVERITY_RANK, type IncidentStatus, type IncidentType, type Severity } from '../../src/contracts/index.ts';
+import {
+  SEVERITY_RANK,
+  type IncidentStatus,
+  type IncidentType,
+  type Severity,
+} from '../../src/contracts/index.ts';
 import { copyFrom } from './pg-copy.ts';
 import { HOST } from './proc.ts';
 import { adminQuery, createMigratedDatabase, dropDatabase, PG_PORT, suffix } from './services.ts';
@@ -108,8 +113,23 @@ const LOLBINS: Weighted<string> = [
   ['wmic.exe', 6],
   ['wscript.exe', 5],
 ];
-const COUNTRIES = ['Russia', 'Nigeria', 'Brazil', 'Vietnam', 'Netherlands', 'United States', 'China', 'Romania'];
-const DOMAINS = ['login-micros0ft-secure.com', 'docu-sign-review.net', 'paypa1-billing.info', 'office365-verify.org', 'dhl-parcel-track.co'];
+const COUNTRIES = [
+  'Russia',
+  'Nigeria',
+  'Brazil',
+  'Vietnam',
+  'Netherlands',
+  'United States',
+  'China',
+  'Romania',
+];
+const DOMAINS = [
+  'login-micros0ft-secure.com',
+  'docu-sign-review.net',
+  'paypa1-billing.info',
+  'office365-verify.org',
+  'dhl-parcel-track.co',
+];
 const BUCKETS = ['finance-reports', 'hr-exports', 'backup-prod', 'ml-datasets', 'public-assets'];
 const TECHNIQUES: Partial<Record<IncidentType, string[]>> = {
   malware: ['T1204.002', 'T1059.001'],
@@ -156,7 +176,12 @@ function esc(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
-function text(rng: Rng, type: IncidentType, host: string, user: string): { title: string; description: string } {
+function text(
+  rng: Rng,
+  type: IncidentType,
+  host: string,
+  user: string,
+): { title: string; description: string } {
   const bin = rng.pick(LOLBINS);
   const ip = `${45 + rng.int(150)}.${rng.int(256)}.${rng.int(256)}.${rng.int(256)}`;
   switch (type) {
@@ -186,10 +211,19 @@ function text(rng: Rng, type: IncidentType, host: string, user: string): { title
       };
     case 'privilege_escalation':
       return rng.next() < 0.25
-        ? { title: `Credential dumping with Mimikatz on ${host}`, description: `LSASS memory read by ${bin} under ${user} on ${host}.` }
-        : { title: `New local administrator added on ${host}`, description: `${user} added to Administrators via ${bin} on ${host}.` };
+        ? {
+            title: `Credential dumping with Mimikatz on ${host}`,
+            description: `LSASS memory read by ${bin} under ${user} on ${host}.`,
+          }
+        : {
+            title: `New local administrator added on ${host}`,
+            description: `${user} added to Administrators via ${bin} on ${host}.`,
+          };
     case 'lateral_movement':
-      return { title: `SMB lateral movement from ${host}`, description: `PsExec service created remotely by ${user}; ${bin} spawned on ${rng.int(5) + 2} hosts.` };
+      return {
+        title: `SMB lateral movement from ${host}`,
+        description: `PsExec service created remotely by ${user}; ${bin} spawned on ${rng.int(5) + 2} hosts.`,
+      };
     case 'data_exfiltration':
       return {
         title: `Large upload to personal cloud storage from ${host}`,
@@ -197,16 +231,31 @@ function text(rng: Rng, type: IncidentType, host: string, user: string): { title
       };
     case 'cloud_misconfiguration': {
       const b = BUCKETS[rng.int(BUCKETS.length)]!;
-      return { title: `S3 bucket ${b} made public`, description: `PutBucketPolicy granting s3:GetObject to * on ${b} by ${user}.` };
+      return {
+        title: `S3 bucket ${b} made public`,
+        description: `PutBucketPolicy granting s3:GetObject to * on ${b} by ${user}.`,
+      };
     }
     case 'reconnaissance':
-      return { title: `Inbound port scan from ${ip}`, description: `${rng.int(900) + 100} ports probed on ${host} within a minute.` };
+      return {
+        title: `Inbound port scan from ${ip}`,
+        description: `${rng.int(900) + 100} ports probed on ${host} within a minute.`,
+      };
     case 'denial_of_service':
-      return { title: `Traffic spike against public API`, description: `${rng.int(90) + 10}k requests per second from ${ip} and others.` };
+      return {
+        title: `Traffic spike against public API`,
+        description: `${rng.int(90) + 10}k requests per second from ${ip} and others.`,
+      };
     case 'policy_violation':
-      return { title: `USB mass storage used on ${host}`, description: `${user} copied ${rng.int(400) + 1} files to removable media.` };
+      return {
+        title: `USB mass storage used on ${host}`,
+        description: `${user} copied ${rng.int(400) + 1} files to removable media.`,
+      };
     case 'insider_threat':
-      return { title: `Bulk download of HR records by ${user}`, description: `${rng.int(5000) + 500} records exported from the HR system via ${bin}.` };
+      return {
+        title: `Bulk download of HR records by ${user}`,
+        description: `${rng.int(5000) + 500} records exported from the HR system via ${bin}.`,
+      };
     default:
       return { title: `Unclassified alert on ${host}`, description: `Rule fired for ${user} from ${ip}.` };
   }
@@ -241,7 +290,13 @@ const COLUMNS = [
 const TERMINAL = new Set<IncidentStatus>(['resolved', 'false_positive', 'dismissed', 'closed']);
 
 /** COPY text lines for rows [from, to) of a run. Row order follows created_at, as inserts would. */
-async function* rowsText(total: number, seed: number, anchorMs: number, spanDays: number, chunk = 2000): AsyncGenerator<string> {
+async function* rowsText(
+  total: number,
+  seed: number,
+  anchorMs: number,
+  spanDays: number,
+  chunk = 2000,
+): AsyncGenerator<string> {
   const rng = new Rng(seed);
   const spanMs = spanDays * 86_400_000;
   const start = anchorMs - spanMs;
@@ -271,7 +326,9 @@ async function* rowsText(total: number, seed: number, anchorMs: number, spanDays
               ['inconclusive', 10],
             ]);
       const occurredMs = created - rng.int(600_000);
-      const updatedMs = TERMINAL.has(status) ? created + rng.int(3 * 86_400_000) : created + rng.int(3_600_000);
+      const updatedMs = TERMINAL.has(status)
+        ? created + rng.int(3 * 86_400_000)
+        : created + rng.int(3_600_000);
       const iso = (ms: number) => new Date(Math.min(ms, anchorMs)).toISOString();
       const techniques = TECHNIQUES[type] ?? [];
       const fields = [
@@ -292,7 +349,12 @@ async function* rowsText(total: number, seed: number, anchorMs: number, spanDays
         iso(updatedMs),
         String(triaged ? 4 + rng.int(3) : 1 + rng.int(2)),
         `{${source},${type}}`,
-        esc(JSON.stringify([{ kind: 'host', name: host }, { kind: 'user', name: user }])),
+        esc(
+          JSON.stringify([
+            { kind: 'host', name: host },
+            { kind: 'user', name: user },
+          ]),
+        ),
         `{${techniques.join(',')}}`,
         rng.next() < 0.6 ? (rng.next() * 0.6 + 0.4).toFixed(2) : '\\N',
         classification ?? '\\N',
@@ -327,7 +389,12 @@ export async function ensureIncidentDatabase(o: {
   log: (m: string) => void;
 }): Promise<{ meta: GeneratedMeta; reused: boolean }> {
   const existing = await readMeta(o.name);
-  if (!o.regenerate && existing && existing.generator_version === GENERATOR_VERSION && existing.rows === o.rows) {
+  if (
+    !o.regenerate &&
+    existing &&
+    existing.generator_version === GENERATOR_VERSION &&
+    existing.rows === o.rows
+  ) {
     return { meta: existing, reused: true };
   }
   const building = `${o.name}_build_${suffix()}`;

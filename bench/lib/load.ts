@@ -43,6 +43,9 @@ export async function runLoad(config: LoadConfig, logDir: string, name: string):
     .logs()
     .split('\n')
     .find((l) => l.startsWith('BENCH_LOAD_RESULT '));
-  if (!line) throw new Error(`load generator ${name} gave no result (exit ${exit.code ?? exit.signal})\n${proc.tail()}`);
+  if (!line)
+    throw new Error(
+      `load generator ${name} gave no result (exit ${exit.code ?? exit.signal})\n${proc.tail()}`,
+    );
   return JSON.parse(line.slice('BENCH_LOAD_RESULT '.length)) as LoadResult;
 }

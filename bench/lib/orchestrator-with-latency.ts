@@ -49,7 +49,12 @@ class SimulatedLlmAnalyzer implements Analyzer {
   }
 
   stats() {
-    return { calls: this.calls, max_in_flight: this.maxInFlight, in_flight: this.inFlight, latency_ms: this.latencyMs };
+    return {
+      calls: this.calls,
+      max_in_flight: this.maxInFlight,
+      in_flight: this.inFlight,
+      latency_ms: this.latencyMs,
+    };
   }
 }
 
@@ -60,11 +65,24 @@ async function main(): Promise<number> {
     console.error('orchestrator-with-latency needs TW_DATABASE_URL and TW_REDIS_URL');
     return 2;
   }
-  const log = createLogger({ level: config.logging.level, instance: config.server.instance_id, role: 'orchestrator' });
-  const analyzer = new SimulatedLlmAnalyzer(new DeterministicAnalyzer(), Number(process.env.BENCH_LLM_LATENCY_MS ?? 200));
-  const runtime = await createRuntime(config, 'orchestrator', log, { analyzer, redisTransports: createRedisTransports });
+  const log = createLogger({
+    level: config.logging.level,
+    instance: config.server.instance_id,
+    role: 'orchestrator',
+  });
+  const analyzer = new SimulatedLlmAnalyzer(
+    new DeterministicAnalyzer(),
+    Number(process.env.BENCH_LLM_LATENCY_MS ?? 200),
+  );
+  const runtime = await createRuntime(config, 'orchestrator', log, {
+    analyzer,
+    redisTransports: createRedisTransports,
+  });
   await runtime.start();
-  log.info({ url: runtime.url, llm_latency_ms: analyzer.latencyMs }, 'orchestrator with simulated LLM started');
+  log.info(
+    { url: runtime.url, llm_latency_ms: analyzer.latencyMs },
+    'orchestrator with simulated LLM started',
+  );
 
   let statsServer: http.Server | undefined;
   if (process.env.BENCH_STATS_PORT) {
@@ -79,7 +97,10 @@ async function main(): Promise<number> {
     const onSignal = (signal: NodeJS.Signals) => {
       if (++signals > 1) process.exit(130);
       log.info({ signal }, 'signal received; draining');
-      const hard = setTimeout(() => process.exit(1), config.server.shutdown_grace + config.server.drain_delay + 5000);
+      const hard = setTimeout(
+        () => process.exit(1),
+        config.server.shutdown_grace + config.server.drain_delay + 5000,
+      );
       hard.unref();
       runtime.stop().then(resolve, (err: unknown) => {
         log.error({ err }, 'shutdown failed');

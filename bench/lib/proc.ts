@@ -45,7 +45,8 @@ function track(child: ChildProcess): void {
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !k.startsWith('TW_') && !k.startsWith('BENCH_') && k !== 'NODE_OPTIONS') out[k] = v;
+    if (v !== undefined && !k.startsWith('TW_') && !k.startsWith('BENCH_') && k !== 'NODE_OPTIONS')
+      out[k] = v;
   }
   return { ...out, ...extra };
 }

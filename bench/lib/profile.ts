@@ -22,10 +22,14 @@ export function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
-export function newestProfile(dir: string): string | undefined {
+/**
+ * The main thread's profile in `dir` (node names them CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile;
+ * worker threads, e.g. tsx's loader, write their own with a thread id above 0). The newest one wins.
+ */
+export function mainThreadProfile(dir: string): string | undefined {
   try {
     const files = readdirSync(dir)
-      .filter((f) => f.endsWith('.cpuprofile'))
+      .filter((f) => /\.0\.\d+\.cpuprofile$/.test(f))
       .sort();
     const last = files[files.length - 1];
     return last ? join(dir, last) : undefined;
@@ -98,17 +102,29 @@ export function summariseProfile(
   return {
     process: processName,
     file: relative(REPO_ROOT, file),
-    window_ms: round(inWindow ? (inWindow.toUs - inWindow.fromUs) / 1000 : (profile.endTime - profile.startTime) / 1000, 0),
+    window_ms: round(
+      inWindow ? (inWindow.toUs - inWindow.fromUs) / 1000 : (profile.endTime - profile.startTime) / 1000,
+      0,
+    ),
     sampled_ms: round(total / 1000, 0),
     idle_pct: round((idle / Math.max(1, total)) * 100, 1),
     gc_pct: round((gc / busy) * 100, 1),
     top_functions: [...fnTotals.values()]
       .sort((a, b) => b.us - a.us)
       .slice(0, top)
-      .map((f) => ({ function: f.function, location: f.location, self_ms: round(f.us / 1000, 1), self_pct: round((f.us / busy) * 100, 1) })),
+      .map((f) => ({
+        function: f.function,
+        location: f.location,
+        self_ms: round(f.us / 1000, 1),
+        self_pct: round((f.us / busy) * 100, 1),
+      })),
     by_module: [...modTotals.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 15)
-      .map(([module, us]) => ({ module, self_ms: round(us / 1000, 1), self_pct: round((us / busy) * 100, 1) })),
+      .map(([module, us]) => ({
+        module,
+        self_ms: round(us / 1000, 1),
+        self_pct: round((us / busy) * 100, 1),
+      })),
   };
 }

@@ -78,7 +78,8 @@ export interface ScenarioResult {
 export function row(r: Omit<Row, 'met' | 'ratio'> & { ratio?: number }): Row {
   const out: Row = { ...r, value: round(r.value, r.value >= 100 ? 0 : 2) };
   if (r.target) out.met = compare(r.value, r.target.op, r.target.value);
-  if (r.baseline && r.ratio === undefined && r.baseline.value > 0) out.ratio = round(r.value / r.baseline.value, 3);
+  if (r.baseline && r.ratio === undefined && r.baseline.value > 0)
+    out.ratio = round(r.value / r.baseline.value, 3);
   else if (r.ratio !== undefined) out.ratio = round(r.ratio, 3);
   return out;
 }
@@ -120,7 +121,11 @@ export function renderTable(result: ScenarioResult): string {
     r.ratio === undefined ? '' : String(r.ratio),
   ]);
   const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...lines.map((l) => l[i]!.length))));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const out = [
     `== ${result.scenario} (${result.config}) — ${result.title}`,
     `   load before ${result.load.before.join(' ')}${result.noisy ? '  (NOISY: other work on the cores)' : ''}, ${result.duration_s} s`,
@@ -128,10 +133,12 @@ export function renderTable(result: ScenarioResult): string {
     fmt(widths.map((w) => '-'.repeat(w))),
     ...lines.map(fmt),
   ];
-  for (const c of result.checks) out.push(`   check ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.detail ? ` — ${c.detail}` : ''}`);
+  for (const c of result.checks)
+    out.push(`   check ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.detail ? ` — ${c.detail}` : ''}`);
   for (const p of result.profiles) {
     out.push(`   profile ${p.process}: ${p.file} (idle ${p.idle_pct}%, gc ${p.gc_pct}%)`);
-    for (const f of p.top_functions.slice(0, 8)) out.push(`     ${String(f.self_pct).padStart(5)}%  ${f.function}  ${f.location}`);
+    for (const f of p.top_functions.slice(0, 8))
+      out.push(`     ${String(f.self_pct).padStart(5)}%  ${f.function}  ${f.location}`);
   }
   if (result.error) out.push(`   ERROR ${result.error}`);
   return out.join('\n');

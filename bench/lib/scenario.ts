@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Check, ProfileSummary, Row } from './result.ts';
 import type { NodeProcess } from './proc.ts';
-import { newestProfile, summariseProfile } from './profile.ts';
+import { mainThreadProfile, summariseProfile } from './profile.ts';
 
 export interface ScenarioOutput {
   rows: Row[];
@@ -72,7 +72,7 @@ export class RunContext {
   /** After `proc` exited: summarises its profile over the load window (monotonic µs). */
   collectProfile(proc: NodeProcess, window?: { fromUs: number; toUs: number }): void {
     if (!this.profile) return;
-    const file = newestProfile(join(this.logDir, 'profiles', proc.name));
+    const file = mainThreadProfile(join(this.logDir, 'profiles', proc.name));
     if (!file) {
       this.log(`no CPU profile found for ${proc.name}`);
       return;

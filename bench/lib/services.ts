@@ -43,7 +43,9 @@ export async function adminQuery<R extends pg.QueryResultRow = Record<string, un
 /** Fails fast, with the command to run, when PostgreSQL or Redis is not there. */
 export async function checkServices(): Promise<void> {
   const problems: string[] = [];
-  await adminQuery('select 1').catch((e: Error) => problems.push(`PostgreSQL on ${HOST}:${PG_PORT}: ${e.message}`));
+  await adminQuery('select 1').catch((e: Error) =>
+    problems.push(`PostgreSQL on ${HOST}:${PG_PORT}: ${e.message}`),
+  );
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
   redis.on('error', () => {});
   await redis
@@ -51,7 +53,8 @@ export async function checkServices(): Promise<void> {
     .then(() => redis.ping())
     .catch((e: Error) => problems.push(`Redis on ${REDIS_URL}: ${e.message}`))
     .finally(() => redis.disconnect());
-  if (problems.length) throw new Error(`services missing (run \`bash scripts/services.sh up\`): ${problems.join('; ')}`);
+  if (problems.length)
+    throw new Error(`services missing (run \`bash scripts/services.sh up\`): ${problems.join('; ')}`);
 }
 
 /** Creates a database and applies the project's migrations to it (in-process, like `triage-warden migrate`). */
@@ -117,7 +120,11 @@ export function distributedEnv(o: {
 }
 
 /** Env of embedded `start` (PGlite in `dataDir`, in-process transports). */
-export function embeddedEnv(o: { dataDir: string; port: number; extra?: Record<string, string> }): Record<string, string> {
+export function embeddedEnv(o: {
+  dataDir: string;
+  port: number;
+  extra?: Record<string, string>;
+}): Record<string, string> {
   return {
     TW_DATA_DIR: o.dataDir,
     TW_HOST: HOST,
@@ -154,7 +161,10 @@ export async function describeMachine(): Promise<Machine> {
     redis.disconnect();
   }
   try {
-    machine.git_commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    machine.git_commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    }).trim();
   } catch {
     /* not a checkout */
   }

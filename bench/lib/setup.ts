@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeProcess, REPO_ROOT, cleanEnv, freePorts } from './proc.ts';
 import type { RunContext } from './scenario.ts';
-import { createMigratedDatabase, deleteRedisKeys, distributedEnv, dropDatabase, embeddedEnv, suffix } from './services.ts';
+import {
+  createMigratedDatabase,
+  deleteRedisKeys,
+  distributedEnv,
+  dropDatabase,
+  embeddedEnv,
+  suffix,
+} from './services.ts';
 
 export interface Isolation {
   dbName: string;
@@ -43,7 +50,15 @@ export async function startRole(
   const proc = new NodeProcess({
     name: o.name,
     ...(o.script ? { script: o.script } : { args: [role] }),
-    env: cleanEnv(distributedEnv({ dbName: iso.dbName, prefix: iso.prefix, port: port!, instance: o.name, extra: o.extraEnv })),
+    env: cleanEnv(
+      distributedEnv({
+        dbName: iso.dbName,
+        prefix: iso.prefix,
+        port: port!,
+        instance: o.name,
+        extra: o.extraEnv,
+      }),
+    ),
     nodeArgs: o.profile ? ctx.profileArgs(o.name) : [],
     logFile: join(ctx.logDir, `${o.name}.log`),
     port: port!,
@@ -74,7 +89,10 @@ export async function startEmbedded(
 }
 
 /** The baseline server (bare Fastify, constant JSON), ready. */
-export async function startBare(ctx: RunContext, name = 'bare-fastify'): Promise<{ proc: NodeProcess; readyMs: number }> {
+export async function startBare(
+  ctx: RunContext,
+  name = 'bare-fastify',
+): Promise<{ proc: NodeProcess; readyMs: number }> {
   const [port] = await freePorts(1);
   const proc = new NodeProcess({
     name,

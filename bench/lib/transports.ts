@@ -10,7 +10,12 @@ import { REDIS_URL } from './services.ts';
 
 export async function benchTransports(prefix: string, instance = 'bench'): Promise<Transports> {
   const config = loadConfig({
-    env: { TW_REDIS_URL: REDIS_URL, TW_REDIS__KEY_PREFIX: prefix, TW_INSTANCE_ID: instance, TW_LOG_LEVEL: 'warn' },
+    env: {
+      TW_REDIS_URL: REDIS_URL,
+      TW_REDIS__KEY_PREFIX: prefix,
+      TW_INSTANCE_ID: instance,
+      TW_LOG_LEVEL: 'warn',
+    },
   });
   return createRedisTransports(config, createLogger({ level: 'warn', instance, role: 'bench' }));
 }

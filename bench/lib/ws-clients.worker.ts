@@ -34,7 +34,10 @@ function open(url: string): Promise<boolean> {
     }, 60_000);
     ws.on('message', (raw) => {
       const at = now();
-      const msg = JSON.parse(raw.toString()) as { type?: string; data?: { bench_seq?: number; bench_sent_at?: number } };
+      const msg = JSON.parse(raw.toString()) as {
+        type?: string;
+        data?: { bench_seq?: number; bench_sent_at?: number };
+      };
       if (!subscribed) {
         if (msg.type === 'subscribed') {
           subscribed = true;
@@ -92,7 +95,13 @@ process.on('message', (m: Command) => {
         send({ ev: 'count', deliveries, open: sockets.length, closed_early: closedEarly });
         break;
       case 'report':
-        send({ ev: 'report', latencies, per_event: Object.fromEntries(perEvent), deliveries, closed_early: closedEarly });
+        send({
+          ev: 'report',
+          latencies,
+          per_event: Object.fromEntries(perEvent),
+          deliveries,
+          closed_early: closedEarly,
+        });
         latencies = [];
         perEvent = new Map();
         deliveries = 0;

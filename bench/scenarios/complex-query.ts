@@ -31,7 +31,7 @@ interface Shape {
   query: IncidentListQuery;
 }
 
-function shapes(meta: GeneratedMeta): Shape[] {
+export function shapes(meta: GeneratedMeta): Shape[] {
   const anchor = new Date(meta.anchor);
   const daysBefore = (d: number) => new Date(anchor.getTime() - d * 86_400_000);
   return [
@@ -54,12 +54,19 @@ function shapes(meta: GeneratedMeta): Shape[] {
     },
     {
       name: 'fulltext_selective',
-      description: 'q=mimikatz (≈1.5 % of rows) + severity high/critical',
-      query: { q: 'mimikatz', severity: ['high', 'critical'], sort: 'created_at', order: 'desc', page: 1, per_page: 20 },
+      description: 'q=mimikatz (selective) + severity high/critical',
+      query: {
+        q: 'mimikatz',
+        severity: ['high', 'critical'],
+        sort: 'created_at',
+        order: 'desc',
+        page: 1,
+        per_page: 20,
+      },
     },
     {
       name: 'fulltext_broad',
-      description: 'q=powershell.exe (≈25 % of rows), page 5',
+      description: 'q=powershell.exe (broad), page 5',
       query: { q: 'powershell.exe', sort: 'created_at', order: 'desc', page: 5, per_page: 20 },
     },
     {
@@ -127,7 +134,10 @@ function walk(node: PlanNode, out: PlanNode[] = []): PlanNode[] {
 }
 
 /** The SQL `SqlIncidentStore.list()` runs for a query: the page and the count, as Kysely compiles them. */
-async function captureSql(pool: pg.Pool, query: IncidentListQuery): Promise<{ rows: Captured; count: Captured; total: number }> {
+export async function captureSql(
+  pool: pg.Pool,
+  query: IncidentListQuery,
+): Promise<{ rows: Captured; count: Captured; total: number }> {
   const captured: Captured[] = [];
   const kysely = new Kysely<DB>({
     dialect: new PostgresDialect({ pool }),
@@ -148,13 +158,16 @@ async function captureSql(pool: pg.Pool, query: IncidentListQuery): Promise<{ ro
   const page = await new SqlIncidentStore(database).list(query);
   const count = captured.find((c) => /count\(\*\)/i.test(c.sql));
   const rows = captured.find((c) => c !== count);
-  if (!count || !rows) throw new Error(`expected a page query and a count query, captured ${captured.length}`);
+  if (!count || !rows)
+    throw new Error(`expected a page query and a count query, captured ${captured.length}`);
   return { rows, count, total: page.pagination.total_items };
 }
 
-async function explain(pool: pg.Pool, q: Captured) {
+export async function explain(pool: pg.Pool, q: Captured) {
   const json = await pool.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${q.sql}`, q.parameters);
-  const plan = (json.rows[0] as { 'QUERY PLAN': [{ Plan: PlanNode; 'Execution Time': number; 'Planning Time': number }] })['QUERY PLAN'][0];
+  const plan = (
+    json.rows[0] as { 'QUERY PLAN': [{ Plan: PlanNode; 'Execution Time': number; 'Planning Time': number }] }
+  )['QUERY PLAN'][0];
   const text = await pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${q.sql}`, q.parameters);
   const nodes = walk(plan.Plan);
   return {
@@ -168,7 +181,12 @@ async function explain(pool: pg.Pool, q: Captured) {
 }
 
 /** The repository's two queries per request, straight through pg: `concurrency` loops for `seconds`. */
-async function directLoop(pool: pg.Pool, queries: { rows: Captured; count: Captured }[], seconds: number, concurrency: number) {
+async function directLoop(
+  pool: pg.Pool,
+  queries: { rows: Captured; count: Captured }[],
+  seconds: number,
+  concurrency: number,
+) {
   const deadline = performance.now() + seconds * 1000;
   const latencies: number[] = [];
   let i = 0;
@@ -178,20 +196,28 @@ async function directLoop(pool: pg.Pool, queries: { rows: Captured; count: Captu
       while (performance.now() < deadline) {
         const q = queries[i++ % queries.length]!;
         const t = performance.now();
-        await Promise.all([pool.query(q.rows.sql, q.rows.parameters), pool.query(q.count.sql, q.count.parameters)]);
+        await Promise.all([
+          pool.query(q.rows.sql, q.rows.parameters),
+          pool.query(q.count.sql, q.count.parameters),
+        ]);
         latencies.push(performance.now() - t);
       }
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
   const d = distribution(latencies);
-  return { per_s: latencies.length / elapsed, p50_ms: round(d.p50, 2), p99_ms: round(d.p99, 2), requests: latencies.length };
+  return {
+    per_s: latencies.length / elapsed,
+    p50_ms: round(d.p50, 2),
+    p99_ms: round(d.p99, 2),
+    requests: latencies.length,
+  };
 }
 
 export const complexQuery: Scenario = {
   name: 'complex-query',
   title: 'GET /api/v1/incidents (filters, sort, pagination, q) on 1,000,000 incidents',
-  timeoutMs: (tiny) => (tiny ? 180_000 : 1_800_000),
+  timeoutMs: (tiny) => (tiny ? 240_000 : 1_800_000),
   async run(ctx: RunContext): Promise<ScenarioOutput> {
     const tiny = ctx.tiny;
     const name = tiny ? `tw_bench_tiny_${suffix()}` : BENCH_DB;
@@ -202,7 +228,11 @@ export const complexQuery: Scenario = {
       regenerate: ctx.regenerate,
       log: (m) => ctx.log(m),
     });
-    ctx.log(reused ? `reusing ${name} (${meta.rows} incidents, built ${meta.generated_at})` : `built ${name} in ${meta.generation_s} s`);
+    ctx.log(
+      reused
+        ? `reusing ${name} (${meta.rows} incidents, built ${meta.generated_at})`
+        : `built ${name} in ${meta.generation_s} s`,
+    );
     ctx.checkpoint();
 
     const pool = new pg.Pool({ connectionString: dbUrl(name), max: POOL_SIZE });
@@ -214,7 +244,12 @@ export const complexQuery: Scenario = {
 
     const prefix = `twb${suffix()}`;
     ctx.defer(() => deleteRedisKeys(prefix));
-    const { proc: api } = await startRole(ctx, 'api', { dbName: name, prefix }, { name: 'api', profile: true });
+    const { proc: api } = await startRole(
+      ctx,
+      'api',
+      { dbName: name, prefix },
+      { name: 'api', profile: true },
+    );
     ctx.checkpoint();
 
     // Correctness first: the API answers each shape with the total the SQL gives.
@@ -236,7 +271,13 @@ export const complexQuery: Scenario = {
     const from = monotonicUs();
     ctx.log(`mixed load: ${paths.length} shapes, ${tiny ? 1 : 15}s x ${connections}`);
     const mixed = await runLoad(
-      { url: api.url, connections, durationS: tiny ? 1 : 15, warmupS: tiny ? 0 : 3, mode: { kind: 'get', paths } },
+      {
+        url: api.url,
+        connections,
+        durationS: tiny ? 1 : 15,
+        warmupS: tiny ? 0 : 3,
+        mode: { kind: 'get', paths },
+      },
       ctx.logDir,
       'mixed',
     );
@@ -246,7 +287,13 @@ export const complexQuery: Scenario = {
         ctx.checkpoint();
         ctx.log(`shape ${c.shape.name}`);
         const r = await runLoad(
-          { url: api.url, connections, durationS: duration, warmupS: 1, mode: { kind: 'get', paths: [toPath(c.shape.query)] } },
+          {
+            url: api.url,
+            connections,
+            durationS: duration,
+            warmupS: 1,
+            mode: { kind: 'get', paths: [toPath(c.shape.query)] },
+          },
           ctx.logDir,
           c.shape.name,
         );
@@ -270,7 +317,8 @@ export const complexQuery: Scenario = {
     for (const c of captured) {
       const rowsPlan = await explain(pool, c.rows);
       const countPlan = await explain(pool, c.count);
-      const countShare = countPlan.execution_ms / Math.max(0.001, countPlan.execution_ms + rowsPlan.execution_ms);
+      const countShare =
+        countPlan.execution_ms / Math.max(0.001, countPlan.execution_ms + rowsPlan.execution_ms);
       plans[c.shape.name] = {
         description: c.shape.description,
         path: toPath(c.shape.query),
@@ -285,7 +333,9 @@ export const complexQuery: Scenario = {
       const problems = [
         rowsPlan.seq_scan ? 'page query scans incidents sequentially' : '',
         countPlan.seq_scan ? 'count(*) scans incidents sequentially' : '',
-        countShare > 0.5 && countPlan.execution_ms > 5 ? `count(*) is ${Math.round(countShare * 100)} % of the SQL time (${countPlan.execution_ms} ms)` : '',
+        countShare > 0.5 && countPlan.execution_ms > 5
+          ? `count(*) is ${Math.round(countShare * 100)} % of the SQL time (${countPlan.execution_ms} ms)`
+          : '',
       ].filter(Boolean);
       if (problems.length) notes.push(`${c.shape.name}: ${problems.join('; ')}.`);
     }
@@ -302,9 +352,25 @@ export const complexQuery: Scenario = {
         baseline: directBase,
       }),
       row({ id: 'complex.mixed.p50', label: 'list mixed p50', value: mixed.latency_ms.p50, unit: 'ms' }),
-      row({ id: 'complex.mixed.p99', label: 'list mixed p99', value: mixed.latency_ms.p99, unit: 'ms', target: { op: '<', value: 100 } }),
-      row({ id: 'complex.direct_sql.per_s', label: 'same SQL via pg, mixed (baseline)', value: directMixed.per_s, unit: 'req/s' }),
-      row({ id: 'complex.direct_sql.p99', label: 'same SQL via pg p99', value: directMixed.p99_ms, unit: 'ms' }),
+      row({
+        id: 'complex.mixed.p99',
+        label: 'list mixed p99',
+        value: mixed.latency_ms.p99,
+        unit: 'ms',
+        target: { op: '<', value: 100 },
+      }),
+      row({
+        id: 'complex.direct_sql.per_s',
+        label: 'same SQL via pg, mixed (baseline)',
+        value: directMixed.per_s,
+        unit: 'req/s',
+      }),
+      row({
+        id: 'complex.direct_sql.p99',
+        label: 'same SQL via pg p99',
+        value: directMixed.p99_ms,
+        unit: 'ms',
+      }),
     ];
     for (const [shape, r] of Object.entries(perShape)) {
       rows.push(
@@ -317,14 +383,30 @@ export const complexQuery: Scenario = {
           seed: '~100 req/s',
           baseline: { label: 'same SQL via pg', value: r.direct.per_s, unit: 'req/s' },
         }),
-        row({ id: `complex.${shape}.p99`, label: `list ${shape} p99`, value: r.api.latency_ms.p99, unit: 'ms', target: { op: '<', value: 100 } }),
+        row({
+          id: `complex.${shape}.p99`,
+          label: `list ${shape} p99`,
+          value: r.api.latency_ms.p99,
+          unit: 'ms',
+          target: { op: '<', value: 100 },
+        }),
       );
     }
     for (const [shape, p] of Object.entries(plans)) {
       const plan = p as { rows_plan: { execution_ms: number }; count_plan: { execution_ms: number } };
       rows.push(
-        row({ id: `complex.${shape}.sql_page_ms`, label: `EXPLAIN ${shape} page query`, value: plan.rows_plan.execution_ms, unit: 'ms' }),
-        row({ id: `complex.${shape}.sql_count_ms`, label: `EXPLAIN ${shape} count(*)`, value: plan.count_plan.execution_ms, unit: 'ms' }),
+        row({
+          id: `complex.${shape}.sql_page_ms`,
+          label: `EXPLAIN ${shape} page query`,
+          value: plan.rows_plan.execution_ms,
+          unit: 'ms',
+        }),
+        row({
+          id: `complex.${shape}.sql_count_ms`,
+          label: `EXPLAIN ${shape} count(*)`,
+          value: plan.count_plan.execution_ms,
+          unit: 'ms',
+        }),
       );
     }
     return {

@@ -22,11 +22,13 @@ interface Round {
 export const failover: Scenario = {
   name: 'failover',
   title: 'Leader handover after SIGTERM and after kill -9',
-  timeoutMs: (tiny) => (tiny ? 180_000 : 900_000),
+  timeoutMs: (tiny) => (tiny ? 240_000 : 900_000),
   async run(ctx: RunContext): Promise<ScenarioOutput> {
     const tiny = ctx.tiny;
     // Tiny shortens the lease so CI stays quick; the full run uses the seed's timings (the defaults).
-    const timings = tiny ? { lease: 3000, renew: 2000, retry: 500 } : { lease: 15_000, renew: 10_000, retry: 2000 };
+    const timings = tiny
+      ? { lease: 3000, renew: 2000, retry: 500 }
+      : { lease: 15_000, renew: 10_000, retry: 2000 };
     const env: Record<string, string> = {
       TW_ORCHESTRATOR__LEADERELECTION__LEASEDURATION: `${timings.lease}ms`,
       TW_ORCHESTRATOR__LEADERELECTION__RENEWDEADLINE: `${timings.renew}ms`,
@@ -48,14 +50,18 @@ export const failover: Scenario = {
     await Promise.all([start('orch-a'), start('orch-b')]);
 
     const rounds: Round[] = [];
-    const plan: ('SIGTERM' | 'SIGKILL')[] = [...Array(kills).fill('SIGTERM'), ...Array(kills).fill('SIGKILL')];
+    const plan: ('SIGTERM' | 'SIGKILL')[] = [
+      ...Array(kills).fill('SIGTERM'),
+      ...Array(kills).fill('SIGKILL'),
+    ];
     for (const signal of plan) {
       ctx.checkpoint();
       // A settled leader first.
       let leader = '';
       const settle = Date.now() + timings.lease + 10 * timings.retry + 10_000;
       while (!procs.has(leader)) {
-        if (Date.now() > settle) throw new Error(`no leader among ${[...procs.keys()].join(', ')} (lease holds "${leader}")`);
+        if (Date.now() > settle)
+          throw new Error(`no leader among ${[...procs.keys()].join(', ')} (lease holds "${leader}")`);
         await sleep(50);
         leader = await holder();
       }
@@ -67,7 +73,8 @@ export const failover: Scenario = {
       const limit = t0 + timings.lease + 5 * timings.retry + 15_000;
       let now = await holder();
       while (now !== other) {
-        if (performance.now() > limit) throw new Error(`${other} did not take over within ${Math.round(limit - t0)} ms after ${signal}`);
+        if (performance.now() > limit)
+          throw new Error(`${other} did not take over within ${Math.round(limit - t0)} ms after ${signal}`);
         await sleep(20);
         now = await holder();
       }
@@ -87,7 +94,11 @@ export const failover: Scenario = {
         ok: kill.every((ms) => ms <= bound + 1000),
         detail: `${kill.join(', ')} ms; bound ${bound} ms`,
       },
-      { name: 'a new leader after every SIGTERM', ok: term.length === kills, detail: `${term.join(', ')} ms` },
+      {
+        name: 'a new leader after every SIGTERM',
+        ok: term.length === kills,
+        detail: `${term.join(', ')} ms`,
+      },
     ];
     const seedTimings = 'lease 15 s / renew 10 s / retry 2 s';
     const rows: Row[] = [
@@ -100,7 +111,12 @@ export const failover: Scenario = {
         seed: seedTimings,
         baseline: { label: 'retryPeriod', value: timings.retry / 1000, unit: 's' },
       }),
-      row({ id: 'failover.sigterm.max', label: 'handover after SIGTERM, max', value: Math.max(...term) / 1000, unit: 's' }),
+      row({
+        id: 'failover.sigterm.max',
+        label: 'handover after SIGTERM, max',
+        value: Math.max(...term) / 1000,
+        unit: 's',
+      }),
       row({
         id: 'failover.kill9.median',
         label: `handover after kill -9, median of ${kill.length}`,
@@ -110,7 +126,12 @@ export const failover: Scenario = {
         seed: seedTimings,
         baseline: { label: 'leaseDuration + retryPeriod', value: bound / 1000, unit: 's' },
       }),
-      row({ id: 'failover.kill9.max', label: 'handover after kill -9, max', value: Math.max(...kill) / 1000, unit: 's' }),
+      row({
+        id: 'failover.kill9.max',
+        label: 'handover after kill -9, max',
+        value: Math.max(...kill) / 1000,
+        unit: 's',
+      }),
     ];
     return {
       rows,
@@ -119,7 +140,7 @@ export const failover: Scenario = {
       notes: [
         tiny
           ? 'Tiny configuration: lease 3 s / renew 2 s / retry 0.5 s, one kill of each kind.'
-          : "Seed timings (the defaults): leaseDuration 15 s, renewDeadline 10 s, retryPeriod 2 s.",
+          : 'Seed timings (the defaults): leaseDuration 15 s, renewDeadline 10 s, retryPeriod 2 s.',
         'After SIGTERM the leader releases its lease on the way out; the follower takes it at its next retry (≤ retryPeriod). After kill -9 the lease must expire first (≤ leaseDuration since the last renewal) and the follower takes it at its next retry.',
       ],
     };

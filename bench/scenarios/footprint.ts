@@ -62,30 +62,95 @@ export const footprint: Scenario = {
       for (let i = 0; i < repeats; i++) {
         ctx.checkpoint();
         samples.push(await measure(ctx, idleMs, launch));
-        ctx.log(`${name}: ready ${samples[samples.length - 1]!.ready_ms} ms, idle ${samples[samples.length - 1]!.idle_rss_mb} MB`);
+        ctx.log(
+          `${name}: ready ${samples[samples.length - 1]!.ready_ms} ms, idle ${samples[samples.length - 1]!.idle_rss_mb} MB`,
+        );
       }
       results[name] = summary(samples);
     }
-    // Embedded, reopening an existing data folder (the everyday restart).
-    const dataDir = tempDir(ctx, 'tw-bench-reopen-');
-    await measure(ctx, 0, () => startEmbedded(ctx, { name: 'start-init', dataDir }));
-    const reopen: Sample[] = [];
-    for (let i = 0; i < repeats; i++) reopen.push(await measure(ctx, idleMs, () => startEmbedded(ctx, { name: 'start-reopen', dataDir })));
-    results.start_reopen = summary(reopen);
+    // Embedded, reopening an existing data folder (the everyday restart); the full run only.
+    if (!ctx.tiny) {
+      const dataDir = tempDir(ctx, 'tw-bench-reopen-');
+      await measure(ctx, 0, () => startEmbedded(ctx, { name: 'start-init', dataDir }));
+      const reopen: Sample[] = [];
+      for (let i = 0; i < repeats; i++) {
+        reopen.push(await measure(ctx, idleMs, () => startEmbedded(ctx, { name: 'start-reopen', dataDir })));
+      }
+      results.start_reopen = summary(reopen);
+    }
 
     const bare = results.bare!;
     const rssBase = { label: 'bare Fastify', value: bare.idle_rss_mb, unit: 'MB' };
     const startBase = { label: 'bare Fastify', value: bare.ready_ms / 1000, unit: 's' };
     const rows: Row[] = [
-      row({ id: 'footprint.api.rss', label: 'api idle RSS', value: results.api!.idle_rss_mb, unit: 'MB', target: { op: '<', value: 150 }, seed: 'requests 512Mi, limit 2Gi', baseline: rssBase }),
-      row({ id: 'footprint.orchestrator.rss', label: 'orchestrator idle RSS', value: results.orchestrator!.idle_rss_mb, unit: 'MB', seed: 'requests 512Mi, limit 2Gi', baseline: rssBase }),
-      row({ id: 'footprint.start.rss', label: 'embedded start idle RSS', value: results.start_new!.idle_rss_mb, unit: 'MB', baseline: rssBase }),
-      row({ id: 'footprint.bare.rss', label: 'bare Fastify idle RSS (baseline)', value: bare.idle_rss_mb, unit: 'MB' }),
-      row({ id: 'footprint.api.ready', label: 'api cold start to /ready', value: results.api!.ready_ms / 1000, unit: 's', baseline: startBase }),
-      row({ id: 'footprint.orchestrator.ready', label: 'orchestrator cold start to /ready', value: results.orchestrator!.ready_ms / 1000, unit: 's', baseline: startBase }),
-      row({ id: 'footprint.start_new.ready', label: 'embedded start, new data dir, to /ready', value: results.start_new!.ready_ms / 1000, unit: 's', baseline: startBase }),
-      row({ id: 'footprint.start_reopen.ready', label: 'embedded start, existing data dir, to /ready', value: results.start_reopen!.ready_ms / 1000, unit: 's', baseline: startBase }),
-      row({ id: 'footprint.bare.ready', label: 'bare Fastify (node + tsx) to ready (baseline)', value: bare.ready_ms / 1000, unit: 's' }),
+      row({
+        id: 'footprint.api.rss',
+        label: 'api idle RSS',
+        value: results.api!.idle_rss_mb,
+        unit: 'MB',
+        target: { op: '<', value: 150 },
+        seed: 'requests 512Mi, limit 2Gi',
+        baseline: rssBase,
+      }),
+      row({
+        id: 'footprint.orchestrator.rss',
+        label: 'orchestrator idle RSS',
+        value: results.orchestrator!.idle_rss_mb,
+        unit: 'MB',
+        seed: 'requests 512Mi, limit 2Gi',
+        baseline: rssBase,
+      }),
+      row({
+        id: 'footprint.start.rss',
+        label: 'embedded start idle RSS',
+        value: results.start_new!.idle_rss_mb,
+        unit: 'MB',
+        baseline: rssBase,
+      }),
+      row({
+        id: 'footprint.bare.rss',
+        label: 'bare Fastify idle RSS (baseline)',
+        value: bare.idle_rss_mb,
+        unit: 'MB',
+      }),
+      row({
+        id: 'footprint.api.ready',
+        label: 'api cold start to /ready',
+        value: results.api!.ready_ms / 1000,
+        unit: 's',
+        baseline: startBase,
+      }),
+      row({
+        id: 'footprint.orchestrator.ready',
+        label: 'orchestrator cold start to /ready',
+        value: results.orchestrator!.ready_ms / 1000,
+        unit: 's',
+        baseline: startBase,
+      }),
+      row({
+        id: 'footprint.start_new.ready',
+        label: 'embedded start, new data dir, to /ready',
+        value: results.start_new!.ready_ms / 1000,
+        unit: 's',
+        baseline: startBase,
+      }),
+      ...(results.start_reopen
+        ? [
+            row({
+              id: 'footprint.start_reopen.ready',
+              label: 'embedded start, existing data dir, to /ready',
+              value: results.start_reopen.ready_ms / 1000,
+              unit: 's',
+              baseline: startBase,
+            }),
+          ]
+        : []),
+      row({
+        id: 'footprint.bare.ready',
+        label: 'bare Fastify (node + tsx) to ready (baseline)',
+        value: bare.ready_ms / 1000,
+        unit: 's',
+      }),
     ];
     const checks: Check[] = Object.entries(results).map(([name, r]) => ({
       name: `${name}: started and measured`,

@@ -53,7 +53,10 @@ async function preIngest(dbName: string, n: number, runId: string): Promise<void
       Array.from({ length: 10 }, async () => {
         while (next < n) {
           const i = next++;
-          await store.ingest(parseAlert(BENCH_SOURCE, JSON.parse(alertBody(runId, i)), new Date()), 3_600_000);
+          await store.ingest(
+            parseAlert(BENCH_SOURCE, JSON.parse(alertBody(runId, i)), new Date()),
+            3_600_000,
+          );
         }
       }),
     );
@@ -67,10 +70,17 @@ function analyzerStats(proc: NodeProcess): { calls: number; max_in_flight: numbe
     .logs()
     .split('\n')
     .find((l) => l.startsWith('BENCH_ANALYZER_STATS '));
-  return line ? (JSON.parse(line.slice('BENCH_ANALYZER_STATS '.length)) as { calls: number; max_in_flight: number }) : undefined;
+  return line
+    ? (JSON.parse(line.slice('BENCH_ANALYZER_STATS '.length)) as { calls: number; max_in_flight: number })
+    : undefined;
 }
 
-async function runWith(ctx: RunContext, n: number, perOrchestrator: number, latencyMs: number): Promise<RunFigures> {
+async function runWith(
+  ctx: RunContext,
+  n: number,
+  perOrchestrator: number,
+  latencyMs: number,
+): Promise<RunFigures> {
   const iso = await isolate(ctx, `orch${n}`);
   const total = perOrchestrator * n;
   const runId = `orch-${suffix()}`;
@@ -93,7 +103,9 @@ async function runWith(ctx: RunContext, n: number, perOrchestrator: number, late
   pool.on('error', () => {});
   const transports = await benchTransports(iso.prefix, 'bench-enqueuer');
   try {
-    const ids = (await pool.query<{ id: string }>(`select id from incidents where status = 'new'`)).rows.map((r) => r.id);
+    const ids = (await pool.query<{ id: string }>(`select id from incidents where status = 'new'`)).rows.map(
+      (r) => r.id,
+    );
     if (ids.length !== total) throw new Error(`expected ${total} new incidents, found ${ids.length}`);
     ctx.log(`${n} orchestrator(s): enqueueing ${total}`);
     const t0 = Date.now();
@@ -111,10 +123,12 @@ async function runWith(ctx: RunContext, n: number, perOrchestrator: number, late
     for (;;) {
       ctx.checkpoint();
       const done = Number(
-        (await pool.query<{ n: string }>(`select count(*) as n from incidents where triaged_at is not null`)).rows[0]?.n,
+        (await pool.query<{ n: string }>(`select count(*) as n from incidents where triaged_at is not null`))
+          .rows[0]?.n,
       );
       if (done >= total) break;
-      if (Date.now() > deadline) throw new Error(`only ${done} of ${total} incidents triaged before the deadline`);
+      if (Date.now() > deadline)
+        throw new Error(`only ${done} of ${total} incidents triaged before the deadline`);
       await sleep(250);
     }
     const times = (
@@ -127,7 +141,9 @@ async function runWith(ctx: RunContext, n: number, perOrchestrator: number, late
     const i90 = Math.floor(times.length * 0.9);
     const steady = (i90 - i10) / Math.max(0.001, (times[i90]! - times[i10]!) / 1000);
     const analyses = (
-      await pool.query<{ n: string; d: string }>(`select count(*) as n, count(distinct incident_id) as d from analyses`)
+      await pool.query<{ n: string; d: string }>(
+        `select count(*) as n, count(distinct incident_id) as d from analyses`,
+      )
     ).rows[0]!;
     await Promise.all(procs.map((p) => p.stop()));
     return {
@@ -139,7 +155,12 @@ async function runWith(ctx: RunContext, n: number, perOrchestrator: number, late
       elapsed_s: round((last - t0) / 1000, 2),
       analyses: Number(analyses.n),
       distinct_analysed: Number(analyses.d),
-      per_orchestrator: procs.map((p) => ({ name: p.name, calls: -1, max_in_flight: -1, ...analyzerStats(p) })),
+      per_orchestrator: procs.map((p) => ({
+        name: p.name,
+        calls: -1,
+        max_in_flight: -1,
+        ...analyzerStats(p),
+      })),
     };
   } finally {
     await transports.close();
@@ -170,7 +191,11 @@ export const orchestrators: Scenario = {
           label: `${r.orchestrators} orchestrator(s): triaged`,
           value: r.steady_rate,
           unit: 'incidents/s',
-          baseline: { label: `ideal ${r.orchestrators}×${LLM_SLOTS}/${latencyMs} ms`, value: r.ideal_rate, unit: 'incidents/s' },
+          baseline: {
+            label: `ideal ${r.orchestrators}×${LLM_SLOTS}/${latencyMs} ms`,
+            value: r.ideal_rate,
+            unit: 'incidents/s',
+          },
         }),
       );
       if (r.orchestrators > 1) {

@@ -54,13 +54,17 @@ export async function waitTriaged(baseUrl: string, timeoutMs: number): Promise<v
 export const simpleEndpoint: Scenario = {
   name: 'simple-endpoint',
   title: 'GET /api/v1/incidents/:id and /live on one API process vs bare Fastify',
-  timeoutMs: (tiny) => (tiny ? 120_000 : 600_000),
+  timeoutMs: (tiny) => (tiny ? 240_000 : 600_000),
   async run(ctx: RunContext): Promise<ScenarioOutput> {
     const duration = ctx.tiny ? 1 : 10;
     const warmup = ctx.tiny ? 0 : 2;
     const connections = ctx.tiny ? 8 : 32;
     const load = (url: string, paths: string[], name: string) =>
-      runLoad({ url, connections, durationS: duration, warmupS: warmup, mode: { kind: 'get', paths } }, ctx.logDir, name);
+      runLoad(
+        { url, connections, durationS: duration, warmupS: warmup, mode: { kind: 'get', paths } },
+        ctx.logDir,
+        name,
+      );
 
     const iso = await isolate(ctx, 'simple');
     const { proc: api } = await startRole(ctx, 'api', iso, { name: 'api', profile: true });
@@ -108,7 +112,12 @@ export const simpleEndpoint: Scenario = {
         seed: SEED_SIMPLE,
         baseline,
       }),
-      row({ id: 'api.incident_by_id.p50', label: 'GET /incidents/:id p50', value: apiById.latency_ms.p50, unit: 'ms' }),
+      row({
+        id: 'api.incident_by_id.p50',
+        label: 'GET /incidents/:id p50',
+        value: apiById.latency_ms.p50,
+        unit: 'ms',
+      }),
       row({
         id: 'api.incident_by_id.p99',
         label: 'GET /incidents/:id p99',
@@ -133,7 +142,13 @@ export const simpleEndpoint: Scenario = {
         baseline,
       }),
       row({ id: 'api.live.p50', label: 'GET /live p50', value: apiLive.latency_ms.p50, unit: 'ms' }),
-      row({ id: 'api.live.p99', label: 'GET /live p99', value: apiLive.latency_ms.p99, unit: 'ms', target: { op: '<', value: 20 } }),
+      row({
+        id: 'api.live.p99',
+        label: 'GET /live p99',
+        value: apiLive.latency_ms.p99,
+        unit: 'ms',
+        target: { op: '<', value: 20 },
+      }),
       row({
         id: 'api.live.share_of_bare',
         label: 'GET /live share of bare Fastify',
@@ -141,7 +156,12 @@ export const simpleEndpoint: Scenario = {
         unit: '%',
         target: { op: '>=', value: 50 },
       }),
-      row({ id: 'bare.rps', label: 'bare Fastify constant JSON (baseline)', value: bareRes.rps, unit: 'req/s' }),
+      row({
+        id: 'bare.rps',
+        label: 'bare Fastify constant JSON (baseline)',
+        value: bareRes.rps,
+        unit: 'req/s',
+      }),
       row({ id: 'bare.p99', label: 'bare Fastify p99', value: bareRes.latency_ms.p99, unit: 'ms' }),
       row({
         id: 'embedded.incident_by_id.rps',
@@ -151,9 +171,25 @@ export const simpleEndpoint: Scenario = {
         seed: SEED_SIMPLE,
         baseline,
       }),
-      row({ id: 'embedded.incident_by_id.p50', label: 'embedded GET /incidents/:id p50', value: embById.latency_ms.p50, unit: 'ms' }),
-      row({ id: 'embedded.incident_by_id.p99', label: 'embedded GET /incidents/:id p99', value: embById.latency_ms.p99, unit: 'ms' }),
-      row({ id: 'embedded.live.rps', label: 'GET /live, embedded start', value: embLive.rps, unit: 'req/s', baseline }),
+      row({
+        id: 'embedded.incident_by_id.p50',
+        label: 'embedded GET /incidents/:id p50',
+        value: embById.latency_ms.p50,
+        unit: 'ms',
+      }),
+      row({
+        id: 'embedded.incident_by_id.p99',
+        label: 'embedded GET /incidents/:id p99',
+        value: embById.latency_ms.p99,
+        unit: 'ms',
+      }),
+      row({
+        id: 'embedded.live.rps',
+        label: 'GET /live, embedded start',
+        value: embLive.rps,
+        unit: 'req/s',
+        baseline,
+      }),
     ];
     return {
       rows,
@@ -170,7 +206,13 @@ export const simpleEndpoint: Scenario = {
         warmup_s: warmup,
         incidents_rotated: ids.length,
         api_rss_after_load_mb: Math.round(apiRss),
-        loads: { bare: bareRes, api_live: apiLive, api_by_id: apiById, embedded_live: embLive, embedded_by_id: embById },
+        loads: {
+          bare: bareRes,
+          api_live: apiLive,
+          api_by_id: apiById,
+          embedded_live: embLive,
+          embedded_by_id: embById,
+        },
       },
       notes: [
         'autocannon runs in its own process on the same 2 cores as the server, PostgreSQL and Redis (load generator included, as issue 5 asks).',

@@ -39,7 +39,10 @@ class ClientProcess {
   }
   request<T>(message: object, ev: string, timeoutMs = 180_000): Promise<T> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.proc.name}: no ${ev} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`${this.proc.name}: no ${ev} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const onMessage = (m: { ev?: string }) => {
         if (m.ev !== ev) return;
         clearTimeout(timer);
@@ -60,6 +63,7 @@ function fdLimit(): number {
 
 interface StepResult {
   clients: number;
+  connect_failures: number;
   connect_s: number;
   events: number;
   deliveries: number;
@@ -87,14 +91,20 @@ async function step(
   const t0 = performance.now();
   const connected = await Promise.all(
     clients.map((c, i) =>
-      c.request<{ connected: number; failed: number; open: number }>({ cmd: 'connect', url, count: per[i], concurrency: 250 }, 'connected'),
+      c.request<{ connected: number; failed: number; open: number }>(
+        { cmd: 'connect', url, count: per[i], concurrency: 250 },
+        'connected',
+      ),
     ),
   );
   const connectS = (performance.now() - t0) / 1000;
   const open = connected.reduce((s, c) => s + c.open, 0);
   const failed = connected.reduce((s, c) => s + c.failed, 0);
-  if (open !== target) throw new Error(`${open} of ${target} clients connected (${failed} failed)`);
-  ctx.log(`${target} clients connected (${round(connectS, 1)} s); publishing ${events} events`);
+  // A handful of handshakes lost on a saturated machine is reported, not fatal.
+  if (open < target * 0.99) throw new Error(`${open} of ${target} clients connected (${failed} failed)`);
+  ctx.log(
+    `${open} clients connected (${failed} failed, ${round(connectS, 1)} s); publishing ${events} events`,
+  );
   await sleep(1000);
   const serverRss = rss();
   for (let seq = 0; seq < events; seq++) {
@@ -102,10 +112,12 @@ async function step(
     await publish(seq);
     await sleep(intervalMs);
   }
-  const expected = events * target;
+  const expected = events * open;
   await waitUntil(
     async () => {
-      const counts = await Promise.all(clients.map((c) => c.request<{ deliveries: number }>({ cmd: 'count' }, 'count')));
+      const counts = await Promise.all(
+        clients.map((c) => c.request<{ deliveries: number }>({ cmd: 'count' }, 'count')),
+      );
       return counts.reduce((s, c) => s + c.deliveries, 0) >= expected;
     },
     15_000,
@@ -116,10 +128,12 @@ async function step(
   const latencies = reports.flatMap((r) => r.latencies);
   const complete = new Map<string, number>();
   for (const r of reports) {
-    for (const [seq, e] of Object.entries(r.per_event)) complete.set(seq, Math.max(complete.get(seq) ?? 0, e.max));
+    for (const [seq, e] of Object.entries(r.per_event))
+      complete.set(seq, Math.max(complete.get(seq) ?? 0, e.max));
   }
   return {
-    clients: target,
+    clients: open,
+    connect_failures: failed,
     connect_s: round(connectS, 1),
     events,
     deliveries: latencies.length,
@@ -131,13 +145,15 @@ async function step(
 }
 
 function roundDist(d: ReturnType<typeof distribution>) {
-  return Object.fromEntries(Object.entries(d).map(([k, v]) => [k, round(v, 2)])) as unknown as ReturnType<typeof distribution>;
+  return Object.fromEntries(Object.entries(d).map(([k, v]) => [k, round(v, 2)])) as unknown as ReturnType<
+    typeof distribution
+  >;
 }
 
 export const websockets: Scenario = {
   name: 'websockets',
   title: 'WebSocket clients on one API process: fan-out latency and memory per connection',
-  timeoutMs: (tiny) => (tiny ? 180_000 : 1_200_000),
+  timeoutMs: (tiny) => (tiny ? 240_000 : 1_200_000),
   async run(ctx: RunContext): Promise<ScenarioOutput> {
     const tiny = ctx.tiny;
     const steps = tiny ? [50, 200] : [100, 1000, 10_000];
@@ -149,28 +165,53 @@ export const websockets: Scenario = {
     const notes: string[] = [
       `Open-files limit (ulimit -n) inherited by every process: ${limit}; the API needs one descriptor per client, each client process ${Math.ceil(max / nClientProcs)}; it was not raised.`,
     ];
-    if (limit < max + 500) throw new Error(`ulimit -n is ${limit}: raise it above ${max + 500} for ${max} clients`);
+    if (limit < max + 500)
+      throw new Error(`ulimit -n is ${limit}: raise it above ${max + 500} for ${max} clients`);
 
     const iso = await isolate(ctx, 'ws');
     const { proc: api } = await startRole(ctx, 'api', iso, { name: 'api', profile: true });
     const transports = await benchTransports(iso.prefix, 'bench-publisher');
     ctx.defer(() => transports.close());
-    const clients = Array.from({ length: nClientProcs }, (_, i) => new ClientProcess(ctx, `ws-clients-${i + 1}`));
+    const clients = Array.from(
+      { length: nClientProcs },
+      (_, i) => new ClientProcess(ctx, `ws-clients-${i + 1}`),
+    );
     const wsUrl = `${api.url.replace('http', 'ws')}/api/v1/stream`;
     await sleep(1000);
     const idleRss = api.memory().rss_mb;
 
     const publishVia = (send: (data: Record<string, unknown>) => Promise<unknown>) => async (seq: number) => {
-      await send({ incident_id: randomUUID(), from: 'new', to: 'enriching', by: 'bench', bench_seq: seq, bench_sent_at: nowMs() });
+      await send({
+        incident_id: randomUUID(),
+        from: 'new',
+        to: 'enriching',
+        by: 'bench',
+        bench_seq: seq,
+        bench_sent_at: nowMs(),
+      });
     };
-    const apiPublish = publishVia((data) => transports.bus.publish('status_changed', data as unknown as EventMap['status_changed']));
+    const apiPublish = publishVia((data) =>
+      transports.bus.publish('status_changed', data as unknown as EventMap['status_changed']),
+    );
 
     const apiSteps: StepResult[] = [];
     let have = 0;
     const from = monotonicUs();
     for (const target of steps) {
-      apiSteps.push(await step(ctx, clients, wsUrl, have, target, events, intervalMs, apiPublish, () => api.memory().rss_mb));
-      have = target;
+      apiSteps.push(
+        await step(
+          ctx,
+          clients,
+          wsUrl,
+          have,
+          target,
+          events,
+          intervalMs,
+          apiPublish,
+          () => api.memory().rss_mb,
+        ),
+      );
+      have = apiSteps[apiSteps.length - 1]!.clients;
     }
     const to = monotonicUs();
     const top = apiSteps[apiSteps.length - 1]!;
@@ -191,28 +232,57 @@ export const websockets: Scenario = {
     await bare.waitReady(60_000);
     await sleep(500);
     const bareIdle = bare.memory().rss_mb;
-    const bareClients = Array.from({ length: nClientProcs }, (_, i) => new ClientProcess(ctx, `bare-clients-${i + 1}`));
+    const bareClients = Array.from(
+      { length: nClientProcs },
+      (_, i) => new ClientProcess(ctx, `bare-clients-${i + 1}`),
+    );
     const barePublish = publishVia(async (data) => {
-      const body = JSON.stringify({ id: String(Date.now()), type: 'status_changed', occurred_at: new Date().toISOString(), data });
+      const body = JSON.stringify({
+        id: String(Date.now()),
+        type: 'status_changed',
+        occurred_at: new Date().toISOString(),
+        data,
+      });
       const res = await fetch(`${bare.url}/publish`, { method: 'POST', body });
       await res.arrayBuffer();
     });
-    const bareStep = await step(ctx, bareClients, `ws://127.0.0.1:${port}/stream`, 0, max, events, intervalMs, barePublish, () =>
-      bare.memory().rss_mb,
+    const bareStep = await step(
+      ctx,
+      bareClients,
+      `ws://127.0.0.1:${port}/stream`,
+      0,
+      max,
+      events,
+      intervalMs,
+      barePublish,
+      () => bare.memory().rss_mb,
     );
     await Promise.all(bareClients.map((c) => c.proc.stop(5000)));
     await bare.stop();
 
-    const perConnKb = ((top.server_rss_mb - idleRss) * 1024) / max;
-    const barePerConnKb = ((bareStep.server_rss_mb - bareIdle) * 1024) / max;
+    const perConnKb = ((top.server_rss_mb - idleRss) * 1024) / top.clients;
+    const barePerConnKb = ((bareStep.server_rss_mb - bareIdle) * 1024) / bareStep.clients;
     const checks: Check[] = [...apiSteps, bareStep].map((s, i) => ({
       name: `${i < apiSteps.length ? 'api' : 'bare ws'} with ${s.clients} clients: every client got every event`,
       ok: s.deliveries === s.expected,
       detail: `${s.deliveries} of ${s.expected} deliveries`,
     }));
     const rows: Row[] = [
-      row({ id: 'ws.clients', label: 'concurrent clients on one api', value: top.clients, unit: 'clients', target: { op: '>=', value: 10_000 }, seed: '~50 per API server' }),
-      row({ id: 'ws.fanout.p50', label: `fan-out latency p50 (${max} clients)`, value: top.latency_ms.p50, unit: 'ms', baseline: { label: 'bare ws', value: bareStep.latency_ms.p50, unit: 'ms' } }),
+      row({
+        id: 'ws.clients',
+        label: 'concurrent clients on one api',
+        value: top.clients,
+        unit: 'clients',
+        target: { op: '>=', value: 10_000 },
+        seed: '~50 per API server',
+      }),
+      row({
+        id: 'ws.fanout.p50',
+        label: `fan-out latency p50 (${max} clients)`,
+        value: top.latency_ms.p50,
+        unit: 'ms',
+        baseline: { label: 'bare ws', value: bareStep.latency_ms.p50, unit: 'ms' },
+      }),
       row({
         id: 'ws.fanout.p99',
         label: `fan-out latency p99 (${max} clients)`,
@@ -237,7 +307,12 @@ export const websockets: Scenario = {
       }),
       row({ id: 'ws.api_rss', label: `API RSS with ${max} clients`, value: top.server_rss_mb, unit: 'MB' }),
       ...apiSteps.slice(0, -1).map((s) =>
-        row({ id: `ws.fanout.p99.${s.clients}`, label: `fan-out latency p99 (${s.clients} clients)`, value: s.latency_ms.p99, unit: 'ms' }),
+        row({
+          id: `ws.fanout.p99.${s.clients}`,
+          label: `fan-out latency p99 (${s.clients} clients)`,
+          value: s.latency_ms.p99,
+          unit: 'ms',
+        }),
       ),
     ];
     return {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BullMqJobQueue } from '../../src/adapters/bullmq/index.ts';
-import { RedisConnection, RedisEventBus } from '../../src/adapters/redis/index.ts';
+import { RedisConnection, RedisEventBus, withDeadline } from '../../src/adapters/redis/index.ts';
 import type { BusEvent } from '../../src/contracts/index.ts';
 import { sleep, waitFor } from '../contract/helpers.ts';
 import { RedisProcess, freePorts } from './redis-servers.ts';
@@ -97,6 +97,9 @@ describe('Redis outages', () => {
     const queue = new BullMqJobQueue(connection, {
       name: 'half-open',
       healthCheckIntervalMs: 500,
+      // A job the hung worker had fetched comes back once its lock lapses (stalled check).
+      lockDurationMs: 3000,
+      stalledIntervalMs: 500,
       onError: (err, context) => {
         if (context === 'recovery') recoveries.push((err as Error).message);
         else errors.push(`${context}: ${(err as Error).message}`);

@@ -8,6 +8,12 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+/** Servers still running; killed when the test process exits, whatever happened to its cleanup. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /** Ports for throwaway servers: 17000-17999 (the brief's range), free ones picked at random. */
 export async function freePorts(
   count: number,
@@ -79,6 +85,8 @@ export class RedisProcess {
     }
     const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
+    live.add(child);
+    child.once('exit', () => live.delete(child));
     let stderr = '';
     child.stderr?.on('data', (d) => (stderr += String(d)));
     const deadline = Date.now() + 10_000;

@@ -14,7 +14,7 @@ import { RedisKeyspace, toAppError, translated, withDeadline } from '../redis/in
 import type { RedisConnection } from '../redis/index.ts';
 import { fromBullId, toBullId } from './bullmq.job-id.ts';
 import { TrackingWorker } from './bullmq.tracking-worker.ts';
-import { WorkerSupervisor, retireWorker } from './bullmq.worker-supervisor.ts';
+import { WorkerSupervisor } from './bullmq.worker-supervisor.ts';
 import type { SupervisedWorker } from './bullmq.worker-supervisor.ts';
 
 export interface BullMqJobQueueOptions {
@@ -62,13 +62,14 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
   private readonly onError: (err: unknown, context: string) => void;
   /** By fetch token. */
   private readonly inHand = new Map<string, InHand>();
-  private readonly idleWaiters = new Set<() => void>();
   /** Tokens of jobs a forced close already handed back. */
   private readonly returned = new Set<string>();
   private readonly prefix: string;
   private handler: JobHandler<P> | undefined;
   private supervisor: WorkerSupervisor | undefined;
   private paused = false;
+  /** Set when close()'s grace is over: jobs fetched from then on are handed back unrun. */
+  private handingBack = false;
   private closing: Promise<void> | undefined;
 
   constructor(connection: RedisConnection, options: BullMqJobQueueOptions = {}) {
@@ -167,19 +168,26 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
     const current = this.supervisor?.stop();
     const report = (err: unknown): void => this.onError(err, 'close');
     if (current) {
-      await withDeadline(current.worker.pause(true), 1000, 'worker pause').catch(report);
-      if (await this.idleWithin(graceMs)) {
-        await retireWorker(current, 2000, report);
-      } else {
-        // Close first, so BullMQ ignores how the aborted handlers end; then abort them and put
-        // their jobs back at the head of the wait list, where any worker takes them at once.
+      const { worker } = current;
+      await withDeadline(worker.pause(true), 1000, 'worker pause').catch(report);
+      // Not forced: BullMQ waits for every job it fetched, including one whose fetch reply is
+      // still on its way (already active in Redis), and those run within the grace.
+      const closed = worker.close();
+      closed.catch(report);
+      if (!(await settles(closed, graceMs))) {
+        // Grace over: from now on a late fetch is handed back unrun. Unfinished jobs go back to the
+        // head of the wait list first (dropping our lock, so how the aborted handler ends cannot
+        // fail or retry them: BullMQ's finish scripts check the lock), then their signal fires.
+        this.handingBack = true;
         const unfinished = [...this.inHand.values()];
         this.inHand.clear();
         for (const job of unfinished) this.returned.add(job.token);
-        await retireWorker(current, 2000, report, { force: true });
-        for (const job of unfinished) job.controller.abort(new Error('queue closing: job handed back'));
         await Promise.all(unfinished.map((job) => this.handBack(job.bullId, job.token, !job.started)));
+        for (const job of unfinished) job.controller.abort(new Error('queue closing: job handed back'));
+        // A handler that ignores its signal is left behind; its job is already back in the queue.
+        if (!(await settles(closed, 2000))) await worker.disconnect().catch(report);
       }
+      await this.connection.release(current.client);
     }
     await withDeadline(this.queue.close(), 2000, 'queue close').catch(report);
   }
@@ -268,7 +276,6 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
       throw err instanceof Error ? err : new Error(String(err));
     } finally {
       this.inHand.delete(entry.token);
-      if (this.inHand.size === 0) for (const wake of this.idleWaiters) wake();
     }
   }
 
@@ -285,18 +292,19 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
       this.onError(err, 'hand back');
     }
   }
+}
 
-  private idleWithin(ms: number): Promise<boolean> {
-    if (this.inHand.size === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (idle: boolean): void => {
-        clearTimeout(timer);
-        this.idleWaiters.delete(wake);
-        resolve(idle);
-      };
-      const wake = (): void => done(true);
-      const timer = setTimeout(() => done(false), ms);
-      this.idleWaiters.add(wake);
-    });
+/** Whether `promise` settles (either way) within `ms`. */
+async function settles(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const done = promise.then(
+    () => true as const,
+    () => true as const,
+  );
+  try {
+    return await Promise.race([done, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
