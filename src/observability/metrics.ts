@@ -9,6 +9,8 @@ export interface MetricSources {
   poolStats?: () => { primary: { waiting: number }; replica?: { waiting: number } };
   webSocketConnections?: () => number;
   leader?: () => { isLeader: boolean; term: number };
+  /** Times the queue worker was found stuck and replaced (Redis mode). */
+  queueWorkerRecoveries?: () => number;
 }
 
 /**
@@ -203,6 +205,14 @@ export class Metrics implements Telemetry {
       registers: [this.instance],
       collect: () => {
         leaderTerm.set(this.sources.leader?.().term ?? 0);
+      },
+    });
+    const recoveries: Gauge = new Gauge({
+      name: 'tw_queue_worker_recoveries',
+      help: 'Times this process replaced a queue worker that had stopped consuming (lost Redis connection)',
+      registers: [this.instance],
+      collect: () => {
+        recoveries.set(this.sources.queueWorkerRecoveries?.() ?? 0);
       },
     });
   }

@@ -68,6 +68,7 @@ export async function createRedisTransports(config: Config, log: PinoLogger): Pr
       }
     },
     redisConnectedClients: () => connection.connectedClients(),
+    queueWorkerRecoveries: () => queue.workerRecoveries,
     async close() {
       await Promise.allSettled([bus.close(), cache.close(), counters.close()]);
       await connection.close();

@@ -91,7 +91,11 @@ export async function createRuntime(
 
   const metrics = new Metrics();
   const store = new SqlIncidentStore(database);
-  metrics.bind({ poolStats: () => database.poolStats(), leader: () => t.elector.state() });
+  metrics.bind({
+    poolStats: () => database.poolStats(),
+    leader: () => t.elector.state(),
+    ...(t.queueWorkerRecoveries ? { queueWorkerRecoveries: t.queueWorkerRecoveries } : {}),
+  });
 
   // Webhook sources: configured ones, plus local secrets in embedded mode when none are configured.
   const sources: Record<string, { secret?: string; unsigned?: boolean }> = { ...config.webhooks.sources };

@@ -21,6 +21,8 @@ export interface Transports {
   /** Readiness of the transport backend (always ok in-process). */
   check(): Promise<{ ok: boolean; detail?: string }>;
   redisConnectedClients?: () => Promise<number>;
+  /** Times the queue worker was replaced after it stopped consuming. */
+  queueWorkerRecoveries?: () => number;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BullMqJobQueue } from '../../src/adapters/bullmq/index.ts';
 import { RedisConnection, RedisEventBus, withDeadline } from '../../src/adapters/redis/index.ts';
@@ -10,12 +12,8 @@ import { TcpProxy } from './tcp-proxy.ts';
 /** Things to stop after each test, last made first stopped. */
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) {
-    const started = Date.now();
-    await fn().catch(() => {});
-    if (Date.now() - started > 5000)
-      console.warn(`slow cleanup (${Date.now() - started} ms): ${fn.toString()}`);
-  }
+  // Each step bounded, so a hung one cannot keep the next (a server to stop) from running.
+  for (const fn of cleanups.splice(0).reverse()) await withDeadline(fn(), 10_000, 'cleanup').catch(() => {});
 });
 
 function connect(url: string, keyPrefix: string): RedisConnection {
@@ -87,6 +85,41 @@ describe('Redis outages', () => {
     // Logged, not asserted: BullMQ 6.7 reconnects by itself; the supervisor is the safety net.
     console.info(`worker recoveries during the outage: ${queue.workerRecoveries}`);
   }, 60_000);
+
+  it("a killed worker process's active job comes back to a live worker (stalled check)", async () => {
+    const keyPrefix = `twtest-${randomUUID().slice(0, 8)}`;
+    const fixture = fileURLToPath(new URL('./fixtures/hanging-worker.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, keyPrefix, 'stalled', '2000', '500'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    cleanups.push(async () => void child.kill('SIGKILL'));
+    let out = '';
+    child.stdout.on('data', (d) => (out += String(d)));
+    await waitFor(() => out.includes('ready'), { timeoutMs: 20_000, what: 'worker process up' });
+
+    const connection = connect('redis://127.0.0.1:6379', keyPrefix);
+    const producer = new BullMqJobQueue(connection, { name: 'stalled' });
+    cleanups.push(() => producer.close({ graceMs: 100 }));
+    await producer.enqueue('triage', 'inc-7', { n: 7 });
+    await waitFor(() => out.includes('started inc-7 1'), {
+      timeoutMs: 10_000,
+      what: 'job taken by the process',
+    });
+    child.kill('SIGKILL'); // no close, no hand-back: its lock just stops being renewed
+
+    const live = new BullMqJobQueue(connection, {
+      name: 'stalled',
+      lockDurationMs: 2000,
+      stalledIntervalMs: 500,
+    });
+    cleanups.push(() => live.close({ graceMs: 100 }));
+    const runs: string[] = [];
+    live.process(async (job) => void runs.push(`${job.id}#${job.attempt}`), { concurrency: 1 });
+    await waitFor(() => runs.length === 1, { timeoutMs: 10_000, what: 'redelivery after the lock lapsed' });
+    expect(runs).toEqual(['inc-7#2']);
+    await waitFor(async () => (await live.counts()).active === 0, { what: 'job done' });
+    expect(await live.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+  }, 40_000);
 
   it('a worker whose connections hang (half-open) is replaced, and the jobs run', async () => {
     const proxy = await TcpProxy.start({ host: '127.0.0.1', port: 6379 });
