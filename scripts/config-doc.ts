@@ -39,7 +39,10 @@ function walk(node: Node, path: string[]): void {
     return;
   }
   const def = node.default === undefined ? '' : `\`${JSON.stringify(node.default)}\``;
-  const range = [node.minimum !== undefined ? `≥ ${node.minimum}` : '', node.maximum !== undefined ? `≤ ${node.maximum}` : '']
+  const range = [
+    node.minimum !== undefined ? `≥ ${node.minimum}` : '',
+    node.maximum !== undefined ? `≤ ${node.maximum}` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   rows.push(

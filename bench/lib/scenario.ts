@@ -69,14 +69,19 @@ export class RunContext {
     return ['--cpu-prof', '--cpu-prof-dir', dir];
   }
 
-  /** After `proc` exited: summarises its profile over the load window (monotonic µs). */
-  collectProfile(proc: NodeProcess, window?: { fromUs: number; toUs: number }): void {
+  /**
+   * After `proc` exited: summarises its main-thread profile once per load window (monotonic µs,
+   * see profile.ts), e.g. `{ 'GET /live': {fromUs, toUs} }`.
+   */
+  collectProfile(proc: NodeProcess, windows: Record<string, { fromUs: number; toUs: number }>): void {
     if (!this.profile) return;
     const file = mainThreadProfile(join(this.logDir, 'profiles', proc.name));
     if (!file) {
       this.log(`no CPU profile found for ${proc.name}`);
       return;
     }
-    this.profiles.push(summariseProfile(file, proc.name, window));
+    for (const [label, window] of Object.entries(windows)) {
+      this.profiles.push(summariseProfile(file, `${proc.name}: ${label}`, window));
+    }
   }
 }

@@ -303,7 +303,7 @@ export const complexQuery: Scenario = {
     }
     const to = monotonicUs();
     await api.stop();
-    ctx.collectProfile(api, { fromUs: from, toUs: to });
+    ctx.collectProfile(api, { 'list, mixed and per shape': { fromUs: from, toUs: to } });
 
     ctx.log('direct SQL baseline');
     const directMixed = await directLoop(pool, captured, tiny ? 1 : 8, connections);

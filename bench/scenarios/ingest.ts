@@ -110,7 +110,7 @@ export const ingest: Scenario = {
       detail: `${counts.waiting} waiting jobs for ${dist.ok} accepted`,
     });
     await api.stop();
-    ctx.collectProfile(api, { fromUs: from, toUs: to });
+    ctx.collectProfile(api, { 'POST /api/v1/webhooks/:source': { fromUs: from, toUs: to } });
     ctx.checkpoint();
 
     ctx.log('bare INSERT loop baseline');

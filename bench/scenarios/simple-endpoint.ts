@@ -75,18 +75,23 @@ export const simpleEndpoint: Scenario = {
     ctx.log(`bare fastify ${duration}s x ${connections} connections`);
     const bareRes = await load(bare.url, ['/'], 'bare');
     ctx.log('api /live');
-    const from = monotonicUs();
+    const liveFrom = monotonicUs();
     const apiLive = await load(api.url, ['/live'], 'api-live');
+    const liveTo = monotonicUs();
     ctx.log('api /api/v1/incidents/:id');
+    const byIdFrom = monotonicUs();
     const apiById = await load(
       api.url,
       ids.map((id) => `/api/v1/incidents/${id}`),
       'api-by-id',
     );
-    const to = monotonicUs();
+    const byIdTo = monotonicUs();
     const apiRss = api.memory().rss_mb;
     await api.stop();
-    ctx.collectProfile(api, { fromUs: from, toUs: to });
+    ctx.collectProfile(api, {
+      'GET /live': { fromUs: liveFrom, toUs: liveTo },
+      'GET /api/v1/incidents/:id': { fromUs: byIdFrom, toUs: byIdTo },
+    });
     ctx.checkpoint();
 
     ctx.log('embedded start');

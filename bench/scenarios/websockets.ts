@@ -217,7 +217,7 @@ export const websockets: Scenario = {
     const top = apiSteps[apiSteps.length - 1]!;
     await Promise.all(clients.map((c) => c.proc.stop(5000)));
     await api.stop();
-    ctx.collectProfile(api, { fromUs: from, toUs: to });
+    ctx.collectProfile(api, { 'connect + fan-out': { fromUs: from, toUs: to } });
 
     ctx.log(`baseline: bare ws server, ${max} clients`);
     const [port] = await freePorts(1);
