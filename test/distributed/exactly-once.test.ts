@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '../helpers/cluster.ts';
+import { eventually } from '../helpers/runtime.ts';
 import { requireServices } from '../helpers/services.ts';
 import {
   StreamClient,
@@ -20,6 +21,7 @@ import {
   secs,
   sleep,
   statusSummary,
+  type Scrape,
 } from './support.ts';
 
 const INCIDENTS = 2000;
@@ -145,6 +147,74 @@ describe.skipIf(missing)('exactly-once triage across 3 API replicas and 3 orches
     } finally {
       direct.close();
       viaLb.close();
+    }
+  });
+
+  it('every role exposes the seed metrics with sensible values after the load (cluster gauges on the leader only)', async () => {
+    // A short burst per API so the request-rate window has traffic in it.
+    for (const a of cluster.apis) {
+      await Promise.all(
+        Array.from({ length: 50 }, () => fetch(`${a.url}/api/v1/incidents?per_page=5`).then((r) => r.text())),
+      );
+    }
+    const sum = (scrapes: Scrape[], key: string) =>
+      scrapes.reduce((n, s) => n + (s.samples.get(key) ?? 0), 0);
+    const apis = await Promise.all(cluster.apis.map((a) => scrape(a.url)));
+    for (const s of apis) {
+      expect(s.ok).toBe(true);
+      expect(s.samples.get('http_requests_per_second')).toBeGreaterThan(0);
+      expect(
+        s.samples.get(
+          'http_request_duration_seconds_count{method="GET",route="/api/v1/incidents",status_code="200"}',
+        ),
+      ).toBeGreaterThanOrEqual(50);
+      const cpu = s.samples.get('cpu_usage_percent')!;
+      const mem = s.samples.get('memory_usage_percent')!;
+      expect(cpu).toBeGreaterThanOrEqual(0);
+      expect(cpu).toBeLessThanOrEqual(100);
+      expect(mem).toBeGreaterThan(0);
+      expect(mem).toBeLessThan(100);
+      expect(s.samples.get('db_connection_pool_waiting{pool="primary"}')).toBeGreaterThanOrEqual(0);
+      expect(s.samples.has('incident_queue_depth')).toBe(false);
+      expect(s.samples.get('tw_leader')).toBe(0);
+    }
+    const ingested = [
+      ...apis.flatMap((s) => [...s.samples].filter(([k]) => k.startsWith('tw_incidents_ingested_total{'))),
+    ].reduce((n, [, v]) => n + v, 0);
+    expect(ingested).toBe(INCIDENTS);
+
+    // The leader refreshes cluster gauges every orchestrator.metrics_interval (10 s).
+    const orchestrators = await eventually(
+      async () => {
+        const all = await Promise.all(cluster.orchestrators.map((o) => scrape(o.url)));
+        const leader = all.find((s) => s.samples.get('tw_leader') === 1);
+        return leader && leader.samples.get('tw_incidents{status="pending_review"}') === INCIDENTS
+          ? all
+          : null;
+      },
+      'the leader to publish cluster gauges for the whole load',
+      30_000,
+    );
+    const leaders = orchestrators.filter((s) => s.samples.get('tw_leader') === 1);
+    expect(leaders).toHaveLength(1);
+    const leader = leaders[0]!;
+    expect(leader.samples.get('incident_queue_depth')).toBe(0);
+    expect(leader.samples.get('redis_connected_clients')).toBeGreaterThanOrEqual(6);
+    expect(leader.samples.get('tw_mean_time_to_triage_seconds')).toBeGreaterThan(0);
+    for (const s of orchestrators.filter((x) => x !== leader)) {
+      expect(s.samples.has('incident_queue_depth')).toBe(false);
+      expect(s.samples.has('redis_connected_clients')).toBe(false);
+    }
+    expect(sum(orchestrators, 'tw_triage_duration_seconds_count')).toBe(INCIDENTS);
+    expect(
+      sum(orchestrators, 'tw_incidents_triaged_total{classification="malicious"}') +
+        sum(orchestrators, 'tw_incidents_triaged_total{classification="suspicious"}') +
+        sum(orchestrators, 'tw_incidents_triaged_total{classification="benign"}') +
+        sum(orchestrators, 'tw_incidents_triaged_total{classification="inconclusive"}'),
+    ).toBe(INCIDENTS);
+    for (const s of orchestrators) {
+      expect(s.samples.get('db_connection_pool_waiting{pool="primary"}')).toBeGreaterThanOrEqual(0);
+      expect(s.samples.get('memory_usage_percent')).toBeGreaterThan(0);
     }
   });
 });
