@@ -1,5 +1,4 @@
-import type { Classification, Indicator } from '../../contracts/index.ts';
-import type { EnrichmentRecord, IncidentRecord, IndicatorRecord } from '../../ports/index.ts';
+import type { EnrichmentRecord, IncidentRecord, IndicatorRecord, NewAnalysis } from '../../ports/index.ts';
 
 /** Everything an analyst engine sees about one incident. */
 export interface AnalysisInput {
@@ -13,23 +12,13 @@ export interface AnalysisInput {
   vendorConfidence?: number;
 }
 
-/** An analyst engine's verdict (DESIGN.md vocabulary). */
-export interface Verdict {
-  classification: Classification;
-  /** 0..1 */
-  confidence: number;
-  category: string;
-  /** One paragraph an analyst can read. */
-  reasoning: string;
-  /** Each piece of evidence that moved the score, in the order applied. */
-  reasons: string[];
-  recommended_actions: string[];
-  mitre_techniques: string[];
-  /** The indicators the verdict rests on. */
-  indicators: Indicator[];
-  /** The raw score behind the classification, when the engine has one. */
-  score: number | null;
-}
+/**
+ * An analyst engine's verdict (DESIGN.md vocabulary): classification, confidence 0..1, category,
+ * a readable `reasoning` paragraph, `reasons` (each piece of evidence, in the order applied),
+ * recommended actions (`verb:target`), MITRE techniques, the indicators it rests on, and the raw
+ * `score` when the engine has one. It is stored as is, with the analyzer's name.
+ */
+export type Verdict = Omit<NewAnalysis, 'analyzer'>;
 
 /** The deterministic analyzer now, LLM analysts in a later issue. */
 export interface Analyzer {

@@ -133,18 +133,7 @@ export class TriageService {
             }
           : {}),
       },
-      {
-        analyzer: analyzer.name,
-        classification: verdict.classification,
-        confidence: verdict.confidence,
-        category: verdict.category,
-        reasoning: verdict.reasoning,
-        reasons: verdict.reasons,
-        recommended_actions: verdict.recommended_actions,
-        mitre_techniques: verdict.mitre_techniques,
-        indicators: verdict.indicators,
-        score: verdict.score,
-      },
+      { analyzer: analyzer.name, ...verdict },
     );
     if (!done) return 'superseded';
     this.deps.telemetry.triageFinished(verdict.classification, (performance.now() - started) / 1000);
