@@ -130,8 +130,8 @@ function scenarioDetails(r: ScenarioResult): string[] {
   if (r.scenario === 'orchestrators' && Array.isArray(d.runs)) {
     out.push(
       '',
-      '| Orchestrators | Incidents | Steady rate | Whole-run rate | Ideal | Calls per orchestrator (max in flight) |',
-      '|---:|---:|---:|---:|---:|---|',
+      '| Orchestrators | Incidents | Steady rate | Whole-run rate | Ideal | Orchestrator CPU per incident | Calls per orchestrator (max in flight) |',
+      '|---:|---:|---:|---:|---:|---:|---|',
     );
     for (const run of d.runs as {
       orchestrators: number;
@@ -139,17 +139,25 @@ function scenarioDetails(r: ScenarioResult): string[] {
       steady_rate: number;
       rate: number;
       ideal_rate: number;
+      cpu_ms_per_incident?: number;
       per_orchestrator: { name: string; calls: number; max_in_flight: number }[];
     }[]) {
       out.push(
-        `| ${run.orchestrators} | ${run.incidents} | ${run.steady_rate}/s | ${run.rate}/s | ${run.ideal_rate}/s | ${run.per_orchestrator.map((p) => `${p.name}: ${p.calls} (${p.max_in_flight})`).join(', ')} |`,
+        `| ${run.orchestrators} | ${run.incidents} | ${run.steady_rate}/s | ${run.rate}/s | ${run.ideal_rate}/s | ${run.cpu_ms_per_incident ?? '—'} ms | ${run.per_orchestrator.map((p) => `${p.name}: ${p.calls} (${p.max_in_flight})`).join(', ')} |`,
       );
     }
   }
   if (r.scenario === 'failover' && Array.isArray(d.rounds)) {
-    out.push('', '| Signal | From | To | Handover |', '|---|---|---|---:|');
-    for (const x of d.rounds as { signal: string; from: string; to: string; handover_ms: number }[]) {
-      out.push(`| ${x.signal} | ${x.from} | ${x.to} | ${x.handover_ms} ms |`);
+    out.push('', '| Signal | From | To | Lease free after | Handover |', '|---|---|---|---:|---:|');
+    for (const x of d.rounds as {
+      signal: string;
+      from: string;
+      to: string;
+      handover_ms: number;
+      lease_free_after_ms?: number;
+    }[]) {
+      const free = x.lease_free_after_ms === undefined ? '—' : `${x.lease_free_after_ms} ms`;
+      out.push(`| ${x.signal} | ${x.from} | ${x.to} | ${free} | ${x.handover_ms} ms |`);
     }
   }
   if (r.scenario === 'footprint' && d.roles) {

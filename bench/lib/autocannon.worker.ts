@@ -64,7 +64,7 @@ function once(cfg: LoadConfig, durationS: number): Promise<Result> {
     url: cfg.url,
     connections: cfg.connections,
     duration: durationS,
-    timeout: 10,
+    timeout: cfg.timeoutS ?? 10,
     requests: requestsFor(cfg, stop),
   });
   handle.instance = instance;

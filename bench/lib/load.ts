@@ -12,6 +12,8 @@ export interface LoadConfig {
   durationS: number;
   /** A discarded run first (GET mode only). */
   warmupS?: number;
+  /** A request without an answer after this long counts as a timeout. Default 10. */
+  timeoutS?: number;
   mode: LoadMode;
 }
 

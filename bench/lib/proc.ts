@@ -88,6 +88,14 @@ export function memoryOf(pid: number): { rss_mb: number; hwm_mb: number } {
   return { rss_mb: kb('VmRSS') / 1024, hwm_mb: kb('VmHWM') / 1024 };
 }
 
+/** CPU time (user + system) a pid has used so far, seconds (from /proc; clock ticks of 10 ms). */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export interface NodeProcessOptions {
   name: string;
   /** Script run by node: default the binary. */

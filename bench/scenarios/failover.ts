@@ -17,6 +17,8 @@ interface Round {
   from: string;
   to: string;
   handover_ms: number;
+  /** When the lease key was first seen empty (released on SIGTERM, expired after kill -9). */
+  lease_free_after_ms?: number;
 }
 
 export const failover: Scenario = {
@@ -72,14 +74,22 @@ export const failover: Scenario = {
       victim.signal(signal);
       const limit = t0 + timings.lease + 5 * timings.retry + 15_000;
       let now = await holder();
+      let released: number | undefined;
       while (now !== other) {
+        if (released === undefined && now === '') released = performance.now() - t0;
         if (performance.now() > limit)
           throw new Error(`${other} did not take over within ${Math.round(limit - t0)} ms after ${signal}`);
         await sleep(20);
         now = await holder();
       }
       const handover = performance.now() - t0;
-      rounds.push({ signal, from: leader, to: other, handover_ms: round(handover, 0) });
+      rounds.push({
+        signal,
+        from: leader,
+        to: other,
+        handover_ms: round(handover, 0),
+        ...(released !== undefined ? { lease_free_after_ms: round(released, 0) } : {}),
+      });
       ctx.log(`handover ${leader} → ${other}: ${Math.round(handover)} ms`);
       await victim.exited;
       procs.delete(leader);

@@ -55,8 +55,9 @@ export const footprint: Scenario = {
       ['bare', () => startBare(ctx)],
       ['api', () => startRole(ctx, 'api', iso, { name: 'api' })],
       ['orchestrator', () => startRole(ctx, 'orchestrator', iso, { name: 'orchestrator' })],
-      ['start_new', () => startEmbedded(ctx, { name: 'start-new' })],
+      // Embedded start is measured in the full run; the tiny run's ingest scenario starts it too.
     ];
+    if (!ctx.tiny) roles.push(['start_new', () => startEmbedded(ctx, { name: 'start-new' })]);
     for (const [name, launch] of roles) {
       const samples: Sample[] = [];
       for (let i = 0; i < repeats; i++) {
@@ -101,13 +102,6 @@ export const footprint: Scenario = {
         baseline: rssBase,
       }),
       row({
-        id: 'footprint.start.rss',
-        label: 'embedded start idle RSS',
-        value: results.start_new!.idle_rss_mb,
-        unit: 'MB',
-        baseline: rssBase,
-      }),
-      row({
         id: 'footprint.bare.rss',
         label: 'bare Fastify idle RSS (baseline)',
         value: bare.idle_rss_mb,
@@ -124,13 +118,6 @@ export const footprint: Scenario = {
         id: 'footprint.orchestrator.ready',
         label: 'orchestrator cold start to /ready',
         value: results.orchestrator!.ready_ms / 1000,
-        unit: 's',
-        baseline: startBase,
-      }),
-      row({
-        id: 'footprint.start_new.ready',
-        label: 'embedded start, new data dir, to /ready',
-        value: results.start_new!.ready_ms / 1000,
         unit: 's',
         baseline: startBase,
       }),
@@ -152,6 +139,25 @@ export const footprint: Scenario = {
         unit: 's',
       }),
     ];
+    const embedded = results.start_new;
+    if (embedded) {
+      rows.push(
+        row({
+          id: 'footprint.start.rss',
+          label: 'embedded start idle RSS',
+          value: embedded.idle_rss_mb,
+          unit: 'MB',
+          baseline: rssBase,
+        }),
+        row({
+          id: 'footprint.start_new.ready',
+          label: 'embedded start, new data dir, to /ready',
+          value: embedded.ready_ms / 1000,
+          unit: 's',
+          baseline: startBase,
+        }),
+      );
+    }
     const checks: Check[] = Object.entries(results).map(([name, r]) => ({
       name: `${name}: started and measured`,
       ok: r.samples.length === repeats && r.samples.every((s) => s.ready_ms > 0 && s.idle_rss_mb > 0),

@@ -11,11 +11,12 @@ import { openPostgresDatabase } from '../../src/adapters/postgres/postgres.datab
 import { SqlIncidentStore } from '../../src/adapters/sql/index.ts';
 import { parseAlert } from '../../src/core/ingest/index.ts';
 import { alertBody } from '../lib/alerts.ts';
-import { REPO_ROOT, type NodeProcess } from '../lib/proc.ts';
+import { REPO_ROOT, cpuSecondsOf, type NodeProcess } from '../lib/proc.ts';
 import { row, type Check, type Row } from '../lib/result.ts';
 import type { RunContext, Scenario, ScenarioOutput } from '../lib/scenario.ts';
 import { BENCH_SOURCE, dbUrl, suffix } from '../lib/services.ts';
 import { isolate, startRole } from '../lib/setup.ts';
+import { monotonicUs } from '../lib/profile.ts';
 import { round, sleep } from '../lib/stats.ts';
 import { benchTransports } from '../lib/transports.ts';
 
@@ -33,7 +34,9 @@ interface RunFigures {
   elapsed_s: number;
   analyses: number;
   distinct_analysed: number;
-  per_orchestrator: { name: string; calls: number; max_in_flight: number }[];
+  /** Orchestrator CPU (user + system, all processes) per triaged incident. */
+  cpu_ms_per_incident: number;
+  per_orchestrator: { name: string; calls: number; max_in_flight: number; cpu_s: number }[];
 }
 
 async function preIngest(dbName: string, n: number, runId: string): Promise<void> {
@@ -90,6 +93,8 @@ async function runWith(
     Array.from({ length: n }, (_, i) =>
       startRole(ctx, 'orchestrator', iso, {
         name: `orch${n}-${i + 1}`,
+        // --profile: the single orchestrator of the first run, over the triage of its queue.
+        profile: n === 1 && i === 0,
         script: join(REPO_ROOT, 'bench', 'lib', 'orchestrator-with-latency.ts'),
         extraEnv: {
           BENCH_LLM_LATENCY_MS: String(latencyMs),
@@ -108,7 +113,9 @@ async function runWith(
     );
     if (ids.length !== total) throw new Error(`expected ${total} new incidents, found ${ids.length}`);
     ctx.log(`${n} orchestrator(s): enqueueing ${total}`);
+    const cpuBefore = procs.map((p) => cpuSecondsOf(p.pid));
     const t0 = Date.now();
+    const fromUs = monotonicUs();
     let next = 0;
     await Promise.all(
       Array.from({ length: 50 }, async () => {
@@ -140,12 +147,15 @@ async function runWith(
     const i10 = Math.floor(times.length * 0.1);
     const i90 = Math.floor(times.length * 0.9);
     const steady = (i90 - i10) / Math.max(0.001, (times[i90]! - times[i10]!) / 1000);
+    const cpuUsed = procs.map((p, i) => cpuSecondsOf(p.pid) - cpuBefore[i]!);
     const analyses = (
       await pool.query<{ n: string; d: string }>(
         `select count(*) as n, count(distinct incident_id) as d from analyses`,
       )
     ).rows[0]!;
+    const toUs = monotonicUs();
     await Promise.all(procs.map((p) => p.stop()));
+    if (n === 1) ctx.collectProfile(procs[0]!, { 'triage of the queue': { fromUs, toUs } });
     return {
       orchestrators: n,
       incidents: total,
@@ -155,11 +165,13 @@ async function runWith(
       elapsed_s: round((last - t0) / 1000, 2),
       analyses: Number(analyses.n),
       distinct_analysed: Number(analyses.d),
-      per_orchestrator: procs.map((p) => ({
+      cpu_ms_per_incident: round((cpuUsed.reduce((a, b) => a + b, 0) * 1000) / total, 2),
+      per_orchestrator: procs.map((p, i) => ({
         name: p.name,
         calls: -1,
         max_in_flight: -1,
         ...analyzerStats(p),
+        cpu_s: round(cpuUsed[i]!, 2),
       })),
     };
   } finally {
@@ -175,8 +187,10 @@ export const orchestrators: Scenario = {
   async run(ctx: RunContext): Promise<ScenarioOutput> {
     const tiny = ctx.tiny;
     const counts = tiny ? [1, 2] : [1, 2, 4];
-    const latencyMs = tiny ? 50 : 200;
-    const perOrchestrator = tiny ? 40 : 400;
+    // BENCH_LLM_LATENCY_MS overrides the simulated latency (real LLM calls take seconds); each run
+    // is sized to last about 16 s at the ideal rate.
+    const latencyMs = Number(process.env.BENCH_LLM_LATENCY_MS ?? (tiny ? 50 : 200));
+    const perOrchestrator = tiny ? 40 : Math.max(20, Math.round((16 * LLM_SLOTS * 1000) / latencyMs));
     const runs: RunFigures[] = [];
     for (const n of counts) runs.push(await runWith(ctx, n, perOrchestrator, latencyMs));
 
@@ -196,6 +210,14 @@ export const orchestrators: Scenario = {
             value: r.ideal_rate,
             unit: 'incidents/s',
           },
+        }),
+      );
+      rows.push(
+        row({
+          id: `orch.${r.orchestrators}.cpu_ms_per_incident`,
+          label: `${r.orchestrators} orchestrator(s): orchestrator CPU per incident`,
+          value: r.cpu_ms_per_incident,
+          unit: 'ms',
         }),
       );
       if (r.orchestrators > 1) {

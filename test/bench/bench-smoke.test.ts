@@ -23,12 +23,8 @@ const REQUIRED_ROWS: Record<string, string[]> = {
   websockets: ['ws.clients', 'ws.fanout.p99', 'ws.memory_per_connection'],
   orchestrators: ['orch.1.rate', 'orch.2.rate', 'orch.2.efficiency', 'orch.max_llm_in_flight'],
   failover: ['failover.sigterm.median', 'failover.kill9.median'],
-  footprint: [
-    'footprint.api.rss',
-    'footprint.orchestrator.rss',
-    'footprint.start.rss',
-    'footprint.api.ready',
-  ],
+  // Embedded `start` is measured in the full run only (the tiny ingest scenario starts it already).
+  footprint: ['footprint.api.rss', 'footprint.orchestrator.rss', 'footprint.api.ready'],
 };
 
 function runTiny(scenario: string): Promise<{ code: number | null; output: string }> {
