@@ -119,7 +119,10 @@ async function main(): Promise<number> {
       profiles: ctx.profiles,
     };
     if (!result.ok) failed++;
-    writeFileSync(join(outDir, `${scenario.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    const json = `${JSON.stringify(result, null, 2)}\n`;
+    writeFileSync(join(outDir, `${scenario.name}.json`), json);
+    // A copy beside the run's logs, so an earlier run stays at hand when a noisy one replaces it.
+    writeFileSync(join(ctx.logDir, 'result.json'), json);
     console.log(`${renderTable(result)}\n`);
   }
   if (outDir === defaultOut && !values['no-report']) {
