@@ -17,6 +17,7 @@ import type {
 } from '../../ports/index.ts';
 import type { SqlDatabase } from './database.ts';
 import { toAlert, toAnalysis, toAudit, toEnrichment, toIncident, toIndicator } from './rows.ts';
+import { withoutNul } from './sanitize.ts';
 import type { DB } from './schema.ts';
 
 const SORT_COLUMNS = {
@@ -352,23 +353,6 @@ async function raiseFence(tx: KyselyTx<DB>, name: string, term: number, holder: 
       WHERE leader_fences.term <= EXCLUDED.term
     RETURNING term`.execute(tx);
   return r.rows.length > 0;
-}
-
-/**
- * PostgreSQL text and jsonb cannot hold U+0000; vendors and attackers can send it. Strip it from every
- * string (keys included) so such an alert is stored rather than refused with a database error.
- */
-function withoutNul(alert: NormalizedAlert): NormalizedAlert {
-  return clean(alert, 0) as NormalizedAlert;
-}
-
-function clean(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
-  if (value === null || typeof value !== 'object' || value instanceof Date || depth > 200) return value;
-  if (Array.isArray(value)) return value.map((v) => clean(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[clean(k, depth + 1) as string] = clean(v, depth + 1);
-  return out;
 }
 
 async function audit(
