@@ -56,7 +56,7 @@ export const failover: Scenario = {
       ...Array(kills).fill('SIGTERM'),
       ...Array(kills).fill('SIGKILL'),
     ];
-    for (const signal of plan) {
+    for (const [index, signal] of plan.entries()) {
       ctx.checkpoint();
       // A settled leader first.
       let leader = '';
@@ -93,7 +93,8 @@ export const failover: Scenario = {
       ctx.log(`handover ${leader} → ${other}: ${Math.round(handover)} ms`);
       await victim.exited;
       procs.delete(leader);
-      await start(leader);
+      // Back as a follower for the next round (none after the last).
+      if (index < plan.length - 1) await start(leader);
     }
     const term = rounds.filter((r) => r.signal === 'SIGTERM').map((r) => r.handover_ms);
     const kill = rounds.filter((r) => r.signal === 'SIGKILL').map((r) => r.handover_ms);
