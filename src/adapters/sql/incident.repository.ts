@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction as KyselyTx } from 'kysely';
-import { SEVERITY_RANK, TRIAGE_PENDING_STATUSES, type NormalizedAlert } from '../../contracts/index.ts';
+import { TRIAGE_PENDING_STATUSES, type NormalizedAlert } from '../../contracts/index.ts';
 import type {
   FencedStore,
   IncidentDetail,
@@ -17,16 +17,10 @@ import type {
 } from '../../ports/index.ts';
 import type { SqlDatabase } from './database.ts';
 import { toAlert, toAnalysis, toAudit, toEnrichment, toIncident, toIndicator } from './rows.ts';
-import { withoutNul } from './sanitize.ts';
+import { audit } from './audit.ts';
+import { ingestAlert } from './incident-ingest.ts';
+import { listIncidents } from './incident-list.ts';
 import type { DB } from './schema.ts';
-
-const SORT_COLUMNS = {
-  created_at: 'created_at',
-  updated_at: 'updated_at',
-  last_seen: 'last_seen',
-  severity: 'severity_rank',
-  occurrence_count: 'occurrence_count',
-} as const;
 
 /** IncidentStore on PostgreSQL or PGlite (one SQL dialect). */
 export class SqlIncidentStore implements IncidentStore, FencedStore {
@@ -37,92 +31,7 @@ export class SqlIncidentStore implements IncidentStore, FencedStore {
   }
 
   async ingest(input: NormalizedAlert, dedupWindowMs: number): Promise<IngestResult> {
-    const alert = withoutNul(input);
-    return this.db.transaction().execute(async (tx) => {
-      // Serialises concurrent ingests of the same fingerprint across every API replica; the lock is
-      // transaction-scoped, so it is safe through PgBouncer in transaction mode.
-      await sql`SELECT pg_advisory_xact_lock(hashtext(${alert.source + '|' + alert.fingerprint}))`.execute(
-        tx,
-      );
-      const existing = await sql<{ id: string }>`
-        SELECT id FROM incidents
-        WHERE source = ${alert.source} AND fingerprint = ${alert.fingerprint}
-          AND last_received_at >= now() - make_interval(secs => ${dedupWindowMs / 1000})
-        ORDER BY last_received_at DESC LIMIT 1`.execute(tx);
-      const found = existing.rows[0];
-      let incidentId: string;
-      let created: boolean;
-      if (found) {
-        incidentId = found.id;
-        created = false;
-        await sql`UPDATE incidents SET occurrence_count = occurrence_count + 1, last_received_at = now(),
-            last_seen = GREATEST(last_seen, ${alert.occurredAt}),
-            first_seen = LEAST(first_seen, ${alert.occurredAt})
-          WHERE id = ${incidentId}`.execute(tx);
-      } else {
-        incidentId = randomUUID();
-        created = true;
-        await tx
-          .insertInto('incidents')
-          .values({
-            id: incidentId,
-            incident_type: alert.incidentType,
-            source: alert.source,
-            severity: alert.severity,
-            severity_rank: SEVERITY_RANK[alert.severity],
-            status: 'new',
-            title: alert.title.slice(0, 500),
-            description: alert.description?.slice(0, 10_000) ?? null,
-            fingerprint: alert.fingerprint,
-            first_seen: alert.occurredAt,
-            last_seen: alert.occurredAt,
-            tags: alert.tags,
-            assets: JSON.stringify(alert.assets),
-            mitre_techniques: alert.mitreTechniques,
-            vendor_confidence: alert.vendorConfidence ?? null,
-          })
-          .execute();
-      }
-      await tx
-        .insertInto('alerts')
-        .values({
-          id: randomUUID(),
-          incident_id: incidentId,
-          source: alert.source,
-          vendor_id: alert.vendorId ?? null,
-          title: alert.title.slice(0, 500),
-          severity: alert.severity,
-          occurred_at: alert.occurredAt,
-          raw: JSON.stringify(alert.raw ?? null),
-        })
-        .execute();
-      if (alert.indicators.length > 0) {
-        await tx
-          .insertInto('indicators')
-          .values(
-            alert.indicators.map((i) => ({
-              id: randomUUID(),
-              incident_id: incidentId,
-              type: i.type,
-              value: i.value,
-              context: i.context ?? null,
-            })),
-          )
-          .onConflict((oc) => oc.columns(['incident_id', 'type', 'value']).doNothing())
-          .execute();
-      }
-      await audit(tx, incidentId, 'system', created ? 'incident.created' : 'alert.deduplicated', {
-        source: alert.source,
-        vendor_id: alert.vendorId ?? null,
-        fingerprint: alert.fingerprint,
-      });
-      const row = await tx
-        .selectFrom('incidents')
-        .selectAll()
-        .where('id', '=', incidentId)
-        .executeTakeFirstOrThrow();
-      return { incident: toIncident(row), created };
-    });
+    return ingestAlert(this.db, input, dedupWindowMs);
   }
 
   async get(id: string): Promise<IncidentRecord | null> {
@@ -188,37 +97,7 @@ export class SqlIncidentStore implements IncidentStore, FencedStore {
   }
 
   async list(q: IncidentListQuery): Promise<Page<IncidentRecord>> {
-    return this.database.read(async (db) => {
-      let query = db.selectFrom('incidents');
-      if (q.status?.length) query = query.where('status', 'in', q.status);
-      if (q.severity?.length) query = query.where('severity', 'in', q.severity);
-      if (q.incident_type?.length) query = query.where('incident_type', 'in', q.incident_type);
-      if (q.source?.length) query = query.where('source', 'in', q.source);
-      if (q.since) query = query.where('created_at', '>=', q.since);
-      if (q.until) query = query.where('created_at', '<', q.until);
-      if (q.q) query = query.where(sql<boolean>`search @@ plainto_tsquery('simple', ${q.q})`);
-      const column = SORT_COLUMNS[q.sort];
-      const [rows, count] = await Promise.all([
-        query
-          .selectAll()
-          .orderBy(column, q.order)
-          .orderBy('id', q.order)
-          .limit(q.per_page)
-          .offset((q.page - 1) * q.per_page)
-          .execute(),
-        query.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow(),
-      ]);
-      const total = Number(count.n);
-      return {
-        data: rows.map(toIncident),
-        pagination: {
-          page: q.page,
-          per_page: q.per_page,
-          total_items: total,
-          total_pages: Math.ceil(total / q.per_page),
-        },
-      };
-    });
+    return listIncidents(this.database, q);
   }
 
   async transition(t: Transition): Promise<Moved | null> {
@@ -353,19 +232,6 @@ async function raiseFence(tx: KyselyTx<DB>, name: string, term: number, holder: 
       WHERE leader_fences.term <= EXCLUDED.term
     RETURNING term`.execute(tx);
   return r.rows.length > 0;
-}
-
-async function audit(
-  tx: KyselyTx<DB>,
-  incidentId: string | null,
-  actor: string,
-  action: string,
-  details: Record<string, unknown>,
-): Promise<void> {
-  await tx
-    .insertInto('audit_log')
-    .values({ incident_id: incidentId, actor, action, details: JSON.stringify(details) })
-    .execute();
 }
 
 /** The compare-and-set at the heart of exactly-once triage: moves only if `from` still holds. */
