@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { parse as parseQuery } from 'node:querystring';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
@@ -10,6 +9,7 @@ import { AppError } from '../contracts/index.ts';
 import type { ApiDeps } from './deps.ts';
 import { registerAccess } from './plugins/access.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
+import { SECURITY_HEADERS } from './security-headers.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { incidentRoutes } from './routes/incidents.routes.ts';
 import { StreamHub, streamRoutes } from './routes/stream.routes.ts';
@@ -135,17 +135,21 @@ export async function buildApp(
     parseJson(req, body as Buffer, done),
   );
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback hooks, not async ones: these run on every request and a promise each adds up.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(SECURITY_HEADERS);
     reply.header('x-request-id', request.id);
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  const debug = logger.level === 'debug' || logger.level === 'trace';
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     deps.metrics.recordRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     if (reply.statusCode >= 500) request.log.warn({ status: reply.statusCode, route }, 'request failed');
-    else request.log.debug({ status: reply.statusCode, route, ms: reply.elapsedTime }, 'request');
+    else if (debug) request.log.debug({ status: reply.statusCode, route, ms: reply.elapsedTime }, 'request');
+    done();
   });
 
-  await app.register(helmet, { contentSecurityPolicy: false, global: true });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   app.addSchema(ErrorSchema);
   app.addSchema(IncidentSchema);

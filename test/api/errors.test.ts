@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Runtime } from '../../src/runtime/runtime.ts';
+import { SECURITY_HEADERS } from '../../src/api/security-headers.ts';
 import { TEST_SECRETS, startRuntime, testConfig } from '../helpers/runtime.ts';
 import { signedHeaders } from '../helpers/webhooks.ts';
 
@@ -502,5 +503,30 @@ describe('request ids, aliases, internals', () => {
       store.getDetail = originalDetail;
     }
     expect((await rt.app.inject('/api/v1/incidents')).statusCode).toBe(200);
+  });
+});
+
+describe('security headers', () => {
+  it('are on every answer (health, 200, 404, 400) with the request id', async () => {
+    const answers = [
+      await rt.app.inject('/live'),
+      await rt.app.inject('/api/v1/incidents'),
+      await rt.app.inject('/api/v1/incidents/00000000-0000-4000-8000-000000000000'),
+      await rt.app.inject('/api/v1/incidents/not-a-uuid'),
+      await rt.app.inject('/nowhere'),
+      await rt.app.inject({
+        method: 'POST',
+        url: '/api/v1/incidents',
+        payload: '{',
+        headers: { 'content-type': 'application/json' },
+      }),
+    ];
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 404, 400, 404, 400]);
+    for (const a of answers) {
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) expect(a.headers[k], k).toBe(v);
+      expect(a.headers['x-request-id']).toEqual(expect.any(String));
+    }
+    const traced = await rt.app.inject({ url: '/live', headers: { 'x-request-id': 'trace-42' } });
+    expect(traced.headers['x-request-id']).toBe('trace-42');
   });
 });
