@@ -198,7 +198,35 @@ function profileSection(r: ScenarioResult): string[] {
   return out;
 }
 
-export function renderReport(results: ScenarioResult[]): string {
+/** The summary of an earlier run, kept in bench/before.json so the report can show what changed. */
+export interface BeforeSnapshot {
+  commit: string;
+  date: string;
+  note: string;
+  rows: { scenario: string; metric: string; target: string; value: string; met: string; run: string }[];
+}
+
+function beforeAfter(results: ScenarioResult[], before: BeforeSnapshot): string[] {
+  const now = new Map<string, { r: ScenarioResult; x: Row }>();
+  for (const r of results) for (const x of r.rows) now.set(`${r.scenario}|${x.label}`, { r, x });
+  return [
+    '',
+    `## Before and after`,
+    '',
+    `${before.note} "Before" is commit ${before.commit} (${before.date}); "now" is this report's run.`,
+    '',
+    '| Scenario | Metric | Target | Before | Met before | Now | Met now |',
+    '|---|---|---|---:|---|---:|---|',
+    ...before.rows.map((b) => {
+      const n = now.get(`${b.scenario}|${b.metric}`);
+      const nowCell = n ? value(n.x) : 'not run';
+      const runNote = n && n.r.config === 'tiny' ? ' (tiny)' : '';
+      return `| ${b.scenario} | ${cell(b.metric)} | ${cell(b.target)} | ${cell(b.value)} | ${b.met} | ${nowCell}${runNote} | ${n ? met(n.x).replace(/\*/g, '') : ''} |`;
+    }),
+  ];
+}
+
+export function renderReport(results: ScenarioResult[], before?: BeforeSnapshot): string {
   const sorted = [...results].sort((a, b) => {
     const ia = ORDER.indexOf(a.scenario);
     const ib = ORDER.indexOf(b.scenario);
@@ -242,6 +270,7 @@ export function renderReport(results: ScenarioResult[]): string {
     }
     if (!r.ok) lines.push(`| ${r.scenario} | **run failed** | | | | | | | ${runLabel(r)} |`);
   }
+  if (before) lines.push(...beforeAfter(sorted, before));
   const missed = sorted.flatMap((r) => r.rows.filter((x) => x.met === false).map((x) => ({ r, x })));
   if (missed.length) {
     lines.push('', '## Targets missed', '');
@@ -286,8 +315,12 @@ export async function writeReport(
         .filter((f) => f.endsWith('.json'))
         .map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as ScenarioResult)
     : [];
+  const beforeFile = join(ROOT, 'bench', 'before.json');
+  const before = existsSync(beforeFile)
+    ? (JSON.parse(readFileSync(beforeFile, 'utf8')) as BeforeSnapshot)
+    : undefined;
   const options = (await resolveConfig(outFile)) ?? {};
-  writeFileSync(outFile, await format(renderReport(results), { ...options, parser: 'markdown' }));
+  writeFileSync(outFile, await format(renderReport(results, before), { ...options, parser: 'markdown' }));
   return outFile;
 }
 
