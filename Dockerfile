@@ -4,9 +4,10 @@
 #   docker run triage-warden start          (all roles in one process; the default)
 #   docker run triage-warden api | orchestrator | migrate
 #
-# Runs as uid 1000 with a read-only root filesystem: the only writable paths are /tmp (tsx's
-# compile cache, temp files) and /var/lib/triage-warden (embedded-mode data), both volumes.
-# tini is PID 1 so SIGTERM reaches node and the app's drain (server.shutdown_grace, 20 s) runs.
+# The image runs the compiled build (dist/, `npm run build`) with production dependencies only:
+# no TypeScript, no tsx, no sources. Runs as uid 1000 with a read-only root filesystem: the only
+# writable paths are /tmp (temp files) and /var/lib/triage-warden (embedded-mode data), both
+# volumes. tini is PID 1 so SIGTERM reaches node and the app's drain (server.shutdown_grace, 20 s) runs.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -17,6 +18,16 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --no-audit --no-fund
+
+# ---- build: all dependencies (TypeScript), src/ compiled to dist/ ------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
 
 # ---- runtime -----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -31,9 +42,11 @@ ENV NODE_ENV=production \
     HOME=/tmp
 
 WORKDIR /app
-# Code and dependencies belong to root and are read-only for the app user.
+# Code and dependencies belong to root and are read-only for the app user. package.json makes
+# dist/*.js ES modules ("type": "module"); src/ stays out, so the build cannot be judged stale.
 COPY --from=deps /app/node_modules ./node_modules
-COPY . .
+COPY package.json ./
+COPY --from=build /app/dist ./dist
 RUN mkdir -p /var/lib/triage-warden \
  && chown 1000:1000 /var/lib/triage-warden \
  && chmod 1777 /tmp
@@ -47,5 +60,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.TW_PORT||8080)+'/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "bin/triage-warden.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/cli/main.js"]
 CMD ["start"]

@@ -6,6 +6,11 @@
  *   --regenerate   complex-query: rebuild the 1,000,000-incident database even if it exists
  *   --out <dir>    where the JSON goes (default bench/results); docs/BENCHMARKS.md is regenerated only
  *                  for the default folder, unless --no-report
+ *   --tsx          run the binary from its sources through tsx (the development form) instead of
+ *                  the compiled build
+ *
+ * The binary runs as production runs it: the compiled build (tsconfig.build.json, as the Dockerfile
+ * builds it), compiled first from the current sources into a snapshot (bench/lib/build.ts).
  *
  * Each scenario is bounded in time, runs its baseline in the same run, prints a table and writes
  * <out>/<scenario>.json. The exit code is 1 when a scenario failed or one of its checks did not hold
@@ -15,10 +20,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ensureBuild } from './lib/build.ts';
 import { killAllChildren, REPO_ROOT } from './lib/proc.ts';
 import { renderTable, type ScenarioResult } from './lib/result.ts';
 import { RunContext } from './lib/scenario.ts';
 import { checkServices, describeMachine } from './lib/services.ts';
+import { useCompiledBuild } from './lib/setup.ts';
 import { round } from './lib/stats.ts';
 import { writeReport } from './report.ts';
 import { SCENARIOS } from './scenarios/index.ts';
@@ -35,13 +42,14 @@ async function main(): Promise<number> {
       regenerate: { type: 'boolean', default: false },
       out: { type: 'string' },
       'no-report': { type: 'boolean', default: false },
+      tsx: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const names = SCENARIOS.map((s) => s.name);
   if (values.help) {
     console.log(
-      `npm run bench -- [${['all', ...names].join('|')}] [--tiny] [--profile] [--regenerate] [--out dir] [--no-report]`,
+      `npm run bench -- [${['all', ...names].join('|')}] [--tiny] [--profile] [--regenerate] [--out dir] [--no-report] [--tsx]`,
     );
     return 0;
   }
@@ -55,6 +63,12 @@ async function main(): Promise<number> {
   const outDir = values.out ? resolve(values.out) : defaultOut;
   mkdirSync(outDir, { recursive: true });
   await checkServices();
+  let binary = 'node bin/triage-warden.js (sources through tsx)';
+  if (!values.tsx) {
+    const build = await ensureBuild((m) => console.error(m));
+    useCompiledBuild(build);
+    binary = `node ${relative(REPO_ROOT, build.entry)} (compiled build of the sources ${build.hash})`;
+  }
   const machine = await describeMachine();
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 
@@ -103,7 +117,7 @@ async function main(): Promise<number> {
       scenario: scenario.name,
       title: scenario.title,
       config: tiny ? 'tiny' : 'full',
-      command: `npm run bench -- ${scenario.name}${tiny ? ' --tiny' : ''}${values.profile ? ' --profile' : ''}`,
+      command: `npm run bench -- ${scenario.name}${tiny ? ' --tiny' : ''}${values.profile ? ' --profile' : ''}${values.tsx ? ' --tsx' : ''}`,
       started_at: started.toISOString(),
       finished_at: finished.toISOString(),
       duration_s: round((finished.getTime() - started.getTime()) / 1000, 1),
@@ -114,7 +128,7 @@ async function main(): Promise<number> {
       ...(error ? { error: error.split('\n').slice(0, 12).join('\n') } : {}),
       rows: output?.rows ?? [],
       checks,
-      details: { ...(output?.details ?? {}), logs: relative(REPO_ROOT, ctx.logDir) },
+      details: { ...(output?.details ?? {}), binary, logs: relative(REPO_ROOT, ctx.logDir) },
       notes: output?.notes ?? [],
       profiles: ctx.profiles,
     };

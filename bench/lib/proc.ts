@@ -1,6 +1,7 @@
 /**
- * Child processes of a benchmark: the real binary in a role (`api`, `orchestrator`, `start`), bench
- * entry points run through tsx, and load generators. Every child is spawned in its own process
+ * Child processes of a benchmark: the real binary in a role (`api`, `orchestrator`, `start`) — its
+ * compiled build, as production runs it, once bench/run.ts has prepared one (bench/lib/build.ts) —
+ * bench entry points run through tsx, and load generators. Every child is spawned in its own process
  * group and registered, so an aborted or crashed run still kills what it started (by pid).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,7 +13,16 @@ import { fileURLToPath } from 'node:url';
 import { sleep } from './stats.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = join(REPO_ROOT, 'bin', 'triage-warden.js');
+/** The binary run from its TypeScript sources through tsx: the development form. */
+export const BIN_TSX = join(REPO_ROOT, 'bin', 'triage-warden.js');
+/** The entry a NodeProcess runs when it names no script: the tsx form until useBinary(). */
+let bin = BIN_TSX;
+
+/** Makes `entry` (the compiled build's cli/main.js) the default of every later NodeProcess. */
+export function useBinary(entry: string): void {
+  bin = entry;
+}
+
 export const HOST = '127.0.0.1';
 
 const live = new Set<ChildProcess>();
@@ -98,7 +108,7 @@ export function cpuSecondsOf(pid: number): number {
 
 export interface NodeProcessOptions {
   name: string;
-  /** Script run by node: default the binary. */
+  /** Script run by node: default the binary (the compiled build after useBinary()). */
   script?: string;
   /** Arguments after the script (e.g. the role). */
   args?: string[];
@@ -129,7 +139,7 @@ export class NodeProcess {
   private readonly log: WriteStream;
 
   constructor(readonly options: NodeProcessOptions) {
-    const script = options.script ?? BIN;
+    const script = options.script ?? bin;
     const nodeArgs = [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.nodeArgs ?? [])];
     this.log = createWriteStream(options.logFile, { flags: 'a' });
     this.spawnedAt = performance.now();

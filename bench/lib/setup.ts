@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NodeProcess, REPO_ROOT, cleanEnv, freePorts } from './proc.ts';
+import type { CompiledBuild } from './build.ts';
+import { BIN_TSX, NodeProcess, REPO_ROOT, cleanEnv, freePorts, useBinary } from './proc.ts';
 import type { RunContext } from './scenario.ts';
 import {
   createMigratedDatabase,
@@ -12,6 +13,25 @@ import {
   embeddedEnv,
   suffix,
 } from './services.ts';
+
+/**
+ * How the binary runs: `compiled` is the production form (the compiled build, plain node, as the
+ * image runs it), `tsx` the development form (bin/triage-warden.js, sources through tsx).
+ */
+export type Form = 'compiled' | 'tsx';
+
+let compiled: CompiledBuild | undefined;
+
+/** Runs the compiled build from now on (bench/run.ts, after ensureBuild()). */
+export function useCompiledBuild(build: CompiledBuild): void {
+  compiled = build;
+  useBinary(build.entry);
+}
+
+/** The form processes get unless they ask: compiled once a build is in use. */
+export function defaultForm(): Form {
+  return compiled ? 'compiled' : 'tsx';
+}
 
 export interface Isolation {
   dbName: string;
@@ -37,6 +57,14 @@ export interface StartOptions {
   /** Entry script instead of the binary (bench/lib/orchestrator-with-latency.ts). */
   script?: string;
   readyTimeoutMs?: number;
+  /** Run the binary in this form (default defaultForm()). */
+  form?: Form;
+}
+
+/** The entry script for `o`: its own, the tsx form when asked, else the default binary. */
+function entryOf(o: StartOptions): { script?: string } {
+  if (o.script) return { script: o.script };
+  return o.form === 'tsx' ? { script: BIN_TSX } : {};
 }
 
 /** `triage-warden <role>` in distributed mode on `iso`, ready. Resolves with the process and ms to /ready. */
@@ -49,7 +77,8 @@ export async function startRole(
   const [port] = await freePorts(1);
   const proc = new NodeProcess({
     name: o.name,
-    ...(o.script ? { script: o.script } : { args: [role] }),
+    ...entryOf(o),
+    ...(o.script ? {} : { args: [role] }),
     env: cleanEnv(
       distributedEnv({
         dbName: iso.dbName,
@@ -77,6 +106,7 @@ export async function startEmbedded(
   const [port] = await freePorts(1);
   const proc = new NodeProcess({
     name: o.name,
+    ...entryOf(o),
     args: ['start'],
     env: cleanEnv(embeddedEnv({ dataDir, port: port!, extra: o.extraEnv })),
     nodeArgs: o.profile ? ctx.profileArgs(o.name) : [],
@@ -88,15 +118,22 @@ export async function startEmbedded(
   return { proc, readyMs, dataDir };
 }
 
-/** The baseline server (bare Fastify, constant JSON), ready. */
+/**
+ * The baseline server (bare Fastify, constant JSON), ready. Started like the binary: plain node on
+ * JavaScript when the compiled build is in use, else (or with form `tsx`) node + tsx.
+ */
 export async function startBare(
   ctx: RunContext,
   name = 'bare-fastify',
+  form: Form = defaultForm(),
 ): Promise<{ proc: NodeProcess; readyMs: number }> {
   const [port] = await freePorts(1);
   const proc = new NodeProcess({
     name,
-    script: join(REPO_ROOT, 'bench', 'lib', 'bare-fastify.server.ts'),
+    script:
+      form === 'compiled' && compiled
+        ? compiled.bareFastify
+        : join(REPO_ROOT, 'bench', 'lib', 'bare-fastify.server.ts'),
     env: cleanEnv({ BENCH_PORT: String(port) }),
     logFile: join(ctx.logDir, `${name}.log`),
     port: port!,

@@ -1,12 +1,22 @@
 /**
  * Scenario 7: cold start time (spawn → first 200 on /ready) and idle RSS of each role: `api`,
  * `orchestrator` (PostgreSQL + Redis) and embedded `start` (PGlite, new data folder and reopened).
- * Baseline: the bare Fastify server started the same way (node + tsx), in the same run.
+ * Each in the production form (the compiled build on plain node, as the image runs it) and, for
+ * comparison, the development form (the sources through tsx), interleaved so that both see the
+ * same machine. Baseline: the bare Fastify server started the same way, in the same run.
  */
 import { row, type Check, type Row } from '../lib/result.ts';
 import type { RunContext, Scenario, ScenarioOutput } from '../lib/scenario.ts';
 import type { NodeProcess } from '../lib/proc.ts';
-import { isolate, startBare, startEmbedded, startRole, tempDir } from '../lib/setup.ts';
+import {
+  defaultForm,
+  isolate,
+  startBare,
+  startEmbedded,
+  startRole,
+  tempDir,
+  type Form,
+} from '../lib/setup.ts';
 import { median, round, sleep } from '../lib/stats.ts';
 
 interface Sample {
@@ -45,131 +55,152 @@ function summary(samples: Sample[]) {
 export const footprint: Scenario = {
   name: 'footprint',
   title: 'Idle RSS and cold start to /ready of each role',
-  timeoutMs: (tiny) => (tiny ? 240_000 : 900_000),
+  timeoutMs: (tiny) => (tiny ? 240_000 : 1_500_000),
   async run(ctx: RunContext): Promise<ScenarioOutput> {
     const repeats = ctx.tiny ? 1 : 3;
     const idleMs = ctx.tiny ? 1000 : 10_000;
     const iso = await isolate(ctx, 'footprint');
-    const results: Record<string, ReturnType<typeof summary>> = {};
-    const roles: [string, () => Promise<{ proc: NodeProcess; readyMs: number }>][] = [
-      ['bare', () => startBare(ctx)],
-      ['api', () => startRole(ctx, 'api', iso, { name: 'api' })],
-      ['orchestrator', () => startRole(ctx, 'orchestrator', iso, { name: 'orchestrator' })],
+    // The tsx form is measured beside the compiled one, unless the run is in the tsx form already.
+    const forms: Form[] = defaultForm() === 'compiled' ? ['compiled', 'tsx'] : ['tsx'];
+    const suffix = (form: Form) => (form === 'tsx' && forms.length > 1 ? '_tsx' : '');
+    const launches: [string, () => Promise<{ proc: NodeProcess; readyMs: number }>][] = [];
+    for (const form of forms) {
+      const s = suffix(form);
+      launches.push(
+        [`bare${s}`, () => startBare(ctx, `bare-fastify${s}`, form)],
+        [`api${s}`, () => startRole(ctx, 'api', iso, { name: `api${s}`, form })],
+        [`orchestrator${s}`, () => startRole(ctx, 'orchestrator', iso, { name: `orchestrator${s}`, form })],
+      );
       // Embedded start is measured in the full run; the tiny run's ingest scenario starts it too.
-    ];
-    if (!ctx.tiny) roles.push(['start_new', () => startEmbedded(ctx, { name: 'start-new' })]);
-    for (const [name, launch] of roles) {
-      const samples: Sample[] = [];
-      for (let i = 0; i < repeats; i++) {
+      if (!ctx.tiny) {
+        launches.push([`start_new${s}`, () => startEmbedded(ctx, { name: `start-new${s}`, form })]);
+        // Reopening an existing data folder (the everyday restart), initialised once per form.
+        const dataDir = tempDir(ctx, 'tw-bench-reopen-');
+        let initialised = false;
+        launches.push([
+          `start_reopen${s}`,
+          async () => {
+            if (!initialised) {
+              await measure(ctx, 0, () => startEmbedded(ctx, { name: `start-init${s}`, dataDir, form }));
+              initialised = true;
+            }
+            return startEmbedded(ctx, { name: `start-reopen${s}`, dataDir, form });
+          },
+        ]);
+      }
+    }
+    // Round robin (every process once per repeat) so that a busy moment of the shared machine
+    // does not fall on one form or role only.
+    const samples: Record<string, Sample[]> = Object.fromEntries(launches.map(([name]) => [name, []]));
+    for (let i = 0; i < repeats; i++) {
+      for (const [name, launch] of launches) {
         ctx.checkpoint();
-        samples.push(await measure(ctx, idleMs, launch));
-        ctx.log(
-          `${name}: ready ${samples[samples.length - 1]!.ready_ms} ms, idle ${samples[samples.length - 1]!.idle_rss_mb} MB`,
-        );
+        const sample = await measure(ctx, idleMs, launch);
+        samples[name]!.push(sample);
+        ctx.log(`${name}: ready ${sample.ready_ms} ms, idle ${sample.idle_rss_mb} MB`);
       }
-      results[name] = summary(samples);
     }
-    // Embedded, reopening an existing data folder (the everyday restart); the full run only.
-    if (!ctx.tiny) {
-      const dataDir = tempDir(ctx, 'tw-bench-reopen-');
-      await measure(ctx, 0, () => startEmbedded(ctx, { name: 'start-init', dataDir }));
-      const reopen: Sample[] = [];
-      for (let i = 0; i < repeats; i++) {
-        reopen.push(await measure(ctx, idleMs, () => startEmbedded(ctx, { name: 'start-reopen', dataDir })));
-      }
-      results.start_reopen = summary(reopen);
-    }
+    const results = Object.fromEntries(Object.entries(samples).map(([name, x]) => [name, summary(x)]));
 
-    const bare = results.bare!;
-    const rssBase = { label: 'bare Fastify', value: bare.idle_rss_mb, unit: 'MB' };
-    const startBase = { label: 'bare Fastify', value: bare.ready_ms / 1000, unit: 's' };
-    const rows: Row[] = [
-      row({
-        id: 'footprint.api.rss',
-        label: 'api idle RSS',
-        value: results.api!.idle_rss_mb,
-        unit: 'MB',
-        target: { op: '<', value: 150 },
-        seed: 'requests 512Mi, limit 2Gi',
-        baseline: rssBase,
-      }),
-      row({
-        id: 'footprint.orchestrator.rss',
-        label: 'orchestrator idle RSS',
-        value: results.orchestrator!.idle_rss_mb,
-        unit: 'MB',
-        seed: 'requests 512Mi, limit 2Gi',
-        baseline: rssBase,
-      }),
-      row({
-        id: 'footprint.bare.rss',
-        label: 'bare Fastify idle RSS (baseline)',
-        value: bare.idle_rss_mb,
-        unit: 'MB',
-      }),
-      row({
-        id: 'footprint.api.ready',
-        label: 'api cold start to /ready',
-        value: results.api!.ready_ms / 1000,
-        unit: 's',
-        baseline: startBase,
-      }),
-      row({
-        id: 'footprint.orchestrator.ready',
-        label: 'orchestrator cold start to /ready',
-        value: results.orchestrator!.ready_ms / 1000,
-        unit: 's',
-        baseline: startBase,
-      }),
-      ...(results.start_reopen
-        ? [
-            row({
-              id: 'footprint.start_reopen.ready',
-              label: 'embedded start, existing data dir, to /ready',
-              value: results.start_reopen.ready_ms / 1000,
-              unit: 's',
-              baseline: startBase,
-            }),
-          ]
-        : []),
-      row({
-        id: 'footprint.bare.ready',
-        label: 'bare Fastify (node + tsx) to ready (baseline)',
-        value: bare.ready_ms / 1000,
-        unit: 's',
-      }),
-    ];
-    const embedded = results.start_new;
-    if (embedded) {
+    const rows: Row[] = [];
+    for (const form of forms) {
+      const s = suffix(form);
+      const how = forms.length > 1 ? (form === 'compiled' ? ' (compiled)' : ' (tsx)') : '';
+      const bare = results[`bare${s}`]!;
+      const rssBase = { label: `bare Fastify${how}`, value: bare.idle_rss_mb, unit: 'MB' };
+      const startBase = { label: `bare Fastify${how}`, value: bare.ready_ms / 1000, unit: 's' };
+      const r = (name: string) => results[`${name}${s}`];
+      const production = form === defaultForm();
       rows.push(
         row({
-          id: 'footprint.start.rss',
-          label: 'embedded start idle RSS',
-          value: embedded.idle_rss_mb,
+          id: `footprint.api${s}.rss`,
+          label: `api idle RSS${how}`,
+          value: r('api')!.idle_rss_mb,
           unit: 'MB',
+          // The target is the production form's.
+          ...(production ? { target: { op: '<' as const, value: 150 } } : {}),
+          seed: 'requests 512Mi, limit 2Gi',
           baseline: rssBase,
         }),
         row({
-          id: 'footprint.start_new.ready',
-          label: 'embedded start, new data dir, to /ready',
-          value: embedded.ready_ms / 1000,
+          id: `footprint.orchestrator${s}.rss`,
+          label: `orchestrator idle RSS${how}`,
+          value: r('orchestrator')!.idle_rss_mb,
+          unit: 'MB',
+          seed: 'requests 512Mi, limit 2Gi',
+          baseline: rssBase,
+        }),
+        row({
+          id: `footprint.bare${s}.rss`,
+          label: `bare Fastify idle RSS${how} (baseline)`,
+          value: bare.idle_rss_mb,
+          unit: 'MB',
+        }),
+        row({
+          id: `footprint.api${s}.ready`,
+          label: `api cold start to /ready${how}`,
+          value: r('api')!.ready_ms / 1000,
           unit: 's',
           baseline: startBase,
         }),
+        row({
+          id: `footprint.orchestrator${s}.ready`,
+          label: `orchestrator cold start to /ready${how}`,
+          value: r('orchestrator')!.ready_ms / 1000,
+          unit: 's',
+          baseline: startBase,
+        }),
+        row({
+          id: `footprint.bare${s}.ready`,
+          label: `bare Fastify to ready${how} (baseline)`,
+          value: bare.ready_ms / 1000,
+          unit: 's',
+        }),
       );
+      const embedded = r('start_new');
+      const reopen = r('start_reopen');
+      if (embedded && reopen) {
+        rows.push(
+          row({
+            id: `footprint.start${s}.rss`,
+            label: `embedded start idle RSS${how}`,
+            value: embedded.idle_rss_mb,
+            unit: 'MB',
+            baseline: rssBase,
+          }),
+          row({
+            id: `footprint.start_new${s}.ready`,
+            label: `embedded start, new data dir, to /ready${how}`,
+            value: embedded.ready_ms / 1000,
+            unit: 's',
+            baseline: startBase,
+          }),
+          row({
+            id: `footprint.start_reopen${s}.ready`,
+            label: `embedded start, existing data dir, to /ready${how}`,
+            value: reopen.ready_ms / 1000,
+            unit: 's',
+            baseline: startBase,
+          }),
+        );
+      }
     }
     const checks: Check[] = Object.entries(results).map(([name, r]) => ({
       name: `${name}: started and measured`,
       ok: r.samples.length === repeats && r.samples.every((s) => s.ready_ms > 0 && s.idle_rss_mb > 0),
       detail: `${r.samples.length} sample(s)`,
     }));
+    const compiled = forms.includes('compiled');
     return {
       rows,
       checks,
-      details: { repeats, idle_ms: idleMs, roles: results },
+      details: { repeats, idle_ms: idleMs, forms, roles: results },
       notes: [
-        'Cold start = spawn of `node bin/triage-warden.js <role>` until GET /ready answers 200 (polled every 25 ms); it includes tsx transpiling the sources (its cache warm after the first run), connecting PostgreSQL and Redis and checking migrations.',
-        `Idle RSS = median of 5 samples of VmRSS after ${idleMs / 1000} s idle.`,
+        compiled
+          ? 'Production form ("compiled"): `node <build>/cli/main.js <role>`, the build of `npm run build` (tsconfig.build.json, compiled from the current sources into tmp/bench/build/) on plain node, as the image runs it; the bare Fastify baseline is plain node on JavaScript too. Rows marked (tsx) run `node bin/triage-warden.js <role>` (development form: the sources through tsx, whose loader runs in its own thread) against bare Fastify through tsx.'
+          : 'Development form only (--tsx): `node bin/triage-warden.js <role>`, the sources through tsx, against bare Fastify through tsx.',
+        'Cold start = spawn until GET /ready answers 200 (polled every 25 ms): loading the modules (tsx: transpiling them, its cache warm after the first run), connecting PostgreSQL and Redis and checking migrations.',
+        `Idle RSS = median of 5 samples of VmRSS after ${idleMs / 1000} s idle; forms and roles are measured round robin, ${repeats} time(s) each.`,
       ],
     };
   },

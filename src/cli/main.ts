@@ -1,6 +1,7 @@
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, selectedModes, type Config } from '../config/index.ts';
-import { createLogger } from '../observability/logger.ts';
+import type { Config } from '../config/index.ts';
+import { compiledRoot, staleSource } from './build-check.ts';
 
 const HELP: Record<string, string> = {
   main: `triage-warden — security alert triage
@@ -46,6 +47,17 @@ Secrets come from the configuration, or from TW_DATA_DIR/webhook-secrets.json in
 };
 
 async function main(argv: string[]): Promise<number> {
+  // The compiled build (dist/) must not run behind the sources it was built from (a development
+  // tree; an image ships dist/ without src/). The tsx entry, bin/triage-warden.js, never uses dist/.
+  const built = compiledRoot(import.meta.url);
+  const stale = built && staleSource(built, join(dirname(built), 'src'));
+  if (stale) {
+    console.error(
+      `triage-warden: the compiled build in ${built} is older than ${stale}. Run \`npm run build\`, ` +
+        'or run the sources with `node bin/triage-warden.js`.',
+    );
+    return 2;
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -72,6 +84,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  // Configuration, logging and the commands are loaded on demand: `--help` stays instant.
+  const { ConfigError, loadConfig, selectedModes } = await import('../config/index.ts');
   let config: Config;
   try {
     config = loadConfig({
@@ -101,8 +115,9 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const role = command === 'start' ? 'all' : command;
+  const { createLogger } = await import('../observability/logger.ts');
   const log = createLogger({ level: config.logging.level, instance: config.server.instance_id, role });
-  // Commands are loaded on demand: `--help` and config errors should not pay for the whole runtime.
+  // A command's modules are loaded on demand: config errors should not pay for the whole runtime.
   switch (command) {
     case 'migrate':
       return (await import('./migrate.command.ts')).runMigrate(config, log);

@@ -1,23 +1,10 @@
-import { openPGliteDatabase } from '../adapters/pglite/pglite.database.ts';
-import { openPostgresDatabase } from '../adapters/postgres/postgres.database.ts';
-import { migrate } from '../adapters/sql/index.ts';
+import { migrate, type SqlDatabase } from '../adapters/sql/index.ts';
 import { selectedModes, type Config } from '../config/index.ts';
 import type { PinoLogger } from '../observability/logger.ts';
 
 /** Applies migrations (to the direct primary URL when one is set) and exits. */
 export async function runMigrate(config: Config, log: PinoLogger): Promise<number> {
-  const db =
-    selectedModes(config).database === 'pglite'
-      ? await openPGliteDatabase(config.data_dir)
-      : await openPostgresDatabase({
-          primaryUrl: config.database.direct_url ?? config.database.primary_url!,
-          readReplicaEnabled: false,
-          maxConnections: 2,
-          minConnections: 0,
-          connectTimeoutMs: config.database.connect_timeout,
-          queryTimeoutMs: 0,
-          replicaMaxLagMs: 0,
-        });
+  const db = await openDatabase(config);
   try {
     const applied = await migrate(db);
     log.info({ applied }, applied.length ? 'migrations applied' : 'database is up to date');
@@ -26,4 +13,22 @@ export async function runMigrate(config: Config, log: PinoLogger): Promise<numbe
   } finally {
     await db.close();
   }
+}
+
+/** The storage adapter of the configured mode, loaded on demand (a migration job needs only one). */
+async function openDatabase(config: Config): Promise<SqlDatabase> {
+  if (selectedModes(config).database === 'pglite') {
+    const { openPGliteDatabase } = await import('../adapters/pglite/pglite.database.ts');
+    return openPGliteDatabase(config.data_dir);
+  }
+  const { openPostgresDatabase } = await import('../adapters/postgres/postgres.database.ts');
+  return openPostgresDatabase({
+    primaryUrl: config.database.direct_url ?? config.database.primary_url!,
+    readReplicaEnabled: false,
+    maxConnections: 2,
+    minConnections: 0,
+    connectTimeoutMs: config.database.connect_timeout,
+    queryTimeoutMs: 0,
+    replicaMaxLagMs: 0,
+  });
 }

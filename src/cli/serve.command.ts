@@ -2,7 +2,6 @@ import type { Config } from '../config/index.ts';
 import { selectedModes } from '../config/index.ts';
 import type { PinoLogger } from '../observability/logger.ts';
 import { createRuntime, type Role } from '../runtime/runtime.ts';
-import { createRedisTransports } from '../runtime/redis-transports.ts';
 
 /** Runs a role until SIGTERM/SIGINT, then shuts down gracefully within server.shutdown_grace. */
 export async function runServer(config: Config, role: Role, log: PinoLogger): Promise<number> {
@@ -11,7 +10,11 @@ export async function runServer(config: Config, role: Role, log: PinoLogger): Pr
     log.fatal({ err }, 'uncaught exception; exiting');
     process.exit(1);
   });
-  const runtime = await createRuntime(config, role, log, { redisTransports: createRedisTransports });
+  // BullMQ and ioredis are loaded only when Redis is configured (embedded `start` never needs them).
+  const runtime = await createRuntime(config, role, log, {
+    redisTransports: async (c, l) =>
+      (await import('../runtime/redis-transports.ts')).createRedisTransports(c, l),
+  });
   await runtime.start();
   const modes = selectedModes(config);
   const url = runtime.url!;

@@ -1,6 +1,7 @@
 // The image (no Docker engine here, so the Dockerfile is checked as text): multi-stage npm ci build,
-// node:20-bookworm-slim runtime, tini as PID 1, non-root, read-only friendly, /live health check,
-// one image whose command is the role; .dockerignore keeps secrets and dev files out.
+// the compiled build (dist/) on production dependencies, node:20-bookworm-slim runtime, tini as
+// PID 1, non-root, read-only friendly, /live health check, one image whose command is the role;
+// .dockerignore keeps secrets and dev files out.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,14 +53,40 @@ describe('Dockerfile', () => {
     expect(get('COPY').some((a) => a.startsWith('--from=deps /app/node_modules'))).toBe(true);
   });
 
+  it('compiles the sources in a build stage and ships only dist/, without sources or tsx', () => {
+    const build = stages.find((s) => s.name === 'build')!;
+    const runs = build.body.filter((i) => i.op === 'RUN').map((i) => i.args);
+    // All dependencies (TypeScript is a dev dependency), then the same build as `npm run build`.
+    expect(runs.some((a) => /npm ci(?!.*--omit=dev)/.test(a))).toBe(true);
+    expect(runs).toContain('npm run build');
+    const pkg = JSON.parse(readText('package.json')) as {
+      type: string;
+      scripts: Record<string, string>;
+      dependencies: Record<string, string>;
+    };
+    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json');
+    expect(readText('tsconfig.build.json')).toMatch(/"outDir":\s*"dist"/);
+    // The runtime copies the compiled tree and package.json ("type": "module" for dist/*.js) only:
+    // with no src/ beside dist/, the stale-build check of the entry has nothing to compare.
+    expect(pkg.type).toBe('module');
+    const copies = get('COPY');
+    expect(copies).toContain('--from=build /app/dist ./dist');
+    expect(copies).toContain('package.json ./');
+    expect(copies.some((a) => /^(\.|src)\s/.test(a))).toBe(false);
+    // tsx runs the sources in development only; `npm ci --omit=dev` leaves it out.
+    expect(pkg.dependencies.tsx).toBeUndefined();
+  });
+
   it('runs as a numeric non-root user under tini, the role being the command', () => {
     const user = get('USER').at(-1)!;
     expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
     expect(get('RUN').some((a) => /apt-get install .*\btini\b/.test(a))).toBe(true);
     const entrypoint = JSON.parse(get('ENTRYPOINT')[0]!) as string[];
     expect(entrypoint.slice(0, 2)).toEqual(['/usr/bin/tini', '--']);
+    // The compiled form of the program that package.json's bin runs from the sources in development.
     const pkg = JSON.parse(readText('package.json')) as { bin: Record<string, string> };
-    expect(entrypoint.slice(2)).toEqual(['node', pkg.bin['triage-warden']!.replace(/^\.\//, '')]);
+    expect(readText(pkg.bin['triage-warden']!)).toContain("import('../src/cli/main.ts')");
+    expect(entrypoint.slice(2)).toEqual(['node', 'dist/cli/main.js']);
     expect(JSON.parse(get('CMD')[0]!)).toEqual(['start']);
   });
 
@@ -97,7 +124,10 @@ describe('.dockerignore', () => {
       expect(excluded(p), p).toBe(true);
   });
   it('keeps what the runtime needs', () => {
-    for (const p of ['package.json', 'package-lock.json', 'src', 'bin', 'tsconfig.json'])
+    for (const p of ['package.json', 'package-lock.json', 'src', 'tsconfig.json', 'tsconfig.build.json'])
       expect(excluded(p), p).toBe(false);
+  });
+  it('leaves a local dist/ out: the image compiles its own', () => {
+    expect(excluded('dist')).toBe(true);
   });
 });
