@@ -53,6 +53,21 @@ async function bareInsertLoop(pool: pg.Pool, table: string, seconds: number, con
   };
 }
 
+/**
+ * Sequential GETs over one keep-alive connection, timed with sub-millisecond resolution (autocannon
+ * rounds latencies to whole milliseconds, and a cached detail answers well under one).
+ */
+async function timedGets(baseUrl: string, paths: string[], n: number) {
+  const latencies: number[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const t = performance.now();
+    const res = await fetch(`${baseUrl}${paths[i % paths.length]}`);
+    await res.arrayBuffer();
+    if (res.ok) latencies.push(performance.now() - t);
+  }
+  return distribution(latencies);
+}
+
 export const ingest: Scenario = {
   name: 'ingest',
   title: 'Signed webhooks per second into PostgreSQL + Redis (durable before 2xx), and embedded',
@@ -165,6 +180,11 @@ export const ingest: Scenario = {
       'embedded-get',
     );
     checks.push(...loadChecks('embedded GET', embGet));
+    const embGetTimed = await timedGets(
+      emb.url,
+      embIds.map((id) => `/api/v1/incidents/${id}`),
+      tiny ? 50 : 500,
+    );
     await emb.stop();
 
     const baseline = { label: 'bare INSERT loop', value: bare.per_s, unit: 'rows/s' };
@@ -208,13 +228,13 @@ export const ingest: Scenario = {
       row({
         id: 'ingest.embedded.get.p50',
         label: 'embedded GET /incidents/:id p50 (1 connection)',
-        value: embGet.latency_ms.p50,
+        value: round(embGetTimed.p50, 3),
         unit: 'ms',
       }),
       row({
         id: 'ingest.embedded.get.p99',
         label: 'embedded GET /incidents/:id p99 (1 connection)',
-        value: embGet.latency_ms.p99,
+        value: round(embGetTimed.p99, 3),
         unit: 'ms',
       }),
       row({
@@ -231,12 +251,13 @@ export const ingest: Scenario = {
         connections,
         duration_s: duration,
         loads: { api: dist, embedded: embIngest, embedded_get: embGet },
+        embedded_get_timed_ms: embGetTimed,
         bare_insert: { concurrent: bare, sequential: bareSeq },
         queue_after: counts,
       },
       notes: [
         ...notes,
-        'Each webhook: HMAC check + replay guard (Redis INCR), parse and normalise, one transaction (advisory lock, dedup lookup, incident, alert, indicators, audit row, re-read), then XADD ×2 (events) and a BullMQ add — all before the 202.',
+        'Each webhook: HMAC check + replay guard (Redis counter, auto-pipelined), parse and normalise, then group commit: concurrent webhooks share one transaction (BEGIN + advisory locks, one statement for dedup lookup and every row, COMMIT), then one MULTI of BullMQ adds and one pipeline of XADDs per batch — all before the 202.',
         'No orchestrator runs during the distributed load (jobs stay queued); the embedded process triages in-process while it ingests.',
       ],
     };

@@ -7,6 +7,9 @@ import type { BusEvent, EventMap, EventName } from '../contracts/index.ts';
  */
 export type EventListener = (event: BusEvent) => void;
 
+/** One event to publish: a name and its payload, typed together. */
+export type EventInput = { [K in EventName]: { type: K; data: EventMap[K] } }[EventName];
+
 export interface SubscribeOptions {
   /**
    * Replay events published after this id (exclusive) before live ones, as far as the bus still
@@ -27,6 +30,12 @@ export interface SubscribeOptions {
 export interface EventBus {
   /** Publishes and resolves with the event id once the bus has accepted it. */
   publish<K extends EventName>(type: K, data: EventMap[K]): Promise<string>;
+  /**
+   * Publishes several events in one round trip, in the order given (as consecutive `publish` calls
+   * would: subscribers see them in this order), and resolves with their ids once the bus has accepted
+   * them all. On rejection any prefix of them may have been published.
+   */
+  publishMany(events: readonly EventInput[]): Promise<string[]>;
   /** Resolves once the subscription is live; the returned function unsubscribes. */
   subscribe(listener: EventListener, options?: SubscribeOptions): Promise<() => void>;
   /** Removes this bus's subscriptions; publish and subscribe reject afterwards. Idempotent. */

@@ -1,5 +1,5 @@
 export type { Cache } from './cache.port.ts';
-export type { EventBus, EventListener, SubscribeOptions } from './event-bus.port.ts';
+export type { EventBus, EventInput, EventListener, SubscribeOptions } from './event-bus.port.ts';
 export { INCIDENT_SORT_FIELDS } from './incident-store.port.ts';
 export type {
   AlertRecord,
@@ -23,6 +23,7 @@ export type {
 export { DEFAULT_RETRY_POLICY } from './job-queue.port.ts';
 export type {
   EnqueueOptions,
+  EnqueueRequest,
   JobCounts,
   JobHandler,
   JobQueue,

@@ -21,6 +21,14 @@ export interface EnqueueOptions {
   delayMs?: number;
 }
 
+/** One job of an {@link JobQueue.enqueueMany} call. */
+export interface EnqueueRequest<P = unknown> {
+  name: string;
+  id: string;
+  payload: P;
+  options?: EnqueueOptions;
+}
+
 export interface ProcessOptions {
   /** Jobs run at once by this process. */
   concurrency: number;
@@ -40,6 +48,13 @@ export interface JobQueue<P = unknown> {
    * Resolves only once the job is stored (durable for the adapter). Returns whether it was added.
    */
   enqueue(name: string, id: string, payload: P, options?: EnqueueOptions): Promise<{ added: boolean }>;
+  /**
+   * Enqueues several jobs in one round trip to the backend, each with exactly the semantics of
+   * `enqueue` (one job per id); results come back in the order given. A repeated id within one call
+   * behaves as consecutive `enqueue` calls: the first may be added, the later ones are not. Resolves
+   * once every job is stored. On rejection any subset may have been stored: calling again is safe.
+   */
+  enqueueMany(jobs: readonly EnqueueRequest<P>[]): Promise<{ added: boolean }[]>;
   /**
    * Starts consuming with bounded concurrency. Calling it twice, or after close(), throws. A handler
    * that throws synchronously counts as a rejection.

@@ -3,8 +3,6 @@ import { buildApp } from '../api/app.ts';
 import type { ApiDeps, ReadinessReport } from '../api/deps.ts';
 import { OPEN_ACCESS } from '../api/plugins/access.ts';
 import type { StreamHub } from '../api/routes/stream.routes.ts';
-import { openPGliteDatabase } from '../adapters/pglite/pglite.database.ts';
-import { openPostgresDatabase } from '../adapters/postgres/postgres.database.ts';
 import { SqlIncidentStore, migrate, type SqlDatabase } from '../adapters/sql/index.ts';
 import { selectedModes, type Config } from '../config/index.ts';
 import { EnrichmentService } from '../core/enrichment/enrichment.service.ts';
@@ -60,21 +58,7 @@ export async function createRuntime(
 ): Promise<Runtime> {
   const modes = selectedModes(config);
   const portLog = asPortLogger(log);
-  const database =
-    modes.database === 'pglite'
-      ? await openPGliteDatabase(config.data_dir)
-      : await openPostgresDatabase({
-          primaryUrl: config.database.primary_url!,
-          ...(config.database.direct_url ? { directUrl: config.database.direct_url } : {}),
-          ...(config.database.replica_url ? { replicaUrl: config.database.replica_url } : {}),
-          readReplicaEnabled: config.database.read_replica_enabled,
-          maxConnections: config.database.max_connections,
-          minConnections: config.database.min_connections,
-          connectTimeoutMs: config.database.connect_timeout,
-          queryTimeoutMs: config.database.statement_timeout,
-          replicaMaxLagMs: config.database.replica_max_lag,
-          log: portLog,
-        });
+  const database = await openDatabase(config, portLog);
   let transports: Transports | undefined;
   try {
     const applied = await migrate(database);
@@ -122,6 +106,11 @@ export async function createRuntime(
     log: portLog.child({ component: 'ingest' }),
     telemetry: metrics,
     dedupWindowMs: config.triage.dedup_window,
+    batch: {
+      maxBatch: config.ingest.batch_max,
+      maxConcurrent: config.ingest.batch_concurrency,
+      maxQueued: config.ingest.max_queued,
+    },
   });
   const decisions = new IncidentActionsService({ store, bus: t.bus, log: portLog });
   let shuttingDown = false;
@@ -284,4 +273,28 @@ async function loadIntel(
   if (provider.warnings.length)
     log.warn({ warnings: provider.warnings.slice(0, 20) }, 'intel list lines skipped');
   return [provider];
+}
+
+/**
+ * The configured storage. Each adapter is imported only in the mode that uses it, so that PGlite
+ * (its WASM glue) stays out of the distributed roles and pg out of embedded mode.
+ */
+async function openDatabase(config: Config, log: ReturnType<typeof asPortLogger>): Promise<SqlDatabase> {
+  if (selectedModes(config).database === 'pglite') {
+    const { openPGliteDatabase } = await import('../adapters/pglite/pglite.database.ts');
+    return openPGliteDatabase(config.data_dir);
+  }
+  const { openPostgresDatabase } = await import('../adapters/postgres/postgres.database.ts');
+  return openPostgresDatabase({
+    primaryUrl: config.database.primary_url!,
+    ...(config.database.direct_url ? { directUrl: config.database.direct_url } : {}),
+    ...(config.database.replica_url ? { replicaUrl: config.database.replica_url } : {}),
+    readReplicaEnabled: config.database.read_replica_enabled,
+    maxConnections: config.database.max_connections,
+    minConnections: config.database.min_connections,
+    connectTimeoutMs: config.database.connect_timeout,
+    queryTimeoutMs: config.database.statement_timeout,
+    replicaMaxLagMs: config.database.replica_max_lag,
+    log,
+  });
 }

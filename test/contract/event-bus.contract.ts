@@ -64,6 +64,29 @@ export function describeEventBusContract(
       expect(Number.isNaN(Date.parse(events[0]!.occurred_at))).toBe(false);
     });
 
+    it('publishMany delivers its events in order, after and before single publishes, with the ids it returned', async () => {
+      const bus = await h.create();
+      const other = await h.create();
+      const { events } = await collect(other);
+      expect(await bus.publishMany([])).toEqual([]);
+      const first = await bus.publish('status_changed', status(0));
+      const many = await bus.publishMany([
+        { type: 'status_changed', data: status(1) },
+        { type: 'status_changed', data: status(2) },
+        { type: 'status_changed', data: status(3) },
+      ]);
+      const last = await bus.publish('status_changed', status(4));
+      await waitFor(() => events.length === 5, { what: '5 events' });
+      expect(events.map(indexOf)).toEqual([0, 1, 2, 3, 4]);
+      expect(events.map((e) => e.id)).toEqual([first, ...many, last]);
+      expectIncreasingIds(events);
+      expect(events[2]).toMatchObject({ type: 'status_changed', data: status(2) });
+      // Replay sees them like any others.
+      const { events: replayed } = await collect(await h.create(), first);
+      await waitFor(() => replayed.length === 4, { what: 'replayed events' });
+      expect(replayed.map((e) => e.id)).toEqual([...many, last]);
+    });
+
     it('without `since`, a subscriber sees only events published after it subscribed', async () => {
       const bus = await h.create();
       await bus.publish('status_changed', status(0));

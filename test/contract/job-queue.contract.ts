@@ -34,6 +34,75 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
       expect(runs[0]).toMatchObject({ id: 'a', attempt: 1, payload: { n: 1 } });
     });
 
+    it('enqueueMany adds each job as consecutive enqueue calls would (one job per id), in one call', async () => {
+      const q = await h.create({ retry: FAST });
+      expect(await q.enqueueMany([])).toEqual([]);
+      expect(await q.enqueue('triage', 'a', { n: 0 })).toEqual({ added: true });
+      const results = await q.enqueueMany([
+        { name: 'triage', id: 'a', payload: { n: 1 } },
+        { name: 'triage', id: 'b', payload: { n: 2 } },
+        { name: 'triage', id: 'c', payload: { n: 3 } },
+        { name: 'triage', id: 'b', payload: { n: 4 } },
+        { name: 'triage', id: 'd', payload: { n: 5 }, options: { delayMs: 10_000 } },
+      ]);
+      expect(results).toEqual([
+        { added: false },
+        { added: true },
+        { added: true },
+        { added: false },
+        { added: true },
+      ]);
+      expect(await q.enqueue('triage', 'd', { n: 6 })).toEqual({ added: false });
+      expect(await q.counts()).toEqual({ waiting: 3, active: 0, delayed: 1, failed: 0 });
+
+      const runs: Run[] = [];
+      q.process(recorder(runs), { concurrency: 1 });
+      await waitFor(() => runs.length === 3);
+      await waitFor(async () => {
+        const c = await q.counts();
+        return c.waiting === 0 && c.active === 0;
+      });
+      expect(runs.map((r) => [r.id, r.payload])).toEqual([
+        ['a', { n: 0 }],
+        ['b', { n: 2 }],
+        ['c', { n: 3 }],
+      ]);
+      // Completed: the same ids can be enqueued again, in bulk too.
+      expect(await q.enqueueMany([{ name: 'triage', id: 'a', payload: { n: 7 } }])).toEqual([
+        { added: true },
+      ]);
+      await waitFor(() => runs.length === 4);
+      expect(runs[3]).toMatchObject({ id: 'a', attempt: 1, payload: { n: 7 } });
+    });
+
+    it('enqueueMany replaces a finally failed job of the same id', async () => {
+      const q = await h.create({ retry: { attempts: 1, backoffMs: 50 } });
+      const runs: Run[] = [];
+      q.process(
+        recorder(runs, async () => {
+          if (runs.length === 1) throw new Error('boom');
+        }),
+        { concurrency: 1 },
+      );
+      await q.enqueue('triage', 'f', { n: 1 });
+      await waitFor(async () => (await q.counts()).failed === 1, { what: 'failed job' });
+      expect(
+        await q.enqueueMany([
+          { name: 'triage', id: 'f', payload: { n: 2 } },
+          { name: 'triage', id: 'g', payload: { n: 3 } },
+        ]),
+      ).toEqual([{ added: true }, { added: true }]);
+      await waitFor(() => runs.length === 3);
+      expect(
+        runs
+          .slice(1)
+          .map((r) => `${r.id}:${r.attempt}`)
+          .sort(),
+      ).toEqual(['f:1', 'g:1']);
+      await idle(q);
+      expect((await q.counts()).failed).toBe(0);
+    });
+
     it('enqueue is idempotent while active, and the same id runs again once completed', async () => {
       const q = await h.create({ retry: FAST });
       const gate = deferred();

@@ -4,6 +4,7 @@ import { isPermanentJobError } from '../../contracts/index.ts';
 import { DEFAULT_RETRY_POLICY } from '../../ports/index.ts';
 import type {
   EnqueueOptions,
+  EnqueueRequest,
   JobCounts,
   JobHandler,
   JobQueue,
@@ -36,6 +37,14 @@ export interface BullMqJobQueueOptions {
   healthCheckIntervalMs?: number;
   /** Called for worker errors (Redis down, lost locks) and recoveries, e.g. to log at warn. Default: none. */
   onError?: (err: unknown, context: string) => void;
+}
+
+/** One job ready for BullMQ's add script. */
+interface AddEntry<P> {
+  name: string;
+  bullId: string;
+  payload: P;
+  opts: JobsOptions;
 }
 
 /** A job this process fetched and has not finished or handed back. */
@@ -97,25 +106,47 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
     payload: P,
     options: EnqueueOptions = {},
   ): Promise<{ added: boolean }> {
+    const [result] = await this.enqueueMany([{ name, id, payload, options }]);
+    return result!;
+  }
+
+  /** Every job's check-and-add in one MULTI (one round trip), whatever the number of jobs. */
+  async enqueueMany(jobs: readonly EnqueueRequest<P>[]): Promise<{ added: boolean }[]> {
     if (this.closing) throw toAppError(new Error('queue is closed'), 'enqueue');
-    const bullId = toBullId(id);
+    if (jobs.length === 0) return [];
     const keep = this.options.keepFailed ?? { count: 1000, ageMs: 7 * 86_400_000 };
-    const opts: JobsOptions = {
-      jobId: bullId,
-      attempts: this.retry.attempts,
-      backoff: { type: 'exponential', delay: this.retry.backoffMs },
-      removeOnComplete: true,
-      removeOnFail: { count: keep.count, age: Math.ceil(keep.ageMs / 1000) },
-      ...(options.delayMs && options.delayMs > 0 ? { delay: options.delayMs } : {}),
-    };
+    const entries: AddEntry<P>[] = jobs.map(({ name, id, payload, options = {} }) => {
+      const bullId = toBullId(id);
+      return {
+        name,
+        bullId,
+        payload,
+        opts: {
+          jobId: bullId,
+          attempts: this.retry.attempts,
+          backoff: { type: 'exponential', delay: this.retry.backoffMs },
+          removeOnComplete: true,
+          removeOnFail: { count: keep.count, age: Math.ceil(keep.ageMs / 1000) },
+          ...(options.delayMs && options.delayMs > 0 ? { delay: options.delayMs } : {}),
+        },
+      };
+    });
     return translated('enqueue', async () => {
+      const added = new Array<boolean>(entries.length).fill(false);
+      let pending = entries.map((entry, index) => ({ entry, index }));
       // A permanently failed job of that id is removed so that the next round adds the new one.
-      for (let round = 0; round < 3; round += 1) {
-        const outcome = await this.addUnlessPresent(name, bullId, payload, opts);
-        if (outcome !== 'failed-present') return { added: outcome === 'added' };
-        await this.queue.remove(bullId);
+      for (let round = 0; round < 3 && pending.length > 0; round += 1) {
+        const outcomes = await this.addUnlessPresent(pending.map((p) => p.entry));
+        const retry: typeof pending = [];
+        outcomes.forEach((outcome, i) => {
+          const p = pending[i]!;
+          if (outcome === 'added') added[p.index] = true;
+          else if (outcome === 'failed-present') retry.push(p);
+        });
+        for (const bullId of new Set(retry.map((p) => p.entry.bullId))) await this.queue.remove(bullId);
+        pending = retry;
       }
-      return { added: false };
+      return added.map((a) => ({ added: a }));
     });
   }
 
@@ -193,30 +224,34 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
   }
 
   /**
-   * EXISTS, the failed-set score and BullMQ's add script in one MULTI, so "was it there?" and the
-   * add are atomic (BullMQ's add alone answers the same for a new and a duplicate id).
+   * For each job, EXISTS, the failed-set score and BullMQ's add script, all in one MULTI, so "was it
+   * there?" and the add are atomic (BullMQ's add alone answers the same for a new and a duplicate id),
+   * and a repeated id later in the same MULTI sees the earlier one as present.
    */
   private async addUnlessPresent(
-    name: string,
-    bullId: string,
-    payload: P,
-    opts: JobsOptions,
-  ): Promise<'added' | 'present' | 'failed-present'> {
+    entries: readonly AddEntry<P>[],
+  ): Promise<('added' | 'present' | 'failed-present')[]> {
     const client = await this.queue.getBackend().client;
     const tx = client.multi() as ReturnType<typeof client.multi> & {
       exists(key: string): unknown;
       zscore(key: string, member: string): unknown;
     };
-    tx.exists(this.queue.toKey(bullId));
-    tx.zscore(this.queue.toKey('failed'), bullId);
-    const job = new Job(this.queue, name, payload, opts, bullId);
-    job.addJob(tx).catch(() => {}); // its outcome is read from EXEC's replies below
+    const failedKey = this.queue.toKey('failed');
+    for (const { name, bullId, payload, opts } of entries) {
+      tx.exists(this.queue.toKey(bullId));
+      tx.zscore(failedKey, bullId);
+      const job = new Job(this.queue, name, payload, opts, bullId);
+      job.addJob(tx).catch(() => {}); // its outcome is read from EXEC's replies below
+    }
     const replies = await tx.exec();
     if (!replies) throw new Error('enqueue transaction aborted');
     for (const [err] of replies) if (err) throw err;
-    const [[, existed], [, failedScore]] = replies as [[null, number], [null, string | null], unknown];
-    if (existed === 0) return 'added';
-    return failedScore === null ? 'present' : 'failed-present';
+    return entries.map((_, i) => {
+      const existed = replies[i * 3]![1] as number;
+      const failedScore = replies[i * 3 + 1]![1] as string | null;
+      if (existed === 0) return 'added';
+      return failedScore === null ? 'present' : 'failed-present';
+    });
   }
 
   private createWorker(concurrency: number): SupervisedWorker {

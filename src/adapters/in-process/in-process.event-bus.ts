@@ -1,5 +1,5 @@
 import type { BusEvent, EventMap, EventName } from '../../contracts/index.ts';
-import type { EventBus, EventListener, SubscribeOptions } from '../../ports/index.ts';
+import type { EventBus, EventInput, EventListener, SubscribeOptions } from '../../ports/index.ts';
 
 const ID_DIGITS = 16;
 const DEFAULT_REPLAY_WINDOW = 10_000;
@@ -138,6 +138,11 @@ export class InProcessEventBus implements EventBus {
   async publish<K extends EventName>(type: K, data: EventMap[K]): Promise<string> {
     if (this.closed) throw new Error('event bus is closed');
     return this.backend.publish(type, data).id;
+  }
+
+  async publishMany(events: readonly EventInput[]): Promise<string[]> {
+    if (this.closed) throw new Error('event bus is closed');
+    return events.map((e) => this.backend.publish(e.type, e.data).id);
   }
 
   async subscribe(listener: EventListener, options?: SubscribeOptions): Promise<() => void> {

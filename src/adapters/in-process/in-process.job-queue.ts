@@ -1,6 +1,7 @@
 import { isPermanentJobError } from '../../contracts/index.ts';
 import type {
   EnqueueOptions,
+  EnqueueRequest,
   JobCounts,
   JobHandler,
   JobQueue,
@@ -55,6 +56,11 @@ export class InProcessJobQueue<P = unknown> implements JobQueue<P>, QueueWorker 
     const copy: unknown = payload === undefined ? undefined : JSON.parse(JSON.stringify(payload));
     const added = this.state.add({ id, name, payload: copy, attempt: 0 }, options?.delayMs ?? 0);
     return { added };
+  }
+
+  async enqueueMany(jobs: readonly EnqueueRequest<P>[]): Promise<{ added: boolean }[]> {
+    if (this.closing) throw new Error('queue is closed');
+    return Promise.all(jobs.map((j) => this.enqueue(j.name, j.id, j.payload, j.options)));
   }
 
   process(handler: JobHandler<P>, options: ProcessOptions): void {

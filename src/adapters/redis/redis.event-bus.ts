@@ -1,5 +1,5 @@
 import type { BusEvent, EventMap, EventName } from '../../contracts/index.ts';
-import type { EventBus, EventListener, SubscribeOptions } from '../../ports/index.ts';
+import type { EventBus, EventInput, EventListener, SubscribeOptions } from '../../ports/index.ts';
 import type { RedisClient, RedisConnection } from './redis.connection.ts';
 import { RedisKeyspace } from './redis.keyspace.ts';
 import { translated } from './redis.errors.ts';
@@ -96,6 +96,35 @@ export class RedisEventBus implements EventBus {
       ),
     );
     return toPublicId(id as string);
+  }
+
+  /** One pipeline of XADDs: one write and one reply batch for the lot, in order. */
+  async publishMany(events: readonly EventInput[]): Promise<string[]> {
+    if (this.closed) throw new Error('Event bus is closed');
+    if (events.length === 0) return [];
+    const at = new Date().toISOString();
+    const replies = await translated('event publish', async () => {
+      const pipeline = this.connection.client.pipeline();
+      for (const e of events) {
+        pipeline.xadd(
+          this.key,
+          'MAXLEN',
+          this.replayWindow,
+          '*',
+          'type',
+          e.type,
+          'at',
+          at,
+          'data',
+          JSON.stringify(e.data),
+        );
+      }
+      const result = await pipeline.exec();
+      if (!result) throw new Error('event publish pipeline aborted');
+      for (const [err] of result) if (err) throw err;
+      return result;
+    });
+    return replies.map(([, id]) => toPublicId(id as string));
   }
 
   async subscribe(listener: EventListener, options: SubscribeOptions = {}): Promise<() => void> {

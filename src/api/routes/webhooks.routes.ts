@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AppError } from '../../contracts/index.ts';
+import { AppError, type NormalizedAlert } from '../../contracts/index.ts';
 import { parseAlert } from '../../core/ingest/index.ts';
 import { verifySignature } from '../../core/webhooks/signature.ts';
+import type { DetailCache } from '../detail-cache.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ErrorSchema, IngestResponseSchema } from '../schemas.ts';
 import { ingestResponse } from './ingest-response.ts';
@@ -10,7 +11,7 @@ import { ingestResponse } from './ingest-response.ts';
 const SOURCE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 export const webhookRoutes =
-  (deps: ApiDeps): FastifyPluginAsyncTypebox =>
+  (deps: ApiDeps, cache: DetailCache): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/webhooks/:source',
@@ -39,6 +40,7 @@ export const webhookRoutes =
           throw new AppError('BAD_REQUEST', 'source must be 1-64 characters of a-z, 0-9, - and _');
         }
         const settings = deps.webhookSource(source);
+        let replay: Promise<number> | undefined;
         if (settings?.secret) {
           const verified = verifySignature({
             secret: settings.secret,
@@ -48,13 +50,13 @@ export const webhookRoutes =
             toleranceMs: deps.config.webhooks.timestamp_tolerance,
           });
           if (verified.timestamp !== undefined) {
-            // A signed timestamp makes an exact resend within the window a replay: refuse it.
-            const seen = await deps.counters.increment(
+            // A signed timestamp makes an exact resend within the window a replay: refuse it. The
+            // alert is parsed while the counter's round trip is in flight (awaited before ingest).
+            replay = deps.counters.increment(
               `webhook-replay:${source}:${verified.signature}`,
               deps.config.webhooks.timestamp_tolerance * 2,
             );
-            if (seen > 1)
-              throw new AppError('INVALID_SIGNATURE', 'replayed request (signature already used)');
+            replay.catch(() => undefined);
           }
         } else if (!settings?.unsigned) {
           throw new AppError(
@@ -62,10 +64,22 @@ export const webhookRoutes =
             `webhook source ${source} is not configured: set webhooks.sources.${source}.secret or TW_WEBHOOK_SECRET_${source.toUpperCase().replace(/-/g, '_')}`,
           );
         }
-        if (request.body === undefined || request.body === null)
-          throw new AppError('BAD_REQUEST', 'empty body');
-        const alert = parseAlert(source, request.body, new Date());
+        let alert: NormalizedAlert | undefined;
+        let invalid: unknown;
+        try {
+          if (request.body === undefined || request.body === null)
+            throw new AppError('BAD_REQUEST', 'empty body');
+          alert = parseAlert(source, request.body, new Date());
+        } catch (err) {
+          invalid = err;
+        }
+        // A replay is refused first, as it was before the body was looked at.
+        if (replay !== undefined && (await replay) > 1)
+          throw new AppError('INVALID_SIGNATURE', 'replayed request (signature already used)');
+        if (!alert) throw invalid;
         const outcome = await deps.ingest.ingest(alert);
+        // A folded alert changed the incident: our own next read must see it.
+        cache.invalidate(outcome.incident.id);
         return reply.status(202).send(ingestResponse(outcome));
       },
     );
