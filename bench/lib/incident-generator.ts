@@ -17,7 +17,9 @@ import {
 } from '../../src/contracts/index.ts';
 import { copyFrom } from './pg-copy.ts';
 import { HOST } from './proc.ts';
-import { adminQuery, createMigratedDatabase, dropDatabase, PG_PORT, suffix } from './services.ts';
+import { openPostgresDatabase } from '../../src/adapters/postgres/postgres.database.ts';
+import { migrate } from '../../src/adapters/sql/index.ts';
+import { adminQuery, createMigratedDatabase, dbUrl, dropDatabase, PG_PORT, suffix } from './services.ts';
 
 /** Bump when the generated data changes shape: older databases are then rebuilt. */
 export const GENERATOR_VERSION = 1;
@@ -381,6 +383,24 @@ export async function readMeta(name: string): Promise<GeneratedMeta | undefined>
   }
 }
 
+/** Applies the migrations `name` lacks (indexes added since it was built); returns their ids. */
+async function migrateDatabase(name: string): Promise<string[]> {
+  const db = await openPostgresDatabase({
+    primaryUrl: dbUrl(name),
+    readReplicaEnabled: false,
+    maxConnections: 2,
+    minConnections: 0,
+    connectTimeoutMs: 10_000,
+    queryTimeoutMs: 0,
+    replicaMaxLagMs: 0,
+  });
+  try {
+    return await migrate(db);
+  } finally {
+    await db.close();
+  }
+}
+
 /** Reuses `name` when it holds `rows` incidents of this generator version; builds it otherwise. */
 export async function ensureIncidentDatabase(o: {
   name: string;
@@ -395,6 +415,9 @@ export async function ensureIncidentDatabase(o: {
     existing.generator_version === GENERATOR_VERSION &&
     existing.rows === o.rows
   ) {
+    // Built by an older checkout: bring its schema (indexes) up to the code under test.
+    const applied = await migrateDatabase(o.name);
+    if (applied.length) o.log(`applied ${applied.join(', ')} to ${o.name}`);
     return { meta: existing, reused: true };
   }
   const building = `${o.name}_build_${suffix()}`;

@@ -6,6 +6,12 @@
 export const ERROR_CATALOG = {
   BAD_REQUEST: { status: 400, kind: 'user' },
   VALIDATION_ERROR: { status: 400, kind: 'user' },
+  /** A list cursor that is malformed, tampered with, or used with another sort/order. */
+  INVALID_CURSOR: { status: 400, kind: 'user' },
+  /** A list request with both `cursor` and `page`. */
+  CURSOR_PAGE_CONFLICT: { status: 400, kind: 'user' },
+  /** An offset page deeper than the list serves; the cursor walks any depth. */
+  PAGE_TOO_DEEP: { status: 400, kind: 'user' },
   UNAUTHORIZED: { status: 401, kind: 'user' },
   INVALID_SIGNATURE: { status: 401, kind: 'user' },
   FORBIDDEN: { status: 403, kind: 'user' },

@@ -112,13 +112,28 @@ export interface IncidentListQuery {
   q?: string;
   sort: IncidentSortField;
   order: 'asc' | 'desc';
+  /** Offset pagination, from 1 (ignored when `cursor` is set). Bounded: deep pages need the cursor. */
   page: number;
   per_page: number;
+  /** Keyset pagination: `pagination.next_cursor` of the previous page, with the same sort and order. */
+  cursor?: string;
+}
+
+export interface Pagination {
+  page: number;
+  per_page: number;
+  /** Exact up to the store's count cap; the cap itself when `total_exact` is false. */
+  total_items: number;
+  total_pages: number;
+  /** False when more rows match than the count cap: `total_items` is then a lower bound. */
+  total_exact: boolean;
+  /** Opens the next page (keyset); null on the last page. */
+  next_cursor: string | null;
 }
 
 export interface Page<T> {
   data: T[];
-  pagination: { page: number; per_page: number; total_items: number; total_pages: number };
+  pagination: Pagination;
 }
 
 export interface IngestResult {
@@ -163,6 +178,12 @@ export interface IncidentStore {
    * last seen within `dedupWindowMs`, else creates a new incident. Committed before it resolves.
    */
   ingest(alert: NormalizedAlert, dedupWindowMs: number): Promise<IngestResult>;
+  /**
+   * Stores several alerts in one transaction, with the outcome of `ingest` called on each in turn
+   * (two alerts of one fingerprint fold into one incident; each result shows the incident as that
+   * alert left it). All are committed before it resolves, or none are and it rejects.
+   */
+  ingestMany(alerts: readonly NormalizedAlert[], dedupWindowMs: number): Promise<IngestResult[]>;
   get(id: string): Promise<IncidentRecord | null>;
   getDetail(id: string): Promise<IncidentDetail | null>;
   indicators(id: string): Promise<IndicatorRecord[]>;

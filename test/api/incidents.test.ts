@@ -99,8 +99,19 @@ const get = async (url: string) => {
   expect(res.statusCode, `${url}: ${res.body}`).toBe(200);
   return res.json() as {
     data: Incident[];
-    pagination: { page: number; per_page: number; total_items: number; total_pages: number };
+    pagination: {
+      page: number;
+      per_page: number;
+      total_items: number;
+      total_pages: number;
+      total_exact: boolean;
+      next_cursor: string | null;
+    };
   };
+};
+const errorOf = async (url: string) => {
+  const res = await rt.app.inject(url);
+  return { status: res.statusCode, code: (res.json() as { code?: string }).code };
 };
 const idsOf = (list: { id: string }[]) => list.map((i) => i.id).sort();
 
@@ -148,7 +159,14 @@ describe('GET /api/v1/incidents', () => {
   it('lists everything with the documented envelope and defaults (created_at desc, 20 per page)', async () => {
     expect(all).toHaveLength(SEEDS.length);
     const page = await get('/api/v1/incidents');
-    expect(page.pagination).toEqual({ page: 1, per_page: 20, total_items: SEEDS.length, total_pages: 1 });
+    expect(page.pagination).toEqual({
+      page: 1,
+      per_page: 20,
+      total_items: SEEDS.length,
+      total_pages: 1,
+      total_exact: true,
+      next_cursor: null,
+    });
     const created = page.data.map((i) => Date.parse(i.created_at));
     expect(created).toEqual([...created].sort((a, b) => b - a));
     const counts = Object.fromEntries(all.map((i) => [i.title, i.occurrence_count]));
@@ -196,6 +214,8 @@ describe('GET /api/v1/incidents', () => {
       per_page: 20,
       total_items: 0,
       total_pages: 0,
+      total_exact: true,
+      next_cursor: null,
     });
   });
 
@@ -267,6 +287,8 @@ describe('GET /api/v1/incidents', () => {
         per_page: perPage,
         total_items: all.length,
         total_pages: expectedPages,
+        total_exact: true,
+        next_cursor: page < expectedPages ? expect.any(String) : null,
       });
       expect(p.data.length).toBe(page < expectedPages ? perPage : all.length - perPage * (expectedPages - 1));
       seen.push(...p.data.map((i) => i.id));
@@ -280,7 +302,57 @@ describe('GET /api/v1/incidents', () => {
     expect(past.pagination.total_items).toBe(all.length);
     // Paging with a filter counts only the filtered rows.
     const filtered = await get('/api/v1/incidents?source=edr-x,idp&per_page=1&page=2');
-    expect(filtered.pagination).toEqual({ page: 2, per_page: 1, total_items: 4, total_pages: 4 });
+    expect(filtered.pagination).toMatchObject({ page: 2, per_page: 1, total_items: 4, total_pages: 4 });
+  });
+
+  it('cursor pages: next_cursor walks every row once in the order of one big page, for each sort', async () => {
+    for (const sort of ['created_at', 'severity', 'occurrence_count'] as const) {
+      const whole = (await get(`/api/v1/incidents?sort=${sort}&order=desc&per_page=200`)).data.map(
+        (i) => i.id,
+      );
+      const walked: string[] = [];
+      let url = `/api/v1/incidents?sort=${sort}&order=desc&per_page=2`;
+      for (let page = 1; ; page++) {
+        const p = await get(url);
+        expect(p.pagination).toMatchObject({ page, per_page: 2, total_items: all.length, total_exact: true });
+        walked.push(...p.data.map((i) => i.id));
+        if (!p.pagination.next_cursor) break;
+        url = `/api/v1/incidents?sort=${sort}&order=desc&per_page=2&cursor=${p.pagination.next_cursor}`;
+      }
+      expect(walked, sort).toEqual(whole);
+    }
+  });
+
+  it('cursor errors are 400s with stable codes: with page, malformed, tampered, other sort; deep offsets point to the cursor', async () => {
+    const first = await get('/api/v1/incidents?per_page=2');
+    const cursor = first.pagination.next_cursor!;
+    expect(await errorOf(`/api/v1/incidents?per_page=2&page=2&cursor=${cursor}`)).toEqual({
+      status: 400,
+      code: 'CURSOR_PAGE_CONFLICT',
+    });
+    expect(await errorOf(`/api/v1/incidents?per_page=2&page=1&cursor=${cursor}`)).toEqual({
+      status: 400,
+      code: 'CURSOR_PAGE_CONFLICT',
+    });
+    const body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k: string[] };
+    const tampered = Buffer.from(JSON.stringify({ ...body, k: ['yesterday', body.k[1]] })).toString(
+      'base64url',
+    );
+    for (const bad of ['garbage!', 'eyJ2IjoxfQ', tampered, cursor.slice(0, 20)]) {
+      expect(await errorOf(`/api/v1/incidents?per_page=2&cursor=${encodeURIComponent(bad)}`), bad).toEqual({
+        status: 400,
+        code: 'INVALID_CURSOR',
+      });
+    }
+    expect(await errorOf(`/api/v1/incidents?per_page=2&sort=severity&cursor=${cursor}`)).toEqual({
+      status: 400,
+      code: 'INVALID_CURSOR',
+    });
+    expect(await errorOf('/api/v1/incidents?per_page=200&page=51')).toEqual({
+      status: 400,
+      code: 'PAGE_TOO_DEEP',
+    });
+    expect((await get('/api/v1/incidents?per_page=200&page=50')).data).toEqual([]);
   });
 });
 
@@ -557,7 +629,17 @@ describe('OpenAPI and permissions', () => {
   });
 
   function deps(access: AccessPolicy = OPEN_ACCESS): ApiDeps {
-    const page = { data: [], pagination: { page: 1, per_page: 20, total_items: 0, total_pages: 0 } };
+    const page = {
+      data: [],
+      pagination: {
+        page: 1,
+        per_page: 20,
+        total_items: 0,
+        total_pages: 0,
+        total_exact: true,
+        next_cursor: null,
+      },
+    };
     return {
       config: testConfig(),
       store: { list: async () => page } as unknown as ApiDeps['store'],

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { PoolStats, SqlDatabase } from '../sql/database.ts';
 import type { DB } from '../sql/schema.ts';
+import { POOL_TYPES } from './timestamptz.type-parser.ts';
 
 export interface PostgresOptions {
   primaryUrl: string;
@@ -38,6 +39,7 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Sq
       query_timeout: options.queryTimeoutMs,
       idleTimeoutMillis: 30_000,
       application_name: `triage-warden`,
+      types: POOL_TYPES,
     });
     // An idle client losing its server (restart, failover) must not crash the process.
     pool.on('error', (err) => log?.warn({ err: err.message, pool: name }, 'database connection lost'));

@@ -10,7 +10,15 @@ import type {
 /** Row → record mapping shared by the SQL repositories: timestamps as ISO strings, JSON as values. */
 type Row = Record<string, unknown>;
 
+/** The exact form `Date#toISOString()` gives for years 0-9999. */
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * A timestamp as `toISOString()` writes it. PGlite gives Dates; the PostgreSQL pools give this very
+ * string already (adapters/postgres/timestamptz.type-parser.ts), passed through as is.
+ */
 export function iso(v: unknown): string {
+  if (typeof v === 'string' && v.length === 24 && ISO_MS.test(v)) return v;
   return v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString();
 }
 
