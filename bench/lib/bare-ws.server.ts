@@ -2,19 +2,26 @@
  * The websockets baseline: a bare `ws` server in its own process. Clients connect to /stream and get
  * `{"type":"subscribed"}`; POST /publish broadcasts the request body to every client (one send each).
  * Port in env BENCH_PORT; /ready answers 200.
+ *
+ * /publish answers 202 before it broadcasts, as the API's bus does (XADD returns before any API
+ * process fans out): answering after the broadcast would pace the publisher by the fan-out, so the
+ * baseline would never see an event arrive while the previous one is still being written, and the
+ * comparison with the API would favour it.
  */
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 const clients = new Set<WebSocket>();
+const TEXT = { binary: false } as const;
 const server = http.createServer((req, res) => {
   if (req.method === 'POST' && req.url === '/publish') {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = Buffer.concat(chunks).toString();
-      for (const ws of clients) ws.send(body);
+      // One Buffer for every socket, sent as a text frame: the same encode-once the API does.
+      const body = Buffer.concat(chunks);
       res.writeHead(202).end();
+      for (const ws of clients) ws.send(body, TEXT);
     });
     return;
   }

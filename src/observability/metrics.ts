@@ -103,6 +103,11 @@ export class Metrics implements Telemetry {
     help: 'Incidents re-enqueued by the reconciler after sitting in new/enriching/analyzing too long',
     registers: [this.instance],
   });
+  readonly wsSlowConsumers = new Counter({
+    name: 'tw_websocket_slow_consumer_disconnects_total',
+    help: 'WebSocket clients closed (code 1013) because their unsent buffer outgrew the limit',
+    registers: [this.instance],
+  });
   readonly actions = new Counter({
     name: 'tw_actions_total',
     help: 'Response actions by result',

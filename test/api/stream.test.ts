@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import type { EventMap } from '../../src/contracts/index.ts';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { eventually, startRuntime, testConfig } from '../helpers/runtime.ts';
 
@@ -16,12 +17,16 @@ interface Message {
 /** A connected client that records every message and can wait for one. */
 class Client {
   readonly messages: Message[] = [];
+  /** Each message as received: its text and whether it came in a binary frame. */
+  readonly frames: { text: string; binary: boolean }[] = [];
   closed?: { code: number; reason: string };
   private waiters: (() => void)[] = [];
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (raw) => {
-      this.messages.push(JSON.parse(raw.toString()) as Message);
+    ws.on('message', (raw, binary) => {
+      const text = raw.toString();
+      this.frames.push({ text, binary });
+      this.messages.push(JSON.parse(text) as Message);
       this.wake();
     });
     ws.on('close', (code, reason) => {
@@ -259,6 +264,151 @@ describe('GET /api/v1/stream (WebSocket)', () => {
     expect(again.messages.slice(1).filter((m) => m.id! <= latest)).toEqual([]);
     await Promise.all([resumed.close(), again.close()]);
   }, 120_000);
+
+  /** Publishes straight on the bus (as an orchestrator would) and returns the event id. */
+  const publish = (incidentId: string, to: string, extra: Record<string, unknown> = {}) =>
+    rt.transports.bus.publish('status_changed', {
+      incident_id: incidentId,
+      from: 'new',
+      to,
+      by: 'stream test',
+      ...extra,
+    } as EventMap['status_changed']);
+  const created = (incidentId: string) =>
+    rt.transports.bus.publish('incident_created', {
+      incident_id: incidentId,
+    } as unknown as EventMap['incident_created']);
+  const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+  it('each event is one text frame holding exactly its JSON, byte-identical for every client', async () => {
+    const a = await open();
+    const b = await open('types=status_changed');
+    const incident = uuid(100);
+    const id = await publish(incident, 'enriching', { note: 'ünïcödé ✓' });
+    const got = (m: Message[]) => m.some((x) => x.id === id);
+    await Promise.all([a.until(got, 'event on a'), b.until(got, 'event on b')]);
+    const frameOf = (c: Client) => c.frames.find((f) => f.text.includes(`"id":"${id}"`))!;
+    const fa = frameOf(a);
+    const fb = frameOf(b);
+    expect(fa.binary).toBe(false);
+    expect(fb.binary).toBe(false);
+    expect(fb.text).toBe(fa.text);
+    const event = JSON.parse(fa.text) as Message;
+    // The wire format: {id, type, occurred_at, data} in that order, nothing else.
+    expect(Object.keys(event)).toEqual(['id', 'type', 'occurred_at', 'data']);
+    expect(fa.text).toBe(JSON.stringify(event));
+    expect(event).toMatchObject({
+      id,
+      type: 'status_changed',
+      data: { incident_id: incident, to: 'enriching', note: 'ünïcödé ✓' },
+    });
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('filters apply per socket to every event of the shared stream', async () => {
+    const one = uuid(201);
+    const two = uuid(202);
+    const byIncident = await open(`incident_id=${one}`);
+    const byType = await open('types=status_changed,incident_created');
+    const both = await open(`incident_id=${one}&types=status_changed`);
+    const onlyCreated = await open('types=incident_created');
+    const all = await open();
+    const sent: { id: string; type: string; incident: string }[] = [];
+    const add = async (type: string, incident: string, p: Promise<string>) =>
+      sent.push({ id: await p, type, incident });
+    await add('incident_created', one, created(one));
+    await add('status_changed', two, publish(two, 'enriching'));
+    await add('incident_created', two, created(two));
+    await add('status_changed', one, publish(one, 'enriching'));
+    await add(
+      'kill_switch_activated',
+      '',
+      rt.transports.bus.publish('kill_switch_activated', { by: 't', reason: 'r' }),
+    );
+    await add('status_changed', one, publish(one, 'analyzing'));
+    await add('incident_created', one, created(one));
+    const expectOn = async (c: Client, keep: (e: (typeof sent)[number]) => boolean) => {
+      const want = sent.filter(keep).map((e) => e.id);
+      await c.until((m) => m.some((x) => x.id === want.at(-1)), `last event of ${want.length}`);
+      const ours = new Set(sent.map((e) => e.id));
+      expect(
+        c.messages
+          .slice(1)
+          .filter((m) => ours.has(m.id!))
+          .map((m) => m.id),
+      ).toEqual(want);
+    };
+    await expectOn(all, () => true);
+    await expectOn(byIncident, (e) => e.incident === one);
+    await expectOn(byType, (e) => e.type === 'status_changed' || e.type === 'incident_created');
+    await expectOn(both, (e) => e.incident === one && e.type === 'status_changed');
+    await expectOn(onlyCreated, (e) => e.type === 'incident_created');
+    // Every filtered socket got a message the others dropped: the stream is not one shared sequence.
+    expect(onlyCreated.messages.some((m) => m.type === 'status_changed')).toBe(false);
+    await Promise.all([byIncident, byType, both, onlyCreated, all].map((c) => c.close()));
+  });
+
+  it('resume hands over from the replay to the shared stream without gap or duplicate', async () => {
+    const incident = uuid(300);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await publish(incident, `step${i}`));
+    // Events keep coming while the resuming client connects and replays.
+    let publishing = true;
+    const during = (async () => {
+      for (let i = 5; publishing || i < 15; i++) {
+        ids.push(await publish(incident, `step${i}`));
+        // Yield to I/O: the in-process bus publishes without any.
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const resumed = await open(`since=${ids[1]}&incident_id=${incident}`);
+    await resumed.until((m) => m.length > 3, 'some replayed events');
+    publishing = false;
+    await during;
+    const last = await publish(incident, 'done');
+    ids.push(last);
+    await resumed.until((m) => m.some((x) => x.id === last), 'the last event');
+    expect(resumed.messages[0]!.type).toBe('subscribed');
+    expect(resumed.messages.slice(1).map((m) => m.id)).toEqual(ids.slice(2));
+    await resumed.close();
+  });
+
+  it('a client that stops reading is closed with 1013 once its buffer passes the limit, and counted', async () => {
+    const limit = rt.hub.maxBufferedBytes;
+    rt.hub.maxBufferedBytes = 256 * 1024;
+    const counter = async () => (await rt.metrics.wsSlowConsumers.get()).values[0]?.value ?? 0;
+    const before = await counter();
+    try {
+      const slow = await open();
+      const healthy = await open();
+      slow.ws.pause();
+      const incident = uuid(400);
+      const big = 'x'.repeat(16 * 1024);
+      let published = 0;
+      // Enough to fill the kernel's socket buffers and then the limit; bounded so the test ends.
+      while ((await counter()) === before && published < 4000) {
+        for (let i = 0; i < 50; i++, published++) await publish(incident, 'enriching', { big });
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(await counter()).toBe(before + 1);
+      const last = await publish(incident, 'done');
+      await healthy.until((m) => m.some((x) => x.id === last), 'the healthy client keeps receiving');
+      slow.ws.resume();
+      await slow
+        .until(() => slow.closed !== undefined, 'the close of the slow client', 30_000)
+        .catch(() => undefined);
+      expect(slow.closed?.code).toBe(1013);
+      expect(slow.closed?.reason).toMatch(/since=/);
+      // It got a prefix of the events (what was buffered before the close), not the rest.
+      expect(slow.messages.length).toBeLessThan(published);
+      expect(slow.messages.some((m) => m.id === last)).toBe(false);
+      const scrape = (await rt.app.inject('/metrics')).body;
+      expect(scrape).toMatch(new RegExp(`^tw_websocket_slow_consumer_disconnects_total ${before + 1}$`, 'm'));
+      await healthy.close();
+    } finally {
+      rt.hub.maxBufferedBytes = limit;
+    }
+  }, 60_000);
 
   it('runtime.stop() closes connected clients with 1012 (service restart)', async () => {
     const a = await open();

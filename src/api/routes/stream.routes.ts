@@ -1,36 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { WebSocket } from 'ws';
-import { EVENT_NAMES, type BusEvent, type EventName } from '../../contracts/index.ts';
 import type { ApiDeps } from '../deps.ts';
+import { EVENT_NAMES, type EventName } from '../../contracts/index.ts';
+import { StreamClient, typeMask, type StreamHub } from './stream.hub.ts';
 
-/** A client whose unsent buffer grows past this is too slow: it is closed and may reconnect with `since`. */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-const HEARTBEAT_MS = 30_000;
+export { SLOW_CONSUMER_CLOSE_CODE, StreamHub, type StreamHubOptions } from './stream.hub.ts';
 
-/** The open WebSockets of this process, for the gauge and for closing them on shutdown. */
-export class StreamHub {
-  readonly sockets = new Set<WebSocket>();
-
-  get size(): number {
-    return this.sockets.size;
-  }
-
-  /** Closes every client with 1012 (service restart): the client should reconnect elsewhere. */
-  closeAll(): void {
-    for (const ws of this.sockets) {
-      try {
-        ws.close(1012, 'server restarting; reconnect with since=<last event id>');
-      } catch {
-        ws.terminate();
-      }
-    }
-  }
+/** The event names of a `types` filter, in the client's order, once each; unknown names dropped. */
+function knownTypes(types: string): EventName[] {
+  const names = types.split(',').map((t) => t.trim());
+  return [...new Set(names.filter((t): t is EventName => (EVENT_NAMES as readonly string[]).includes(t)))];
 }
 
 export const streamRoutes =
   (deps: ApiDeps, hub: StreamHub): FastifyPluginAsyncTypebox =>
   async (app) => {
+    hub.use(deps.bus, () => deps.metrics.wsSlowConsumers.inc());
     // @fastify/websocket hides WebSocket routes from the OpenAPI document; this one is part of the
     // API (filters, resume), so it is listed. Scoped hooks run after the root ones that hid it.
     app.addHook('onRoute', (route) => {
@@ -58,61 +43,12 @@ export const streamRoutes =
       },
       async (socket, request) => {
         const { incident_id: incidentId, types, since } = request.query;
-        const wanted = types
-          ? new Set(
-              types
-                .split(',')
-                .map((t) => t.trim())
-                .filter((t): t is EventName => (EVENT_NAMES as readonly string[]).includes(t)),
-            )
-          : null;
-        hub.sockets.add(socket);
-        let alive = true;
-        // Events (replayed ones especially) can arrive before subscribe() returns; they wait here so
-        // that `subscribed` is always the first message.
-        let held: BusEvent[] | null = [];
-        const send = (event: BusEvent) => {
-          if (wanted && !wanted.has(event.type)) return;
-          if (incidentId && (event.data as { incident_id?: string }).incident_id !== incidentId) return;
-          if (held) {
-            held.push(event);
-            return;
-          }
-          if (socket.readyState !== socket.OPEN) return;
-          if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-            socket.close(1013, 'client too slow; reconnect with since=<last event id>');
-            return;
-          }
-          socket.send(JSON.stringify(event));
-        };
-        let unsubscribe: (() => void) | undefined;
-        const heartbeat = setInterval(() => {
-          if (!alive) return socket.terminate();
-          alive = false;
-          socket.ping();
-        }, HEARTBEAT_MS);
-        heartbeat.unref();
-        socket.on('pong', () => (alive = true));
-        socket.on('close', () => {
-          clearInterval(heartbeat);
-          hub.sockets.delete(socket);
-          unsubscribe?.();
-        });
-        socket.on('error', () => socket.terminate());
+        const wanted = types ? knownTypes(types) : undefined;
+        const client = new StreamClient(socket, typeMask(wanted), incidentId ?? null);
+        const filters = { incident_id: incidentId ?? null, types: wanted ?? null };
+        // Nothing here outlives the handshake: per-socket state is the StreamClient alone.
         try {
-          unsubscribe = await deps.bus.subscribe(send, since ? { since } : {});
-          if (socket.readyState !== socket.OPEN) unsubscribe();
-          else {
-            socket.send(
-              JSON.stringify({
-                type: 'subscribed',
-                filters: { incident_id: incidentId ?? null, types: wanted ? [...wanted] : null },
-              }),
-            );
-            const pending = held;
-            held = null;
-            for (const event of pending) send(event);
-          }
+          await hub.add(client, filters, since);
         } catch (err) {
           request.log.warn({ err: String(err) }, 'stream subscription failed');
           socket.close(1011, 'event bus unavailable; retry shortly');
