@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { AppError } from '../contracts/index.ts';
 import type { ApiDeps } from './deps.ts';
+import { watchDetailCache } from './detail-cache.ts';
 import { registerAccess } from './plugins/access.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
@@ -172,8 +173,12 @@ export async function buildApp(
   if (options.surface === 'health') return { app, hub };
   await app.register(
     async (api) => {
-      await api.register(incidentRoutes(deps));
-      await api.register(webhookRoutes(deps));
+      const cache = watchDetailCache(app, deps.bus, {
+        ttlMs: deps.config.server.detail_cache_ttl,
+        maxEntries: deps.config.server.detail_cache_entries,
+      });
+      await api.register(incidentRoutes(deps, cache));
+      await api.register(webhookRoutes(deps, cache));
       await api.register(streamRoutes(deps, hub));
       api.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
         app.swagger(),

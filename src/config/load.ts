@@ -128,6 +128,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
 const DURATION_KEYS = new Set([
   'server.shutdown_grace',
   'server.drain_delay',
+  'server.detail_cache_ttl',
   'database.connect_timeout',
   'database.statement_timeout',
   'database.replica_max_lag',

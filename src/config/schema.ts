@@ -30,6 +30,16 @@ export const ConfigSchema = Obj({
       description: 'largest request body, bytes (413 PAYLOAD_TOO_LARGE beyond)',
     }),
     trust_proxy: Type.Boolean({ default: false, description: 'trust X-Forwarded-* from a load balancer' }),
+    /** How long an API process may serve a cached incident detail; events invalidate it sooner. */
+    detail_cache_ttl: Duration(
+      '2s',
+      'longest a cached GET /incidents/:id body is served (every change event drops it at once; 0 = off)',
+    ),
+    detail_cache_entries: Type.Integer({
+      default: 10_000,
+      minimum: 0,
+      description: 'incident details cached per API process (0 = off)',
+    }),
     /** Time a SIGTERM gives in-flight work before the process exits. */
     shutdown_grace: Duration('20s', 'grace period on SIGTERM'),
     /** After SIGTERM, /ready answers 503 this long before the listener closes, so load balancers drain us first. */
@@ -164,6 +174,28 @@ export const ConfigSchema = Obj({
       description: 'triage attempts per job, first included',
     }),
     job_backoff: Duration('1s', 'retry backoff base'),
+  }),
+  /** Group commit of concurrent ingests (webhooks, POST /incidents) per API process. */
+  ingest: Obj({
+    batch_max: Type.Integer({
+      default: 200,
+      minimum: 1,
+      maximum: 5000,
+      description: 'most alerts committed in one ingest transaction (concurrent ingests share one)',
+    }),
+    batch_concurrency: Type.Integer({
+      default: 2,
+      minimum: 1,
+      maximum: 64,
+      description:
+        'ingest transactions in flight at once per process; alerts arriving meanwhile wait and share the next',
+    }),
+    max_queued: Type.Integer({
+      default: 10_000,
+      minimum: 1,
+      description:
+        'alerts waiting for an ingest transaction beyond which ingest answers 503 SERVICE_UNAVAILABLE',
+    }),
   }),
   triage: Obj({
     /** Close confidently benign incidents without a human. */

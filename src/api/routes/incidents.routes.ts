@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import {
   AppError,
@@ -9,6 +10,7 @@ import {
 } from '../../contracts/index.ts';
 import { parseAlert } from '../../core/ingest/index.ts';
 import type { IncidentListQuery } from '../../ports/index.ts';
+import type { DetailCache } from '../detail-cache.ts';
 import type { ApiDeps } from '../deps.ts';
 import { actorOf } from '../plugins/access.ts';
 import {
@@ -25,10 +27,17 @@ import {
 } from '../schemas.ts';
 import { ingestResponse } from './ingest-response.ts';
 
+const JSON_UTF8 = 'application/json; charset=utf-8';
+
+/** Sends an already serialized JSON body as is. */
+function sendJson(reply: FastifyReply, body: string): FastifyReply {
+  return reply.type(JSON_UTF8).send(body);
+}
+
 const errors = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 413: ErrorSchema, 503: ErrorSchema };
 
 export const incidentRoutes =
-  (deps: ApiDeps): FastifyPluginAsyncTypebox =>
+  (deps: ApiDeps, cache: DetailCache): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/incidents',
@@ -36,7 +45,7 @@ export const incidentRoutes =
         config: { permission: 'incidents:read' },
         schema: {
           tags: ['incidents'],
-          summary: 'List incidents with filters, sorting and pagination',
+          summary: 'List incidents with filters, sorting and pagination (offset pages or a cursor)',
           querystring: ListQuerySchema,
           response: {
             200: Type.Object({ data: Type.Array(IncidentSchema), pagination: PaginationSchema }),
@@ -61,6 +70,7 @@ export const incidentRoutes =
       async (request, reply) => {
         const alert = parseAlert('manual', request.body, new Date());
         const outcome = await deps.ingest.ingest(alert);
+        cache.invalidate(outcome.incident.id);
         return reply.status(202).send(ingestResponse(outcome));
       },
     );
@@ -76,10 +86,16 @@ export const incidentRoutes =
           response: { 200: IncidentDetailSchema, 400: ErrorSchema, 404: ErrorSchema },
         },
       },
-      async (request) => {
-        const detail = await deps.store.getDetail(request.params.id);
-        if (!detail) throw new AppError('NOT_FOUND', `incident ${request.params.id} not found`);
-        return detail;
+      async (request, reply) => {
+        const id = request.params.id;
+        const cached = cache.get(id);
+        if (cached !== undefined) return sendJson(reply, cached);
+        const ticket = cache.begin();
+        const detail = await deps.store.getDetail(id);
+        if (!detail) throw new AppError('NOT_FOUND', `incident ${id} not found`);
+        const body = reply.serialize(detail) as string;
+        cache.store(id, ticket, body);
+        return sendJson(reply, body);
       },
     );
 
@@ -96,8 +112,18 @@ export const incidentRoutes =
             response: { 200: IncidentSchema, ...errors },
           },
         },
-        async (request) =>
-          deps.decisions.decide(request.params.id, decision, request.body.reason, actorOf(request)),
+        async (request) => {
+          // Our own next read must see the decision even before its event comes back from the bus.
+          cache.invalidate(request.params.id);
+          const decided = await deps.decisions.decide(
+            request.params.id,
+            decision,
+            request.body.reason,
+            actorOf(request),
+          );
+          cache.invalidate(request.params.id);
+          return decided;
+        },
       );
     }
   };
@@ -122,6 +148,11 @@ function listOf<T extends string>(
 }
 
 function toListQuery(q: ListQuery): IncidentListQuery {
+  if (q.cursor !== undefined && q.page !== undefined) {
+    throw new AppError('CURSOR_PAGE_CONFLICT', 'pass either cursor or page, not both', {
+      hint: 'next_cursor continues from the page that returned it; drop page',
+    });
+  }
   const since = q.since ? new Date(q.since) : undefined;
   const until = q.until ? new Date(q.until) : undefined;
   if (since && until && since >= until) throw new AppError('VALIDATION_ERROR', 'since must be before until');
@@ -141,5 +172,6 @@ function toListQuery(q: ListQuery): IncidentListQuery {
     order: q.order ?? 'desc',
     page: q.page ?? 1,
     per_page: q.per_page ?? 20,
+    ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
   };
 }
