@@ -118,7 +118,9 @@ describe.skipIf(missing)('failover of single processes', () => {
       const killedAt = Date.now();
       expect(victim.kill('SIGKILL')).toBe(true);
       await victim.waitExit(10_000);
-      await sleep(1000);
+      // Its statements still wait on the lock at the server, which aborts them once it sees their
+      // client gone (client_connection_check_interval = 1s, set by migration 0002).
+      await sleep(2500);
       await locker.query('commit');
       locked = false;
 

@@ -87,7 +87,7 @@ for (const backend of backends) {
       let store: SqlIncidentStore;
       beforeAll(async () => {
         db = await backend.open();
-        expect(await migrate(db)).toEqual(['0001_initial']);
+        expect(await migrate(db)).toEqual(['0001_initial', '0002_incident_list_indexes']);
         expect(await migrate(db)).toEqual([]);
         store = new SqlIncidentStore(db);
       });
@@ -157,6 +157,106 @@ for (const backend of backends) {
         expect(d.timeline.filter((t) => t.action === 'triage.started')).toHaveLength(1);
       });
 
+      it('each step is one statement: status, audit (from/to), enrichments and verdict land together, NULs stripped', async () => {
+        const { incident } = await store.ingest(alert(), 60_000);
+        const base = { id: incident.id, actor: 'orchestrator:x' };
+        expect(
+          await store.transition({ ...base, from: 'analyzing', to: 'enriching', action: 'nope' }),
+        ).toBeNull();
+        const started = await store.transition({
+          ...base,
+          from: ['new', 'enriching'],
+          to: 'enriching',
+          action: 'triage.started',
+          details: { pipeline: 'p', from: 'overridden' },
+        });
+        expect(started).toMatchObject({ status: 'enriching', previous_status: 'new', version: 2 });
+        const enriched = await store.recordEnrichment(
+          { ...base, from: 'enriching', to: 'analyzing', action: 'triage.enriched' },
+          [
+            {
+              indicator_type: 'ipv4',
+              indicator_value: '203.0.113.9',
+              provider: 'local\u0000list'.replace('\\u0000', '\u0000'),
+              verdict: 'malicious',
+              score: 0.9,
+              details: { note: 'a\u0000b', 'k\u0000': 1 },
+            },
+            {
+              indicator_type: 'domain',
+              indicator_value: 'example.org',
+              provider: 'p2',
+              verdict: 'unknown',
+              score: null,
+              details: {},
+            },
+          ],
+        );
+        expect(enriched).toMatchObject({ status: 'analyzing', version: 3 });
+        // The loser of a race writes nothing: no second set of enrichments.
+        expect(
+          await store.recordEnrichment(
+            { ...base, from: 'enriching', to: 'analyzing', action: 'triage.enriched' },
+            [
+              {
+                indicator_type: 'ipv4',
+                indicator_value: '1.1.1.1',
+                provider: 'p',
+                verdict: 'benign',
+                score: 0,
+                details: {},
+              },
+            ],
+          ),
+        ).toBeNull();
+        const verdict = {
+          analyzer: 'deterministic',
+          classification: 'malicious' as const,
+          confidence: 0.875,
+          category: 'c2',
+          reasoning: 'because\u0000',
+          reasons: [{ factor: 'intel', weight: 1 }],
+          recommended_actions: [{ action: 'block_ip', target: '203.0.113.9' }],
+          mitre_techniques: ['T1071'],
+          indicators: [],
+          score: null,
+        };
+        const done = await store.recordAnalysis(
+          { ...base, from: 'analyzing', to: 'pending_review', action: 'triage.analyzed' },
+          verdict as never,
+        );
+        expect(done).toMatchObject({ status: 'pending_review', classification: 'malicious', version: 4 });
+        expect(done!.confidence).toBeCloseTo(0.875);
+        expect(done!.triaged_at).toEqual(expect.any(String));
+        expect(
+          await store.recordAnalysis(
+            { ...base, from: 'analyzing', to: 'resolved', action: 'triage.analyzed' },
+            verdict as never,
+          ),
+        ).toBeNull();
+        const d = (await store.getDetail(incident.id))!;
+        const byValue = [...d.enrichments].sort((x, y) => x.indicator_value.localeCompare(y.indicator_value));
+        expect(byValue.map((e) => [e.indicator_value, e.provider, e.score, e.details])).toEqual([
+          ['203.0.113.9', 'locallist', 0.9, { note: 'ab', k: 1 }],
+          ['example.org', 'p2', null, {}],
+        ]);
+        expect(d.verdict).toMatchObject({
+          analyzer: 'deterministic',
+          reasoning: 'because',
+          reasons: verdict.reasons,
+          recommended_actions: verdict.recommended_actions,
+          mitre_techniques: ['T1071'],
+          score: null,
+        });
+        expect(d.timeline.map((t) => [t.action, t.actor, t.details.from, t.details.to])).toEqual([
+          ['incident.created', 'system', undefined, undefined],
+          ['triage.started', 'orchestrator:x', 'new', 'enriching'],
+          ['triage.enriched', 'orchestrator:x', 'enriching', 'analyzing'],
+          ['triage.analyzed', 'orchestrator:x', 'analyzing', 'pending_review'],
+        ]);
+        expect(d.timeline[1]!.details.pipeline).toBe('p');
+      });
+
       it('concurrent triage runs of one incident store exactly one verdict and one audit entry per step', async () => {
         const { incident } = await store.ingest(alert(), 60_000);
         const triage = new TriageService({
@@ -223,10 +323,18 @@ for (const backend of backends) {
         }
         const base = { sort: 'created_at', order: 'desc', page: 1, per_page: 2 } as const;
         const all = await store.list({ ...base, source: [`list-${tag}`] });
-        expect(all.pagination).toEqual({ page: 1, per_page: 2, total_items: 5, total_pages: 3 });
+        expect(all.pagination).toMatchObject({
+          page: 1,
+          per_page: 2,
+          total_items: 5,
+          total_pages: 3,
+          total_exact: true,
+        });
+        expect(all.pagination.next_cursor).toEqual(expect.any(String));
         expect(all.data).toHaveLength(2);
         const page3 = await store.list({ ...base, source: [`list-${tag}`], page: 3 });
         expect(page3.data).toHaveLength(1);
+        expect(page3.pagination.next_cursor).toBeNull();
         const phish = await store.list({
           ...base,
           per_page: 50,

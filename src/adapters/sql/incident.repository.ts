@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction as KyselyTx } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction as KyselyTx } from 'kysely';
 import { TRIAGE_PENDING_STATUSES, type NormalizedAlert } from '../../contracts/index.ts';
 import type {
   FencedStore,
@@ -17,9 +17,9 @@ import type {
 } from '../../ports/index.ts';
 import type { SqlDatabase } from './database.ts';
 import { toAlert, toAnalysis, toAudit, toEnrichment, toIncident, toIndicator } from './rows.ts';
-import { audit } from './audit.ts';
-import { ingestAlert } from './incident-ingest.ts';
+import { ingestAlert, ingestAlerts } from './incident-ingest.ts';
 import { listIncidents } from './incident-list.ts';
+import { stripNul } from './sanitize.ts';
 import type { DB } from './schema.ts';
 
 /** IncidentStore on PostgreSQL or PGlite (one SQL dialect). */
@@ -31,7 +31,11 @@ export class SqlIncidentStore implements IncidentStore, FencedStore {
   }
 
   async ingest(input: NormalizedAlert, dedupWindowMs: number): Promise<IngestResult> {
-    return ingestAlert(this.db, input, dedupWindowMs);
+    return ingestAlert(this.db, input, dedupWindowMs, this.database.kind);
+  }
+
+  async ingestMany(inputs: readonly NormalizedAlert[], dedupWindowMs: number): Promise<IngestResult[]> {
+    return ingestAlerts(this.db, inputs, dedupWindowMs, this.database.kind);
   }
 
   async get(id: string): Promise<IncidentRecord | null> {
@@ -51,48 +55,31 @@ export class SqlIncidentStore implements IncidentStore, FencedStore {
   }
 
   async getDetail(id: string): Promise<IncidentDetail | null> {
-    // Detail is read-after-write for the analyst who just acted: primary, not replica.
-    const db = this.db;
-    const row = await db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+    // Detail is read-after-write for the analyst who just acted: primary, not replica. One statement
+    // (one round trip, one pooled connection) gathers the incident and its five child lists.
+    const r = await sql<Record<string, unknown>>`
+      SELECT i.*,
+        (SELECT coalesce(json_agg(a ORDER BY a.received_at DESC), '[]'::json) FROM (
+          SELECT * FROM alerts WHERE incident_id = i.id ORDER BY received_at DESC LIMIT 50) a) AS _alerts,
+        (SELECT coalesce(json_agg(x ORDER BY x.created_at, x.id), '[]'::json)
+          FROM indicators x WHERE x.incident_id = i.id) AS _indicators,
+        (SELECT coalesce(json_agg(e ORDER BY e.created_at, e.id), '[]'::json)
+          FROM enrichments e WHERE e.incident_id = i.id) AS _enrichments,
+        (SELECT row_to_json(v) FROM (
+          SELECT * FROM analyses WHERE incident_id = i.id ORDER BY created_at DESC LIMIT 1) v) AS _verdict,
+        (SELECT coalesce(json_agg(t ORDER BY t.id), '[]'::json) FROM (
+          SELECT * FROM audit_log WHERE incident_id = i.id ORDER BY id LIMIT 500) t) AS _timeline
+      FROM incidents i WHERE i.id = ${id}`.execute(this.db);
+    const row = r.rows[0];
     if (!row) return null;
-    const [alerts, indicators, enrichments, analysis, timeline] = await Promise.all([
-      db
-        .selectFrom('alerts')
-        .selectAll()
-        .where('incident_id', '=', id)
-        .orderBy('received_at', 'desc')
-        .limit(50)
-        .execute(),
-      db
-        .selectFrom('indicators')
-        .selectAll()
-        .where('incident_id', '=', id)
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute(),
-      db
-        .selectFrom('enrichments')
-        .selectAll()
-        .where('incident_id', '=', id)
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute(),
-      db
-        .selectFrom('analyses')
-        .selectAll()
-        .where('incident_id', '=', id)
-        .orderBy('created_at', 'desc')
-        .limit(1)
-        .executeTakeFirst(),
-      db.selectFrom('audit_log').selectAll().where('incident_id', '=', id).orderBy('id').limit(500).execute(),
-    ]);
+    const rows = (v: unknown) => v as Record<string, unknown>[];
     return {
       ...toIncident(row),
-      alerts: alerts.map(toAlert),
-      indicators: indicators.map(toIndicator),
-      enrichments: enrichments.map(toEnrichment),
-      verdict: analysis ? toAnalysis(analysis) : null,
-      timeline: timeline.map(toAudit),
+      alerts: rows(row._alerts).map(toAlert),
+      indicators: rows(row._indicators).map(toIndicator),
+      enrichments: rows(row._enrichments).map(toEnrichment),
+      verdict: row._verdict ? toAnalysis(row._verdict as Record<string, unknown>) : null,
+      timeline: rows(row._timeline).map(toAudit),
     };
   }
 
@@ -101,57 +88,46 @@ export class SqlIncidentStore implements IncidentStore, FencedStore {
   }
 
   async transition(t: Transition): Promise<Moved | null> {
-    return this.db.transaction().execute((tx) => moveStatus(tx, t));
+    return moveStatus(this.db, t);
   }
 
   async recordEnrichment(t: Transition, enrichments: NewEnrichment[]): Promise<IncidentRecord | null> {
-    return this.db.transaction().execute(async (tx) => {
-      const moved = await moveStatus(tx, t);
-      if (!moved) return null;
-      if (enrichments.length > 0) {
-        await tx
-          .insertInto('enrichments')
-          .values(
-            enrichments.map((e) => ({
-              id: randomUUID(),
-              incident_id: t.id,
-              indicator_type: e.indicator_type,
-              indicator_value: e.indicator_value,
-              provider: e.provider,
-              verdict: e.verdict,
-              score: e.score,
-              details: JSON.stringify(e.details),
-            })),
-          )
-          .execute();
-      }
-      return moved;
-    });
+    if (enrichments.length === 0) return moveStatus(this.db, t);
+    const rows = enrichments.map((e) => ({
+      indicator_type: e.indicator_type,
+      indicator_value: e.indicator_value,
+      provider: e.provider,
+      verdict: e.verdict,
+      score: e.score,
+      details: e.details,
+    }));
+    return moveStatus(
+      this.db,
+      t,
+      undefined,
+      sql`INSERT INTO enrichments
+          (id, incident_id, indicator_type, indicator_value, provider, verdict, score, details)
+        SELECT gen_random_uuid(), upd.id, e.indicator_type, e.indicator_value, e.provider, e.verdict,
+          e.score, coalesce(e.details, '{}'::jsonb)
+        FROM upd, jsonb_to_recordset(${JSON.stringify(stripNul(rows))}::jsonb) AS e(indicator_type text,
+          indicator_value text, provider text, verdict text, score real, details jsonb)`,
+    );
   }
 
   async recordAnalysis(t: Transition, a: NewAnalysis): Promise<IncidentRecord | null> {
-    return this.db.transaction().execute(async (tx) => {
-      const moved = await moveStatus(tx, t, { classification: a.classification, confidence: a.confidence });
-      if (!moved) return null;
-      await tx
-        .insertInto('analyses')
-        .values({
-          id: randomUUID(),
-          incident_id: t.id,
-          analyzer: a.analyzer,
-          classification: a.classification,
-          confidence: a.confidence,
-          category: a.category,
-          reasoning: a.reasoning,
-          reasons: JSON.stringify(a.reasons),
-          recommended_actions: JSON.stringify(a.recommended_actions),
-          mitre_techniques: JSON.stringify(a.mitre_techniques),
-          indicators: JSON.stringify(a.indicators),
-          score: a.score,
-        })
-        .execute();
-      return moved;
-    });
+    const json = (v: unknown) => JSON.stringify(stripNul(v));
+    return moveStatus(
+      this.db,
+      t,
+      { classification: a.classification, confidence: a.confidence },
+      sql`INSERT INTO analyses (id, incident_id, analyzer, classification, confidence, category, reasoning,
+          reasons, recommended_actions, mitre_techniques, indicators, score)
+        SELECT ${randomUUID()}::uuid, upd.id, ${a.analyzer}, ${a.classification}, ${a.confidence}::real,
+          ${a.category}, ${stripNul(a.reasoning)}, ${json(a.reasons)}::jsonb,
+          ${json(a.recommended_actions)}::jsonb, ${json(a.mitre_techniques)}::jsonb,
+          ${json(a.indicators)}::jsonb, ${a.score}::real
+        FROM upd`,
+    );
   }
 
   async findStale(
@@ -234,37 +210,40 @@ async function raiseFence(tx: KyselyTx<DB>, name: string, term: number, holder: 
   return r.rows.length > 0;
 }
 
-/** The compare-and-set at the heart of exactly-once triage: moves only if `from` still holds. */
+/**
+ * The compare-and-set at the heart of exactly-once triage: moves only if `from` still holds. One
+ * statement (one round trip): lock the row and read the status we leave, update, and write the audit
+ * entry naming that status exactly. Atomic on its own; callers add writes in the same transaction.
+ */
 async function moveStatus(
-  tx: KyselyTx<DB>,
+  db: Kysely<DB>,
   t: Transition,
   verdict?: { classification: string; confidence: number },
+  /** One more data-modifying statement in the same command, reading the moved row as `upd`. */
+  also?: RawBuilder<unknown>,
 ): Promise<Moved | null> {
   const from: string[] = typeof t.from === 'string' ? [t.from] : [...t.from];
-  // Lock the row and read the status we leave, so the audit entry and event name it exactly.
-  const current = await tx
-    .selectFrom('incidents')
-    .select('status')
-    .where('id', '=', t.id)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!current || !from.includes(current.status)) return null;
-  const finished = !TRIAGE_PENDING_STATUSES.includes(t.to);
-  const row = await tx
-    .updateTable('incidents')
-    .set((eb) => ({
-      status: t.to,
-      version: eb('version', '+', 1),
-      updated_at: sql<Date>`now()`,
-      ...(finished ? { triaged_at: sql<Date>`COALESCE(triaged_at, now())` } : {}),
-      ...(t.reason !== undefined ? { resolution_reason: t.reason } : {}),
-      ...(verdict ? { classification: verdict.classification, confidence: verdict.confidence } : {}),
-    }))
-    .where('id', '=', t.id)
-    .where('status', 'in', from)
-    .returningAll()
-    .executeTakeFirst();
+  const sets = [sql`status = ${t.to}`, sql`version = i.version + 1`, sql`updated_at = now()`];
+  if (!TRIAGE_PENDING_STATUSES.includes(t.to)) sets.push(sql`triaged_at = COALESCE(i.triaged_at, now())`);
+  if (t.reason !== undefined) sets.push(sql`resolution_reason = ${t.reason}`);
+  if (verdict) {
+    sets.push(sql`classification = ${verdict.classification}`, sql`confidence = ${verdict.confidence}`);
+  }
+  const r = await sql<Record<string, unknown>>`
+    WITH cur AS (SELECT id, status FROM incidents WHERE id = ${t.id} FOR UPDATE),
+    upd AS (
+      UPDATE incidents i SET ${sql.join(sets)} FROM cur
+      WHERE i.id = cur.id AND cur.status = ANY(${from}::text[])
+      RETURNING i.*, cur.status AS previous_status
+    ),
+    aud AS (
+      INSERT INTO audit_log (incident_id, actor, action, details)
+      SELECT id, ${t.actor}, ${t.action},
+        ${JSON.stringify(t.details ?? {})}::jsonb || jsonb_build_object('from', previous_status, 'to', ${t.to}::text)
+      FROM upd
+    )${also ? sql`, also AS (${also})` : sql``}
+    SELECT * FROM upd`.execute(db);
+  const row = r.rows[0];
   if (!row) return null;
-  await audit(tx, t.id, t.actor, t.action, { ...(t.details ?? {}), from: current.status, to: t.to });
-  return { ...toIncident(row), previous_status: current.status as Moved['previous_status'] };
+  return { ...toIncident(row), previous_status: row.previous_status as Moved['previous_status'] };
 }

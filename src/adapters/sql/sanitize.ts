@@ -16,3 +16,8 @@ function clean(value: unknown, depth: number): unknown {
   for (const [k, v] of Object.entries(value)) out[clean(k, depth + 1) as string] = clean(v, depth + 1);
   return out;
 }
+
+/** The same cleaning for any value bound for text or jsonb (verdicts, enrichment details). */
+export function stripNul<T>(value: T): T {
+  return clean(value, 0) as T;
+}

@@ -1,10 +1,12 @@
-import {
-  PermanentJobError,
-  type EventMap,
-  type EventName,
-  type IncidentStatus,
-} from '../../contracts/index.ts';
-import type { EventBus, IncidentRecord, IncidentStore, Logger, Telemetry } from '../../ports/index.ts';
+import { PermanentJobError, type IncidentStatus } from '../../contracts/index.ts';
+import type {
+  EventBus,
+  EventInput,
+  IncidentRecord,
+  IncidentStore,
+  Logger,
+  Telemetry,
+} from '../../ports/index.ts';
 import type { Verdict } from './analyzer.ts';
 import type { Enricher, PipelineRegistry } from './pipeline.ts';
 
@@ -79,13 +81,13 @@ export class TriageService {
       );
       if (!moved) return 'superseded';
       incident = moved;
-      await this.publish('enrichment_complete', { incident_id: incidentId, lookups: result.lookups, hits });
-      await this.publish('status_changed', {
-        incident_id: incidentId,
-        from: 'enriching',
-        to: 'analyzing',
-        by: this.deps.actor,
-      });
+      await this.publish(
+        { type: 'enrichment_complete', data: { incident_id: incidentId, lookups: result.lookups, hits } },
+        {
+          type: 'status_changed',
+          data: { incident_id: incidentId, from: 'enriching', to: 'analyzing', by: this.deps.actor },
+        },
+      );
     }
 
     if (incident.status !== 'analyzing') return 'skipped';
@@ -137,26 +139,33 @@ export class TriageService {
     );
     if (!done) return 'superseded';
     this.deps.telemetry.triageFinished(verdict.classification, (performance.now() - started) / 1000);
-    await this.publish('analysis_complete', {
-      incident_id: incidentId,
-      analyzer: analyzer.name,
-      classification: verdict.classification,
-      confidence: verdict.confidence,
-    });
-    await this.publish('status_changed', {
-      incident_id: incidentId,
-      from: 'analyzing',
-      to: next,
-      by: this.deps.actor,
-    });
+    const events: EventInput[] = [
+      {
+        type: 'analysis_complete',
+        data: {
+          incident_id: incidentId,
+          analyzer: analyzer.name,
+          classification: verdict.classification,
+          confidence: verdict.confidence,
+        },
+      },
+      {
+        type: 'status_changed',
+        data: { incident_id: incidentId, from: 'analyzing', to: next, by: this.deps.actor },
+      },
+    ];
     if (next !== 'pending_review') {
-      await this.publish('incident_resolved', {
-        incident_id: incidentId,
-        status: next,
-        reason: done.resolution_reason ?? '',
-        by: this.deps.actor,
+      events.push({
+        type: 'incident_resolved',
+        data: {
+          incident_id: incidentId,
+          status: next,
+          reason: done.resolution_reason ?? '',
+          by: this.deps.actor,
+        },
       });
     }
+    await this.publish(...events);
     return 'completed';
   }
 
@@ -184,16 +193,22 @@ export class TriageService {
       details,
     });
     if (moved)
-      await this.publish('status_changed', { incident_id: incident.id, from, to, by: this.deps.actor });
+      await this.publish({
+        type: 'status_changed',
+        data: { incident_id: incident.id, from, to, by: this.deps.actor },
+      });
     return moved;
   }
 
-  /** Events are best effort after the commit: a bus failure must not redo a committed step. */
-  private async publish<K extends EventName>(type: K, data: EventMap[K]): Promise<void> {
+  /**
+   * Events are best effort after the commit: a bus failure must not redo a committed step. The events
+   * of one step go in one round trip, in order.
+   */
+  private async publish(...events: EventInput[]): Promise<void> {
     try {
-      await this.deps.bus.publish(type, data);
+      await this.deps.bus.publishMany(events);
     } catch (err) {
-      this.deps.log.warn({ err: String(err), event: type }, 'event publish failed');
+      this.deps.log.warn({ err: String(err), events: events.map((e) => e.type) }, 'event publish failed');
     }
   }
 }
