@@ -69,7 +69,10 @@ describe.skipIf(missing)('bench suite, tiny configuration', () => {
       for (const id of required) expect(ids).toContain(id);
       for (const r of result.rows) {
         expect(Number.isFinite(r.value), `${r.id} = ${r.value}`).toBe(true);
-        expect(r.value, r.id).toBeGreaterThan(0);
+        // A sub-millisecond latency rounds to 0 ms; memory per connection over the tiny run's few
+        // clients is within GC noise (it can come out negative). Everything else must be positive.
+        if (r.unit === 'ms') expect(r.value, r.id).toBeGreaterThanOrEqual(0);
+        else if (!r.id.includes('memory')) expect(r.value, r.id).toBeGreaterThan(0);
         if (r.target) expect(typeof r.met).toBe('boolean');
         if (r.baseline) expect(r.baseline.value, `${r.id} baseline`).toBeGreaterThan(0);
       }
