@@ -218,8 +218,10 @@ function beforeAfter(results: ScenarioResult[], before: BeforeSnapshot): string[
     '| Scenario | Metric | Target | Before | Met before | Now | Met now |',
     '|---|---|---|---:|---|---:|---|',
     ...before.rows.map((b) => {
-      const n = now.get(`${b.scenario}|${b.metric}`);
-      const nowCell = n ? value(n.x) : 'not run';
+      // Footprint rows now name the form measured; production runs the compiled build.
+      const compiled = now.get(`${b.scenario}|${b.metric} (compiled)`);
+      const n = now.get(`${b.scenario}|${b.metric}`) ?? compiled;
+      const nowCell = n ? `${value(n.x)}${n === compiled ? ' (compiled)' : ''}` : 'not run';
       const runNote = n && n.r.config === 'tiny' ? ' (tiny)' : '';
       return `| ${b.scenario} | ${cell(b.metric)} | ${cell(b.target)} | ${cell(b.value)} | ${b.met} | ${nowCell}${runNote} | ${n ? met(n.x).replace(/\*/g, '') : ''} |`;
     }),
