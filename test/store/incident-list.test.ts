@@ -2,11 +2,8 @@
 // keyset cursors visit every row exactly once in order (ties included), the count is capped with a
 // flag, and bad cursors or deep offsets are user errors with stable codes, never database errors.
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPGliteDatabase } from '../../src/adapters/pglite/pglite.database.ts';
-import { openPostgresDatabase } from '../../src/adapters/postgres/postgres.database.ts';
 import { listIncidents, type ListLimits } from '../../src/adapters/sql/incident-list.ts';
 import { migrate, type SqlDatabase } from '../../src/adapters/sql/index.ts';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../../src/contracts/index.ts';
@@ -16,45 +13,9 @@ import {
   type IncidentRecord,
   type IncidentSortField,
 } from '../../src/ports/index.ts';
-import { requireServices } from '../helpers/services.ts';
+import { storeBackends } from '../helpers/store-backends.ts';
 
-const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbName = `tw_list_${randomUUID().slice(0, 8)}`;
-const pgSkip = await requireServices(['postgres']);
-
-const backends: {
-  name: string;
-  open: () => Promise<SqlDatabase>;
-  cleanup: () => Promise<void>;
-  skip?: string;
-}[] = [
-  { name: 'PGlite', open: () => openPGliteDatabase(null), cleanup: async () => {} },
-  {
-    name: 'PostgreSQL 15',
-    ...(pgSkip ? { skip: pgSkip } : {}),
-    open: async () => {
-      const admin = new pg.Client(PG_ADMIN);
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${dbName}`);
-      await admin.end();
-      return openPostgresDatabase({
-        primaryUrl: `postgres://postgres@127.0.0.1:5432/${dbName}`,
-        readReplicaEnabled: false,
-        maxConnections: 4,
-        minConnections: 0,
-        connectTimeoutMs: 5000,
-        queryTimeoutMs: 10_000,
-        replicaMaxLagMs: 1000,
-      });
-    },
-    cleanup: async () => {
-      const admin = new pg.Client(PG_ADMIN);
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-    },
-  },
-];
+const backends = await storeBackends('tw_list', 4);
 
 /** Microseconds since the epoch: rows differ below the millisecond a JS Date keeps. */
 const BASE_US = 1_790_000_000_000_000;
@@ -85,7 +46,7 @@ function seeds(): Seed[] {
 const ts = (us: number) =>
   `${new Date(Math.floor(us / 1000)).toISOString().slice(0, 23)}${String(us % 1000).padStart(3, '0')}Z`;
 
-/** The order the list promises: see SORT_KEYS in incident-list.ts. */
+/** The order the list promises: see SORT_KEYS in incident-list.cursor.ts. */
 function expectedOrder(rows: Seed[], sort: IncidentSortField, order: 'asc' | 'desc'): string[] {
   const key = (r: Seed): (number | string)[] => {
     switch (sort) {

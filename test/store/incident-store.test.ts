@@ -1,11 +1,8 @@
 // One SQL dialect, two engines: the store's contract runs on PGlite (PostgreSQL 18 in WASM) and on
 // the real PostgreSQL 15 server, each in a fresh schema/database.
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPGliteDatabase } from '../../src/adapters/pglite/pglite.database.ts';
-import { openPostgresDatabase } from '../../src/adapters/postgres/postgres.database.ts';
 import { SqlIncidentStore, migrate, type SqlDatabase } from '../../src/adapters/sql/index.ts';
 import { InProcessCache, InProcessEventBus } from '../../src/adapters/in-process/index.ts';
 import type { NormalizedAlert } from '../../src/contracts/index.ts';
@@ -16,9 +13,7 @@ import { PipelineRegistry } from '../../src/core/triage/pipeline.ts';
 import { TriageService } from '../../src/core/triage/triage.service.ts';
 import { DEMO_LIST_ENTRIES, LocalListIntelProvider } from '../../src/extensions/intel/index.ts';
 import { NOOP_TELEMETRY, SILENT_LOGGER } from '../../src/ports/index.ts';
-import { requireServices } from '../helpers/services.ts';
-
-const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
+import { storeBackends } from '../helpers/store-backends.ts';
 
 function alert(over: Partial<NormalizedAlert> = {}): NormalizedAlert {
   return {
@@ -41,43 +36,7 @@ function alert(over: Partial<NormalizedAlert> = {}): NormalizedAlert {
   };
 }
 
-type Backend = {
-  name: string;
-  open: () => Promise<SqlDatabase>;
-  cleanup: () => Promise<void>;
-  skip?: string;
-};
-
-const dbName = `tw_store_${randomUUID().slice(0, 8)}`;
-const pgSkip = await requireServices(['postgres']);
-const backends: Backend[] = [
-  { name: 'PGlite', open: () => openPGliteDatabase(null), cleanup: async () => {} },
-  {
-    name: 'PostgreSQL 15',
-    ...(pgSkip ? { skip: pgSkip } : {}),
-    open: async () => {
-      const admin = new pg.Client(PG_ADMIN);
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${dbName}`);
-      await admin.end();
-      return openPostgresDatabase({
-        primaryUrl: `postgres://postgres@127.0.0.1:5432/${dbName}`,
-        readReplicaEnabled: false,
-        maxConnections: 10,
-        minConnections: 0,
-        connectTimeoutMs: 5000,
-        queryTimeoutMs: 10_000,
-        replicaMaxLagMs: 1000,
-      });
-    },
-    cleanup: async () => {
-      const admin = new pg.Client(PG_ADMIN);
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-    },
-  },
-];
+const backends = await storeBackends('tw_store');
 
 for (const backend of backends) {
   describe.skipIf(Boolean(backend.skip))(

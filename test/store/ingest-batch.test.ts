@@ -1,19 +1,15 @@
 // Group commit end to end: IngestService → Batcher → SqlIncidentStore.ingestMany, on PGlite and on the
 // real PostgreSQL 15 server, with the in-process queue and bus.
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessEventBus, InProcessJobQueue } from '../../src/adapters/in-process/index.ts';
-import { openPGliteDatabase } from '../../src/adapters/pglite/pglite.database.ts';
-import { openPostgresDatabase } from '../../src/adapters/postgres/postgres.database.ts';
 import { SqlIncidentStore, migrate, type SqlDatabase } from '../../src/adapters/sql/index.ts';
 import type { BusEvent, NormalizedAlert } from '../../src/contracts/index.ts';
 import { IngestService } from '../../src/core/ingest/ingest.service.ts';
 import type { IncidentStore } from '../../src/ports/index.ts';
 import { NOOP_TELEMETRY, SILENT_LOGGER } from '../../src/ports/index.ts';
-import { requireServices } from '../helpers/services.ts';
+import { storeBackends } from '../helpers/store-backends.ts';
 
-const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
 const HOUR = 3_600_000;
 
 function alert(over: Partial<NormalizedAlert> = {}): NormalizedAlert {
@@ -34,36 +30,7 @@ function alert(over: Partial<NormalizedAlert> = {}): NormalizedAlert {
   };
 }
 
-const dbName = `tw_batch_${randomUUID().slice(0, 8)}`;
-const pgSkip = await requireServices(['postgres']);
-const backends = [
-  { name: 'PGlite', open: () => openPGliteDatabase(null), cleanup: async () => {} },
-  {
-    name: 'PostgreSQL 15',
-    skip: pgSkip,
-    open: async () => {
-      const admin = new pg.Client(PG_ADMIN);
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${dbName}`);
-      await admin.end();
-      return openPostgresDatabase({
-        primaryUrl: `postgres://postgres@127.0.0.1:5432/${dbName}`,
-        readReplicaEnabled: false,
-        maxConnections: 10,
-        minConnections: 0,
-        connectTimeoutMs: 5000,
-        queryTimeoutMs: 10_000,
-        replicaMaxLagMs: 1000,
-      });
-    },
-    cleanup: async () => {
-      const admin = new pg.Client(PG_ADMIN);
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-    },
-  },
-];
+const backends = await storeBackends('tw_batch');
 
 for (const backend of backends) {
   describe.skipIf(Boolean(backend.skip))(`batched ingest on ${backend.name}`, () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { SEVERITY_RANK, type NormalizedAlert } from '../../contracts/index.ts';
 import type { IncidentRecord, IngestResult } from '../../ports/index.ts';
-import { toIncident } from './rows.ts';
+import { INCIDENT_RECORD_COLUMNS, toIncident } from './rows.ts';
 import type { DB } from './schema.ts';
 
 /**
@@ -51,33 +51,9 @@ interface Row extends Record<string, unknown> {
   prev_last: Date | string | null;
 }
 
-const INCIDENT_COLUMNS = [
-  'id',
-  'incident_type',
-  'source',
-  'severity',
-  'status',
-  'title',
-  'description',
-  'fingerprint',
-  'occurrence_count',
-  'first_seen',
-  'last_seen',
-  'created_at',
-  'updated_at',
-  'version',
-  'tags',
-  'assets',
-  'mitre_techniques',
-  'vendor_confidence',
-  'classification',
-  'confidence',
-  'triaged_at',
-  'resolution_reason',
-];
 /** What IncidentRecord needs (not the search vector). */
-const INSERTED = sql.raw(INCIDENT_COLUMNS.join(', '));
-const UPDATED = sql.raw(INCIDENT_COLUMNS.map((c) => `i.${c}`).join(', '));
+const INSERTED = sql.raw(INCIDENT_RECORD_COLUMNS.join(', '));
+const UPDATED = sql.raw(INCIDENT_RECORD_COLUMNS.map((c) => `i.${c}`).join(', '));
 
 /**
  * Ingests a batch in one transaction with the outcome `ingestAlert` would give each alert in turn:

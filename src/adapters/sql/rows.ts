@@ -10,6 +10,32 @@ import type {
 /** Row → record mapping shared by the SQL repositories: timestamps as ISO strings, JSON as values. */
 type Row = Record<string, unknown>;
 
+/** The incidents columns an IncidentRecord is made of (never `search`, a tsvector no answer carries). */
+export const INCIDENT_RECORD_COLUMNS = [
+  'id',
+  'incident_type',
+  'source',
+  'severity',
+  'status',
+  'title',
+  'description',
+  'fingerprint',
+  'occurrence_count',
+  'first_seen',
+  'last_seen',
+  'created_at',
+  'updated_at',
+  'version',
+  'tags',
+  'assets',
+  'mitre_techniques',
+  'vendor_confidence',
+  'classification',
+  'confidence',
+  'triaged_at',
+  'resolution_reason',
+] as const;
+
 /** The exact form `Date#toISOString()` gives for years 0-9999. */
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 

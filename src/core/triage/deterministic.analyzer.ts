@@ -1,5 +1,18 @@
 import type { Classification, Indicator, IndicatorType, Severity } from '../../contracts/index.ts';
 import type { AnalysisInput, Analyzer, Verdict } from './analyzer.ts';
+import {
+  DESTINATIONS,
+  HASHES,
+  impliedTechniques,
+  IPS,
+  NETWORK,
+  recommendedActions,
+  type IndicatorIntel,
+  type KnownVerdict,
+  type Sighting,
+} from './deterministic.recommendations.ts';
+
+export type { KnownVerdict };
 
 /** Log-odds of "malicious" before any evidence, by severity (docs/ANALYZER.md). */
 export const SEVERITY_PRIOR: Readonly<Record<Severity, number>> = Object.freeze({
@@ -32,9 +45,6 @@ export const WEIGHTS = Object.freeze({
   criticalAsset: 0.3,
 });
 
-/** An intel verdict that says something (`unknown` says nothing). */
-export type KnownVerdict = 'malicious' | 'suspicious' | 'benign';
-
 /** A signal specific to one incident type, applied once when an indicator of `types` has a `verdicts` hit. */
 export interface TypeSignal {
   types: readonly IndicatorType[];
@@ -43,11 +53,6 @@ export interface TypeSignal {
   /** `{v}` is replaced by the indicator. */
   text: string;
 }
-
-const HASHES: readonly IndicatorType[] = ['md5', 'sha1', 'sha256'];
-const NETWORK: readonly IndicatorType[] = ['url', 'domain', 'hostname', 'email'];
-const IPS: readonly IndicatorType[] = ['ipv4', 'ipv6'];
-const DESTINATIONS: readonly IndicatorType[] = ['url', 'domain', 'hostname', 'ipv4', 'ipv6'];
 
 /** Incident-type specific signals (docs/ANALYZER.md). */
 export const TYPE_SIGNALS: Readonly<Record<string, TypeSignal>> = Object.freeze({
@@ -96,24 +101,12 @@ export const MIN_DECISIVE_EVIDENCE = 1.0;
 /** The summed log-odds are clamped to ±this (probability 0.25%..99.75%). */
 export const LOG_ODDS_LIMIT = 6;
 
-interface Sighting {
-  verdict: KnownVerdict;
-  provider: string;
-  list?: string;
-  score: number | null;
-  description?: string;
-}
 /** `decisive`: intel or vendor evidence, which alone can take the verdict out of "inconclusive". */
 interface Evidence {
   text: string;
   weight: number;
   decisive: boolean;
   indicator?: Indicator;
-}
-interface IndicatorIntel {
-  indicator: Indicator;
-  sightings: Sighting[];
-  lookedUp: boolean;
 }
 
 /**
@@ -185,8 +178,8 @@ export function analyzeDeterministic(input: AnalysisInput): Verdict {
       `severity ${incident.severity} sets the prior: ${fmt(prior)} (${pct(sigmoid(prior))} before evidence)`,
       ...evidence.map((e) => e.text),
     ],
-    recommended_actions: actions(input, classification, intel),
-    mitre_techniques: techniques(input, classification, intel),
+    recommended_actions: recommendedActions(input, classification, intel),
+    mitre_techniques: impliedTechniques(input, classification, intel),
     indicators: drivingIndicators(classification, evidence),
     score: Math.round(p * 1000) / 1000,
   };
@@ -365,89 +358,6 @@ const CATEGORY: Readonly<Record<string, string>> = {
   suspicious_login: 'account_compromise',
   other: 'malicious_activity',
 };
-const ISOLATE_HOSTS = new Set([
-  'malware',
-  'ransomware',
-  'lateral_movement',
-  'privilege_escalation',
-  'data_exfiltration',
-]);
-const CONTAIN_USERS = new Set([
-  'suspicious_login',
-  'insider_threat',
-  'privilege_escalation',
-  'data_exfiltration',
-]);
-const BLOCK_VERB: Readonly<Partial<Record<IndicatorType, string>>> = {
-  ipv4: 'block_ip',
-  ipv6: 'block_ip',
-  domain: 'block_domain',
-  url: 'block_url',
-  md5: 'block_hash',
-  sha1: 'block_hash',
-  sha256: 'block_hash',
-  email: 'block_sender',
-};
-
-/** `verb:target` strings; containment only on a malicious verdict, blocks only for known-malicious indicators. */
-function actions(input: AnalysisInput, c: Classification, intel: IndicatorIntel[]): string[] {
-  if (c === 'benign') return ['close_as_false_positive'];
-  if (c === 'inconclusive') return ['escalate_to_analyst'];
-  const { incident_type: type, assets } = input.incident;
-  const named = (kinds: string[], indicatorType: IndicatorType): string[] => {
-    const fromAssets = assets.filter((a) => kinds.includes(a.kind)).map((a) => a.name);
-    return fromAssets.length
-      ? fromAssets
-      : input.indicators.filter((i) => i.type === indicatorType).map((i) => i.value);
-  };
-  const users = named(['user', 'mailbox'], 'username');
-  const out: string[] = [];
-  if (c === 'malicious') {
-    if (ISOLATE_HOSTS.has(type)) out.push(...named(['host'], 'hostname').map((h) => `isolate_host:${h}`));
-    if (CONTAIN_USERS.has(type))
-      for (const u of users) out.push(`disable_user:${u}`, `reset_credentials:${u}`);
-    if (type === 'suspicious_login') out.push(...users.map((u) => `revoke_sessions:${u}`));
-    if (type === 'phishing') out.push(...users.map((u) => `reset_credentials:${u}`));
-  }
-  if (type === 'phishing') out.push('quarantine_email');
-  for (const i of intel) {
-    const verb = BLOCK_VERB[i.indicator.type];
-    if (verb && i.sightings.some((s) => s.verdict === 'malicious')) out.push(`${verb}:${i.indicator.value}`);
-  }
-  if (c === 'suspicious') out.push('escalate_to_analyst');
-  return [...new Set(out)];
-}
-
-/** The incident's techniques, plus ones the type and evidence imply (only when not benign/inconclusive). */
-function techniques(input: AnalysisInput, c: Classification, intel: IndicatorIntel[]): string[] {
-  const out = [...input.incident.mitre_techniques];
-  const bad = (types: readonly IndicatorType[], list?: RegExp): boolean =>
-    intel.some(
-      (i) =>
-        types.includes(i.indicator.type) &&
-        i.sightings.some((s) => s.verdict !== 'benign' && (!list || list.test(s.list ?? ''))),
-    );
-  const inferred: Readonly<Record<string, string[]>> = {
-    malware: bad(HASHES) ? ['T1204.002'] : [],
-    ransomware: ['T1486'],
-    phishing: [bad(HASHES) ? 'T1566.001' : bad(NETWORK) ? 'T1566.002' : 'T1566'],
-    suspicious_login: bad(IPS)
-      ? ['T1078', ...(bad(IPS, /(^|[^a-z])tor([^a-z]|$)/i) ? ['T1090.003'] : [])]
-      : [],
-    data_exfiltration: [bad(DESTINATIONS) ? 'T1567' : 'T1041'],
-    lateral_movement: ['T1021'],
-    privilege_escalation: ['T1068'],
-    reconnaissance: ['T1595'],
-    denial_of_service: ['T1498'],
-  };
-  if (c === 'malicious' || c === 'suspicious') {
-    for (const t of inferred[input.incident.incident_type] ?? []) {
-      if (!out.some((o) => o === t || o.startsWith(`${t}.`))) out.push(t);
-    }
-  }
-  return [...new Set(out)];
-}
-
 function why(c: Classification, decisive: number, agreement: number): string {
   const mixed = agreement < 0.8;
   if (c === 'malicious')
