@@ -295,6 +295,7 @@ async function openDatabase(config: Config, log: ReturnType<typeof asPortLogger>
     connectTimeoutMs: config.database.connect_timeout,
     queryTimeoutMs: config.database.statement_timeout,
     replicaMaxLagMs: config.database.replica_max_lag,
+    applicationName: `triage-warden:${config.server.instance_id}`,
     log,
   });
 }

@@ -19,6 +19,8 @@ export interface PostgresOptions {
   /** How often replica health and lag are probed. Default 2000. */
   replicaCheckIntervalMs?: number;
   log?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+  /** Shown in pg_stat_activity: which instance holds a connection. Default `triage-warden`. */
+  applicationName?: string;
 }
 
 // int8 (counts, bigserial) as JS numbers: our values stay far below 2^53.
@@ -38,7 +40,7 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Sq
       connectionTimeoutMillis: options.connectTimeoutMs,
       query_timeout: options.queryTimeoutMs,
       idleTimeoutMillis: 30_000,
-      application_name: `triage-warden`,
+      application_name: (options.applicationName ?? 'triage-warden').slice(0, 63),
       types: POOL_TYPES,
     });
     // An idle client losing its server (restart, failover) must not crash the process.
