@@ -59,7 +59,7 @@ describe.skipIf(missing)('reads on the streaming replica, and falling back to th
       await client.connect();
       const r = await client.query<{ n: number }>(
         `select count(*)::int as n from pg_stat_activity
-         where datname = $1 and application_name = 'triage-warden' and query like '%from "incidents"%'
+         where datname = $1 and application_name like 'triage-warden%' and query like '%from "incidents"%'
            and backend_start >= to_timestamp($2::float8 / 1000)`,
         [cluster.dbName, since],
       );
