@@ -1,15 +1,24 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../contracts/index.ts';
 
-/** Every permission a route can require. Identity and roles (a later issue) map principals to these. */
+/**
+ * Every permission a route can require. `public` needs no credential; `authenticated` any valid
+ * credential (who am I, log out); `webhooks:ingest` is proven by the source's HMAC signature in the
+ * webhook route itself (or an API key holding it). Roles map to these in one table (identity).
+ */
 export const PERMISSIONS = [
   'public',
+  'authenticated',
   'incidents:read',
   'incidents:write',
   'incidents:decide',
   'webhooks:ingest',
   'stream:read',
   'system:read',
+  'users:manage',
+  'api_keys:manage',
+  'webhook_sources:manage',
+  'audit:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
