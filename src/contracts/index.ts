@@ -11,6 +11,7 @@ export {
   INCIDENT_TYPES,
   INDICATOR_TYPES,
   OPERATION_MODES,
+  ROLES,
   SEVERITIES,
   SEVERITY_RANK,
   TRIAGED_STATUSES,
@@ -24,5 +25,6 @@ export type {
   IncidentType,
   IndicatorType,
   OperationMode,
+  Role,
   Severity,
 } from './vocabulary.ts';

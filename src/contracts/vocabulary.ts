@@ -93,3 +93,7 @@ export const INDICATOR_TYPES = [
   'cloud_resource',
 ] as const;
 export type IndicatorType = (typeof INDICATOR_TYPES)[number];
+
+/** User roles: what a person or an API key may do (the role → permission table is in the access layer). */
+export const ROLES = ['admin', 'analyst', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
