@@ -8,6 +8,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import type { IncidentDetail } from '../../src/ports/index.ts';
 import { eventually, testConfig } from '../helpers/runtime.ts';
+import { asAdmin } from '../helpers/auth.ts';
 
 /**
  * The per-process detail cache behind GET /incidents/:id: a repeated read is served without the
@@ -93,7 +94,7 @@ async function setup(server: Record<string, unknown> = {}, waitLive = true) {
   app = built.app;
   await app.ready();
   const get = async () => {
-    const res = await built.app.inject(`/api/v1/incidents/${ID}`);
+    const res = await built.app.inject({ url: `/api/v1/incidents/${ID}`, headers: asAdmin() });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     return res.json() as IncidentDetail;
@@ -137,6 +138,7 @@ describe('GET /incidents/:id detail cache', () => {
     const { get, app } = await setup();
     expect((await get()).status).toBe('new');
     const res = await app.inject({
+      headers: asAdmin(),
       method: 'POST',
       url: `/api/v1/incidents/${ID}/resolve`,
       payload: { reason: 'benign test mail' },
@@ -149,6 +151,7 @@ describe('GET /incidents/:id detail cache', () => {
     const { get, app } = await setup();
     expect((await get()).occurrence_count).toBe(1);
     const res = await app.inject({
+      headers: asAdmin(),
       method: 'POST',
       url: '/api/v1/incidents',
       payload: { incident_type: 'phishing', source: 'manual', severity: 'high', title: 'Lure' },
@@ -162,7 +165,9 @@ describe('GET /incidents/:id detail cache', () => {
     const other = '6f1f7f3e-8a43-4c3b-9d7e-2f51a3d6c002';
     const before = state.reads;
     for (let i = 0; i < 2; i++) {
-      expect((await app.inject(`/api/v1/incidents/${other}`)).statusCode).toBe(404);
+      expect((await app.inject({ url: `/api/v1/incidents/${other}`, headers: asAdmin() })).statusCode).toBe(
+        404,
+      );
     }
     expect(state.reads).toBe(before + 2);
   });

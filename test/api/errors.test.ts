@@ -4,6 +4,7 @@ import type { Runtime } from '../../src/runtime/runtime.ts';
 import { SECURITY_HEADERS } from '../../src/api/security-headers.ts';
 import { TEST_SECRETS, startRuntime, testConfig } from '../helpers/runtime.ts';
 import { signedHeaders } from '../helpers/webhooks.ts';
+import { asAdmin } from '../helpers/auth.ts';
 
 /**
  * The documented error contract (DESIGN.md "HTTP surface"): every refusal is
@@ -52,7 +53,7 @@ const postIncident = (payload: unknown, headers: Record<string, string> = {}) =>
   rt.app.inject({
     method: 'POST',
     url: '/api/v1/incidents',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: asAdmin({ 'content-type': 'application/json', ...headers }),
     payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
   });
 
@@ -100,7 +101,11 @@ describe('bad request bodies', () => {
   it('an empty body is a 4xx, not a crash', async () => {
     expectError(await postIncident(''), 400, 'BAD_REQUEST');
     // No content type at all and no body: the schema wants a body.
-    expectError(await rt.app.inject({ method: 'POST', url: '/api/v1/incidents' }), 400, 'VALIDATION_ERROR');
+    expectError(
+      await rt.app.inject({ headers: asAdmin(), method: 'POST', url: '/api/v1/incidents' }),
+      400,
+      'VALIDATION_ERROR',
+    );
     expectError(await webhook('open-source', '', { 'content-type': 'application/json' }), 400, 'BAD_REQUEST');
     expectError(
       await webhook('acme-dlp', '', signedHeaders(TEST_SECRETS['acme-dlp'], '')),
@@ -178,11 +183,11 @@ describe('validation', () => {
       '/api/v1/incidents?unknown_param=1',
     ];
     for (const url of bad) {
-      const body = expectError(await rt.app.inject(url), 400, 'VALIDATION_ERROR');
+      const body = expectError(await rt.app.inject({ url, headers: asAdmin() }), 400, 'VALIDATION_ERROR');
       expect(body.message, url).not.toMatch(/internal/);
     }
     const status = expectError(
-      await rt.app.inject('/api/v1/incidents?status=new,bogus'),
+      await rt.app.inject({ url: '/api/v1/incidents?status=new,bogus', headers: asAdmin() }),
       400,
       'VALIDATION_ERROR',
     );
@@ -191,26 +196,44 @@ describe('validation', () => {
 
   it('per_page above 200, or page/per_page below 1 or not a number, is 400; 200 is fine', async () => {
     for (const q of ['per_page=201', 'per_page=0', 'page=0', 'page=-1', 'per_page=abc', 'page=1.5']) {
-      expectError(await rt.app.inject(`/api/v1/incidents?${q}`), 400, 'VALIDATION_ERROR');
+      expectError(
+        await rt.app.inject({ url: `/api/v1/incidents?${q}`, headers: asAdmin() }),
+        400,
+        'VALIDATION_ERROR',
+      );
     }
-    const ok = await rt.app.inject('/api/v1/incidents?per_page=200');
+    const ok = await rt.app.inject({ url: '/api/v1/incidents?per_page=200', headers: asAdmin() });
     expect(ok.statusCode).toBe(200);
     expect(ok.json().pagination.per_page).toBe(200);
   });
 
   it('a bad uuid is 400, an unknown incident 404 NOT_FOUND, also when deciding on it', async () => {
-    expectError(await rt.app.inject('/api/v1/incidents/not-a-uuid'), 400, 'VALIDATION_ERROR');
     expectError(
-      await rt.app.inject({ method: 'POST', url: '/api/v1/incidents/123/resolve', payload: { reason: 'x' } }),
+      await rt.app.inject({ url: '/api/v1/incidents/not-a-uuid', headers: asAdmin() }),
+      400,
+      'VALIDATION_ERROR',
+    );
+    expectError(
+      await rt.app.inject({
+        headers: asAdmin(),
+        method: 'POST',
+        url: '/api/v1/incidents/123/resolve',
+        payload: { reason: 'x' },
+      }),
       400,
       'VALIDATION_ERROR',
     );
     const unknown = '00000000-0000-4000-8000-000000000000';
-    const body = expectError(await rt.app.inject(`/api/v1/incidents/${unknown}`), 404, 'NOT_FOUND');
+    const body = expectError(
+      await rt.app.inject({ url: `/api/v1/incidents/${unknown}`, headers: asAdmin() }),
+      404,
+      'NOT_FOUND',
+    );
     expect(body.message).toContain(unknown);
     for (const d of ['resolve', 'dismiss', 'escalate']) {
       expectError(
         await rt.app.inject({
+          headers: asAdmin(),
           method: 'POST',
           url: `/api/v1/incidents/${unknown}/${d}`,
           payload: { reason: 'x' },
@@ -222,9 +245,13 @@ describe('validation', () => {
   });
 
   it('an unknown route or method is 404 NOT_FOUND in the documented shape', async () => {
-    expectError(await rt.app.inject('/api/v1/nope'), 404, 'NOT_FOUND');
+    expectError(await rt.app.inject({ url: '/api/v1/nope', headers: asAdmin() }), 404, 'NOT_FOUND');
     expectError(await rt.app.inject('/nope?x=1'), 404, 'NOT_FOUND');
-    expectError(await rt.app.inject({ method: 'DELETE', url: '/api/v1/incidents' }), 404, 'NOT_FOUND');
+    expectError(
+      await rt.app.inject({ headers: asAdmin(), method: 'DELETE', url: '/api/v1/incidents' }),
+      404,
+      'NOT_FOUND',
+    );
     expectError(await rt.app.inject({ method: 'GET', url: '/api/v1/webhooks/okta' }), 404, 'NOT_FOUND');
   });
 
@@ -376,7 +403,9 @@ describe('stored content', () => {
       }),
     );
     expect(res.statusCode, res.body).toBe(202);
-    const d = (await rt.app.inject(`/api/v1/incidents/${res.json().incident_id}`)).json();
+    const d = (
+      await rt.app.inject({ url: `/api/v1/incidents/${res.json().incident_id}`, headers: asAdmin() })
+    ).json();
     expect(d.title).toBe(title.replace('\u0000', ''));
     expect(d.description).toBe('ab');
     expect(d.tags).toContain('tag');
@@ -390,13 +419,16 @@ describe('stored content', () => {
     });
     const hres = await webhook('open-source', hook, { 'content-type': 'application/json' });
     expect(hres.statusCode, hres.body).toBe(202);
-    const hd = (await rt.app.inject(`/api/v1/incidents/${hres.json().incident_id}`)).json();
+    const hd = (
+      await rt.app.inject({ url: `/api/v1/incidents/${hres.json().incident_id}`, headers: asAdmin() })
+    ).json();
     expect(JSON.stringify(hd)).not.toContain('\\u0000');
   });
 
   it('a decision reason containing U+0000 is stored without it', async () => {
     const id = (await postIncident(incident())).json().incident_id;
     const res = await rt.app.inject({
+      headers: asAdmin(),
       method: 'POST',
       url: `/api/v1/incidents/${id}/dismiss`,
       payload: { reason: 'dup\u0000licate' },
@@ -409,7 +441,9 @@ describe('stored content', () => {
     const body = `{"alert_type":"dlp","severity":"low","title":"surrogate \\ud800 ${Date.now()}","data":{"k\\udc00":"\\udfff","ok":"\\ud83d\\ude00"}}`;
     const res = await webhook('open-source', body, { 'content-type': 'application/json' });
     expect(res.statusCode, res.body).toBe(202);
-    const d = (await rt.app.inject(`/api/v1/incidents/${res.json().incident_id}`)).json();
+    const d = (
+      await rt.app.inject({ url: `/api/v1/incidents/${res.json().incident_id}`, headers: asAdmin() })
+    ).json();
     expect(d.title).toMatch(/^surrogate \uFFFD /);
     expect(d.alerts[0].raw.data).toEqual({ 'k\uFFFD': '\uFFFD', ok: '😀' });
   });
@@ -426,7 +460,7 @@ describe('stored content', () => {
       'q=%26%7C!()',
       'source=a,,b',
     ]) {
-      const res = await rt.app.inject(`/api/v1/incidents?${q}`);
+      const res = await rt.app.inject({ url: `/api/v1/incidents?${q}`, headers: asAdmin() });
       expect(res.statusCode, `${q}: ${res.body}`).toBeLessThan(500);
       if (res.statusCode !== 200) expectError(res, 400, 'VALIDATION_ERROR');
     }
@@ -437,11 +471,14 @@ describe('request ids, aliases, internals', () => {
   it('x-request-id is echoed and used as request_id; an unsafe one is replaced', async () => {
     const res = await rt.app.inject({
       url: '/api/v1/incidents/not-a-uuid',
-      headers: { 'x-request-id': 'trace-abc.123:4' },
+      headers: asAdmin({ 'x-request-id': 'trace-abc.123:4' }),
     });
     expect(res.headers['x-request-id']).toBe('trace-abc.123:4');
     expect(expectError(res, 400, 'VALIDATION_ERROR').request_id).toBe('trace-abc.123:4');
-    const ok = await rt.app.inject({ url: '/api/v1/incidents', headers: { 'x-request-id': 'list-1' } });
+    const ok = await rt.app.inject({
+      url: '/api/v1/incidents',
+      headers: asAdmin({ 'x-request-id': 'list-1' }),
+    });
     expect(ok.headers['x-request-id']).toBe('list-1');
     const unsafe = await rt.app.inject({ url: '/nope', headers: { 'x-request-id': 'has spaces <script>' } });
     const body = expectError(unsafe, 404, 'NOT_FOUND');
@@ -450,22 +487,31 @@ describe('request ids, aliases, internals', () => {
 
   it('/api/... is an alias of /api/v1/...', async () => {
     const created = await rt.app.inject({
+      headers: asAdmin(),
       method: 'POST',
       url: '/api/incidents',
       payload: incident({ title: `alias ${Date.now()}` }),
     });
     expect(created.statusCode, created.body).toBe(202);
     const id = created.json().incident_id;
-    const viaAlias = await rt.app.inject(`/api/incidents/${id}`);
-    const viaV1 = await rt.app.inject(`/api/v1/incidents/${id}`);
+    const viaAlias = await rt.app.inject({ url: `/api/incidents/${id}`, headers: asAdmin() });
+    const viaV1 = await rt.app.inject({ url: `/api/v1/incidents/${id}`, headers: asAdmin() });
     expect(viaAlias.statusCode).toBe(200);
     expect(viaAlias.json().id).toBe(viaV1.json().id);
-    const list = await rt.app.inject(`/api/incidents?source=errors-test&per_page=1`);
+    const list = await rt.app.inject({
+      url: `/api/incidents?source=errors-test&per_page=1`,
+      headers: asAdmin(),
+    });
     expect(list.statusCode).toBe(200);
     expect(list.json().pagination.total_items).toBe(
-      (await rt.app.inject(`/api/v1/incidents?source=errors-test`)).json().pagination.total_items,
+      (await rt.app.inject({ url: `/api/v1/incidents?source=errors-test`, headers: asAdmin() })).json()
+        .pagination.total_items,
     );
-    expectError(await rt.app.inject('/api/incidents/not-a-uuid'), 400, 'VALIDATION_ERROR');
+    expectError(
+      await rt.app.inject({ url: '/api/incidents/not-a-uuid', headers: asAdmin() }),
+      400,
+      'VALIDATION_ERROR',
+    );
     const hook = await webhook('open-source', dlpBody(`alias-${Date.now()}`), {
       'content-type': 'application/json',
     });
@@ -491,10 +537,16 @@ describe('request ids, aliases, internals', () => {
       throw Object.assign(new TypeError(secret), { statusCode: 503, code: 'ECONNREFUSED' });
     };
     try {
-      const res = await rt.app.inject({ url: '/api/v1/incidents', headers: { 'x-request-id': 'boom-1' } });
+      const res = await rt.app.inject({
+        url: '/api/v1/incidents',
+        headers: asAdmin({ 'x-request-id': 'boom-1' }),
+      });
       const body = expectError(res, 500, 'INTERNAL_ERROR');
       expect(body).toEqual({ code: 'INTERNAL_ERROR', message: 'internal error', request_id: 'boom-1' });
-      const detail = await rt.app.inject('/api/v1/incidents/00000000-0000-4000-8000-000000000000');
+      const detail = await rt.app.inject({
+        url: '/api/v1/incidents/00000000-0000-4000-8000-000000000000',
+        headers: asAdmin(),
+      });
       expect(detail.statusCode).toBeGreaterThanOrEqual(500);
       expect(detail.body).not.toMatch(/hunter2|s3cr3t|ECONNREFUSED|TypeError|at /);
       expect(detail.json().message).toMatch(/^(internal error|service temporarily unavailable)$/);
@@ -502,7 +554,7 @@ describe('request ids, aliases, internals', () => {
       store.list = original;
       store.getDetail = originalDetail;
     }
-    expect((await rt.app.inject('/api/v1/incidents')).statusCode).toBe(200);
+    expect((await rt.app.inject({ url: '/api/v1/incidents', headers: asAdmin() })).statusCode).toBe(200);
   });
 });
 
@@ -510,15 +562,18 @@ describe('security headers', () => {
   it('are on every answer (health, 200, 404, 400) with the request id', async () => {
     const answers = [
       await rt.app.inject('/live'),
-      await rt.app.inject('/api/v1/incidents'),
-      await rt.app.inject('/api/v1/incidents/00000000-0000-4000-8000-000000000000'),
-      await rt.app.inject('/api/v1/incidents/not-a-uuid'),
+      await rt.app.inject({ url: '/api/v1/incidents', headers: asAdmin() }),
+      await rt.app.inject({
+        url: '/api/v1/incidents/00000000-0000-4000-8000-000000000000',
+        headers: asAdmin(),
+      }),
+      await rt.app.inject({ url: '/api/v1/incidents/not-a-uuid', headers: asAdmin() }),
       await rt.app.inject('/nowhere'),
       await rt.app.inject({
         method: 'POST',
         url: '/api/v1/incidents',
         payload: '{',
-        headers: { 'content-type': 'application/json' },
+        headers: asAdmin({ 'content-type': 'application/json' }),
       }),
     ];
     expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 404, 400, 404, 400]);

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { eventually, startRuntime, testConfig } from '../helpers/runtime.ts';
+import { asAdmin } from '../helpers/auth.ts';
 
 /** The read and decide API: list filters, sorting and paging, the detail shape, analyst decisions, OpenAPI. */
 
@@ -95,7 +96,7 @@ let all: Incident[];
 const ids: string[] = [];
 
 const get = async (url: string) => {
-  const res = await rt.app.inject(url);
+  const res = await rt.app.inject({ url, headers: asAdmin() });
   expect(res.statusCode, `${url}: ${res.body}`).toBe(200);
   return res.json() as {
     data: Incident[];
@@ -110,7 +111,7 @@ const get = async (url: string) => {
   };
 };
 const errorOf = async (url: string) => {
-  const res = await rt.app.inject(url);
+  const res = await rt.app.inject({ url, headers: asAdmin() });
   return { status: res.statusCode, code: (res.json() as { code?: string }).code };
 };
 const idsOf = (list: { id: string }[]) => list.map((i) => i.id).sort();
@@ -121,6 +122,7 @@ beforeAll(async () => {
     const { repeat = 1, ip, ...body } = seed as (typeof SEEDS)[number] & { repeat?: number; ip?: string };
     for (let n = 0; n < repeat; n++) {
       const res = await rt.app.inject({
+        headers: asAdmin(),
         method: 'POST',
         url: '/api/v1/incidents',
         payload: { ...body, ...(ip ? { indicators: [{ type: 'ipv4', value: ip }] } : {}), tags: ['seed'] },
@@ -143,6 +145,7 @@ beforeAll(async () => {
     [4, 'escalate'],
   ] as const) {
     const res = await rt.app.inject({
+      headers: asAdmin(),
       method: 'POST',
       url: `/api/v1/incidents/${ids[i]}/${decision}`,
       payload: { reason: 'seed' },
@@ -359,7 +362,7 @@ describe('GET /api/v1/incidents', () => {
 describe('GET /api/v1/incidents/:id', () => {
   it('returns the incident with alerts, indicators, enrichments, verdict and timeline', async () => {
     const id = ids[0]!; // Zebracorn: listed-malicious IP, seen three times
-    const res = await rt.app.inject(`/api/v1/incidents/${id}`);
+    const res = await rt.app.inject({ url: `/api/v1/incidents/${id}`, headers: asAdmin() });
     expect(res.statusCode).toBe(200);
     const d = res.json();
     expect(Object.keys(d).sort()).toEqual(
@@ -414,7 +417,7 @@ describe('GET /api/v1/incidents/:id', () => {
 
   it('an incident without indicators still has the full shape (empty lists)', async () => {
     const id = ids[7]!; // USB copy: no indicator
-    const d = (await rt.app.inject(`/api/v1/incidents/${id}`)).json();
+    const d = (await rt.app.inject({ url: `/api/v1/incidents/${id}`, headers: asAdmin() })).json();
     expect(d.indicators).toEqual([]);
     expect(d.enrichments).toEqual([]);
     expect(d.alerts).toHaveLength(1);
@@ -426,6 +429,7 @@ describe('GET /api/v1/incidents/:id', () => {
 describe('decisions: resolve, dismiss, escalate', () => {
   const decide = (id: string, decision: string, payload?: unknown) =>
     rt.app.inject({
+      headers: asAdmin(),
       method: 'POST',
       url: `/api/v1/incidents/${id}/${decision}`,
       ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
@@ -434,6 +438,7 @@ describe('decisions: resolve, dismiss, escalate', () => {
   /** A fresh open incident (new/pending_review), not shared with the list tests. */
   async function openIncident(title: string): Promise<string> {
     const res = await rt.app.inject({
+      headers: asAdmin(),
       method: 'POST',
       url: '/api/v1/incidents',
       payload: {
@@ -447,7 +452,7 @@ describe('decisions: resolve, dismiss, escalate', () => {
     const id = res.json().incident_id as string;
     await eventually(
       async () => {
-        const d = (await rt.app.inject(`/api/v1/incidents/${id}`)).json();
+        const d = (await rt.app.inject({ url: `/api/v1/incidents/${id}`, headers: asAdmin() })).json();
         return d.status === 'pending_review';
       },
       `triage of ${title}`,
@@ -487,7 +492,7 @@ describe('decisions: resolve, dismiss, escalate', () => {
       expect(body.id).toBe(id);
       expect(body.status).toBe(status);
       if (decision !== 'escalate') expect(body.resolution_reason).toBe(reason);
-      const d = (await rt.app.inject(`/api/v1/incidents/${id}`)).json();
+      const d = (await rt.app.inject({ url: `/api/v1/incidents/${id}`, headers: asAdmin() })).json();
       expect(d.status).toBe(status);
       const last = d.timeline.at(-1);
       expect(last.action).toBe(`incident.${decision}`);
@@ -520,7 +525,7 @@ describe('decisions: resolve, dismiss, escalate', () => {
       expect(res.json().request_id).toBe(res.headers['x-request-id']);
     }
     // Unchanged by the refused attempts.
-    const after = (await rt.app.inject(`/api/v1/incidents/${id}`)).json();
+    const after = (await rt.app.inject({ url: `/api/v1/incidents/${id}`, headers: asAdmin() })).json();
     expect(after.resolution_reason).toBe('done');
     expect(
       after.timeline
@@ -553,7 +558,7 @@ describe('decisions: resolve, dismiss, escalate', () => {
     }
     const missing = (await decide(id, 'dismiss', {})).json();
     expect(missing.details).toContainEqual(expect.objectContaining({ path: 'body/reason' }));
-    const d = (await rt.app.inject(`/api/v1/incidents/${id}`)).json();
+    const d = (await rt.app.inject({ url: `/api/v1/incidents/${id}`, headers: asAdmin() })).json();
     expect(d.status).not.toBe('dismissed');
   });
 });
@@ -579,7 +584,7 @@ describe('OpenAPI and permissions', () => {
   }
 
   it('/api/v1/openapi.json documents every route, with tags, responses and the Error schema', async () => {
-    const res = await rt.app.inject('/api/v1/openapi.json');
+    const res = await rt.app.inject({ url: '/api/v1/openapi.json', headers: asAdmin() });
     expect(res.statusCode).toBe(200);
     const spec = res.json();
     expect(spec.openapi).toMatch(/^3\./);
@@ -625,7 +630,9 @@ describe('OpenAPI and permissions', () => {
       ]);
     }
     // The alias serves the same document.
-    expect((await rt.app.inject('/api/openapi.json')).json().paths).toEqual(spec.paths);
+    expect((await rt.app.inject({ url: '/api/openapi.json', headers: asAdmin() })).json().paths).toEqual(
+      spec.paths,
+    );
   });
 
   function deps(access: AccessPolicy = OPEN_ACCESS): ApiDeps {
@@ -687,8 +694,13 @@ describe('OpenAPI and permissions', () => {
     const { app } = await buildApp(deps(readOnly), logger());
     await app.ready();
     try {
-      expect((await app.inject('/api/v1/incidents')).statusCode).toBe(200);
-      const res = await app.inject({ method: 'POST', url: '/api/v1/incidents', payload: {} });
+      expect((await app.inject({ url: '/api/v1/incidents', headers: asAdmin() })).statusCode).toBe(200);
+      const res = await app.inject({
+        headers: asAdmin(),
+        method: 'POST',
+        url: '/api/v1/incidents',
+        payload: {},
+      });
       expect(res.statusCode).toBe(403);
       expect(res.json()).toMatchObject({
         code: 'FORBIDDEN',

@@ -4,6 +4,7 @@ import { parseAlert } from '../../src/core/ingest/index.ts';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { TEST_SECRETS, eventually, startRuntime } from '../helpers/runtime.ts';
 import { signedHeaders } from '../helpers/webhooks.ts';
+import { asAdmin } from '../helpers/auth.ts';
 
 const VENDORS = ['crowdstrike', 'splunk', 'microsoft-graph', 'guardduty', 'okta', 'elastic'] as const;
 const fixtures = (name: string) =>
@@ -44,7 +45,10 @@ describe('webhook ingest of every vendor format', () => {
         expect(reply.created).toBe(true);
         const expected = parseAlert(vendor, payload);
         const detail = await eventually(async () => {
-          const r = await rt.app.inject(`/api/v1/incidents/${reply.incident_id}`);
+          const r = await rt.app.inject({
+            url: `/api/v1/incidents/${reply.incident_id}`,
+            headers: asAdmin(),
+          });
           const d = r.json();
           return d.verdict ? d : null;
         }, `verdict for ${vendor}/${name}`);
@@ -70,7 +74,7 @@ describe('webhook ingest of every vendor format', () => {
     const res = await post('crowdstrike', fixtures('crowdstrike').ransomware, TEST_SECRETS.crowdstrike);
     const id = res.json().incident_id;
     const d = await eventually(async () => {
-      const r = (await rt.app.inject(`/api/v1/incidents/${id}`)).json();
+      const r = (await rt.app.inject({ url: `/api/v1/incidents/${id}`, headers: asAdmin() })).json();
       return r.verdict ? r : null;
     }, 'verdict');
     expect(d.severity).toBe('critical');
@@ -98,7 +102,9 @@ describe('dedup', () => {
     expect(second.created).toBe(false);
     expect(second.deduplicated).toBe(true);
     expect(second.occurrence_count).toBe(first.occurrence_count + 1);
-    const detail = (await rt.app.inject(`/api/v1/incidents/${first.incident_id}`)).json();
+    const detail = (
+      await rt.app.inject({ url: `/api/v1/incidents/${first.incident_id}`, headers: asAdmin() })
+    ).json();
     expect(detail.alerts.length).toBe(second.occurrence_count);
   });
 
@@ -117,6 +123,7 @@ describe('dedup', () => {
 describe('POST /api/v1/incidents', () => {
   it('creates an incident from the JSON format with explicit and extracted indicators', async () => {
     const res = await rt.app.inject({
+      headers: asAdmin(),
       method: 'POST',
       url: '/api/v1/incidents',
       payload: {
@@ -130,7 +137,9 @@ describe('POST /api/v1/incidents', () => {
       },
     });
     expect(res.statusCode, res.body).toBe(202);
-    const d = (await rt.app.inject(`/api/v1/incidents/${res.json().incident_id}`)).json();
+    const d = (
+      await rt.app.inject({ url: `/api/v1/incidents/${res.json().incident_id}`, headers: asAdmin() })
+    ).json();
     const values = d.indicators.map((i: { value: string }) => i.value);
     expect(values).toContain('attacker@evil-mail.example');
     expect(values).toContain('45.155.205.233');

@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import type { EventMap } from '../../src/contracts/index.ts';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { eventually, startRuntime, testConfig } from '../helpers/runtime.ts';
+import { asAdmin } from '../helpers/auth.ts';
 
 /** The live event stream over a real socket: order of a triage's events, filters, resume, shutdown. */
 
@@ -36,7 +37,9 @@ class Client {
   }
 
   static open(query = ''): Promise<Client> {
-    const ws = new WebSocket(`${rt.url!.replace(/^http/, 'ws')}/api/v1/stream${query ? `?${query}` : ''}`);
+    const ws = new WebSocket(`${rt.url!.replace(/^http/, 'ws')}/api/v1/stream${query ? `?${query}` : ''}`, {
+      headers: asAdmin(),
+    });
     const client = new Client(ws);
     return new Promise((resolve, reject) => {
       ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
@@ -188,6 +191,7 @@ describe('GET /api/v1/stream (WebSocket)', () => {
     await everything.until(finished(second), 'triage of the second alert');
     // An analyst decision on the first incident, after the filtered clients connected.
     const res = await rt.app.inject({
+      headers: asAdmin(),
       method: 'POST',
       url: `/api/v1/incidents/${first}/escalate`,
       payload: { reason: 'look closer' },
@@ -234,7 +238,7 @@ describe('GET /api/v1/stream (WebSocket)', () => {
     // Its triage runs while no client is connected.
     await eventually(
       async () => {
-        const d = (await rt.app.inject(`/api/v1/incidents/${missed}`)).json();
+        const d = (await rt.app.inject({ url: `/api/v1/incidents/${missed}`, headers: asAdmin() })).json();
         return d.verdict && !['new', 'enriching', 'analyzing'].includes(d.status);
       },
       'triage of the missed alert',

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { TEST_SECRETS, eventually, startRuntime } from '../helpers/runtime.ts';
 import { signedHeaders } from '../helpers/webhooks.ts';
+import { asAdmin } from '../helpers/auth.ts';
 
 interface MetricsFile {
   metrics: { name: string; type: string; labels: string[]; scope: string; roles: string[] }[];
@@ -25,7 +26,10 @@ beforeAll(async () => {
     payload: body,
   });
   const id = res.json().incident_id;
-  await eventually(async () => (await rt.app.inject(`/api/v1/incidents/${id}`)).json().verdict, 'verdict');
+  await eventually(
+    async () => (await rt.app.inject({ url: `/api/v1/incidents/${id}`, headers: asAdmin() })).json().verdict,
+    'verdict',
+  );
   await rt.leaderJobs!.aggregate();
   scrape = (await rt.app.inject('/metrics')).body;
 });

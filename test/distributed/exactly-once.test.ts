@@ -23,6 +23,7 @@ import {
   statusSummary,
   type Scrape,
 } from './support.ts';
+import { asAdmin } from '../helpers/auth.ts';
 
 const INCIDENTS = 2000;
 const IN_FLIGHT = 20;
@@ -154,7 +155,9 @@ describe.skipIf(missing)('exactly-once triage across 3 API replicas and 3 orches
     // A short burst per API so the request-rate window has traffic in it.
     for (const a of cluster.apis) {
       await Promise.all(
-        Array.from({ length: 50 }, () => fetch(`${a.url}/api/v1/incidents?per_page=5`).then((r) => r.text())),
+        Array.from({ length: 50 }, () =>
+          fetch(`${a.url}/api/v1/incidents?per_page=5`, { headers: asAdmin() }).then((r) => r.text()),
+        ),
       );
     }
     const sum = (scrapes: Scrape[], key: string) =>

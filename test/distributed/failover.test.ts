@@ -34,6 +34,7 @@ import {
   statusSummary,
   type Posted,
 } from './support.ts';
+import { asAdmin } from '../helpers/auth.ts';
 
 const CONCURRENCY = 2;
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -327,6 +328,7 @@ describe.skipIf(missing)('failover of single processes', () => {
         const started = Date.now();
         try {
           const res = await fetch(`${cluster.lbUrl}/api/v1/incidents?per_page=5`, {
+            headers: asAdmin(),
             signal: AbortSignal.timeout(30_000),
           });
           await res.arrayBuffer();

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPLICA_PORT, REPO_ROOT, startCluster, type Cluster } from '../helpers/cluster.ts';
 import { SERVICE_HOST, requireServices } from '../helpers/services.ts';
 import { acknowledged, postLoad, runTag, secs, sleep, statusSummary, type Posted } from './support.ts';
+import { asAdmin } from '../helpers/auth.ts';
 
 const run = promisify(execFile);
 const services = (command: string) =>
@@ -90,9 +91,9 @@ describe.skipIf(missing)('reads on the streaming replica, and falling back to th
     const urls = [...cluster.apis.map((a) => a.url), cluster.lbUrl];
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        fetch(`${urls[i % urls.length]}/api/v1/incidents?per_page=10&page=${1 + (i % 3)}`).then(
-          (r) => r.status,
-        ),
+        fetch(`${urls[i % urls.length]}/api/v1/incidents?per_page=10&page=${1 + (i % 3)}`, {
+          headers: asAdmin(),
+        }).then((r) => r.status),
       ),
     );
     expect(results.every((s) => s === 200)).toBe(true);
@@ -116,7 +117,9 @@ describe.skipIf(missing)('reads on the streaming replica, and falling back to th
     const onReplica = await listReadsOnReplica();
     expect(onReplica, 'list queries on the replica').toBeGreaterThan(0);
     // The list on the replica holds what the primary committed (streaming, no lag to speak of).
-    const page = (await (await fetch(`${cluster.lbUrl}/api/v1/incidents?per_page=100`)).json()) as {
+    const page = (await (
+      await fetch(`${cluster.lbUrl}/api/v1/incidents?per_page=100`, { headers: asAdmin() })
+    ).json()) as {
       data: { id: string }[];
     };
     expect(ids.every((id) => page.data.some((d) => d.id === id))).toBe(true);
@@ -132,7 +135,10 @@ describe.skipIf(missing)('reads on the streaming replica, and falling back to th
           i % 2 === 0 ? '/api/v1/incidents?per_page=20' : `/api/v1/incidents/${ids[i % ids.length]}`;
         const started = Date.now();
         try {
-          const res = await fetch(`${target}${path}`, { signal: AbortSignal.timeout(30_000) });
+          const res = await fetch(`${target}${path}`, {
+            headers: asAdmin(),
+            signal: AbortSignal.timeout(30_000),
+          });
           const text = await res.text();
           results.push({
             index: i,

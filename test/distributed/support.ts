@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 import WebSocket from 'ws';
 import type { Cluster, ProcHandle } from '../helpers/cluster.ts';
 import { signedHeaders } from '../helpers/webhooks.ts';
+import { asAdmin } from '../helpers/auth.ts';
 
 /** The webhook source the load generator signs for (`TW_WEBHOOK_SECRET_LOADGEN` in the cluster env). */
 export const LOAD_SOURCE = 'loadgen';
@@ -91,7 +92,7 @@ export async function postOne(
   const started = Date.now();
   const url = kind === 'webhook' ? `${target}/api/v1/webhooks/${LOAD_SOURCE}` : `${target}/api/v1/incidents`;
   const headers =
-    kind === 'webhook' ? signedHeaders(LOAD_SECRET, body) : { 'content-type': 'application/json' };
+    kind === 'webhook' ? signedHeaders(LOAD_SECRET, body) : asAdmin({ 'content-type': 'application/json' });
   try {
     const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
@@ -358,7 +359,7 @@ export class StreamClient {
     timeoutMs = 20_000,
   ): Promise<StreamClient> {
     const url = `${httpBase.replace(/^http/, 'ws')}/api/v1/stream${query ? `?${query}` : ''}`;
-    const ws = new WebSocket(url, { headers });
+    const ws = new WebSocket(url, { headers: asAdmin(headers) });
     const client = new StreamClient(ws);
     const deadline = Date.now() + timeoutMs;
     while (!client.events.some((e) => e.type === 'subscribed')) {

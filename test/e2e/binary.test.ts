@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAlerts } from '../../src/cli/demo/samples.ts';
+import { TEST_ADMIN_KEY, asAdmin } from '../helpers/auth.ts';
 
 /**
  * The real binary, as a new user runs it: `triage-warden start` on an empty folder, the demo
@@ -153,6 +154,7 @@ describe('start → demo → metrics → SIGTERM → restart on the same folder'
     TW_PORT: '0',
     TW_HOST: '127.0.0.1',
     TW_LOG_LEVEL: 'warn',
+    TW_ADMIN_API_KEY: TEST_ADMIN_KEY,
     TW_SERVER__SHUTDOWN_GRACE: `${GRACE_S}s`,
   });
   let server: Proc;
@@ -161,7 +163,7 @@ describe('start → demo → metrics → SIGTERM → restart on the same folder'
   let totalBefore = 0;
 
   const getJson = async (path: string) => {
-    const res = await fetch(`${url}${path}`);
+    const res = await fetch(`${url}${path}`, { headers: asAdmin() });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 

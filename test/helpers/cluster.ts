@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { SERVICE_HOST, withSbin } from './services.ts';
+import { TEST_ADMIN_KEY } from './auth.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HOST = SERVICE_HOST;
@@ -171,6 +172,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     ...(replicaUrl ? { TW_DATABASE_REPLICA_URL: replicaUrl } : {}),
     TW_REDIS_URL: redisUrl,
     TW_REDIS__KEY_PREFIX: redisKeyPrefix,
+    TW_ADMIN_API_KEY: TEST_ADMIN_KEY,
     TW_HOST: HOST,
     ...options.env,
   };
