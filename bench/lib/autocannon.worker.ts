@@ -19,7 +19,12 @@ function requestsFor(cfg: LoadConfig, onExhausted: () => void) {
     return [
       {
         method: 'GET',
-        setupRequest: (req: object) => ({ ...req, method: 'GET', path: paths[i++ % paths.length] }),
+        setupRequest: (req: object) => ({
+          ...req,
+          method: 'GET',
+          path: paths[i++ % paths.length],
+          headers: cfg.headers ?? {},
+        }),
       },
     ];
   }

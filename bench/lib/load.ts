@@ -15,6 +15,8 @@ export interface LoadConfig {
   /** A request without an answer after this long counts as a timeout. Default 10. */
   timeoutS?: number;
   mode: LoadMode;
+  /** Headers of every GET (GET mode), e.g. the API key. */
+  headers?: Record<string, string>;
 }
 
 export interface LoadResult {

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { openPostgresDatabase } from '../../src/adapters/postgres/postgres.database.ts';
 import { migrate } from '../../src/adapters/sql/index.ts';
 import type { Machine } from './result.ts';
+import { BENCH_ADMIN_KEY } from './auth.ts';
 import { HOST, REPO_ROOT } from './proc.ts';
 
 export const PG_PORT = 5432;
@@ -115,6 +116,7 @@ export function distributedEnv(o: {
     TW_INSTANCE_ID: o.instance,
     TW_LOG_LEVEL: 'info',
     TW_WEBHOOK_SECRET_BENCH_DLP: BENCH_SECRET,
+    TW_ADMIN_API_KEY: BENCH_ADMIN_KEY,
     ...o.extra,
   };
 }
@@ -132,6 +134,7 @@ export function embeddedEnv(o: {
     TW_INSTANCE_ID: 'embedded',
     TW_LOG_LEVEL: 'info',
     TW_WEBHOOK_SECRET_BENCH_DLP: BENCH_SECRET,
+    TW_ADMIN_API_KEY: BENCH_ADMIN_KEY,
     ...o.extra,
   };
 }

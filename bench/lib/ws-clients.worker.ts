@@ -11,6 +11,7 @@
  * read after it and is charged to the server under test (the same for the API and the baseline).
  */
 import WebSocket from 'ws';
+import { adminHeaders } from './auth.ts';
 
 type Command =
   | { cmd: 'connect'; url: string; count: number; concurrency: number }
@@ -49,7 +50,7 @@ const send = (m: unknown) => process.send?.(m);
 
 function open(url: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const ws = new WebSocket(url, { perMessageDeflate: false, headers: adminHeaders() });
     let subscribed = false;
     const timer = setTimeout(() => {
       ws.terminate();

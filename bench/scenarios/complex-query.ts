@@ -25,6 +25,7 @@ import { startRole } from '../lib/setup.ts';
 import { deleteRedisKeys } from '../lib/services.ts';
 import { distribution, round } from '../lib/stats.ts';
 import { loadChecks } from './simple-endpoint.ts';
+import { adminHeaders } from '../lib/auth.ts';
 
 const FULL_ROWS = 1_000_000;
 const TINY_ROWS = 5_000;
@@ -308,7 +309,7 @@ export const complexQuery: Scenario = {
     // Correctness first: the API answers each shape with the total the SQL gives.
     const checks: Check[] = [];
     for (const c of captured) {
-      const res = await fetch(`${api.url}${toPath(c.query)}`);
+      const res = await fetch(`${api.url}${toPath(c.query)}`, { headers: adminHeaders() });
       const body = (await res.json()) as { pagination?: { total_items: number }; data?: unknown[] };
       checks.push({
         name: `${c.shape.name}: API total_items equals the SQL count`,
@@ -331,6 +332,7 @@ export const complexQuery: Scenario = {
         durationS: tiny ? 1 : 15,
         timeoutS: 30,
         mode: { kind: 'get', paths },
+        headers: adminHeaders(),
       },
       ctx.logDir,
       'mixed',
@@ -349,6 +351,7 @@ export const complexQuery: Scenario = {
             durationS: duration,
             timeoutS: 30,
             mode: { kind: 'get', paths: [toPath(c.query)] },
+            headers: adminHeaders(),
           },
           ctx.logDir,
           c.shape.name,

@@ -15,6 +15,7 @@ import { isolate, startEmbedded, startRole } from '../lib/setup.ts';
 import { distribution, round } from '../lib/stats.ts';
 import { benchTransports } from '../lib/transports.ts';
 import { loadChecks, seedIncidents, waitTriaged } from './simple-endpoint.ts';
+import { adminHeaders } from '../lib/auth.ts';
 
 /** `concurrency` loops of single-row autocommit INSERTs for `seconds`; rows per second. */
 async function bareInsertLoop(pool: pg.Pool, table: string, seconds: number, concurrency: number) {
@@ -61,7 +62,7 @@ async function timedGets(baseUrl: string, paths: string[], n: number) {
   const latencies: number[] = [];
   for (let i = 0; i < n; i += 1) {
     const t = performance.now();
-    const res = await fetch(`${baseUrl}${paths[i % paths.length]}`);
+    const res = await fetch(`${baseUrl}${paths[i % paths.length]}`, { headers: adminHeaders() });
     await res.arrayBuffer();
     if (res.ok) latencies.push(performance.now() - t);
   }
@@ -172,6 +173,7 @@ export const ingest: Scenario = {
         connections: 1,
         durationS: tiny ? 1 : 5,
         mode: { kind: 'get', paths: embIds.map((id) => `/api/v1/incidents/${id}`) },
+        headers: adminHeaders(),
       },
       ctx.logDir,
       'embedded-get',
@@ -267,7 +269,7 @@ async function countListed(baseUrl: string, query: string): Promise<number> {
   let cursor: string | null = null;
   do {
     const url: string = `${baseUrl}/api/v1/incidents?${query}&per_page=200${cursor ? `&cursor=${cursor}` : ''}`;
-    const res = await fetch(url);
+    const res = await fetch(url, { headers: adminHeaders() });
     if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
     const page = (await res.json()) as { data: unknown[]; pagination: { next_cursor: string | null } };
     n += page.data.length;

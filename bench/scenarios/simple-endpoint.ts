@@ -8,6 +8,7 @@ import { runLoad, type LoadResult } from '../lib/load.ts';
 import { monotonicUs } from '../lib/profile.ts';
 import { row, type Check, type Row } from '../lib/result.ts';
 import type { RunContext, Scenario, ScenarioOutput } from '../lib/scenario.ts';
+import { adminHeaders } from '../lib/auth.ts';
 import { BENCH_SECRET, BENCH_SOURCE, suffix } from '../lib/services.ts';
 import { isolate, startBare, startEmbedded, startRole } from '../lib/setup.ts';
 import { waitUntil } from '../lib/stats.ts';
@@ -45,7 +46,9 @@ export async function seedIncidents(baseUrl: string, n: number, runId = suffix()
 export async function waitTriaged(baseUrl: string, timeoutMs: number): Promise<void> {
   await waitUntil(
     async () => {
-      const res = await fetch(`${baseUrl}/api/v1/incidents?status=new,enriching,analyzing&per_page=1`);
+      const res = await fetch(`${baseUrl}/api/v1/incidents?status=new,enriching,analyzing&per_page=1`, {
+        headers: adminHeaders(),
+      });
       const body = (await res.json()) as { pagination: { total_items: number } };
       return body.pagination.total_items === 0;
     },
@@ -65,7 +68,14 @@ export const simpleEndpoint: Scenario = {
     const connections = ctx.tiny ? 8 : 32;
     const load = (url: string, paths: string[], name: string) =>
       runLoad(
-        { url, connections, durationS: duration, warmupS: warmup, mode: { kind: 'get', paths } },
+        {
+          url,
+          connections,
+          durationS: duration,
+          warmupS: warmup,
+          mode: { kind: 'get', paths },
+          headers: adminHeaders(),
+        },
         ctx.logDir,
         name,
       );

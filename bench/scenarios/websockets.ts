@@ -22,6 +22,7 @@ import type { RunContext, Scenario, ScenarioOutput } from '../lib/scenario.ts';
 import { isolate, startRole } from '../lib/setup.ts';
 import { distribution, nowMs, round, sleep, waitUntil } from '../lib/stats.ts';
 import { benchTransports } from '../lib/transports.ts';
+import { adminHeaders } from '../lib/auth.ts';
 
 interface Report {
   ev: 'report';
@@ -69,7 +70,7 @@ class Probe {
 
   static open(url: string): Promise<Probe> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { perMessageDeflate: false });
+      const ws = new WebSocket(url, { perMessageDeflate: false, headers: adminHeaders() });
       const probe = new Probe(ws);
       ws.once('error', reject);
       ws.on('message', (raw: Buffer) => {
