@@ -164,7 +164,13 @@ export async function buildApp(
         description:
           'Ingest security alerts, follow their triage, decide on incidents. Errors: {code, message, details?, request_id}.',
       },
-      tags: [{ name: 'incidents' }, { name: 'webhooks' }, { name: 'stream' }, { name: 'health' }, { name: 'auth' }],
+      tags: [
+        { name: 'incidents' },
+        { name: 'webhooks' },
+        { name: 'stream' },
+        { name: 'health' },
+        { name: 'auth' },
+      ],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

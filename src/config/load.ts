@@ -136,7 +136,8 @@ function checkOidc(oidc: Record<string, unknown>): void {
   for (const key of ['issuer_url', 'client_id', 'redirect_url']) {
     if (!oidc[key]) fail(key, 'required when auth.oidc.enabled');
   }
-  if (!oidc.client_secret && !oidc.state_secret) fail('client_secret', 'required (or auth.oidc.state_secret)');
+  if (!oidc.client_secret && !oidc.state_secret)
+    fail('client_secret', 'required (or auth.oidc.state_secret)');
   let issuer: URL;
   try {
     issuer = new URL(oidc.issuer_url as string);

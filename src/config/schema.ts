@@ -28,7 +28,9 @@ const OidcConfigSchema = Obj(
         description: 'issuer identifier (https; http only on loopback); discovery reads its .well-known',
       }),
     ),
-    client_id: Type.Optional(Type.String({ minLength: 1, description: 'client id registered at the provider' })),
+    client_id: Type.Optional(
+      Type.String({ minLength: 1, description: 'client id registered at the provider' }),
+    ),
     client_secret: Type.Optional(
       Type.String({ minLength: 1, description: 'client secret (env TW_OIDC_CLIENT_SECRET)' }),
     ),
@@ -65,7 +67,8 @@ const OidcConfigSchema = Obj(
     state_secret: Type.Optional(
       Type.String({
         minLength: 32,
-        description: 'key of the login-state cookie, same on every replica (default derived from client_secret)',
+        description:
+          'key of the login-state cookie, same on every replica (default derived from client_secret)',
       }),
     ),
     state_ttl: Duration('10m', 'time a user has to complete the login at the provider'),

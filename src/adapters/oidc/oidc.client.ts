@@ -1,10 +1,6 @@
 import * as client from 'openid-client';
 import { AppError } from '../../contracts/index.ts';
-import type {
-  OidcIdentity,
-  OidcLoginChecks,
-  OidcLoginPort,
-} from '../../core/identity/oidc-login.port.ts';
+import type { OidcIdentity, OidcLoginChecks, OidcLoginPort } from '../../core/identity/oidc-login.port.ts';
 import type { Logger } from '../../ports/index.ts';
 import { toAppError } from './oidc.errors.ts';
 

@@ -1,7 +1,6 @@
 import { AppError, isAppError } from '../../contracts/index.ts';
 import { safeOAuthError } from '../../core/identity/oidc-login.port.ts';
 
-
 /** The library's own error codes are fixed identifiers (`OAUTH_…`); anything else is not shown. */
 function libraryCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
@@ -34,7 +33,12 @@ export function toAppError(err: unknown, step: 'discovery' | 'callback'): AppErr
   }
   if (name === 'AuthorizationResponseError') {
     const reason = safeOAuthError((err as { error?: unknown }).error);
-    return new AppError('UNAUTHORIZED', 'the identity provider refused the login', { reason }, { cause: err });
+    return new AppError(
+      'UNAUTHORIZED',
+      'the identity provider refused the login',
+      { reason },
+      { cause: err },
+    );
   }
   if (name === 'ResponseBodyError') {
     const { error, status } = err as { error?: unknown; status?: unknown };

@@ -62,7 +62,11 @@ export const oidcRoutes =
       '/auth/oidc/config',
       {
         config: { permission: 'public' },
-        schema: { tags: ['auth'], summary: 'Whether single sign-on is offered', response: { 200: ConfigReply } },
+        schema: {
+          tags: ['auth'],
+          summary: 'Whether single sign-on is offered',
+          response: { 200: ConfigReply },
+        },
       },
       async () => ({ enabled: true, login_url: '/api/v1/auth/oidc/login' }),
     );
@@ -71,7 +75,11 @@ export const oidcRoutes =
       '/auth/oidc/login',
       {
         config: { permission: 'public' },
-        schema: { tags: ['auth'], summary: 'Start an SSO login (302 to the identity provider)', response: Redirect },
+        schema: {
+          tags: ['auth'],
+          summary: 'Start an SSO login (302 to the identity provider)',
+          response: Redirect,
+        },
       },
       async (_request, reply) => {
         const { url, checks } = await deps.oidc.begin();
@@ -106,7 +114,10 @@ export const oidcRoutes =
         const raw = request.cookies[STATE_COOKIE];
         const checks = raw ? openState(key, raw, Date.now()) : null;
         if (!checks) {
-          throw new AppError('BAD_REQUEST', 'no single sign-on login in progress, or it expired: start again');
+          throw new AppError(
+            'BAD_REQUEST',
+            'no single sign-on login in progress, or it expired: start again',
+          );
         }
         const q = request.url.indexOf('?');
         const query = new URLSearchParams(q >= 0 ? request.url.slice(q + 1) : '');
@@ -119,7 +130,8 @@ export const oidcRoutes =
             reason: safeOAuthError(query.get('error')),
           });
         }
-        if (!query.get('code')) throw new AppError('BAD_REQUEST', 'the callback carries no authorization code');
+        if (!query.get('code'))
+          throw new AppError('BAD_REQUEST', 'the callback carries no authorization code');
 
         const identity = await deps.oidc.finish(query, checks);
         const groups = groupsFromClaims(identity.claims, cfg.groups_claim);
@@ -155,7 +167,11 @@ export const oidcDisabledRoutes: FastifyPluginAsyncTypebox = async (api) => {
     '/auth/oidc/config',
     {
       config: { permission: 'public' },
-      schema: { tags: ['auth'], summary: 'Whether single sign-on is offered', response: { 200: ConfigReply } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Whether single sign-on is offered',
+        response: { 200: ConfigReply },
+      },
     },
     async () => ({ enabled: false }),
   );
