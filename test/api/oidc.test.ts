@@ -259,6 +259,9 @@ describe('single sign-on with OpenID Connect (oidc-provider on loopback)', () =>
     expect(res.status).toBe(503);
     expect(((await res.json()) as { code: string }).code).toBe('SERVICE_UNAVAILABLE');
     expect(res.headers.getSetCookie().some((c) => c.startsWith('tw_oidc_state='))).toBe(false);
+    expect(logLines.some((l) => l.includes('oidc: discovery failed') && l.includes('ECONNREFUSED'))).toBe(
+      true,
+    );
 
     await startProvider();
     const again = await fetch(`${h.appUrl}/api/v1/auth/oidc/login`, { redirect: 'manual' });

@@ -39,16 +39,13 @@ export class OpenIdClientLogin implements OidcLoginPort {
     this.#opts = options;
   }
 
-  /** Runs discovery now; an unreachable provider is logged, not thrown (logins retry it). */
+  /** Runs discovery now; a failure is logged, not thrown (logins retry it). */
   async start(): Promise<void> {
     try {
       await this.#configuration();
       this.#opts.log.info({ issuer: this.#opts.issuerUrl }, 'oidc: provider discovered');
     } catch {
-      this.#opts.log.warn(
-        { issuer: this.#opts.issuerUrl },
-        'oidc: provider unreachable at start; SSO logins answer 503 until it answers',
-      );
+      // #discover logged why; logins answer 503 until the provider answers.
     }
   }
 
@@ -135,7 +132,23 @@ export class OpenIdClientLogin implements OidcLoginPort {
       );
       return this.#config;
     } catch (err) {
+      this.#opts.log.warn(
+        { issuer: o.issuerUrl, reason: failureReason(err) },
+        'oidc: discovery failed; SSO logins answer 503 until it succeeds',
+      );
       throw toAppError(err, 'discovery');
     }
   }
+}
+
+/**
+ * Why discovery failed, for the operator: the library's code (`OAUTH_…`, e.g. an issuer that does
+ * not match its own metadata) or the network error code (`ECONNREFUSED`, `ENOTFOUND`).
+ */
+function failureReason(err: unknown): string {
+  const e = err as { code?: unknown; name?: unknown; cause?: { code?: unknown } } | null;
+  for (const c of [e?.code, e?.cause?.code, e?.name]) {
+    if (typeof c === 'string' && /^[A-Za-z_]{1,64}$/.test(c)) return c;
+  }
+  return 'unknown';
 }
