@@ -286,6 +286,19 @@ describe('single sign-on with OpenID Connect (oidc-provider on loopback)', () =>
     const res = await fetch(`${h.appUrl}/api/v1/auth/oidc/config`, { headers: asAdmin() });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ enabled: true, login_url: '/api/v1/auth/oidc/login' });
+    const spec = (await (await fetch(`${h.appUrl}/api/v1/openapi.json`, { headers: asAdmin() })).json()) as {
+      paths: Record<string, { get?: { tags?: string[]; responses?: Record<string, unknown> } }>;
+    };
+    for (const path of [
+      '/api/v1/auth/oidc/login',
+      '/api/v1/auth/oidc/callback',
+      '/api/v1/auth/oidc/config',
+    ]) {
+      expect(spec.paths[path]?.get?.tags, path).toEqual(['auth']);
+    }
+    expect(Object.keys(spec.paths['/api/v1/auth/oidc/callback']!.get!.responses!)).toEqual(
+      expect.arrayContaining(['302', '400', '401', '403', '503']),
+    );
   });
 
   it('logs a user in end to end: groups → analyst, user upserted, session cookie set, redirect to the dashboard', async () => {

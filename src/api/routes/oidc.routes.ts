@@ -8,6 +8,7 @@ import { AppError } from '../../contracts/index.ts';
 import { safeOAuthError, type OidcLoginPort } from '../../core/identity/oidc-login.port.ts';
 import { groupsFromClaims, roleForGroups } from '../../core/identity/oidc-role.mapper.ts';
 import type { SsoUserSink, StartedSession } from '../../core/identity/sso.port.ts';
+import { ErrorSchema } from '../schemas.ts';
 import { STATE_COOKIE, openState, sealState, stateCookieKey } from './oidc-state.cookie.ts';
 
 /** Sets the dashboard session cookie exactly as the password login does (identity owns its name). */
@@ -28,7 +29,18 @@ const ConfigReply = Type.Object({
   enabled: Type.Boolean(),
   login_url: Type.Optional(Type.String()),
 });
-const Redirect = { 302: Type.Null({ description: 'redirect (Location header)' }) };
+const redirect = (description: string) => Type.Null({ description });
+const LoginReplies = {
+  302: redirect('to the identity provider (Location header)'),
+  503: ErrorSchema,
+};
+const CallbackReplies = {
+  302: redirect('to the dashboard, with the session cookie (Location header)'),
+  400: ErrorSchema,
+  401: ErrorSchema,
+  403: ErrorSchema,
+  503: ErrorSchema,
+};
 const COOKIE_PATH = '/api';
 
 /** Registers @fastify/cookie in this scope unless an outer scope (identity) already did. */
@@ -78,7 +90,7 @@ export const oidcRoutes =
         schema: {
           tags: ['auth'],
           summary: 'Start an SSO login (302 to the identity provider)',
-          response: Redirect,
+          response: LoginReplies,
         },
       },
       async (_request, reply) => {
@@ -104,7 +116,7 @@ export const oidcRoutes =
         schema: {
           tags: ['auth'],
           summary: 'The identity provider returns here; starts a session (302 to the dashboard)',
-          response: Redirect,
+          response: CallbackReplies,
         },
       },
       async (request, reply) => {
