@@ -13,6 +13,7 @@ import { registerErrorHandling } from './plugins/errors.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { incidentRoutes } from './routes/incidents.routes.ts';
+import { oidcDisabledRoutes, oidcRoutes } from './routes/oidc.routes.ts';
 import { StreamHub, streamRoutes } from './routes/stream.routes.ts';
 import { webhookRoutes } from './routes/webhooks.routes.ts';
 import { ErrorSchema, IncidentSchema } from './schemas.ts';
@@ -163,7 +164,13 @@ export async function buildApp(
         description:
           'Ingest security alerts, follow their triage, decide on incidents. Errors: {code, message, details?, request_id}.',
       },
-      tags: [{ name: 'incidents' }, { name: 'webhooks' }, { name: 'stream' }, { name: 'health' }],
+      tags: [
+        { name: 'incidents' },
+        { name: 'webhooks' },
+        { name: 'stream' },
+        { name: 'health' },
+        { name: 'auth' },
+      ],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -180,6 +187,13 @@ export async function buildApp(
       await api.register(incidentRoutes(deps, cache));
       await api.register(webhookRoutes(deps, cache));
       await api.register(streamRoutes(deps, hub));
+      // --- single sign-on (issue 9 part 5): login/callback exist only when auth.oidc.enabled ---
+      if (deps.config.auth.oidc.enabled) {
+        if (!deps.oidc || !deps.sso) throw new Error('auth.oidc.enabled needs deps.oidc and deps.sso');
+        await api.register(oidcRoutes({ config: deps.config.auth.oidc, oidc: deps.oidc, ...deps.sso }));
+      } else {
+        await api.register(oidcDisabledRoutes);
+      }
       api.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
         app.swagger(),
       );

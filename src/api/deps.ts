@@ -4,6 +4,8 @@ import type { IngestService } from '../core/ingest/ingest.service.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { EventBus, IncidentStore, RateLimiter } from '../ports/index.ts';
 import type { AccessPolicy } from './plugins/access.ts';
+import type { OidcLoginPort } from '../core/identity/oidc-login.port.ts';
+import type { SsoWiring } from './routes/oidc.routes.ts';
 
 export interface ReadinessReport {
   ready: boolean;
@@ -26,4 +28,9 @@ export interface ApiDeps {
   webhookSource: (name: string) => { secret?: string; unsigned?: boolean } | undefined;
   /** True once SIGTERM arrived: /ready answers 503 so the load balancer drains us. */
   isShuttingDown: () => boolean;
+  // --- single sign-on (issue 9 part 5); both are needed when auth.oidc.enabled ---
+  /** The OpenID Connect relying party. */
+  oidc?: OidcLoginPort;
+  /** The identity store and its session cookie (the integrator wires the real store). */
+  sso?: SsoWiring;
 }

@@ -45,6 +45,7 @@ const SHORTCUTS: Record<string, string> = {
   TW_REDIS_URL: 'redis.url',
   TW_LOG_LEVEL: 'logging.level',
   TW_INTEL_LISTS_DIR: 'intel.lists_dir',
+  TW_OIDC_CLIENT_SECRET: 'auth.oidc.client_secret',
 };
 
 /**
@@ -122,7 +123,31 @@ export function loadConfig(options: LoadOptions = {}): Config {
       'invalid configuration:\n  orchestrator.leaderElection: needs retryPeriod < renewDeadline < leaseDuration',
     );
   }
+  checkOidc((cfg.auth as { oidc: Record<string, unknown> }).oidc);
   return deepFreeze(cfg) as unknown as Config;
+}
+
+/** SSO settings that only make sense together (issue 9 part 5). */
+function checkOidc(oidc: Record<string, unknown>): void {
+  if (!oidc.enabled) return;
+  const fail = (key: string, what: string): never => {
+    throw new ConfigError(`invalid configuration:\n  auth.oidc.${key}: ${what}`);
+  };
+  for (const key of ['issuer_url', 'client_id', 'redirect_url']) {
+    if (!oidc[key]) fail(key, 'required when auth.oidc.enabled');
+  }
+  if (!oidc.client_secret && !oidc.state_secret)
+    fail('client_secret', 'required (or auth.oidc.state_secret)');
+  let issuer: URL;
+  try {
+    issuer = new URL(oidc.issuer_url as string);
+    new URL(oidc.redirect_url as string);
+  } catch {
+    return fail('issuer_url', 'issuer_url and redirect_url must be absolute URLs');
+  }
+  if (issuer.protocol !== 'https:' && !['127.0.0.1', '[::1]', 'localhost'].includes(issuer.hostname)) {
+    fail('issuer_url', 'must be https (plain http only for a provider on loopback)');
+  }
 }
 
 const DURATION_KEYS = new Set([
@@ -146,6 +171,8 @@ const DURATION_KEYS = new Set([
   'triage.dedup_window',
   'intel.cache_ttl',
   'webhooks.timestamp_tolerance',
+  'auth.oidc.state_ttl',
+  'auth.oidc.timeout',
 ]);
 
 /** `15s` → 15000; a bare number means seconds (the seed writes `connect_timeout: 30`). */

@@ -14,6 +14,69 @@ const Duration = (def: string, description: string) =>
 const Obj = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) =>
   Type.Object(props, { additionalProperties: false, default: {}, ...(description ? { description } : {}) });
 
+/** Single sign-on with OpenID Connect (issue 9 part 5; docs/SSO.md). */
+const RoleName = Type.Union([Type.Literal('admin'), Type.Literal('analyst'), Type.Literal('viewer')]);
+const OidcConfigSchema = Obj(
+  {
+    enabled: Type.Boolean({
+      default: false,
+      description: 'offer "log in with SSO" (needs issuer_url, client_id, redirect_url, client_secret)',
+    }),
+    issuer_url: Type.Optional(
+      Type.String({
+        pattern: '^https?://',
+        description: 'issuer identifier (https; http only on loopback); discovery reads its .well-known',
+      }),
+    ),
+    client_id: Type.Optional(
+      Type.String({ minLength: 1, description: 'client id registered at the provider' }),
+    ),
+    client_secret: Type.Optional(
+      Type.String({ minLength: 1, description: 'client secret (env TW_OIDC_CLIENT_SECRET)' }),
+    ),
+    token_auth_method: Type.Union([Type.Literal('client_secret_basic'), Type.Literal('client_secret_post')], {
+      default: 'client_secret_basic',
+      description: 'how the client authenticates at the token endpoint',
+    }),
+    redirect_url: Type.Optional(
+      Type.String({
+        pattern: '^https?://',
+        description: 'our callback, as registered at the provider: https://<host>/api/v1/auth/oidc/callback',
+      }),
+    ),
+    scopes: Type.String({ default: 'openid email profile groups', description: 'scopes requested' }),
+    groups_claim: Type.String({
+      default: 'groups',
+      minLength: 1,
+      description: 'claim holding the groups (exact name, else a dotted path such as realm_access.roles)',
+    }),
+    role_mapping: Type.Record(Type.String({ minLength: 1 }), RoleName, {
+      default: {},
+      description:
+        'group → role; a user in several mapped groups gets the most privileged role (admin > analyst > viewer)',
+    }),
+    default_role: Type.Union([Type.Literal('viewer'), Type.Literal('analyst'), Type.Literal('deny')], {
+      default: 'viewer',
+      description: 'role when no group maps, or deny (the login is refused with 403)',
+    }),
+    post_login_path: Type.String({
+      default: '/',
+      pattern: '^/(?![/\\\\])[^\\\\]*$',
+      description: 'same-origin path the browser is sent to after a successful login',
+    }),
+    state_secret: Type.Optional(
+      Type.String({
+        minLength: 32,
+        description:
+          'key of the login-state cookie, same on every replica (default derived from client_secret)',
+      }),
+    ),
+    state_ttl: Duration('10m', 'time a user has to complete the login at the provider'),
+    timeout: Duration('10s', 'timeout of each request to the provider (discovery, token, userinfo)'),
+  },
+  'single sign-on (OpenID Connect, authorization code + PKCE)',
+);
+
 export const ConfigSchema = Obj({
   server: Obj({
     host: Type.String({ default: '0.0.0.0', description: 'listen address' }),
@@ -258,6 +321,10 @@ export const ConfigSchema = Obj({
       ],
       { default: 'info', description: 'JSON log level' },
     ),
+  }),
+  /** Identity and access (issue 9). */
+  auth: Obj({
+    oidc: OidcConfigSchema,
   }),
 });
 

@@ -3,6 +3,8 @@ import { buildApp } from '../api/app.ts';
 import type { ApiDeps, ReadinessReport } from '../api/deps.ts';
 import { OPEN_ACCESS } from '../api/plugins/access.ts';
 import type { StreamHub } from '../api/routes/stream.routes.ts';
+import type { SsoWiring } from '../api/routes/oidc.routes.ts';
+import { OpenIdClientLogin } from '../adapters/oidc/index.ts';
 import { SqlIncidentStore, migrate, type SqlDatabase } from '../adapters/sql/index.ts';
 import { selectedModes, type Config } from '../config/index.ts';
 import { EnrichmentService } from '../core/enrichment/enrichment.service.ts';
@@ -47,6 +49,8 @@ export interface RuntimeOptions {
   analyzer?: Analyzer;
   /** Builds distributed transports; required when config selects Redis. */
   redisTransports?: (config: Config, log: PinoLogger) => Promise<Transports>;
+  /** Identity store + session cookie for single sign-on (the integrator wires the real store). */
+  sso?: SsoWiring;
 }
 
 /** The only place that wires everything (STYLE.md #6). Modes come from config via selectedModes(). */
@@ -143,6 +147,22 @@ export async function createRuntime(
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   };
 
+  // --- single sign-on (issue 9 part 5) ---
+  const oidcConfig = config.auth.oidc;
+  const oidc =
+    oidcConfig.enabled && role !== 'orchestrator'
+      ? new OpenIdClientLogin({
+          issuerUrl: oidcConfig.issuer_url!,
+          clientId: oidcConfig.client_id!,
+          ...(oidcConfig.client_secret ? { clientSecret: oidcConfig.client_secret } : {}),
+          redirectUrl: oidcConfig.redirect_url!,
+          scopes: oidcConfig.scopes,
+          tokenAuthMethod: oidcConfig.token_auth_method,
+          timeoutMs: oidcConfig.timeout,
+          log: portLog.child({ component: 'oidc' }),
+        })
+      : undefined;
+
   const apiDeps: ApiDeps = {
     config,
     store,
@@ -155,6 +175,8 @@ export async function createRuntime(
     readiness,
     webhookSource: (name) => sources[name],
     isShuttingDown: () => shuttingDown,
+    ...(oidc ? { oidc } : {}),
+    ...(options.sso ? { sso: options.sso } : {}),
   };
   const { app, hub } = await buildApp(apiDeps, log as FastifyBaseLogger, {
     surface: role === 'orchestrator' ? 'health' : 'full',
@@ -234,6 +256,8 @@ export async function createRuntime(
       } else {
         await app.ready();
       }
+      // Discovery in the background: a provider that is down must not stop the API (logins answer 503).
+      void oidc?.start();
       processor?.start();
       if (leaderJobs) {
         leaderJobs.start();
