@@ -146,6 +146,7 @@ const DURATION_KEYS = new Set([
   'triage.dedup_window',
   'intel.cache_ttl',
   'webhooks.timestamp_tolerance',
+  'server.request_timeout',
 ]);
 
 /** `15s` → 15000; a bare number means seconds (the seed writes `connect_timeout: 30`). */
