@@ -69,7 +69,10 @@ export function registerRouting(app: FastifyInstance): RouteTable {
   app.addHook('onRequest', (request, reply, done) => {
     if (!isUpgrade(request)) return done();
     // Any answer written to an upgrade request ends its socket: there is no HTTP exchange after it.
-    reply.raw.once('finish', () => request.raw.socket?.destroy());
+    reply.raw.once('finish', () => {
+      const socket = request.raw.socket as { destroy?: () => void } | undefined;
+      if (typeof socket?.destroy === 'function') socket.destroy();
+    });
     if (request.is404 || table.isWebSocket(request.routeOptions.url)) return done();
     done(new AppError('NOT_FOUND', 'no WebSocket endpoint at this path; the event stream is /api/v1/stream'));
   });
