@@ -8,8 +8,10 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { AppError } from '../contracts/index.ts';
 import type { ApiDeps } from './deps.ts';
 import { watchDetailCache } from './detail-cache.ts';
+import { jsonDeeperThan } from './json-depth.ts';
 import { registerAccess } from './plugins/access.ts';
-import { registerErrorHandling } from './plugins/errors.ts';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './plugins/errors.ts';
+import { registerRouting } from './plugins/routing.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { incidentRoutes } from './routes/incidents.routes.ts';
@@ -57,19 +59,9 @@ function cleanString(s: string): string {
   return noNul.replace(LONE_SURROGATE, '\uFFFD');
 }
 
-/** Depth of a parsed JSON value, computed iteratively (stops counting past the limit). */
-function nestingDepth(root: unknown): number {
-  let max = 0;
-  const stack: [unknown, number][] = [[root, 1]];
-  while (stack.length) {
-    const [value, depth] = stack.pop()!;
-    if (value === null || typeof value !== 'object') continue;
-    if (depth > max) max = depth;
-    if (max > MAX_JSON_DEPTH) return max;
-    for (const child of Array.isArray(value) ? value : Object.values(value)) stack.push([child, depth + 1]);
-  }
-  return max;
-}
+/** How often Node looks for requests past `server.request_timeout`: a quarter of it, 100 ms–30 s. */
+const checkInterval = (timeoutMs: number) =>
+  timeoutMs > 0 ? Math.min(30_000, Math.max(100, Math.floor(timeoutMs / 4))) : 30_000;
 
 /**
  * Builds the HTTP app without listening (tests use `inject()`; src/runtime listens). Routes live
@@ -98,6 +90,16 @@ export async function buildApp(
     // Our onResponse hook logs requests (once, with the route template); fastify's own lines are off.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // A client that sends headers and then stalls is answered 408 instead of holding a socket.
+    requestTimeout: deps.config.server.request_timeout,
+    // Node reads the timeout when the server is created (setting it later has no effect), and checks
+    // it on this interval (default 30 s, which would double a short timeout).
+    http: {
+      requestTimeout: deps.config.server.request_timeout,
+      connectionsCheckingInterval: checkInterval(deps.config.server.request_timeout),
+    },
+    frameworkErrors,
+    clientErrorHandler,
     // Query values get the same cleaning as bodies (a NUL in ?q= would otherwise reach SQL and fail).
     routerOptions: { querystringParser: (query) => storable(parseQuery(query)) as Record<string, unknown> },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -105,7 +107,8 @@ export async function buildApp(
   const hub = new StreamHub();
   deps.metrics.bind({ webSocketConnections: () => hub.size });
 
-  registerErrorHandling(app);
+  const routes = registerRouting(app);
+  registerErrorHandling(app, routes);
   registerAccess(app, deps.access);
 
   // JSON bodies are kept raw too, for HMAC. Parsing drops __proto__ keys (prototype poisoning).
@@ -118,15 +121,18 @@ export async function buildApp(
     done: (err: Error | null, body?: unknown) => void,
   ) => {
     request.rawBody = body;
-    if (body.length === 0) return done(new AppError('BAD_REQUEST', 'empty JSON body'), undefined);
+    // A UTF-8 byte-order mark (RFC 8259 §8.1: may be ignored) is dropped; rawBody keeps it for HMAC.
+    const text = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? body.subarray(3) : body;
+    if (text.length === 0) return done(new AppError('BAD_REQUEST', 'empty JSON body'), undefined);
+    // Before parsing: the reviver recurses, and a deep enough document overflows the stack.
+    if (jsonDeeperThan(text, MAX_JSON_DEPTH)) {
+      return done(new AppError('BAD_REQUEST', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+    }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body.toString('utf8'), (k, v) => (k === '__proto__' ? undefined : v));
+      parsed = JSON.parse(text.toString('utf8'), (k, v) => (k === '__proto__' ? undefined : v));
     } catch (err) {
       return done(new AppError('BAD_REQUEST', `malformed JSON: ${(err as Error).message}`), undefined);
-    }
-    if (nestingDepth(parsed) > MAX_JSON_DEPTH) {
-      return done(new AppError('BAD_REQUEST', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
     }
     done(null, storable(parsed));
   };

@@ -157,8 +157,18 @@ export const ListQuerySchema = Type.Object(
     severity: ListParam(Type.String()),
     incident_type: ListParam(Type.String({ maxLength: 64 })),
     source: ListParam(Type.String({ maxLength: 64 })),
-    since: Type.Optional(Type.String({ format: 'date-time' })),
-    until: Type.Optional(Type.String({ format: 'date-time' })),
+    since: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'RFC 3339, years 0001–9999; a leap second reads as the next second',
+      }),
+    ),
+    until: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'RFC 3339, years 0001–9999; a leap second reads as the next second',
+      }),
+    ),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     sort: Type.Optional(Enum(INCIDENT_SORT_FIELDS)),
     order: Type.Optional(Enum(['asc', 'desc'] as const)),
@@ -222,4 +232,10 @@ export const DecisionBodySchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const IdParamsSchema = Type.Object({ id: Type.String({ format: 'uuid' }) });
+/**
+ * A UUID in its plain 8-4-4-4-12 hex form. Ajv's `uuid` format also takes `urn:uuid:…`, which
+ * PostgreSQL's uuid type refuses (a 500 instead of a 400), so inputs carry this pattern as well.
+ */
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
+export const IdParamsSchema = Type.Object({ id: Type.String({ format: 'uuid', pattern: UUID_PATTERN }) });

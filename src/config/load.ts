@@ -173,6 +173,7 @@ const DURATION_KEYS = new Set([
   'webhooks.timestamp_tolerance',
   'auth.oidc.state_ttl',
   'auth.oidc.timeout',
+  'server.request_timeout',
 ]);
 
 /** `15s` → 15000; a bare number means seconds (the seed writes `connect_timeout: 30`). */

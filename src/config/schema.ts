@@ -107,6 +107,11 @@ export const ConfigSchema = Obj({
     shutdown_grace: Duration('20s', 'grace period on SIGTERM'),
     /** After SIGTERM, /ready answers 503 this long before the listener closes, so load balancers drain us first. */
     drain_delay: Duration('0s', 'pause between /ready turning 503 and closing the listener'),
+    /** A request whose headers and body have not all arrived by then is answered 408 and closed. */
+    request_timeout: Duration(
+      '30s',
+      'longest wait for a whole request (headers and body) before 408 REQUEST_TIMEOUT; 0 = none',
+    ),
     /** Identifies this instance in logs, metrics and leader election (default: hostname-pid). */
     instance_id: Type.Optional(
       Type.String({

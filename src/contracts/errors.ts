@@ -16,10 +16,18 @@ export const ERROR_CATALOG = {
   INVALID_SIGNATURE: { status: 401, kind: 'user' },
   FORBIDDEN: { status: 403, kind: 'user' },
   NOT_FOUND: { status: 404, kind: 'user' },
+  /** The path exists with other methods (listed in the `Allow` header). */
+  METHOD_NOT_ALLOWED: { status: 405, kind: 'user' },
+  /** Headers arrived but the whole request did not within `server.request_timeout`. */
+  REQUEST_TIMEOUT: { status: 408, kind: 'user' },
   CONFLICT: { status: 409, kind: 'user' },
   PAYLOAD_TOO_LARGE: { status: 413, kind: 'user' },
+  /** A path segment longer than the router takes. */
+  URI_TOO_LONG: { status: 414, kind: 'user' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, kind: 'user' },
   RATE_LIMIT_EXCEEDED: { status: 429, kind: 'user' },
+  /** The request's header block is larger than Node's limit. */
+  HEADERS_TOO_LARGE: { status: 431, kind: 'user' },
   SERVICE_UNAVAILABLE: { status: 503, kind: 'operational' },
   INTERNAL_ERROR: { status: 500, kind: 'bug' },
 } as const satisfies Record<string, { status: number; kind: 'user' | 'operational' | 'bug' }>;

@@ -13,11 +13,36 @@ export type EventInput = { [K in EventName]: { type: K; data: EventMap[K] } }[Ev
 export interface SubscribeOptions {
   /**
    * Replay events published after this id (exclusive) before live ones, as far as the bus still
-   * holds them (a bounded window of the most recent events, sized by the adapter). Unknown or too-old
-   * ids replay what is held; the latest id replays nothing. No gap and no duplicate between the replay
-   * and live events.
+   * holds them (a bounded window of the most recent events, sized by the adapter). Too-old ids replay
+   * what is held; the latest id replays nothing. No gap and no duplicate between the replay and live
+   * events. An id this bus cannot have issued (wrong shape) or one after the newest event rejects the
+   * subscription with {@link EventCursorError}: waiting for it would deliver nothing, silently.
    */
   since?: string;
+}
+
+/** Why a `since` cannot be resumed from: not an id of this bus, or after its newest event. */
+export type EventCursorProblem = 'unknown' | 'future';
+
+/**
+ * `subscribe({since})` was given an id it cannot resume from. Matched by `name` (it may cross
+ * process boundaries); `problem` says which case.
+ */
+export class EventCursorError extends Error {
+  override readonly name = 'EventCursorError';
+
+  constructor(readonly problem: EventCursorProblem) {
+    super(
+      problem === 'future'
+        ? 'since is after the newest event of the stream'
+        : 'since is not an event id of this stream',
+    );
+  }
+}
+
+/** True for an {@link EventCursorError}, also across realms. */
+export function isEventCursorError(err: unknown): err is EventCursorError {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'EventCursorError';
 }
 
 /**

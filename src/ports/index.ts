@@ -1,5 +1,12 @@
 export type { Cache } from './cache.port.ts';
-export type { EventBus, EventInput, EventListener, SubscribeOptions } from './event-bus.port.ts';
+export type {
+  EventBus,
+  EventCursorProblem,
+  EventInput,
+  EventListener,
+  SubscribeOptions,
+} from './event-bus.port.ts';
+export { EventCursorError, isEventCursorError } from './event-bus.port.ts';
 export { INCIDENT_SORT_FIELDS } from './incident-store.port.ts';
 export type {
   AlertRecord,

@@ -244,15 +244,19 @@ describe('validation', () => {
     }
   });
 
-  it('an unknown route or method is 404 NOT_FOUND in the documented shape', async () => {
+  it('an unknown route is 404 NOT_FOUND, a wrong method 405 METHOD_NOT_ALLOWED, in the documented shape', async () => {
     expectError(await rt.app.inject({ url: '/api/v1/nope', headers: asAdmin() }), 404, 'NOT_FOUND');
     expectError(await rt.app.inject('/nope?x=1'), 404, 'NOT_FOUND');
     expectError(
       await rt.app.inject({ headers: asAdmin(), method: 'DELETE', url: '/api/v1/incidents' }),
-      404,
-      'NOT_FOUND',
+      405,
+      'METHOD_NOT_ALLOWED',
     );
-    expectError(await rt.app.inject({ method: 'GET', url: '/api/v1/webhooks/okta' }), 404, 'NOT_FOUND');
+    expectError(
+      await rt.app.inject({ method: 'GET', url: '/api/v1/webhooks/okta' }),
+      405,
+      'METHOD_NOT_ALLOWED',
+    );
   });
 
   it('a webhook source name outside [a-z0-9_-] is 400', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BusEvent, EventMap } from '../../src/contracts/index.ts';
-import type { EventBus } from '../../src/ports/index.ts';
+import { isEventCursorError, type EventBus } from '../../src/ports/index.ts';
 import { sleep, waitFor } from './helpers.ts';
 
 /** Options the suite passes to the factory. */
@@ -165,6 +165,37 @@ export function describeEventBusContract(
       await waitFor(() => events.length >= REPLAY_WINDOW, { what: 'replayed window' });
       await sleep(100);
       expect(events.map((e) => e.id)).toEqual(ids.slice(-REPLAY_WINDOW));
+    });
+
+    it('`since` after the newest event rejects with EventCursorError "future" (it would deliver nothing)', async () => {
+      const bus = await h.create();
+      const last = await bus.publish('status_changed', status(0));
+      const ahead = last.replace(/\d/g, '9');
+      const err = await bus
+        .subscribe(() => {}, { since: ahead })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(isEventCursorError(err) && err.problem).toBe('future');
+      // The bus still works for everyone else.
+      const { events } = await collect(bus, last);
+      await bus.publish('status_changed', status(1));
+      await waitFor(() => events.length === 1, { what: 'the live event' });
+    });
+
+    it('`since` that is not an id of this bus rejects with EventCursorError "unknown"', async () => {
+      const bus = await h.create();
+      await bus.publish('status_changed', status(0));
+      for (const since of ['not-an-id', '1-2-3', '']) {
+        const err = await bus
+          .subscribe(() => {}, { since })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect(isEventCursorError(err) && err.problem, since).toBe('unknown');
+      }
     });
 
     it('a throwing listener neither breaks the bus nor other listeners', async () => {

@@ -129,11 +129,33 @@ it('InProcessCache evicts the least recently used entry beyond maxEntries', asyn
 });
 
 it('InProcessEventBus ids sort as strings past a power of ten', async () => {
-  const bus = new InProcessEventBus({ replayWindow: 3 });
+  const bus = new InProcessEventBus({
+    backend: new InProcessEventBackend({ replayWindow: 3, startAfter: 0 }),
+  });
   const ids: string[] = [];
   for (let i = 0; i < 12; i += 1) ids.push(await bus.publish('kill_switch_deactivated', { by: 't' }));
   expect([...ids].sort()).toEqual(ids);
   await bus.close();
+});
+
+it('InProcessEventBus ids grow across a restart (a new backend starts above the previous one), so a resume skips nothing', async () => {
+  const before = new InProcessEventBus();
+  const old: string[] = [];
+  for (let i = 0; i < 50; i += 1) old.push(await before.publish('kill_switch_deactivated', { by: 'run 1' }));
+  await before.close();
+  // The restarted process: a new backend, after some downtime (a real restart takes far longer).
+  await new Promise((r) => setTimeout(r, 5));
+  const after = new InProcessEventBus();
+  const fresh: string[] = [];
+  for (let i = 0; i < 100; i += 1)
+    fresh.push(await after.publish('kill_switch_deactivated', { by: 'run 2' }));
+  expect(fresh[0]! > old.at(-1)!).toBe(true);
+  // A client of the first run resumes with its last id: it gets every event of the second run.
+  const got: string[] = [];
+  await after.subscribe((e) => got.push(e.id), { since: old.at(-1)! });
+  await new Promise((r) => setTimeout(r, 20));
+  expect(got).toEqual(fresh);
+  await after.close();
 });
 
 it('a lone InProcessLeaderElector with the default store leads at once', async () => {

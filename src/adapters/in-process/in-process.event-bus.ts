@@ -1,4 +1,5 @@
 import type { BusEvent, EventMap, EventName } from '../../contracts/index.ts';
+import { EventCursorError } from '../../ports/index.ts';
 import type { EventBus, EventInput, EventListener, SubscribeOptions } from '../../ports/index.ts';
 
 const ID_DIGITS = 16;
@@ -43,27 +44,48 @@ class Subscription {
 export interface InProcessEventBackendOptions {
   /** How many of the most recent events are held for `since` replay. Default 10 000. */
   replayWindow?: number;
+  /**
+   * The sequence number the first id follows. Default: the wall clock in microseconds
+   * (`Date.now() * 1000`), so a restarted process issues ids above every id of its previous run.
+   */
+  startAfter?: number;
 }
+
+const ID_PATTERN = new RegExp(`^\\d{1,${ID_DIGITS}}$`);
 
 /**
  * The shared medium of in-process buses: several InProcessEventBus instances on one backend behave as
  * several processes on one Redis. Ids are a sequence number zero-padded to 16 digits, so they sort as
  * strings; a ring buffer holds the last `replayWindow` events.
+ *
+ * Ids must grow across restarts, or a client resuming with the `since` of the previous run would skip
+ * the new run's first events. The sequence starts at the wall clock in microseconds instead of 0: the
+ * previous run issued fewer ids than microseconds passed (that would take a million events a second
+ * sustained over its whole life), so the next run starts above them without storing a high-water
+ * mark. What this does not survive is a wall clock stepped back across a restart by more than the
+ * downtime; a persisted mark can be passed as `startAfter` then. Microseconds stay below 2^53 until
+ * the year 2255.
  */
 export class InProcessEventBackend {
   private readonly ring: (BusEvent | undefined)[];
   private readonly subscriptions = new Set<Subscription>();
-  private seq = 0;
+  private seq: number;
+  private published = 0;
 
   constructor(options: InProcessEventBackendOptions = {}) {
     const window = options.replayWindow ?? DEFAULT_REPLAY_WINDOW;
     if (!Number.isInteger(window) || window < 1) throw new RangeError('replayWindow must be an integer >= 1');
     this.ring = new Array<BusEvent | undefined>(window);
+    const start = options.startAfter ?? Date.now() * 1000;
+    if (!Number.isSafeInteger(start) || start < 0)
+      throw new RangeError('startAfter must be a safe integer >= 0');
+    this.seq = start;
   }
 
   /** @internal */
   publish<K extends EventName>(type: K, data: EventMap[K]): BusEvent<K> {
     this.seq += 1;
+    this.published += 1;
     const event: BusEvent<K> = {
       id: String(this.seq).padStart(ID_DIGITS, '0'),
       type,
@@ -71,12 +93,15 @@ export class InProcessEventBackend {
       // As JSON, like every other transport: the publisher's later mutations do not leak.
       data: JSON.parse(JSON.stringify(data)) as EventMap[K],
     };
-    this.ring[(this.seq - 1) % this.ring.length] = event;
+    this.ring[this.seq % this.ring.length] = event;
     for (const s of this.subscriptions) s.deliver(event);
     return event;
   }
 
-  /** @internal Registers `s`, first queueing the held events after `since` when given. */
+  /**
+   * @internal Registers `s`, first queueing the held events after `since` when given.
+   * @throws EventCursorError when `since` is not an id of this shape or is after the newest event.
+   */
   subscribe(s: Subscription, since: string | undefined): void {
     if (since !== undefined) for (const event of this.replay(since)) s.deliver(event);
     this.subscriptions.add(s);
@@ -89,14 +114,15 @@ export class InProcessEventBackend {
   }
 
   private replay(since: string): BusEvent[] {
-    const held = Math.min(this.seq, this.ring.length);
+    if (!ID_PATTERN.test(since)) throw new EventCursorError('unknown');
+    const after = Number(since);
+    if (after > this.seq) throw new EventCursorError('future');
+    const held = Math.min(this.published, this.ring.length);
     const oldest = this.seq - held + 1;
-    const after = /^\d+$/.test(since) ? Number(since) : Number.NaN;
-    // Unparseable ids and ids from the future (an earlier run of this process) replay all that is held.
-    const from = Number.isSafeInteger(after) && after <= this.seq ? Math.max(after + 1, oldest) : oldest;
+    // Ids of an earlier run are below every held one: all that is held is replayed.
     const events: BusEvent[] = [];
-    for (let n = from; n <= this.seq; n += 1) {
-      const event = this.ring[(n - 1) % this.ring.length];
+    for (let n = Math.max(after + 1, oldest); n <= this.seq; n += 1) {
+      const event = this.ring[n % this.ring.length];
       if (event) events.push(event);
     }
     return events;

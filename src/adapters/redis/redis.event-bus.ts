@@ -1,4 +1,5 @@
 import type { BusEvent, EventMap, EventName } from '../../contracts/index.ts';
+import { EventCursorError } from '../../ports/index.ts';
 import type { EventBus, EventInput, EventListener, SubscribeOptions } from '../../ports/index.ts';
 import type { RedisClient, RedisConnection } from './redis.connection.ts';
 import { RedisKeyspace } from './redis.keyspace.ts';
@@ -139,8 +140,12 @@ export class RedisEventBus implements EventBus {
       if (options.since === undefined) {
         sub.after = toPublicId(head);
       } else {
-        // An id this bus never issued replays everything held.
-        sub.after = toPublicId(toStreamId(options.since) ?? '0-0');
+        // Waiting for an id this bus cannot have issued, or for one after the newest event, would
+        // deliver nothing while live events pile up behind it: refuse instead.
+        const from = toStreamId(options.since);
+        if (from === undefined) throw new EventCursorError('unknown');
+        if (toPublicId(from) > toPublicId(head)) throw new EventCursorError('future');
+        sub.after = toPublicId(from);
         await this.replay(sub);
       }
     } catch (err) {

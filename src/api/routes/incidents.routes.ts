@@ -11,6 +11,7 @@ import {
 import { parseAlert } from '../../core/ingest/index.ts';
 import type { IncidentListQuery } from '../../ports/index.ts';
 import type { DetailCache } from '../detail-cache.ts';
+import { parseInstant } from '../instant.ts';
 import type { ApiDeps } from '../deps.ts';
 import { actorOf } from '../plugins/access.ts';
 import {
@@ -153,8 +154,8 @@ function toListQuery(q: ListQuery): IncidentListQuery {
       hint: 'next_cursor continues from the page that returned it; drop page',
     });
   }
-  const since = q.since ? new Date(q.since) : undefined;
-  const until = q.until ? new Date(q.until) : undefined;
+  const since = q.since ? parseInstant(q.since, 'since') : undefined;
+  const until = q.until ? parseInstant(q.until, 'until') : undefined;
   if (since && until && since >= until) throw new AppError('VALIDATION_ERROR', 'since must be before until');
   const status = listOf<IncidentStatus>(q.status, INCIDENT_STATUSES, 'status');
   const severity = listOf<Severity>(q.severity, SEVERITIES, 'severity');

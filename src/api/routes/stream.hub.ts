@@ -5,6 +5,16 @@ import type { EventBus } from '../../ports/index.ts';
 /** Close code for a client whose unsent buffer outgrew the limit ("try again later"; resume with `since`). */
 export const SLOW_CONSUMER_CLOSE_CODE = 1013;
 const SLOW_CONSUMER_REASON = 'client too slow; reconnect with since=<last event id>';
+const HELD_TOO_LONG_REASON = 'too many events held while resuming; reconnect with since=<last event id>';
+/** Close code for a `since` that is not an event id of this stream (another deployment's, or malformed). */
+export const UNKNOWN_SINCE_CLOSE_CODE = 4400;
+/** Close code for a `since` after the newest event (the stream was reset, or the id is made up). */
+export const FUTURE_SINCE_CLOSE_CODE = 4416;
+/** Close reasons of the two `since` codes (a close reason holds at most 123 bytes). */
+export const SINCE_CLOSE_REASONS = {
+  [UNKNOWN_SINCE_CLOSE_CODE]: 'since is not an event id of this stream; reconnect without since',
+  [FUTURE_SINCE_CLOSE_CODE]: 'since is after the newest event; reconnect without since',
+} as const;
 const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const DEFAULT_HEARTBEAT_MS = 30_000;
 
@@ -34,6 +44,8 @@ export class StreamClient {
    * replay runs); `null` once live.
    */
   held: { id: string; frame: Buffer }[] | null = [];
+  /** Bytes of the frames in `held`; bounded by the hub's `maxBufferedBytes` like the socket's buffer. */
+  heldBytes = 0;
   /** While resuming: the first event id the hub saw after this client joined (any type). */
   hubFirst: string | undefined;
   /**
@@ -54,7 +66,10 @@ export class StreamClient {
 }
 
 export interface StreamHubOptions {
-  /** A client whose unsent bytes exceed this is closed with 1013. Default 4 MiB. */
+  /**
+   * A client whose unsent bytes exceed this is closed with 1013 (counted as a slow consumer); so is
+   * one for which more than this is held while it resumes. Default 4 MiB.
+   */
   maxBufferedBytes?: number;
   /** Ping interval; a client that did not answer the previous ping is terminated. Default 30 000 ms. */
   heartbeatMs?: number;
@@ -153,6 +168,7 @@ export class StreamHub {
   remove(client: StreamClient): void {
     this.clients.delete(client);
     client.held = null;
+    client.heldBytes = 0;
     if (this.clients.size === 0) this.stopHeartbeat();
   }
 
@@ -193,7 +209,21 @@ export class StreamHub {
         continue;
       }
       client.hubFirst ??= e.id;
-      if (client.wants(e.type, e.incidentId)) client.held.push({ id: e.id, frame: e.frame });
+      if (!client.wants(e.type, e.incidentId)) continue;
+      client.held.push({ id: e.id, frame: e.frame });
+      client.heldBytes += e.frame.length;
+      // A replay that never catches up must not hold the shared stream for this socket forever.
+      if (client.heldBytes > this.maxBufferedBytes) this.drop(client, HELD_TOO_LONG_REASON);
+    }
+  }
+
+  /** Closes a client that fell too far behind (1013), counts it, and lets go of what it held. */
+  private drop(client: StreamClient, reason: string): void {
+    this.onSlowConsumer();
+    this.remove(client);
+    const { socket } = client;
+    if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) {
+      socket.close(SLOW_CONSUMER_CLOSE_CODE, reason);
     }
   }
 
@@ -201,8 +231,7 @@ export class StreamHub {
     const { socket } = client;
     if (socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > this.maxBufferedBytes) {
-      this.onSlowConsumer();
-      socket.close(SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_REASON);
+      this.drop(client, SLOW_CONSUMER_REASON);
       return;
     }
     socket.send(frame, TEXT);
@@ -213,6 +242,7 @@ export class StreamHub {
     const held = client.held;
     if (held === null) return;
     client.held = null;
+    client.heldBytes = 0;
     client.hubFirst = undefined;
     for (const { id, frame } of held) {
       if (client.after !== undefined && id <= client.after) continue;

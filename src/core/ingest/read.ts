@@ -112,8 +112,10 @@ export function firstStr(...values: unknown[]): string | undefined {
   return undefined;
 }
 
-const MIN_TIME = Date.UTC(2000, 0, 1);
-const MAX_TIME = Date.UTC(2100, 0, 1);
+/** Alert times outside this range (inclusive) are garbage: the bounds, for messages. */
+export const ALERT_TIME_RANGE = { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' } as const;
+const MIN_TIME = Date.parse(ALERT_TIME_RANGE.from);
+const MAX_TIME = Date.parse(ALERT_TIME_RANGE.to);
 
 /**
  * A date from an ISO string, an epoch number (seconds or milliseconds, guessed by magnitude) or a

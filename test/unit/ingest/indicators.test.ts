@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { IndicatorType } from '../../../src/contracts/index.ts';
 import {
@@ -8,6 +9,7 @@ import {
   indicator,
   isPrivateIp,
 } from '../../../src/core/ingest/index.ts';
+import { trimChars } from '../../../src/core/ingest/indicators.ts';
 
 const value = (type: IndicatorType, v: unknown): string | null => indicator(type, v)?.value ?? null;
 
@@ -149,6 +151,33 @@ describe('extractFromText()', () => {
   it('copes with pathological input (a super-linear regex would hit the test timeout)', () => {
     const nasty = 'a.'.repeat(200_000) + '-'.repeat(100_000) + '1.'.repeat(100_000) + ':'.repeat(50_000);
     expect(extractFromText(nasty).length).toBeLessThanOrEqual(MAX_INDICATORS);
+  });
+
+  it('edge punctuation is trimmed without an end-anchored backtracking regex (linear by construction)', () => {
+    // `/[…]+$/` (and `/x+$/`) not anchored at the start retries from every character of a run that
+    // is not at the end: quadratic. A `^`-anchored `[…]+$` fails once and is fine.
+    const source = readFileSync(new URL('../../../src/core/ingest/indicators.ts', import.meta.url), 'utf8');
+    const code = source.replace(/^\s*(?:\/\/|\*|\/\*\*).*$/gm, '');
+    const endAnchoredRuns = code.match(/(?<!\^)\[[^\]\n]*\]\+\$\/|(?<!\^)\\\/\+\$\//g) ?? [];
+    expect(endAnchoredRuns).toEqual([]);
+  });
+
+  it('a pathological 256 KB alert text (long punctuation runs not at the end) is scanned and still trimmed', () => {
+    const run = (c: string) => `${c.repeat(4000)}a `;
+    const nasty = `185.220.101.47!!! http://evil.example.org/y!!... ${['.', '!', '=', '~', '/'].map(run).join('')}`;
+    const text = nasty + run('.').repeat(Math.ceil((256 * 1024) / 4002));
+    expect(text.length).toBeGreaterThanOrEqual(256 * 1024);
+    const found = extractFromText(text);
+    expect(found).toContainEqual({ type: 'ipv4', value: '185.220.101.47', context: 'text' });
+    expect(found).toContainEqual({ type: 'url', value: 'http://evil.example.org/y', context: 'text' });
+  });
+
+  it('trimChars strips edge characters of a set from one or both ends', () => {
+    expect(trimChars('..a.b..', '.', true)).toBe('a.b');
+    expect(trimChars('..a.b..', '.')).toBe('..a.b');
+    expect(trimChars('....', '.', true)).toBe('');
+    expect(trimChars('abc', '.;', true)).toBe('abc');
+    expect(trimChars(`${'.'.repeat(100_000)}x${'!'.repeat(100_000)}`, '.!', true)).toBe('x');
   });
 });
 

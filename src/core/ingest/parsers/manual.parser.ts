@@ -2,7 +2,7 @@ import type { IndicatorType } from '../../../contracts/index.ts';
 import { INCIDENT_TYPES, INDICATOR_TYPES } from '../../../contracts/index.ts';
 import { severityFromName } from '../classify.ts';
 import { MAX_INDICATORS, normalizeIndicatorValue } from '../indicators.ts';
-import { own, str, toDate } from '../read.ts';
+import { ALERT_TIME_RANGE, own, str, toDate } from '../read.ts';
 import type { AlertParser } from '../types.ts';
 import { AlertDraft, invalid, requireObject, sourceName } from './draft.ts';
 import { scanObject } from './scan.ts';
@@ -46,7 +46,10 @@ export const manualParser: AlertParser = {
     const occurredRaw = own(body, 'occurred_at');
     const occurredAt = occurredRaw === undefined || occurredRaw === null ? undefined : toDate(occurredRaw);
     if (occurredRaw !== undefined && occurredRaw !== null && !occurredAt) {
-      fail('occurred_at', '"occurred_at" must be an ISO 8601 date-time');
+      fail(
+        'occurred_at',
+        `"occurred_at" must be an ISO 8601 date-time from ${ALERT_TIME_RANGE.from} to ${ALERT_TIME_RANGE.to}`,
+      );
     }
 
     const d = new AlertDraft();
