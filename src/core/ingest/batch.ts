@@ -53,20 +53,22 @@ export interface SplitBody {
 /** The array of a batch envelope and its key, or undefined when `body` is not an envelope. */
 function envelope(body: Record<string, unknown>): { key: string; items: unknown[] } | undefined {
   let found: { key: string; items: unknown[] } | undefined;
+  let ambiguous = false;
+  let other = false;
   let keys = 0;
   for (const key in body) {
     if (!Object.prototype.hasOwnProperty.call(body, key) || ++keys > 20) return undefined;
     const lower = key.toLowerCase();
     const value = body[key];
     if (BATCH_KEYS.has(lower) && Array.isArray(value)) {
-      if (found) return undefined; // two candidate arrays: an event that has such fields
+      ambiguous ||= found !== undefined; // two candidate arrays: an event that has such fields
       found = { key, items: value };
     } else if (!METADATA_KEYS.has(lower) && !lower.startsWith('@')) {
-      return undefined;
+      other = true;
     }
   }
   // An array of anything but objects is data of a single event (`{"value": [1, 2]}`), not a batch.
-  if (found) return found.items.every(isObject) ? found : undefined;
+  if (found && !other) return !ambiguous && found.items.every(isObject) ? found : undefined;
   // Okta event hook (CloudEvents): `{ eventType: "com.okta.event_hook", data: { events: [...] } }`.
   const hookEvents = own(own(body, 'data'), 'events');
   if (
