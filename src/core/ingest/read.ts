@@ -17,7 +17,10 @@ export function isObject(value: unknown): value is JsonObject {
 const MAX_CI_KEYS = 2_000;
 const lowerKeys = new WeakMap<object, Map<string, string>>();
 
-/** The object's own keys by lower-cased name (the first spelling wins), built once per object. */
+/**
+ * The object's own keys by lower-cased name (the first spelling wins), built once per object: parsers
+ * never mutate a payload, so the index stays true for as long as the payload is read.
+ */
 function keyIndex(obj: JsonObject): Map<string, string> {
   let index = lowerKeys.get(obj);
   if (index === undefined) {

@@ -216,3 +216,42 @@ describe('batches', () => {
     expect(parseAlert('acme', fixture('generic').data_exfil, RECEIVED_AT).severity).toBe('high');
   });
 });
+
+describe('vendor parsers read keys in any case', () => {
+  const recase = (v: unknown, f: (k: string) => string): unknown =>
+    Array.isArray(v)
+      ? v.map((x) => recase(x, f))
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [f(k), recase(x, f)]))
+        : v;
+  const summary = (source: string, body: unknown) =>
+    parseAlerts(source, body, RECEIVED_AT).map((a) => ({
+      title: a.title,
+      severity: a.severity,
+      type: a.incidentType,
+      at: a.occurredAt.toISOString(),
+      id: a.vendorId,
+      description: a.description,
+      indicators: pairs(a).sort(),
+    }));
+
+  for (const vendor of ['crowdstrike', 'splunk', 'microsoft-graph', 'guardduty', 'okta', 'elastic']) {
+    for (const [name, body] of Object.entries(fixture(vendor))) {
+      it(`${vendor} / ${name}: lower- and upper-cased keys parse exactly as the original`, () => {
+        const original = summary(vendor, body);
+        expect(
+          summary(
+            vendor,
+            recase(body, (k) => k.toLowerCase()),
+          ),
+        ).toEqual(original);
+        expect(
+          summary(
+            vendor,
+            recase(body, (k) => k.toUpperCase()),
+          ),
+        ).toEqual(original);
+      });
+    }
+  }
+});

@@ -2,13 +2,13 @@ import type { IncidentType, Severity } from '../../../contracts/index.ts';
 import { severityFromName, typeFromText } from '../classify.ts';
 import { getPath, isObject, list, num, own, str } from '../read.ts';
 
-/**
+/*
  * What a vendor event without a dedicated parser commonly says about itself, read from the field
  * names that identity, cloud-audit, EDR and SIEM exports share. Every read is case-insensitive
- * (`read.ts`'s `own`), and a dotted name reads nested objects.
+ * (`read.ts`'s `own`), and a dotted name reads nested objects. docs/VENDOR-EVENTS.md lists them.
  */
 
-/** Names of the action or event kind, most specific first. */
+/** Names of the action or event kind that vendors use for nothing else, most specific first. */
 const ACTION_FIELDS = [
   'displayMessage', // Okta
   'activityDisplayName', // Entra ID audit logs
@@ -17,14 +17,10 @@ const ACTION_FIELDS = [
   'Operation', // Microsoft 365 Management Activity
   'operationName', // Azure diagnostic records
   'eventType', // Okta, many others
-  'event.action', // ECS
-  'action',
-  'name',
-  'message',
-  'msg',
-  'summary',
-  'category',
 ];
+
+/** Looser names, read after Google's `events[].name` and the Entra sign-in shape. */
+const LOOSE_ACTION_FIELDS = ['event.action', 'action', 'name', 'message', 'msg', 'summary', 'category'];
 
 /** Who acted. */
 const ACTOR_FIELDS = [
@@ -171,10 +167,10 @@ function isSignIn(event: unknown): boolean {
 /** The event's action: what the vendor calls this kind of event (`Sign-in` for an Entra sign-in). */
 export function actionOf(event: unknown): string | undefined {
   return (
-    first(event, ACTION_FIELDS.slice(0, 7), 200) ??
+    first(event, ACTION_FIELDS, 200) ??
     googleEventNames(event) ??
     (isSignIn(event) ? SIGN_IN : undefined) ??
-    first(event, ACTION_FIELDS.slice(7), 200)
+    first(event, LOOSE_ACTION_FIELDS, 200)
   );
 }
 

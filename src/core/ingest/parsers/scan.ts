@@ -22,8 +22,13 @@ const KEYS: Readonly<Record<FieldKind, string>> = {
 };
 
 const KIND_OF = new Map<string, FieldKind>();
+/** The same names without separators, for keys whose case was flattened (`userprincipalname`). */
+const KIND_OF_FLAT = new Map<string, FieldKind>();
 for (const [kind, names] of Object.entries(KEYS) as Array<[FieldKind, string]>) {
-  for (const name of names.split(/\s+/)) KIND_OF.set(name, kind);
+  for (const name of names.split(/\s+/)) {
+    KIND_OF.set(name, kind);
+    KIND_OF_FLAT.set(name.replace(/_/g, ''), kind);
+  }
 }
 
 const MAX_DEPTH = 8;
@@ -36,7 +41,7 @@ export function fieldKind(key: string): FieldKind | undefined {
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_');
-  return KIND_OF.get(k) ?? KIND_OF.get(k.replace(/_/g, ''));
+  return KIND_OF.get(k) ?? KIND_OF_FLAT.get(k.replace(/_/g, ''));
 }
 
 /**
