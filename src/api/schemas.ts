@@ -217,14 +217,26 @@ export const CreateIncidentSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const IngestResponseSchema = Type.Object({
+const ingestOutcomeFields = {
   incident_id: Type.String(),
   status: Status,
   created: Type.Boolean({ description: 'false when folded into an existing incident (dedup)' }),
   deduplicated: Type.Boolean(),
   occurrence_count: Type.Integer(),
   queued: Type.Boolean({ description: 'false when triage will be scheduled by the reconciler' }),
+};
+
+export const IngestResponseSchema = Type.Object({
+  ...ingestOutcomeFields,
   incident: Type.Ref('Incident'),
+});
+
+/** The 202 of a webhook whose body held several events (a JSON array or a vendor batch envelope). */
+export const IngestBatchResponseSchema = Type.Object({
+  accepted: Type.Integer({ minimum: 2, description: 'alerts committed (all of the batch)' }),
+  results: Type.Array(Type.Object(ingestOutcomeFields), {
+    description: "each event's outcome, in the order of the batch (fetch the incident by incident_id)",
+  }),
 });
 
 export const DecisionBodySchema = Type.Object(

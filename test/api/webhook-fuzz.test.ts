@@ -370,8 +370,12 @@ describe(`webhook fuzz (seed ${SEED}, ${COUNT} requests)`, () => {
           (tally.get(`${p.kind} ${res.statusCode} ${String(body!.code ?? '')}`) ?? 0) + 1,
         );
         if (res.statusCode === 202) {
-          if (typeof body!.incident_id !== 'string') failures.push(`202 without incident_id: ${where}`);
-          accepted.push(body as (typeof accepted)[number]);
+          // A JSON array or a vendor envelope of several events is answered { accepted, results }.
+          const results = Array.isArray(body!.results) ? (body!.results as Record<string, unknown>[]) : [body!];
+          for (const r of results) {
+            if (typeof r.incident_id !== 'string') failures.push(`202 without incident_id: ${where}`);
+            accepted.push(r as (typeof accepted)[number]);
+          }
         } else if (res.statusCode >= 400 && res.statusCode < 500) {
           const keys = Object.keys(body!);
           const shapeOk =

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError, type NormalizedAlert } from '../../contracts/index.ts';
-import { parseAlert } from '../../core/ingest/index.ts';
+import { parseAlerts } from '../../core/ingest/index.ts';
 import { verifySignature } from '../../core/webhooks/signature.ts';
 import type { DetailCache } from '../detail-cache.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ErrorSchema, IngestResponseSchema } from '../schemas.ts';
-import { ingestResponse } from './ingest-response.ts';
+import { ErrorSchema, IngestResponseSchema, IngestBatchResponseSchema } from '../schemas.ts';
+import { ingestAll } from './ingest-response.ts';
 
 const SOURCE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -19,13 +19,13 @@ export const webhookRoutes =
         config: { permission: 'webhooks:ingest' },
         schema: {
           tags: ['webhooks'],
-          summary: 'Receive a vendor alert (HMAC-signed); committed before the 202',
+          summary: 'Receive vendor alerts (HMAC-signed); committed before the 202',
           description:
-            'Sources: crowdstrike, splunk, microsoft-graph (defender, m365), guardduty, okta, elastic, or any other name with the generic format. Sign the raw body with HMAC-SHA256 in X-Webhook-Signature.',
+            'Sources: crowdstrike, splunk, microsoft-graph (defender, m365), guardduty, okta, elastic, or any other name: the generic format, or any JSON object (a vendor event). The body is one event, a JSON array of events, or a vendor batch envelope ({"value": [...]}, {"items": [...]}, {"records": [...]}, {"Records": [...]}, {"events": [...]}, an Okta event hook), at most 500 events (413 PAYLOAD_TOO_LARGE beyond; an empty batch is 400). One alert is answered with the single-alert body, several with {accepted, results}; all are committed before the 202, or none is answered 202. Sign the raw body with HMAC-SHA256 in X-Webhook-Signature.',
           params: Type.Object({ source: Type.String({ maxLength: 64 }) }),
           body: Type.Unknown(),
           response: {
-            202: IngestResponseSchema,
+            202: Type.Union([IngestResponseSchema, IngestBatchResponseSchema]),
             400: ErrorSchema,
             401: ErrorSchema,
             413: ErrorSchema,
@@ -64,23 +64,20 @@ export const webhookRoutes =
             `webhook source ${source} is not configured: set webhooks.sources.${source}.secret or TW_WEBHOOK_SECRET_${source.toUpperCase().replace(/-/g, '_')}`,
           );
         }
-        let alert: NormalizedAlert | undefined;
+        let alerts: NormalizedAlert[] | undefined;
         let invalid: unknown;
         try {
           if (request.body === undefined || request.body === null)
             throw new AppError('BAD_REQUEST', 'empty body');
-          alert = parseAlert(source, request.body, new Date());
+          alerts = parseAlerts(source, request.body, new Date());
         } catch (err) {
           invalid = err;
         }
         // A replay is refused first, as it was before the body was looked at.
         if (replay !== undefined && (await replay) > 1)
           throw new AppError('INVALID_SIGNATURE', 'replayed request (signature already used)');
-        if (!alert) throw invalid;
-        const outcome = await deps.ingest.ingest(alert);
-        // A folded alert changed the incident: our own next read must see it.
-        cache.invalidate(outcome.incident.id);
-        return reply.status(202).send(ingestResponse(outcome));
+        if (!alerts) throw invalid;
+        return reply.status(202).send(await ingestAll(deps, cache, alerts));
       },
     );
   };

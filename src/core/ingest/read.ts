@@ -13,10 +13,39 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** An own property (never an inherited one such as `constructor`). */
+/** Most keys of one object indexed for case-insensitive reads (later keys are found only exactly). */
+const MAX_CI_KEYS = 2_000;
+const lowerKeys = new WeakMap<object, Map<string, string>>();
+
+/**
+ * The object's own keys by lower-cased name (the first spelling wins), built once per object: parsers
+ * never mutate a payload, so the index stays true for as long as the payload is read.
+ */
+function keyIndex(obj: JsonObject): Map<string, string> {
+  let index = lowerKeys.get(obj);
+  if (index === undefined) {
+    index = new Map();
+    let seen = 0;
+    for (const k in obj) {
+      if (++seen > MAX_CI_KEYS) break;
+      if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
+      const lower = k.toLowerCase();
+      if (!index.has(lower)) index.set(lower, k);
+    }
+    lowerKeys.set(obj, index);
+  }
+  return index;
+}
+
+/**
+ * An own property (never an inherited one such as `constructor`), matched exactly first, then
+ * ignoring case: exports and SIEM forwarders re-case vendor keys (`eventtype`, `EventType`).
+ */
 export function own(obj: unknown, key: string): unknown {
-  if (!isObject(obj) || !Object.prototype.hasOwnProperty.call(obj, key)) return undefined;
-  return obj[key];
+  if (!isObject(obj)) return undefined;
+  if (Object.prototype.hasOwnProperty.call(obj, key)) return obj[key];
+  const actual = keyIndex(obj).get(key.toLowerCase());
+  return actual === undefined ? undefined : obj[actual];
 }
 
 /**
@@ -30,9 +59,8 @@ export function getPath(obj: unknown, path: string): unknown {
 function getParts(obj: unknown, parts: string[], depth: number): unknown {
   if (!isObject(obj) || parts.length === 0 || depth > 12) return undefined;
   for (let i = parts.length; i >= 1; i--) {
-    const key = parts.slice(0, i).join('.');
-    if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
-    const value = obj[key];
+    const value = own(obj, parts.slice(0, i).join('.'));
+    if (value === undefined) continue;
     if (i === parts.length) return value;
     const found = getParts(value, parts.slice(i), depth + 1);
     if (found !== undefined) return found;
@@ -40,21 +68,8 @@ function getParts(obj: unknown, parts: string[], depth: number): unknown {
   return undefined;
 }
 
-/**
- * Reads a property ignoring case (AWS tooling emits both `instanceDetails` and `InstanceDetails`).
- * Exact match first; the scan is bounded so huge objects stay cheap.
- */
-export function ownCI(obj: unknown, key: string): unknown {
-  if (!isObject(obj)) return undefined;
-  if (Object.prototype.hasOwnProperty.call(obj, key)) return obj[key];
-  const wanted = key.toLowerCase();
-  let seen = 0;
-  for (const k in obj) {
-    if (++seen > 500) break;
-    if (Object.prototype.hasOwnProperty.call(obj, k) && k.toLowerCase() === wanted) return obj[k];
-  }
-  return undefined;
-}
+/** Reads a property ignoring case; the same as {@link own}, kept for the parsers that say so. */
+export const ownCI = own;
 
 /** Case-insensitive nested read: `pathCI(finding, 'service', 'action', 'actionType')`. */
 export function pathCI(obj: unknown, ...keys: string[]): unknown {
@@ -116,6 +131,8 @@ export function firstStr(...values: unknown[]): string | undefined {
 export const ALERT_TIME_RANGE = { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' } as const;
 const MIN_TIME = Date.parse(ALERT_TIME_RANGE.from);
 const MAX_TIME = Date.parse(ALERT_TIME_RANGE.to);
+/** An ISO date-time without `Z` or an offset. */
+const ZONELESS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$/;
 
 /**
  * A date from an ISO string, an epoch number (seconds or milliseconds, guessed by magnitude) or a
@@ -130,7 +147,8 @@ export function toDate(value: unknown): Date | undefined {
   } else if (typeof value === 'string' && value.length <= 64) {
     // Okta's docs sometimes show "2022-03-22 14:21:53.225" (space instead of T, no zone).
     const s = value.trim().replace(/^(\d{4}-\d{2}-\d{2}) (\d)/, '$1T$2');
-    ms = Date.parse(s);
+    // Vendors log UTC; a zone-less time (M365 `CreationTime`) must not be read in the server's zone.
+    ms = Date.parse(ZONELESS.test(s) ? `${s}Z` : s);
   }
   if (ms === undefined || !Number.isFinite(ms) || ms < MIN_TIME || ms > MAX_TIME) return undefined;
   return new Date(ms);

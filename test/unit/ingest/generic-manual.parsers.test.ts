@@ -32,10 +32,12 @@ describe('generic', () => {
     expect(a).toMatchObject({ source: 'acme-edr', severity: 'medium' });
   });
 
-  it('rejects a body with neither title nor alert_type', () => {
-    expect(validationError(() => parseAlert('acme', { severity: 'high' }, RECEIVED_AT)).details).toEqual({
+  it('takes a body with neither title nor alert_type as a vendor event; refuses only an empty object', () => {
+    const a = parseAlert('acme', { severity: 'high' }, RECEIVED_AT);
+    expect(a).toMatchObject({ source: 'acme', severity: 'high', title: 'Event from acme' });
+    expect(validationError(() => parseAlert('acme', {}, RECEIVED_AT)).details).toEqual({
       source: 'acme',
-      field: 'title',
+      field: '(body)',
     });
   });
 });

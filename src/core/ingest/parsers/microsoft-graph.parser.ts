@@ -148,7 +148,8 @@ function incidentType(
 
 /**
  * Microsoft Graph security alert v2 (`microsoft.graph.security.alert`, Defender XDR / M365),
- * bare or as the first item of a `{ value: [alert] }` collection.
+ * bare or as the first item of a `{ value: [alert] }` collection (`parseAlerts` splits a collection
+ * into one alert per item before this).
  */
 export const microsoftGraphParser: AlertParser = {
   name: 'microsoft-graph',

@@ -60,7 +60,7 @@ function raise(current: Severity, floor: Severity): Severity {
 /**
  * Okta System Log `LogEvent` (`uuid`, `eventType`, `actor`, `client`, `outcome`, `target[]`,
  * `debugContext.debugData`…), or an Okta event hook body `{ data: { events: [...] } }`, of which
- * the first event is taken.
+ * the first event is taken (`parseAlerts` splits a hook into one alert per event before this).
  */
 export const oktaParser: AlertParser = {
   name: 'okta',
