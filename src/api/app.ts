@@ -9,9 +9,14 @@ import { AppError } from '../contracts/index.ts';
 import type { ApiDeps } from './deps.ts';
 import { watchDetailCache } from './detail-cache.ts';
 import { registerAccess } from './plugins/access.ts';
+import { docsExposure, requireCredential } from './plugins/docs-access.ts';
+import { registerRateLimits } from './plugins/rate-limit.ts';
+import { registerWebSocketGuard } from './plugins/websocket-guard.ts';
+import { edgeServerOptions } from './server-options.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
 import { healthRoutes } from './routes/health.routes.ts';
+import { readinessRoutes } from './routes/readiness.routes.ts';
 import { incidentRoutes } from './routes/incidents.routes.ts';
 import { StreamHub, streamRoutes } from './routes/stream.routes.ts';
 import { webhookRoutes } from './routes/webhooks.routes.ts';
@@ -79,10 +84,13 @@ export async function buildApp(
   logger: FastifyBaseLogger,
   options: { surface?: 'full' | 'health' } = {},
 ): Promise<BuiltApp> {
+  // Proxies, timeouts and TLS (server.tls) come from config; see server-options.ts.
+  const edge = edgeServerOptions(deps.config);
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: deps.config.server.body_limit,
-    trustProxy: deps.config.server.trust_proxy,
+    // With server.tls the raw server is an https.Server; routes and hooks do not depend on which.
+    ...edge,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -105,7 +113,14 @@ export async function buildApp(
   deps.metrics.bind({ webSocketConnections: () => hub.size });
 
   registerErrorHandling(app);
+  // Before access: a refused IP is refused before its credential is looked up.
+  await registerRateLimits(app, deps);
   registerAccess(app, deps.access);
+  registerWebSocketGuard(app, {
+    allowedOrigins: deps.config.server.allowed_origins,
+    maxConnections: deps.config.server.max_websocket_connections,
+    maxPerCredential: deps.config.server.max_websockets_per_credential,
+  });
 
   // JSON bodies are kept raw too, for HMAC. Parsing drops __proto__ keys (prototype poisoning).
   // Only JSON is accepted: fastify's default text/plain parser would turn a plain-text body into a
@@ -166,7 +181,12 @@ export async function buildApp(
       tags: [{ name: 'incidents' }, { name: 'webhooks' }, { name: 'stream' }, { name: 'health' }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  const docs = docsExposure(deps.config);
+  if (docs !== 'off')
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      ...(docs === 'authenticated' ? { uiHooks: { onRequest: requireCredential(deps.access) } } : {}),
+    });
 
   await app.register(healthRoutes(deps));
   // Orchestrators serve only /live, /ready and /metrics on their own port.
@@ -180,6 +200,7 @@ export async function buildApp(
       await api.register(incidentRoutes(deps, cache));
       await api.register(webhookRoutes(deps, cache));
       await api.register(streamRoutes(deps, hub));
+      await api.register(readinessRoutes(deps));
       api.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
         app.swagger(),
       );

@@ -26,4 +26,10 @@ export interface ApiDeps {
   webhookSource: (name: string) => { secret?: string; unsigned?: boolean } | undefined;
   /** True once SIGTERM arrived: /ready answers 503 so the load balancer drains us. */
   isShuttingDown: () => boolean;
+  /**
+   * Whether a webhook source name is known (configured, managed or a built-in vendor), i.e. may
+   * appear as a metric label; unknown names are labelled `other`. Default (runtime): configured
+   * sources plus the built-in parser names.
+   */
+  knownSource?: (name: string) => boolean;
 }
