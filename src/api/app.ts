@@ -152,8 +152,11 @@ export async function buildApp(
   );
 
   // Callback hooks, not async ones: these run on every request and a promise each adds up.
+  // Serving TLS ourselves: browsers are told to keep to https (behind a proxy, the proxy says so).
+  const hsts = edge.https ? 'max-age=31536000' : undefined;
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(SECURITY_HEADERS);
+    if (hsts) reply.header('strict-transport-security', hsts);
     reply.header('x-request-id', request.id);
     done();
   });

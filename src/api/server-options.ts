@@ -34,7 +34,9 @@ export function tlsOptions(config: Config): HttpsServerOptions | undefined {
     try {
       return readFileSync(path);
     } catch (err) {
-      throw new Error(`server.tls.${key}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      throw new Error(
+        `server.tls.${key}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      );
     }
   };
   return {

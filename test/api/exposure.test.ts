@@ -19,7 +19,10 @@ afterEach(async () => {
 describe('operational endpoints', { timeout: 180_000 }, () => {
   it('/ready says not ready without the driver error; the admin route has the detail', async () => {
     rt = await edgeRuntime(testConfig());
-    expect((await rt.app.inject('/ready')).json()).toEqual({ status: 'ready', checks: { database: { ok: true } } });
+    expect((await rt.app.inject('/ready')).json()).toEqual({
+      status: 'ready',
+      checks: { database: { ok: true } },
+    });
 
     await rt.database.close(); // the database goes away under the running process
     const ready = await rt.app.inject('/ready');
@@ -49,9 +52,10 @@ describe('operational endpoints', { timeout: 180_000 }, () => {
     expect(none.json()).toMatchObject({ code: 'UNAUTHORIZED', request_id: none.headers['x-request-id'] });
     expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
     for (const authorization of [`Bearer ${token}x`, `Bearer ${token.slice(0, -1)}`, token, 'Bearer ']) {
-      expect((await rt.app.inject({ url: '/metrics', headers: { authorization } })).statusCode, authorization).toBe(
-        401,
-      );
+      expect(
+        (await rt.app.inject({ url: '/metrics', headers: { authorization } })).statusCode,
+        authorization,
+      ).toBe(401);
     }
     const ok = await rt.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } });
     expect(ok.statusCode).toBe(200);

@@ -105,7 +105,11 @@ describe('rate limits', { timeout: 180_000 }, () => {
         .then((r) => r.statusCode);
     const wrong = 'Bearer tw_guess_0000000000000000000000000000000000';
     await eventually(async () => (await get('10.3.0.1', wrong)) === 429, 'the guessing address refused');
-    const refused = await rt.app.inject({ url: '/api/v1/incidents', remoteAddress: '10.3.0.1', headers: asAdmin() });
+    const refused = await rt.app.inject({
+      url: '/api/v1/incidents',
+      remoteAddress: '10.3.0.1',
+      headers: asAdmin(),
+    });
     expect(refused.statusCode).toBe(429);
     expect(refused.json().code).toBe('RATE_LIMIT_EXCEEDED');
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);

@@ -42,8 +42,8 @@ describe('server timeouts', { timeout: 120_000 }, () => {
     expect(options.http.headersTimeout).toBeLessThanOrEqual(options.requestTimeout);
     expect(options.keepAliveTimeout).toBeGreaterThan(60_000); // above common load balancer idle timeouts
     expect(options.trustProxy).toBe(false);
-    expect(edgeServerOptions(testConfig({ server: { trusted_proxies: ['10.0.0.0/8'] } })).trustProxy).toEqual([
-      '10.0.0.0/8',
-    ]);
+    expect(edgeServerOptions(testConfig({ server: { trusted_proxies: ['10.0.0.0/8'] } })).trustProxy).toEqual(
+      ['10.0.0.0/8'],
+    );
   });
 });

@@ -52,13 +52,24 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function request(url: string, options: Record<string, unknown>): Promise<{ status: number; body: string }> {
+function request(
+  url: string,
+  options: Record<string, unknown>,
+): Promise<{ status: number; body: string; hsts?: string }> {
   const get = url.startsWith('https:') ? httpsGet : httpGet;
   return new Promise((resolve, reject) => {
     get(url, options, (res) => {
       let body = '';
       res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body,
+          ...(res.headers['strict-transport-security']
+            ? { hsts: String(res.headers['strict-transport-security']) }
+            : {}),
+        }),
+      );
     }).on('error', reject);
   });
 }
@@ -68,6 +79,7 @@ describe('TLS in the process', { timeout: 120_000 }, () => {
     expect(rt.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const res = await request(`${rt.url}/api/v1/incidents`, { ca: cert, headers: asAdmin() });
     expect(res.status).toBe(200);
+    expect(res.hsts).toBe('max-age=31536000');
     expect(JSON.parse(res.body)).toHaveProperty('data');
   });
 
@@ -85,7 +97,10 @@ describe('TLS in the process', { timeout: 120_000 }, () => {
   });
 
   it('the stream works over wss', async () => {
-    const ws = new WebSocket(`${rt.url!.replace(/^https/, 'wss')}/api/v1/stream`, { ca: cert, headers: asAdmin() });
+    const ws = new WebSocket(`${rt.url!.replace(/^https/, 'wss')}/api/v1/stream`, {
+      ca: cert,
+      headers: asAdmin(),
+    });
     const first = await new Promise<string>((resolve, reject) => {
       ws.once('message', (m) => resolve(m.toString()));
       ws.once('error', reject);
@@ -95,9 +110,13 @@ describe('TLS in the process', { timeout: 120_000 }, () => {
   });
 
   it('cert without key stops start-up naming the key; a missing file names it too', async () => {
-    expect(() => loadConfig({ env: {}, overrides: { server: { tls: { cert: '/x.pem' } } } })).toThrow(/server\.tls/);
+    expect(() => loadConfig({ env: {}, overrides: { server: { tls: { cert: '/x.pem' } } } })).toThrow(
+      /server\.tls/,
+    );
     await expect(
-      edgeRuntime(testConfig({ server: { tls: { cert: join(dir, 'missing.pem'), key: join(dir, 'key.pem') } } })),
+      edgeRuntime(
+        testConfig({ server: { tls: { cert: join(dir, 'missing.pem'), key: join(dir, 'key.pem') } } }),
+      ),
     ).rejects.toThrow(/server\.tls\.cert: cannot read/);
   });
 });

@@ -18,7 +18,8 @@ export const TEST_VIEWER_KEY = 'tw_testviewer_0123456789abcdefghijklmnopqrs';
 export const TEST_ACCESS: AccessPolicy = {
   async authenticate(request: FastifyRequest): Promise<Principal> {
     const header = request.headers.authorization ?? '';
-    if (header === `Bearer ${TEST_ADMIN_KEY}`) return { id: 'test-admin', kind: 'api_key', permissions: 'all' };
+    if (header === `Bearer ${TEST_ADMIN_KEY}`)
+      return { id: 'test-admin', kind: 'api_key', permissions: 'all' };
     if (header === `Bearer ${TEST_VIEWER_KEY}`)
       return {
         id: 'test-viewer',

@@ -13,7 +13,9 @@ export type DocsExposure = 'public' | 'authenticated' | 'off';
 export function docsExposure(config: Config): DocsExposure {
   const setting = config.server.docs;
   if (setting !== 'auto') return setting;
-  return selectedModes(config).database === 'pglite' && isLoopback(config.server.host) ? 'public' : 'authenticated';
+  return selectedModes(config).database === 'pglite' && isLoopback(config.server.host)
+    ? 'public'
+    : 'authenticated';
 }
 
 /**

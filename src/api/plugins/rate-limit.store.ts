@@ -41,7 +41,10 @@ export function counterStore(counters: RateLimiter, options: CounterStoreOptions
     }
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`rate limit backend slower than ${deadlineMs} ms`)), deadlineMs);
+      timer = setTimeout(
+        () => reject(new Error(`rate limit backend slower than ${deadlineMs} ms`)),
+        deadlineMs,
+      );
     });
     Promise.race([consumed, deadline]).then(
       (r) => {

@@ -58,7 +58,8 @@ export async function registerRateLimits(app: FastifyInstance, deps: RateLimitDe
     if (UNLIMITED_ROUTES.has(route.url)) bucket = false;
     else if (LOGIN_ROUTE.test(route.url) && methods.includes('POST')) bucket = perIp('login', limits.login);
     else if (config.permission === 'webhooks:ingest') bucket = perIp('wh', limits.webhook_per_ip);
-    else if (config.permission === 'public' || route.url.startsWith('/docs')) bucket = perIp('ip', limits.per_ip);
+    else if (config.permission === 'public' || route.url.startsWith('/docs'))
+      bucket = perIp('ip', limits.per_ip);
     if (bucket !== undefined) route.config = { ...config, rateLimit: bucket };
     const response = route.schema?.response as Record<string, unknown> | undefined;
     if (bucket !== false && response && !response[429]) response[429] = ErrorSchema;
@@ -70,7 +71,10 @@ export async function registerRateLimits(app: FastifyInstance, deps: RateLimitDe
     timeWindow: windowMs,
     store: counterStore(deps.counters, {
       onUnavailable: (err) =>
-        app.log.warn({ err: err.message }, 'rate limits paused: their backend failed (requests pass meanwhile)'),
+        app.log.warn(
+          { err: err.message },
+          'rate limits paused: their backend failed (requests pass meanwhile)',
+        ),
     }),
     skipOnError: true,
     enableDraftSpec: true,
@@ -91,7 +95,12 @@ export async function registerRateLimits(app: FastifyInstance, deps: RateLimitDe
  * refuses that IP (429) until it ends. Each replica learns it on its own next 401 for the IP, so the
  * check costs no backend call on the request path.
  */
-function registerAuthFailureLimit(app: FastifyInstance, counters: RateLimiter, max: number, windowMs: number) {
+function registerAuthFailureLimit(
+  app: FastifyInstance,
+  counters: RateLimiter,
+  max: number,
+  windowMs: number,
+) {
   const blocked = new Map<string, number>();
   app.addHook('onRequest', (request, reply, done) => {
     if (blocked.size === 0 || UNLIMITED_ROUTES.has(request.routeOptions.url ?? '')) return done();
