@@ -12,8 +12,13 @@ import { jsonDeeperThan } from './json-depth.ts';
 import { registerAccess } from './plugins/access.ts';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './plugins/errors.ts';
 import { registerRouting } from './plugins/routing.ts';
+import { docsExposure, requireCredential } from './plugins/docs-access.ts';
+import { registerRateLimits } from './plugins/rate-limit.ts';
+import { registerWebSocketGuard } from './plugins/websocket-guard.ts';
+import { edgeServerOptions } from './server-options.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
 import { healthRoutes } from './routes/health.routes.ts';
+import { readinessRoutes } from './routes/readiness.routes.ts';
 import { incidentRoutes } from './routes/incidents.routes.ts';
 import { oidcDisabledRoutes, oidcRoutes } from './routes/oidc.routes.ts';
 import { StreamHub, streamRoutes } from './routes/stream.routes.ts';
@@ -59,10 +64,6 @@ function cleanString(s: string): string {
   return noNul.replace(LONE_SURROGATE, '\uFFFD');
 }
 
-/** How often Node looks for requests past `server.request_timeout`: a quarter of it, 100 ms–30 s. */
-const checkInterval = (timeoutMs: number) =>
-  timeoutMs > 0 ? Math.min(30_000, Math.max(100, Math.floor(timeoutMs / 4))) : 30_000;
-
 /**
  * Builds the HTTP app without listening (tests use `inject()`; src/runtime listens). Routes live
  * under /api/v1; /api/... is an alias; /live, /ready and /metrics sit at the root.
@@ -72,10 +73,13 @@ export async function buildApp(
   logger: FastifyBaseLogger,
   options: { surface?: 'full' | 'health' } = {},
 ): Promise<BuiltApp> {
+  // Proxies, timeouts and TLS (server.tls) come from config; see server-options.ts.
+  const edge = edgeServerOptions(deps.config);
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: deps.config.server.body_limit,
-    trustProxy: deps.config.server.trust_proxy,
+    // With server.tls the raw server is an https.Server; routes and hooks do not depend on which.
+    ...edge,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -90,14 +94,6 @@ export async function buildApp(
     // Our onResponse hook logs requests (once, with the route template); fastify's own lines are off.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    // A client that sends headers and then stalls is answered 408 instead of holding a socket.
-    requestTimeout: deps.config.server.request_timeout,
-    // Node reads the timeout when the server is created (setting it later has no effect), and checks
-    // it on this interval (default 30 s, which would double a short timeout).
-    http: {
-      requestTimeout: deps.config.server.request_timeout,
-      connectionsCheckingInterval: checkInterval(deps.config.server.request_timeout),
-    },
     frameworkErrors,
     clientErrorHandler,
     // Query values get the same cleaning as bodies (a NUL in ?q= would otherwise reach SQL and fail).
@@ -109,7 +105,14 @@ export async function buildApp(
 
   const routes = registerRouting(app);
   registerErrorHandling(app, routes);
+  // Before access: a refused IP is refused before its credential is looked up.
+  await registerRateLimits(app, deps);
   registerAccess(app, deps.access);
+  registerWebSocketGuard(app, {
+    allowedOrigins: deps.config.server.allowed_origins,
+    maxConnections: deps.config.server.max_websocket_connections,
+    maxPerCredential: deps.config.server.max_websockets_per_credential,
+  });
 
   // JSON bodies are kept raw too, for HMAC. Parsing drops __proto__ keys (prototype poisoning).
   // Only JSON is accepted: fastify's default text/plain parser would turn a plain-text body into a
@@ -144,8 +147,11 @@ export async function buildApp(
   );
 
   // Callback hooks, not async ones: these run on every request and a promise each adds up.
+  // Serving TLS ourselves: browsers are told to keep to https (behind a proxy, the proxy says so).
+  const hsts = edge.https ? 'max-age=31536000' : undefined;
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(SECURITY_HEADERS);
+    if (hsts) reply.header('strict-transport-security', hsts);
     reply.header('x-request-id', request.id);
     done();
   });
@@ -179,7 +185,12 @@ export async function buildApp(
       ],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  const docs = docsExposure(deps.config);
+  if (docs !== 'off')
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      ...(docs === 'authenticated' ? { uiHooks: { onRequest: requireCredential(deps.access) } } : {}),
+    });
 
   await app.register(healthRoutes(deps));
   // Orchestrators serve only /live, /ready and /metrics on their own port.
@@ -200,6 +211,7 @@ export async function buildApp(
       } else {
         await api.register(oidcDisabledRoutes);
       }
+      await api.register(readinessRoutes(deps));
       api.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
         app.swagger(),
       );

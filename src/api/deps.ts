@@ -33,4 +33,10 @@ export interface ApiDeps {
   oidc?: OidcLoginPort;
   /** The identity store and its session cookie (the integrator wires the real store). */
   sso?: SsoWiring;
+  /**
+   * Whether a webhook source name is known (configured, managed or a built-in vendor), i.e. may
+   * appear as a metric label; unknown names are labelled `other`. Default (runtime): configured
+   * sources plus the built-in parser names.
+   */
+  knownSource?: (name: string) => boolean;
 }

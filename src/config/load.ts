@@ -117,6 +117,16 @@ export function loadConfig(options: LoadOptions = {}): Config {
       'invalid configuration:\n  database.min_connections: must not exceed database.max_connections',
     );
   }
+  const tls = server.tls as { cert?: string; key?: string };
+  if (Boolean(tls.cert) !== Boolean(tls.key)) {
+    throw new ConfigError('invalid configuration:\n  server.tls: cert and key must be set together');
+  }
+  const requestTimeout = server.request_timeout as number;
+  if (requestTimeout > 0 && (server.headers_timeout as number) > requestTimeout) {
+    throw new ConfigError(
+      'invalid configuration:\n  server.headers_timeout: must not exceed server.request_timeout',
+    );
+  }
   const le = (cfg.orchestrator as { leaderElection: Record<string, number> }).leaderElection;
   if (!(le.retryPeriod! < le.renewDeadline! && le.renewDeadline! < le.leaseDuration!)) {
     throw new ConfigError(
@@ -154,6 +164,11 @@ const DURATION_KEYS = new Set([
   'server.shutdown_grace',
   'server.drain_delay',
   'server.detail_cache_ttl',
+  'server.request_timeout',
+  'server.headers_timeout',
+  'server.keep_alive_timeout',
+  'server.connection_timeout',
+  'rate_limits.window',
   'database.connect_timeout',
   'database.statement_timeout',
   'database.replica_max_lag',
@@ -173,7 +188,6 @@ const DURATION_KEYS = new Set([
   'webhooks.timestamp_tolerance',
   'auth.oidc.state_ttl',
   'auth.oidc.timeout',
-  'server.request_timeout',
 ]);
 
 /** `15s` → 15000; a bare number means seconds (the seed writes `connect_timeout: 30`). */
@@ -230,7 +244,12 @@ function resolveSchemaPath(parts: string[]): string[] | null {
 
 function coerceEnv(path: string[], value: string): unknown {
   const key = path.join('.');
-  if (key === 'redis.sentinels' || key === 'redis.cluster_nodes')
+  if (
+    key === 'redis.sentinels' ||
+    key === 'redis.cluster_nodes' ||
+    key === 'server.trusted_proxies' ||
+    key === 'server.allowed_origins'
+  )
     return value
       .split(',')
       .map((s) => s.trim())

@@ -107,17 +107,71 @@ export const ConfigSchema = Obj({
     shutdown_grace: Duration('20s', 'grace period on SIGTERM'),
     /** After SIGTERM, /ready answers 503 this long before the listener closes, so load balancers drain us first. */
     drain_delay: Duration('0s', 'pause between /ready turning 503 and closing the listener'),
-    /** A request whose headers and body have not all arrived by then is answered 408 and closed. */
-    request_timeout: Duration(
-      '30s',
-      'longest wait for a whole request (headers and body) before 408 REQUEST_TIMEOUT; 0 = none',
-    ),
     /** Identifies this instance in logs, metrics and leader election (default: hostname-pid). */
     instance_id: Type.Optional(
       Type.String({
         minLength: 1,
         description: 'this instance in logs, metrics, audit and leader election (default hostname-pid)',
       }),
+    ),
+    trusted_proxies: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        'load balancers (IPs or CIDRs) whose X-Forwarded-For/-Proto/-Host count; nobody else can set the client IP (env: comma list)',
+    }),
+    allowed_origins: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        'browser Origins allowed to open the WebSocket stream, e.g. https://soc.example.com (same origin is always allowed; clients without Origin are not browsers and pass; env: comma list)',
+    }),
+    max_websocket_connections: Type.Integer({
+      default: 1000,
+      minimum: 0,
+      description: 'WebSocket connections per process; beyond, the upgrade answers 503 (0 = no cap)',
+    }),
+    max_websockets_per_credential: Type.Integer({
+      default: 20,
+      minimum: 0,
+      description: 'WebSocket connections per API key / user / IP on this process; beyond, 429 (0 = no cap)',
+    }),
+    request_timeout: Duration(
+      '20s',
+      'longest time to receive a whole request (headers and body), checked every second; slower clients get 408 and are cut (0 = none)',
+    ),
+    headers_timeout: Duration('10s', 'longest time to receive the request headers (at most request_timeout)'),
+    keep_alive_timeout: Duration(
+      '72s',
+      'idle keep-alive connections close after this (keep it above the load balancer idle timeout)',
+    ),
+    connection_timeout: Duration(
+      '0s',
+      'idle socket timeout (0 = none; keep_alive_timeout covers idle connections)',
+    ),
+    docs: Type.Union(
+      [Type.Literal('auto'), Type.Literal('public'), Type.Literal('authenticated'), Type.Literal('off')],
+      {
+        default: 'auto',
+        description:
+          '/docs (Swagger UI): public, authenticated (any valid credential) or off; auto = public for embedded mode bound to loopback, else authenticated',
+      },
+    ),
+    tls: Obj(
+      {
+        cert: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: 'PEM certificate (chain) file: set with key to serve HTTPS itself',
+          }),
+        ),
+        key: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key file' })),
+        ca: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: 'PEM file of extra CA/intermediate certificates for the chain',
+          }),
+        ),
+      },
+      'terminate TLS in this process (single-process installs); in a cluster, TLS usually ends at the ingress',
     ),
   }),
   data_dir: Type.String({ default: './data', description: 'PGlite data folder (embedded mode)' }),
@@ -330,6 +384,51 @@ export const ConfigSchema = Obj({
   /** Identity and access (issue 9). */
   auth: Obj({
     oidc: OidcConfigSchema,
+  }),
+  rate_limits: Obj(
+    {
+      enabled: Type.Boolean({
+        default: true,
+        description: 'rate-limit the HTTP API (429 RATE_LIMIT_EXCEEDED)',
+      }),
+      window: Duration('1m', 'fixed window the limits below count in'),
+      per_credential: Type.Integer({
+        default: 1200,
+        minimum: 1,
+        description: 'requests per window per API key, user session or webhook identity',
+      }),
+      per_ip: Type.Integer({
+        default: 300,
+        minimum: 1,
+        description: 'requests per window per client IP on routes that need no credential',
+      }),
+      webhook_per_ip: Type.Integer({
+        default: 6000,
+        minimum: 1,
+        description: 'webhook deliveries per window per client IP (each source also has its own limit)',
+      }),
+      login: Type.Integer({
+        default: 20,
+        minimum: 1,
+        description: 'login attempts per window per client IP',
+      }),
+      auth_failures_per_ip: Type.Integer({
+        default: 60,
+        minimum: 1,
+        description:
+          'requests refused with 401 per window per client IP; beyond, that IP gets 429 until the window ends',
+      }),
+    },
+    'shared by all replicas (Redis) in distributed mode, per process in embedded mode; /live, /ready and /metrics are exempt',
+  ),
+  metrics: Obj({
+    token: Type.Optional(
+      Type.String({
+        minLength: 16,
+        description:
+          'when set, GET /metrics needs Authorization: Bearer <token> (Prometheus authorization.credentials / bearer_token)',
+      }),
+    ),
   }),
 });
 

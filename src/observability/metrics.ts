@@ -11,7 +11,15 @@ export interface MetricSources {
   leader?: () => { isLeader: boolean; term: number };
   /** Times the queue worker was found stuck and replaced (Redis mode). */
   queueWorkerRecoveries?: () => number;
+  /**
+   * Whether a source name may be a label value (configured or built-in sources); others are
+   * counted as `other`, so no caller-chosen string becomes a label. Default: none may.
+   */
+  knownSource?: (name: string) => boolean;
 }
+
+/** The label value standing for every source name that is not known. */
+export const OTHER_SOURCE = 'other';
 
 /**
  * Every metric of this process (names from the seed, exactly, plus `tw_*`). Two registries:
@@ -250,7 +258,8 @@ export class Metrics implements Telemetry {
 
   // Telemetry port
   incidentIngested(source: string, result: 'created' | 'deduplicated'): void {
-    this.ingested.inc({ source, result });
+    const label = this.sources.knownSource?.(source) ? source : OTHER_SOURCE;
+    this.ingested.inc({ source: label, result });
   }
   triageFinished(classification: string, seconds: number): void {
     this.triaged.inc({ classification });

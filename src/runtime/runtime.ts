@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.ts';
 import type { ApiDeps, ReadinessReport } from '../api/deps.ts';
-import { OPEN_ACCESS } from '../api/plugins/access.ts';
+import { OPEN_ACCESS, type AccessPolicy } from '../api/plugins/access.ts';
 import type { StreamHub } from '../api/routes/stream.routes.ts';
 import type { SsoWiring } from '../api/routes/oidc.routes.ts';
 import { OpenIdClientLogin } from '../adapters/oidc/index.ts';
@@ -10,6 +10,7 @@ import { selectedModes, type Config } from '../config/index.ts';
 import { EnrichmentService } from '../core/enrichment/enrichment.service.ts';
 import { IncidentActionsService } from '../core/incidents/incident-actions.service.ts';
 import { IngestService } from '../core/ingest/ingest.service.ts';
+import { PARSERS } from '../core/ingest/index.ts';
 import { Semaphore } from '../core/shared/semaphore.ts';
 import { DeterministicAnalyzer } from '../core/triage/deterministic.analyzer.ts';
 import type { Analyzer } from '../core/triage/analyzer.ts';
@@ -47,6 +48,8 @@ export interface RuntimeOptions {
   transports?: Transports;
   /** Replaces the built-in analyzer (benchmarks wrap it with a simulated LLM latency). */
   analyzer?: Analyzer;
+  /** Replaces the access policy (tests of the HTTP edge). Default: the configured policy. */
+  access?: AccessPolicy;
   /** Builds distributed transports; required when config selects Redis. */
   redisTransports?: (config: Config, log: PinoLogger) => Promise<Transports>;
   /** Identity store + session cookie for single sign-on (the integrator wires the real store). */
@@ -95,6 +98,10 @@ export async function createRuntime(
       'embedded mode: local webhook secrets provisioned',
     );
   }
+  // Metric labels take only these source names (plus `other`); see Metrics.knownSource.
+  const builtInSources = new Set(PARSERS.flatMap((p) => [p.name, ...p.aliases]));
+  const knownSource = (name: string): boolean => Object.hasOwn(sources, name) || builtInSources.has(name);
+  metrics.bind({ knownSource });
   for (const [name, s] of Object.entries(sources)) {
     if (s.unsigned)
       log.warn(
@@ -171,13 +178,18 @@ export async function createRuntime(
     bus: t.bus,
     counters: t.counters,
     metrics,
-    access: OPEN_ACCESS,
+    access: options.access ?? OPEN_ACCESS,
     readiness,
     webhookSource: (name) => sources[name],
     isShuttingDown: () => shuttingDown,
     ...(oidc ? { oidc } : {}),
     ...(options.sso ? { sso: options.sso } : {}),
+    knownSource,
   };
+  if (config.server.trust_proxy && config.server.trusted_proxies.length === 0)
+    log.warn(
+      'server.trust_proxy=true trusts X-Forwarded-For from ANY peer (anyone can pick the IP the rate limits see): list the load balancers in server.trusted_proxies instead',
+    );
   const { app, hub } = await buildApp(apiDeps, log as FastifyBaseLogger, {
     surface: role === 'orchestrator' ? 'health' : 'full',
   });

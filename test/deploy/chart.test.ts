@@ -371,6 +371,13 @@ describe('autoscaling, disruption budgets, traffic', () => {
     });
   });
 
+  it('the ingress ends TLS for every host it routes', () => {
+    const ingress = find(objects, 'Ingress', 'triage-warden');
+    const hosts = (get(ingress, 'spec.rules') as { host: string }[]).map((r) => r.host);
+    expect(hosts.length).toBeGreaterThan(0);
+    expect(get(ingress, 'spec.tls')).toEqual([{ secretName: 'triage-warden-tls', hosts }]);
+  });
+
   it('ServiceMonitor scrapes /metrics of the api and orchestrator services', () => {
     const sm = find(objects, 'ServiceMonitor', 'triage-warden');
     expect(get(sm, 'spec.endpoints')).toEqual([

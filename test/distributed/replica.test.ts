@@ -71,10 +71,17 @@ describe.skipIf(missing)('reads on the streaming replica, and falling back to th
       await client.end().catch(() => {});
     }
   };
+  // /ready says only ok/not ok; the detail is for operators (system:read).
   const readiness = async (url: string) => {
-    const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(5000) });
-    const body = (await res.json()) as { checks: { database?: { ok: boolean; detail?: string } } };
-    return { status: res.status, detail: body.checks.database?.detail };
+    const res = await fetch(`${url}/api/v1/system/readiness`, {
+      headers: asAdmin(),
+      signal: AbortSignal.timeout(5000),
+    });
+    const body = (await res.json()) as {
+      ready: boolean;
+      checks: { database?: { ok: boolean; detail?: string } };
+    };
+    return { status: res.ok && body.ready ? 200 : 503, detail: body.checks.database?.detail };
   };
   const waitDetail = async (detail: string, timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs;

@@ -25,6 +25,13 @@ import pg from 'pg';
 import { SERVICE_HOST, withSbin } from './services.ts';
 import { TEST_ADMIN_KEY } from './auth.ts';
 
+/** Suites poll and send bursts from one address: limits far above that load (the limiter still runs). */
+const HIGH_RATE_LIMITS = {
+  TW_RATE_LIMITS__PER_CREDENTIAL: '1000000000',
+  TW_RATE_LIMITS__PER_IP: '1000000000',
+  TW_RATE_LIMITS__WEBHOOK_PER_IP: '1000000000',
+  TW_RATE_LIMITS__AUTH_FAILURES_PER_IP: '1000000000',
+};
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HOST = SERVICE_HOST;
 export const PRIMARY_PORT = 5432;
@@ -232,7 +239,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
       const name = `${role}-${i}`;
       const env = {
         ...baseEnv,
-        ...(role === 'api' ? { TW_SERVER__TRUST_PROXY: 'true' } : {}),
+        ...(role === 'api' ? { TW_SERVER__TRUSTED_PROXIES: '127.0.0.1', ...HIGH_RATE_LIMITS } : {}),
         ...(role === 'api' ? options.apiEnv : options.orchestratorEnv),
         TW_INSTANCE_ID: name,
         TW_PORT: String(port),

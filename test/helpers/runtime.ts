@@ -27,6 +27,14 @@ export function testConfig(
         server: { port: 0, host: '127.0.0.1', instance_id: 'test' },
         logging: { level: process.env.TW_TEST_LOG ?? 'silent' },
         intel: { demo_list: true },
+        // Suites poll and hammer from one address; the rate-limit suites set their own small limits.
+        rate_limits: {
+          per_credential: 1_000_000,
+          per_ip: 1_000_000,
+          webhook_per_ip: 1_000_000,
+          login: 1_000_000,
+          auth_failures_per_ip: 1_000_000,
+        },
         orchestrator: {
           job_backoff: '50ms',
           reconcile_interval: '1h',

@@ -1,13 +1,30 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { ApiDeps } from '../deps.ts';
+import { AppError } from '../../contracts/index.ts';
+import type { ApiDeps, ReadinessReport } from '../deps.ts';
 
-const Checks = Type.Record(
-  Type.String(),
-  Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) }),
-);
+/** Public readiness: ok or not per check, never the driver's words (those go to admins only). */
+const Checks = Type.Record(Type.String(), Type.Object({ ok: Type.Boolean() }));
 
-/** /live, /ready and /metrics: outside /api, public, cheap. */
+/** The report without details, for the unauthenticated /ready. */
+export function publicChecks(report: ReadinessReport): Record<string, { ok: boolean }> {
+  return Object.fromEntries(Object.entries(report.checks).map(([name, c]) => [name, { ok: c.ok }]));
+}
+
+/** Constant-time check of `Authorization: Bearer <token>` (hashing first equalises the lengths). */
+export function bearerMatches(request: FastifyRequest, token: string): boolean {
+  const header = request.headers.authorization;
+  const given = typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : '';
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(token)) && given.length > 0;
+}
+
+/**
+ * /live, /ready and /metrics: outside /api, cheap, exempt from rate limits. /metrics needs
+ * `Authorization: Bearer <metrics.token>` when that is set.
+ */
 export const healthRoutes =
   (deps: ApiDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
@@ -41,14 +58,12 @@ export const healthRoutes =
       },
       async (_request, reply) => {
         if (deps.isShuttingDown()) {
-          return reply
-            .status(503)
-            .send({ status: 'shutting_down', checks: { shutdown: { ok: false, detail: 'draining' } } });
+          return reply.status(503).send({ status: 'shutting_down', checks: { shutdown: { ok: false } } });
         }
         const report = await deps.readiness();
         return reply
           .status(report.ready ? 200 : 503)
-          .send({ status: report.ready ? 'ready' : 'unavailable', checks: report.checks });
+          .send({ status: report.ready ? 'ready' : 'unavailable', checks: publicChecks(report) });
       },
     );
 
@@ -57,9 +72,17 @@ export const healthRoutes =
       {
         config: { permission: 'public' },
         logLevel: 'warn',
-        schema: { tags: ['health'], summary: 'Prometheus metrics' },
+        schema: {
+          tags: ['health'],
+          summary: 'Prometheus metrics (Authorization: Bearer <metrics.token> when one is configured)',
+        },
       },
-      async (_request, reply) => {
+      async (request, reply) => {
+        const token = deps.config.metrics.token;
+        if (token && !bearerMatches(request, token)) {
+          void reply.header('www-authenticate', 'Bearer realm="metrics"');
+          throw new AppError('UNAUTHORIZED', 'metrics need Authorization: Bearer <metrics.token>');
+        }
         const { contentType, body } = await deps.metrics.render();
         return reply.type(contentType).send(body);
       },
