@@ -44,11 +44,15 @@ export const ConfigSchema = Obj({
     shutdown_grace: Duration('20s', 'grace period on SIGTERM'),
     /** After SIGTERM, /ready answers 503 this long before the listener closes, so load balancers drain us first. */
     drain_delay: Duration('0s', 'pause between /ready turning 503 and closing the listener'),
-    /** Identifies this instance in logs, metrics and leader election (default: hostname-pid). */
+    /**
+     * Names this instance in logs, metrics and audit (default: hostname-pid). Leader election uses it
+     * as the start of a holder id that is unique per process start (`<instance_id>-<pid>-<random>`).
+     */
     instance_id: Type.Optional(
       Type.String({
         minLength: 1,
-        description: 'this instance in logs, metrics, audit and leader election (default hostname-pid)',
+        description:
+          'this instance in logs, metrics and audit (default hostname-pid); the leader-election id adds -<pid>-<random>',
       }),
     ),
   }),
