@@ -218,7 +218,33 @@ export const ConfigSchema = Obj({
       default: 'false_positive',
       description: 'status given to auto-resolved benign incidents',
     }),
-    dedup_window: Duration('1h', 'repeated alerts within this window fold into one incident'),
+    dedup_window: Duration(
+      '1h',
+      'repeats fold into one open incident while it is younger than this (counted from its first alert)',
+    ),
+    /** Largest group one incident folds; the next repeat opens a new, linked incident. */
+    dedup_max_alerts: Type.Integer({
+      default: 1000,
+      minimum: 1,
+      description: 'most alerts folded into one incident; the next repeat opens a new linked incident',
+    }),
+    /** What a repeat of a closed incident (resolved, false_positive, dismissed, closed) does. */
+    on_repeat_after_close: Type.Union([Type.Literal('new_incident'), Type.Literal('reopen')], {
+      default: 'new_incident',
+      description:
+        'a repeat after closure opens a new incident linked to the old one, or reopens it (within dedup_window)',
+    }),
+    /**
+     * Failed triage runs (queue retries and reconciler re-enqueues together) after which an incident
+     * is dead-lettered. With the default orchestrator.job_attempts (5) one job's retries reach it.
+     */
+    max_attempts: Type.Integer({
+      default: 5,
+      minimum: 1,
+      maximum: 1000,
+      description:
+        'failed triage runs (all jobs) before an incident is dead-lettered (triage_failed_at); see docs/INCIDENT-LIFECYCLE.md',
+    }),
   }),
   intel: Obj({
     /** Folder of local indicator lists (*.txt, *.csv). */

@@ -36,6 +36,17 @@ export interface IncidentRecord {
   confidence: number | null;
   triaged_at: string | null;
   resolution_reason: string | null;
+  /**
+   * The earlier incident of the same source and fingerprint this one follows: a repeat that came
+   * after it was closed, outside its dedup window, or past its maximum group size.
+   */
+  related_incident_id: string | null;
+  /** Failed triage runs since the last success or retry. */
+  triage_attempts: number;
+  /** The last triage failure (sanitised: no secrets, one line, bounded). */
+  triage_error: string | null;
+  /** When triage was given up after `triage.max_attempts` (dead letter); null otherwise. */
+  triage_failed_at: string | null;
 }
 
 export interface EnrichmentRecord {
@@ -140,6 +151,22 @@ export interface IngestResult {
   incident: IncidentRecord;
   /** False when the alert was folded into an existing incident (dedup). */
   created: boolean;
+  /**
+   * Set when this alert's fold moved the incident back to `new` for another triage run, from this
+   * status: a reopened closed incident, or new evidence (indicators, higher severity) for one already
+   * triaged or being triaged. See docs/INCIDENT-LIFECYCLE.md.
+   */
+  requeued_from?: IncidentStatus;
+}
+
+/** How repeats fold (docs/INCIDENT-LIFECYCLE.md); a bare number is the window with the other defaults. */
+export interface DedupPolicy {
+  /** A repeat folds into an open incident younger than this, counted from its first alert (triage.dedup_window). */
+  windowMs: number;
+  /** Most alerts one incident folds; the next opens a new, linked incident. Default 1000. */
+  maxAlerts?: number;
+  /** A repeat of a closed incident: a new linked incident (default) or reopen it (within the window). */
+  onRepeatAfterClose?: 'new_incident' | 'reopen';
 }
 
 export interface NewEnrichment {
@@ -175,15 +202,18 @@ export interface Transition {
 export interface IncidentStore {
   /**
    * Stores an alert atomically: folds it into the newest incident of the same source and fingerprint
-   * last seen within `dedupWindowMs`, else creates a new incident. Committed before it resolves.
+   * when that one is open, younger than the window (from its first alert) and not full; else creates
+   * a new incident linked to it (or reopens a closed one, per the policy). A fold that brings new
+   * indicators or a higher severity raises the severity and sends a triaged incident back to `new`.
+   * Committed before it resolves.
    */
-  ingest(alert: NormalizedAlert, dedupWindowMs: number): Promise<IngestResult>;
+  ingest(alert: NormalizedAlert, dedup: number | DedupPolicy): Promise<IngestResult>;
   /**
    * Stores several alerts in one transaction, with the outcome of `ingest` called on each in turn
    * (two alerts of one fingerprint fold into one incident; each result shows the incident as that
    * alert left it). All are committed before it resolves, or none are and it rejects.
    */
-  ingestMany(alerts: readonly NormalizedAlert[], dedupWindowMs: number): Promise<IngestResult[]>;
+  ingestMany(alerts: readonly NormalizedAlert[], dedup: number | DedupPolicy): Promise<IngestResult[]>;
   get(id: string): Promise<IncidentRecord | null>;
   getDetail(id: string): Promise<IncidentDetail | null>;
   indicators(id: string): Promise<IndicatorRecord[]>;

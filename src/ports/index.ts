@@ -14,6 +14,7 @@ export type {
   IncidentStore,
   IndicatorRecord,
   IngestResult,
+  DedupPolicy,
   Moved,
   NewAnalysis,
   NewEnrichment,

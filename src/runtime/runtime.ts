@@ -106,6 +106,8 @@ export async function createRuntime(
     log: portLog.child({ component: 'ingest' }),
     telemetry: metrics,
     dedupWindowMs: config.triage.dedup_window,
+    dedupMaxAlerts: config.triage.dedup_max_alerts,
+    onRepeatAfterClose: config.triage.on_repeat_after_close,
     batch: {
       maxBatch: config.ingest.batch_max,
       maxConcurrent: config.ingest.batch_concurrency,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { SEVERITY_RANK, type NormalizedAlert } from '../../contracts/index.ts';
-import type { IncidentRecord, IngestResult } from '../../ports/index.ts';
+import type { DedupPolicy, IncidentRecord, IngestResult } from '../../ports/index.ts';
 import { INCIDENT_RECORD_COLUMNS, toIncident } from './rows.ts';
 import type { DB } from './schema.ts';
 
@@ -16,11 +16,21 @@ export type IngestEngine = 'postgres' | 'pglite';
 export async function ingestAlert(
   db: Kysely<DB>,
   input: NormalizedAlert,
-  dedupWindowMs: number,
+  dedup: number | DedupPolicy,
   engine: IngestEngine = 'postgres',
 ): Promise<IngestResult> {
-  const [result] = await ingestAlerts(db, [input], dedupWindowMs, engine);
+  const [result] = await ingestAlerts(db, [input], dedup, engine);
   return result!;
+}
+
+/** The policy with its defaults: 1000 alerts per incident, a new incident after closure. */
+function policyOf(dedup: number | DedupPolicy): Required<DedupPolicy> {
+  const p = typeof dedup === 'number' ? { windowMs: dedup } : dedup;
+  return {
+    windowMs: p.windowMs,
+    maxAlerts: p.maxAlerts ?? 1000,
+    onRepeatAfterClose: p.onRepeatAfterClose ?? 'new_incident',
+  };
 }
 
 /** The alerts of one source and fingerprint in a batch: they all go to one incident. */
@@ -34,6 +44,9 @@ interface Group {
   n: number;
   first: number;
   last: number;
+  /** The highest severity among its alerts (a fold raises the incident's, never lowers it). */
+  rank: number;
+  severity: NormalizedAlert['severity'];
 }
 
 /** Where one alert stands in its group: its rank, and the group's occurredAt span up to it. */
@@ -49,6 +62,7 @@ interface Row extends Record<string, unknown> {
   is_new: boolean;
   prev_first: Date | string | null;
   prev_last: Date | string | null;
+  requeue_from: string | null;
 }
 
 /** What IncidentRecord needs (not the search vector). */
@@ -57,8 +71,10 @@ const UPDATED = sql.raw(INCIDENT_RECORD_COLUMNS.map((c) => `i.${c}`).join(', '))
 
 /**
  * Ingests a batch in one transaction with the outcome `ingestAlert` would give each alert in turn:
- * alerts of one source and fingerprint fold into the newest incident last received within the window
- * (our clock, `last_received_at`), else the first of them creates one and the others fold into it.
+ * alerts of one source and fingerprint fold into the newest incident of that fingerprint when it is
+ * open, its first alert arrived within the window (our clock, `created_at`) and it has room for them;
+ * else the first of them creates one (linked to that incident, if any) and the others fold into it.
+ * A closed incident is reopened instead when the policy says so (docs/INCIDENT-LIFECYCLE.md).
  *
  * On PostgreSQL, three round trips whatever the batch size: `BEGIN` and the advisory locks in one
  * simple-protocol message, one statement that looks the fingerprints up and writes every row
@@ -69,10 +85,11 @@ const UPDATED = sql.raw(INCIDENT_RECORD_COLUMNS.map((c) => `i.${c}`).join(', '))
 export async function ingestAlerts(
   db: Kysely<DB>,
   inputs: readonly NormalizedAlert[],
-  dedupWindowMs: number,
+  dedup: number | DedupPolicy,
   engine: IngestEngine = 'postgres',
 ): Promise<IngestResult[]> {
   if (inputs.length === 0) return [];
+  const policy = policyOf(dedup);
   // PostgreSQL text and jsonb cannot hold U+0000: the keys and cut fields lose it here, every other
   // string in the JSON parameters (see json()), rather than cloning each alert to clean it.
   const alerts = inputs.map((a) => ({
@@ -87,16 +104,28 @@ export async function ingestAlerts(
     const key = `${alert.source}|${alert.fingerprint}`;
     const at = alert.occurredAt.getTime();
     let group = groups.get(key);
+    const rank = SEVERITY_RANK[alert.severity];
     if (!group) {
-      group = { g: groups.size, key, lead: i, nid: randomUUID(), n: 0, first: at, last: at };
+      group = {
+        g: groups.size,
+        key,
+        lead: i,
+        nid: randomUUID(),
+        n: 0,
+        first: at,
+        last: at,
+        rank,
+        severity: alert.severity,
+      };
       groups.set(key, group);
     }
+    if (rank > group.rank) Object.assign(group, { rank, severity: alert.severity });
     group.n += 1;
     group.first = Math.min(group.first, at);
     group.last = Math.max(group.last, at);
     return { group, k: group.n, first: group.first, last: group.last };
   });
-  const write = (tx: Kysely<DB>) => writeBatch(tx, alerts, [...groups.values()], members, dedupWindowMs);
+  const write = (tx: Kysely<DB>) => writeBatch(tx, alerts, [...groups.values()], members, policy);
 
   let rows: Row[];
   if (engine === 'pglite') {
@@ -138,8 +167,11 @@ export async function ingestAlerts(
     if (!row) throw new Error(`ingest: the incident of alert ${i} was not written`); // checked before COMMIT
     const incident = toIncident(row);
     const created = row.is_new && k === 1;
-    if (k === group.n) return { incident, created };
-    return { incident: asLeftBy(incident, row, group.n - k, first, last), created };
+    // The status move belongs to the group's first alert (the others fold into the moved incident).
+    const requeued =
+      row.requeue_from && k === 1 ? { requeued_from: row.requeue_from as IncidentRecord['status'] } : {};
+    if (k === group.n) return { incident, created, ...requeued };
+    return { incident: asLeftBy(incident, row, group.n - k, first, last), created, ...requeued };
   });
 }
 
@@ -166,18 +198,19 @@ function lockStatement(keys: string[]): string {
 }
 
 /**
- * One statement: the dedup lookup per group (the newest incident of that source and fingerprint
- * received within the window), then every write. A new incident gets the whole group at once
- * (count, first and last seen), the row sequential ingests would leave; a found one is raised by it.
- * Returns one row per group: the incident as the batch left it, whether it is new, and what it held
- * before.
+ * One statement: the dedup lookup per group (the newest incident of that source and fingerprint),
+ * the fold decision, then every write. A new incident gets the whole group at once (count, first and
+ * last seen, highest severity), the row sequential ingests would leave; a found one is raised by it,
+ * and sent back to `new` when it is reopened or the group brings new evidence to a triaged one.
+ * Returns one row per group: the incident as the batch left it, whether it is new, what it held
+ * before, and the status it was requeued from.
  */
 async function writeBatch(
   tx: Kysely<DB>,
   alerts: NormalizedAlert[],
   groups: Group[],
   members: Member[],
-  dedupWindowMs: number,
+  policy: Required<DedupPolicy>,
 ): Promise<Row[]> {
   const groupRows = groups.map((group) => {
     const lead = alerts[group.lead]!;
@@ -190,8 +223,8 @@ async function writeBatch(
       first_seen: iso(group.first),
       last_seen: iso(group.last),
       incident_type: lead.incidentType,
-      severity: lead.severity,
-      severity_rank: SEVERITY_RANK[lead.severity],
+      severity: group.severity,
+      severity_rank: group.rank,
       title: lead.title.slice(0, 500),
       description: lead.description?.slice(0, 10_000) ?? null,
       tags: lead.tags,
@@ -223,6 +256,7 @@ async function writeBatch(
       indicatorRows.push({ g, type: ind.type, value: ind.value, context: ind.context ?? null });
     }
   });
+  const reopen = policy.onRepeatAfterClose === 'reopen';
 
   const result = await sql<Row>`
     WITH grp AS MATERIALIZED (
@@ -230,32 +264,57 @@ async function writeBatch(
         fingerprint text, nid uuid, n integer, first_seen timestamptz, last_seen timestamptz,
         incident_type text, severity text, severity_rank smallint, title text, description text,
         tags text[], assets jsonb, mitre_techniques text[], vendor_confidence real)
-    ), target AS MATERIALIZED (
-      SELECT grp.g, COALESCE(f.id, grp.nid) AS id, f.id IS NULL AS is_new,
-        f.first_seen AS prev_first, f.last_seen AS prev_last
+    ), ind AS MATERIALIZED (
+      SELECT * FROM json_to_recordset(${json(indicatorRows)}::json) AS x(g integer, type text, value text,
+        context text)
+    ), cand AS MATERIALIZED (
+      SELECT grp.g, grp.nid, grp.severity_rank AS g_rank, f.id AS fid, f.first_seen AS f_first,
+        f.last_seen AS f_last, f.status AS f_status, f.severity AS f_severity,
+        COALESCE(f.created_at >= now() - make_interval(secs => ${policy.windowMs / 1000})
+          AND f.occurrence_count + grp.n <= ${policy.maxAlerts}, false) AS fits,
+        COALESCE(f.status IN ('resolved','false_positive','dismissed','closed'), false) AS f_closed,
+        f.id IS NOT NULL AND grp.severity_rank > f.severity_rank AS raised,
+        f.id IS NOT NULL AND EXISTS (SELECT 1 FROM ind WHERE ind.g = grp.g AND NOT EXISTS (
+          SELECT 1 FROM indicators AS x WHERE x.incident_id = f.id AND x.type = ind.type
+            AND x.value = ind.value)) AS new_ind
       FROM grp LEFT JOIN LATERAL (
-        SELECT i.id, i.first_seen, i.last_seen FROM incidents AS i
-        WHERE i.source = grp.source AND i.fingerprint = grp.fingerprint
-          AND i.last_received_at >= now() - make_interval(secs => ${dedupWindowMs / 1000})
+        SELECT i.id, i.first_seen, i.last_seen, i.status, i.severity, i.severity_rank, i.created_at,
+          i.occurrence_count
+        FROM incidents AS i WHERE i.source = grp.source AND i.fingerprint = grp.fingerprint
         ORDER BY i.last_received_at DESC LIMIT 1
       ) AS f ON true
+    ), target AS MATERIALIZED (
+      SELECT c.g, CASE WHEN d.fold THEN c.fid ELSE c.nid END AS id, NOT d.fold AS is_new,
+        c.f_first AS prev_first, c.f_last AS prev_last, c.f_severity, c.new_ind,
+        d.fold AND c.raised AS raised,
+        CASE WHEN NOT d.fold THEN c.fid END AS related_id,
+        CASE WHEN d.fold AND (c.f_closed OR (c.f_status IN ('enriching','analyzing','pending_review')
+          AND (c.new_ind OR c.raised))) THEN c.f_status END AS requeue_from
+      FROM cand AS c CROSS JOIN LATERAL (
+        SELECT c.fits AND (NOT c.f_closed OR ${reopen}) AS fold) AS d
     ), new_incidents AS (
       INSERT INTO incidents (id, incident_type, source, severity, severity_rank, status, title,
         description, fingerprint, occurrence_count, first_seen, last_seen, tags, assets,
-        mitre_techniques, vendor_confidence)
+        mitre_techniques, vendor_confidence, related_incident_id)
       SELECT t.id, g.incident_type, g.source, g.severity, g.severity_rank, 'new', g.title,
         g.description, g.fingerprint, g.n, g.first_seen, g.last_seen, g.tags, g.assets,
-        g.mitre_techniques, g.vendor_confidence
+        g.mitre_techniques, g.vendor_confidence, t.related_id
       FROM target AS t JOIN grp AS g USING (g) WHERE t.is_new
       RETURNING ${INSERTED}
     ), folded AS (
       UPDATE incidents AS i SET occurrence_count = i.occurrence_count + g.n, last_received_at = now(),
-        last_seen = GREATEST(i.last_seen, g.last_seen), first_seen = LEAST(i.first_seen, g.first_seen)
+        last_seen = GREATEST(i.last_seen, g.last_seen), first_seen = LEAST(i.first_seen, g.first_seen),
+        severity = CASE WHEN t.raised THEN g.severity ELSE i.severity END,
+        severity_rank = GREATEST(i.severity_rank, g.severity_rank),
+        status = CASE WHEN t.requeue_from IS NULL THEN i.status ELSE 'new' END,
+        resolution_reason = CASE WHEN t.requeue_from IS NULL THEN i.resolution_reason END,
+        version = i.version + CASE WHEN t.raised OR t.requeue_from IS NOT NULL THEN 1 ELSE 0 END,
+        updated_at = CASE WHEN t.raised OR t.requeue_from IS NOT NULL THEN now() ELSE i.updated_at END
       FROM target AS t JOIN grp AS g USING (g)
       WHERE i.id = t.id AND NOT t.is_new
       RETURNING ${UPDATED}
     ), batch_alerts AS MATERIALIZED (
-      SELECT x.*, t.id AS incident_id, t.is_new AND x.k = 1 AS created
+      SELECT x.*, t.id AS incident_id, t.is_new AND x.k = 1 AS created, t.related_id
       FROM json_to_recordset(${json(alertRows)}::json) AS x(o integer, g integer, k integer,
         source text, vendor_id text, title text, severity text, occurred_at timestamptz,
         fingerprint text, raw jsonb)
@@ -267,18 +326,36 @@ async function writeBatch(
       FROM batch_alerts ORDER BY o
     ), new_indicators AS (
       INSERT INTO indicators (id, incident_id, type, value, context)
-      SELECT gen_random_uuid(), t.id, x.type, x.value, x.context
-      FROM json_to_recordset(${json(indicatorRows)}::json) AS x(g integer, type text, value text,
-        context text)
-      JOIN target AS t USING (g)
+      SELECT gen_random_uuid(), t.id, ind.type, ind.value, ind.context
+      FROM ind JOIN target AS t USING (g)
       ON CONFLICT (incident_id, type, value) DO NOTHING
     ), new_audit AS (
       INSERT INTO audit_log (incident_id, actor, action, details)
-      SELECT incident_id, 'system', CASE WHEN created THEN 'incident.created' ELSE 'alert.deduplicated' END,
-        jsonb_build_object('source', source, 'vendor_id', vendor_id, 'fingerprint', fingerprint)
-      FROM batch_alerts ORDER BY o
+      SELECT incident_id, 'system', action, details FROM (
+        SELECT o AS ord, 0 AS sub, incident_id,
+          CASE WHEN created THEN 'incident.created' ELSE 'alert.deduplicated' END AS action,
+          jsonb_build_object('source', source, 'vendor_id', vendor_id, 'fingerprint', fingerprint)
+            || CASE WHEN created AND related_id IS NOT NULL
+              THEN jsonb_build_object('related_incident_id', related_id) ELSE '{}'::jsonb END AS details
+        FROM batch_alerts
+        UNION ALL
+        -- The closed (or full, or expired) incident's timeline shows where its repeat went.
+        SELECT -1, t.g, t.related_id, 'incident.repeated', jsonb_build_object('new_incident_id', t.id)
+        FROM target AS t WHERE t.related_id IS NOT NULL
+        UNION ALL
+        SELECT 1000000000, t.g, t.id, 'incident.severity_raised',
+          jsonb_build_object('from', t.f_severity, 'to', g.severity)
+        FROM target AS t JOIN grp AS g USING (g) WHERE t.raised
+        UNION ALL
+        SELECT 1000000001, t.g, t.id,
+          CASE WHEN t.requeue_from IN ('resolved','false_positive','dismissed','closed')
+            THEN 'incident.reopened' ELSE 'triage.requeued' END,
+          jsonb_build_object('from', t.requeue_from, 'to', 'new', 'new_indicators', t.new_ind,
+            'severity_raised', t.raised)
+        FROM target AS t WHERE t.requeue_from IS NOT NULL
+      ) AS a ORDER BY ord, sub
     )
-    SELECT t.g, t.is_new, t.prev_first, t.prev_last, r.*
+    SELECT t.g, t.is_new, t.prev_first, t.prev_last, t.requeue_from, r.*
     FROM target AS t JOIN (SELECT * FROM new_incidents UNION ALL SELECT * FROM folded) AS r ON r.id = t.id`.execute(
     tx,
   );

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder, type Transaction as KyselyTx } from 'kysely';
 import { TRIAGE_PENDING_STATUSES, type NormalizedAlert } from '../../contracts/index.ts';
 import type {
+  DedupPolicy,
   FencedStore,
   IncidentDetail,
   IncidentListQuery,
@@ -30,12 +31,12 @@ export class SqlIncidentStore implements IncidentStore, FencedStore {
     return this.database.primary;
   }
 
-  async ingest(input: NormalizedAlert, dedupWindowMs: number): Promise<IngestResult> {
-    return ingestAlert(this.db, input, dedupWindowMs, this.database.kind);
+  async ingest(input: NormalizedAlert, dedup: number | DedupPolicy): Promise<IngestResult> {
+    return ingestAlert(this.db, input, dedup, this.database.kind);
   }
 
-  async ingestMany(inputs: readonly NormalizedAlert[], dedupWindowMs: number): Promise<IngestResult[]> {
-    return ingestAlerts(this.db, inputs, dedupWindowMs, this.database.kind);
+  async ingestMany(inputs: readonly NormalizedAlert[], dedup: number | DedupPolicy): Promise<IngestResult[]> {
+    return ingestAlerts(this.db, inputs, dedup, this.database.kind);
   }
 
   async get(id: string): Promise<IncidentRecord | null> {
