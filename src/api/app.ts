@@ -13,6 +13,7 @@ import { registerErrorHandling } from './plugins/errors.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { incidentRoutes } from './routes/incidents.routes.ts';
+import { triageRetryRoutes } from './routes/triage-retry.routes.ts';
 import { StreamHub, streamRoutes } from './routes/stream.routes.ts';
 import { webhookRoutes } from './routes/webhooks.routes.ts';
 import { ErrorSchema, IncidentSchema } from './schemas.ts';
@@ -180,6 +181,7 @@ export async function buildApp(
       await api.register(incidentRoutes(deps, cache));
       await api.register(webhookRoutes(deps, cache));
       await api.register(streamRoutes(deps, hub));
+      if (deps.triageRetry) await api.register(triageRetryRoutes(deps.triageRetry, cache));
       api.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
         app.swagger(),
       );

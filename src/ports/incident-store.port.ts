@@ -237,21 +237,76 @@ export interface IncidentStore {
   triageStats(windowMs: number): Promise<{ count: number; mean_seconds: number | null }>;
 }
 
+/** One failed triage run as counted by {@link TriageStateStore.recordTriageFailure}. */
+export interface TriageFailure {
+  /** Failed runs since the last success or retry, this one included. */
+  attempts: number;
+  /** True when this failure reached the limit: the incident is now in the dead letter. */
+  dead_lettered: boolean;
+}
+
+/** A page of the reconciler's walk; `next` continues after it, null on the last page. */
+export interface PendingTriagePage {
+  ids: string[];
+  next: string | null;
+}
+
+/**
+ * Triage bookkeeping (docs/INCIDENT-LIFECYCLE.md): failures are counted per incident, and an
+ * incident whose triage failed `max attempts` times is dead-lettered (`triage_failed_at`) instead of
+ * being retried forever; an operator retries it. The reconciler walks past dead-lettered incidents.
+ */
+export interface TriageStateStore {
+  /**
+   * Counts a failed run (the error must be sanitised already). Null, writing nothing, when the
+   * incident is gone, no longer owed triage, or already dead-lettered.
+   */
+  recordTriageFailure(
+    id: string,
+    error: string,
+    maxAttempts: number,
+    actor: string,
+  ): Promise<TriageFailure | null>;
+  /** Clears the dead letter of the incidents in `ids`, or of all (oldest first, up to `limit`). */
+  retryDeadLettered(
+    filter: { ids?: readonly string[]; limit: number },
+    actor: string,
+  ): Promise<IncidentRecord[]>;
+  countDeadLettered(): Promise<number>;
+  /** Incidents owed triage, not dead-lettered, untouched for `olderThanMs`: one keyset page, oldest first. */
+  pendingTriage(olderThanMs: number, limit: number, after: string | null): Promise<PendingTriagePage>;
+}
+
+/** A leader's claim on a fence: its elector term and id, and the fence epoch it learned (if any). */
+export interface Fence {
+  name: string;
+  term: number;
+  holder: string;
+  /** The epoch returned by this holder's first successful claim in this term; omitted before it. */
+  epoch?: number;
+}
+
 /**
  * Writes made by leader-only jobs carry the leader's term (fencing token). The store keeps the
- * highest term it has seen; a write with a lower term is refused, so a deposed leader that wakes
- * up late cannot act (DESIGN.md invariant 5).
+ * highest (epoch, term) it has seen; a write below it is refused, so a deposed leader that wakes up
+ * late cannot act (DESIGN.md invariant 5). Epochs let a deployment take over a fence left by a stale
+ * holder with larger terms (docs/INCIDENT-LIFECYCLE.md).
  */
 export interface FencedStore {
   /** Raises the fence to `term` for `holder`. False (nothing written) when a higher term exists. */
   claimTerm(name: string, term: number, holder: string): Promise<boolean>;
   /**
-   * Deletes closed incidents (resolved, false_positive, dismissed, closed) last updated before
-   * `olderThanMs` ago, at most `limit`, only if `term` still holds the fence. Null when fenced out.
+   * Raises the fence to `fence`; returns the fence's epoch, or null (nothing written) when a newer
+   * claim holds it. With `takeoverAfterMs`, a first claim (no epoch) facing a higher term whose holder
+   * has not claimed for that long takes the fence over in a new epoch (`takeover` true).
    */
-  purgeClosedIncidents(
-    fence: { name: string; term: number; holder: string },
-    olderThanMs: number,
-    limit: number,
-  ): Promise<number | null>;
+  claimFence(
+    fence: Fence,
+    options?: { takeoverAfterMs?: number },
+  ): Promise<{ epoch: number; takeover: boolean } | null>;
+  /**
+   * Deletes closed incidents (resolved, false_positive, dismissed, closed) last updated before
+   * `olderThanMs` ago, at most `limit`, only if `fence` still holds. Null when fenced out.
+   */
+  purgeClosedIncidents(fence: Fence, olderThanMs: number, limit: number): Promise<number | null>;
 }

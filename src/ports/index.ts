@@ -6,6 +6,7 @@ export type {
   AnalysisRecord,
   AuditRecord,
   EnrichmentRecord,
+  Fence,
   FencedStore,
   IncidentDetail,
   IncidentListQuery,
@@ -19,7 +20,10 @@ export type {
   NewAnalysis,
   NewEnrichment,
   Page,
+  PendingTriagePage,
   Transition,
+  TriageFailure,
+  TriageStateStore,
 } from './incident-store.port.ts';
 export { DEFAULT_RETRY_POLICY } from './job-queue.port.ts';
 export type {

@@ -50,6 +50,8 @@ export interface IngestOutcome {
   created: boolean;
   /** False when the queue could not take the job now (the reconciler will). */
   queued: boolean;
+  /** Set when this alert sent its incident back to `new` (reopened, or new evidence), from this status. */
+  requeued_from?: IngestResult['requeued_from'];
 }
 
 /** One alert's stored result, with the hand-off its batch shares. */
@@ -90,10 +92,10 @@ export class IngestService {
   }
 
   async ingest(alert: NormalizedAlert): Promise<IngestOutcome> {
-    const { incident, created, handoff, index } = await this.batcher.submit(alert);
+    const { incident, created, handoff, index, requeued_from } = await this.batcher.submit(alert);
     this.deps.telemetry.incidentIngested(alert.source, created ? 'created' : 'deduplicated');
     const queued = (await handoff)[index] ?? false;
-    return { incident, created, queued };
+    return { incident, created, queued, ...(requeued_from ? { requeued_from } : {}) };
   }
 
   /** Commits a batch; its hand-off starts at once but the next batch need not wait for it. */
