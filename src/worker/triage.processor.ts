@@ -89,6 +89,8 @@ export class TriageProcessor {
       { incident_id: incidentId, attempts: failure.attempts },
       'triage dead-lettered: retry with POST /api/v1/incidents/:id/retry-triage or `triage-warden incidents retry-failed`',
     );
-    throw new PermanentJobError(`triage of ${incidentId} dead-lettered after ${failure.attempts} failed runs`);
+    throw new PermanentJobError(
+      `triage of ${incidentId} dead-lettered after ${failure.attempts} failed runs`,
+    );
   }
 }

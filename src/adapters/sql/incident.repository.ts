@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type RawBuilder, type Transaction as KyselyTx } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { TRIAGE_PENDING_STATUSES, type NormalizedAlert } from '../../contracts/index.ts';
 import type {
   DedupPolicy,

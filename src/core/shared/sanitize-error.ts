@@ -11,6 +11,7 @@ export function sanitizeError(err: unknown, maxLength = 500): string {
         ? err
         : 'non-error thrown';
   const oneLine = raw
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
     .replace(/[\u0000-\u001f\u007f]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();

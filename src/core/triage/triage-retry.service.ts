@@ -60,7 +60,10 @@ export class TriageRetryService {
         'enqueue',
       );
     } catch (err) {
-      log.warn({ err: String(err), n: incidents.length }, 'retry enqueue failed; the reconciler will enqueue');
+      log.warn(
+        { err: String(err), n: incidents.length },
+        'retry enqueue failed; the reconciler will enqueue',
+      );
       return false;
     }
     // Detail caches drop their copies on any event naming the incident.
