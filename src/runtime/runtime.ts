@@ -75,6 +75,11 @@ export async function createRuntime(
   }
   const t = transports;
 
+  // With election disabled this process leads alone (a private in-process lease): the leader jobs,
+  // the reconciler first of all, must run in every deployment.
+  const leaderElector = config.orchestrator.leaderElection.enabled
+    ? t.elector
+    : new InProcessLeaderElector({ instanceName: config.server.instance_id });
   const metrics = new Metrics();
   const store = new SqlIncidentStore(database);
   metrics.bind({
@@ -172,9 +177,6 @@ export async function createRuntime(
 
   let processor: TriageProcessor | undefined;
   let leaderJobs: LeaderJobs | undefined;
-  const leaderElector = config.orchestrator.leaderElection.enabled
-    ? t.elector
-    : new InProcessLeaderElector({ instanceName: config.server.instance_id });
   if (role !== 'api') {
     const intel = await loadIntel(config, portLog);
     const enricher = new EnrichmentService({
