@@ -21,6 +21,7 @@ import { healthRoutes } from './routes/health.routes.ts';
 import { readinessRoutes } from './routes/readiness.routes.ts';
 import { incidentRoutes } from './routes/incidents.routes.ts';
 import { oidcDisabledRoutes, oidcRoutes } from './routes/oidc.routes.ts';
+import { triageRetryRoutes } from './routes/triage-retry.routes.ts';
 import { StreamHub, streamRoutes } from './routes/stream.routes.ts';
 import { webhookRoutes } from './routes/webhooks.routes.ts';
 import { ErrorSchema, IncidentSchema } from './schemas.ts';
@@ -212,6 +213,7 @@ export async function buildApp(
         await api.register(oidcDisabledRoutes);
       }
       await api.register(readinessRoutes(deps));
+      if (deps.triageRetry) await api.register(triageRetryRoutes(deps.triageRetry, cache));
       api.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
         app.swagger(),
       );

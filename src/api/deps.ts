@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.ts';
 import type { IncidentActionsService } from '../core/incidents/incident-actions.service.ts';
 import type { IngestService } from '../core/ingest/ingest.service.ts';
+import type { TriageRetryService } from '../core/triage/triage-retry.service.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { EventBus, IncidentStore, RateLimiter } from '../ports/index.ts';
 import type { AccessPolicy } from './plugins/access.ts';
@@ -39,4 +40,6 @@ export interface ApiDeps {
    * sources plus the built-in parser names.
    */
   knownSource?: (name: string) => boolean;
+  /** Retrying dead-lettered triage; its routes exist only when set. */
+  triageRetry?: TriageRetryService;
 }

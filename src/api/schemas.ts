@@ -66,6 +66,14 @@ export const IncidentSchema = Type.Object(
     confidence: Nullable(Type.Number()),
     triaged_at: Nullable(Type.String({ format: 'date-time' })),
     resolution_reason: Nullable(Type.String()),
+    /** The earlier incident of the same alert this one repeats (opened after it was closed, or full). */
+    related_incident_id: Nullable(Type.String({ format: 'uuid' })),
+    /** Failed triage runs since the last success or retry. */
+    triage_attempts: Type.Integer(),
+    /** The last triage failure, sanitised. */
+    triage_error: Nullable(Type.String()),
+    /** Set when triage was given up after triage.max_attempts (dead letter); cleared by retry-triage. */
+    triage_failed_at: Nullable(Type.String({ format: 'date-time' })),
   },
   { $id: 'Incident' },
 );

@@ -14,6 +14,7 @@ Commands:
   orchestrator   worker only (triage queue, leader jobs, /live /ready /metrics); needs PostgreSQL + Redis
   migrate        apply database migrations and exit
   demo           send a handful of realistic vendor alerts to a running instance and show the verdicts
+  incidents      incident maintenance: retry-failed [--id X] takes incidents out of the triage dead letter
 
 Options (every command):
   -c, --config <file>   YAML configuration (also TW_CONFIG); TW_* environment variables override it
@@ -44,6 +45,12 @@ PgBouncer is bypassed) and exits. Running it twice is harmless.`,
 Sends signed alerts in the formats of CrowdStrike, Splunk, Microsoft Graph, GuardDuty, Okta, Elastic
 and the generic format to a running instance, then waits for their verdicts and prints them.
 Secrets come from the configuration, or from TW_DATA_DIR/webhook-secrets.json in embedded mode.`,
+  incidents: `triage-warden incidents retry-failed [--id <incident id>] [--config file]
+
+Takes dead-lettered incidents (triage given up after triage.max_attempts failures) out of the dead
+letter: all of them, or the one given with --id. Opens the configured database directly, as migrate
+does; the leader's reconciler enqueues them on its next pass. In embedded mode stop the server first
+(one process per PGlite data folder), or call POST /api/v1/incidents/retry-failed instead.`,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -67,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string', short: 'p' },
       url: { type: 'string' },
       'no-wait': { type: 'boolean' },
+      id: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -121,6 +129,11 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'migrate':
       return (await import('./migrate.command.ts')).runMigrate(config, log);
+    case 'incidents':
+      return (await import('./incidents.command.ts')).runIncidents(config, log, {
+        action: positionals[1],
+        ...(values.id ? { id: values.id } : {}),
+      });
     case 'demo':
       return (await import('./demo.command.ts')).runDemo(config, {
         ...(values.url ? { url: values.url } : {}),

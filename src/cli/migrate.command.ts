@@ -4,7 +4,7 @@ import type { PinoLogger } from '../observability/logger.ts';
 
 /** Applies migrations (to the direct primary URL when one is set) and exits. */
 export async function runMigrate(config: Config, log: PinoLogger): Promise<number> {
-  const db = await openDatabase(config);
+  const db = await openCliDatabase(config);
   try {
     const applied = await migrate(db);
     log.info({ applied }, applied.length ? 'migrations applied' : 'database is up to date');
@@ -16,7 +16,7 @@ export async function runMigrate(config: Config, log: PinoLogger): Promise<numbe
 }
 
 /** The storage adapter of the configured mode, loaded on demand (a migration job needs only one). */
-async function openDatabase(config: Config): Promise<SqlDatabase> {
+export async function openCliDatabase(config: Config): Promise<SqlDatabase> {
   if (selectedModes(config).database === 'pglite') {
     const { openPGliteDatabase } = await import('../adapters/pglite/pglite.database.ts');
     return openPGliteDatabase(config.data_dir);

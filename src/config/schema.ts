@@ -107,11 +107,15 @@ export const ConfigSchema = Obj({
     shutdown_grace: Duration('20s', 'grace period on SIGTERM'),
     /** After SIGTERM, /ready answers 503 this long before the listener closes, so load balancers drain us first. */
     drain_delay: Duration('0s', 'pause between /ready turning 503 and closing the listener'),
-    /** Identifies this instance in logs, metrics and leader election (default: hostname-pid). */
+    /**
+     * Names this instance in logs, metrics and audit (default: hostname-pid). Leader election uses it
+     * as the start of a holder id that is unique per process start (`<instance_id>-<pid>-<random>`).
+     */
     instance_id: Type.Optional(
       Type.String({
         minLength: 1,
-        description: 'this instance in logs, metrics, audit and leader election (default hostname-pid)',
+        description:
+          'this instance in logs, metrics and audit (default hostname-pid); the leader-election id adds -<pid>-<random>',
       }),
     ),
     trusted_proxies: Type.Array(Type.String({ minLength: 1 }), {
@@ -336,7 +340,33 @@ export const ConfigSchema = Obj({
       default: 'false_positive',
       description: 'status given to auto-resolved benign incidents',
     }),
-    dedup_window: Duration('1h', 'repeated alerts within this window fold into one incident'),
+    dedup_window: Duration(
+      '1h',
+      'repeats fold into one open incident while it is younger than this (counted from its first alert)',
+    ),
+    /** Largest group one incident folds; the next repeat opens a new, linked incident. */
+    dedup_max_alerts: Type.Integer({
+      default: 1000,
+      minimum: 1,
+      description: 'most alerts folded into one incident; the next repeat opens a new linked incident',
+    }),
+    /** What a repeat of a closed incident (resolved, false_positive, dismissed, closed) does. */
+    on_repeat_after_close: Type.Union([Type.Literal('new_incident'), Type.Literal('reopen')], {
+      default: 'new_incident',
+      description:
+        'a repeat after closure opens a new incident linked to the old one, or reopens it (within dedup_window)',
+    }),
+    /**
+     * Failed triage runs (queue retries and reconciler re-enqueues together) after which an incident
+     * is dead-lettered. With the default orchestrator.job_attempts (5) one job's retries reach it.
+     */
+    max_attempts: Type.Integer({
+      default: 5,
+      minimum: 1,
+      maximum: 1000,
+      description:
+        'failed triage runs (all jobs) before an incident is dead-lettered (triage_failed_at); see docs/INCIDENT-LIFECYCLE.md',
+    }),
   }),
   intel: Obj({
     /** Folder of local indicator lists (*.txt, *.csv). */

@@ -111,6 +111,11 @@ export class Metrics implements Telemetry {
     help: 'Incidents re-enqueued by the reconciler after sitting in new/enriching/analyzing too long',
     registers: [this.instance],
   });
+  readonly deadLetters = new Counter({
+    name: 'tw_triage_dead_letter_total',
+    help: 'Incidents dead-lettered by this process after triage.max_attempts failed triage runs',
+    registers: [this.instance],
+  });
   readonly wsSlowConsumers = new Counter({
     name: 'tw_websocket_slow_consumer_disconnects_total',
     help: 'WebSocket clients closed (code 1013) because their unsent buffer outgrew the limit',
@@ -142,6 +147,11 @@ export class Metrics implements Telemetry {
   readonly approvalsPending = new Gauge({
     name: 'tw_approvals_pending',
     help: 'Actions waiting for approval (cluster-wide)',
+    registers: [this.cluster],
+  });
+  readonly deadLettered = new Gauge({
+    name: 'tw_triage_dead_letter_incidents',
+    help: 'Incidents in the triage dead letter, waiting for retry-triage (cluster-wide)',
     registers: [this.cluster],
   });
   readonly incidentsByStatus = new Gauge({
@@ -264,6 +274,9 @@ export class Metrics implements Telemetry {
   triageFinished(classification: string, seconds: number): void {
     this.triaged.inc({ classification });
     this.triageDuration.observe(seconds);
+  }
+  triageDeadLettered(): void {
+    this.deadLetters.inc();
   }
   enrichmentLookups(cacheHits: number, cacheMisses: number, errors: number): void {
     if (cacheHits) this.cacheHits.inc(cacheHits);

@@ -36,6 +36,17 @@ export interface IncidentRecord {
   confidence: number | null;
   triaged_at: string | null;
   resolution_reason: string | null;
+  /**
+   * The earlier incident of the same source and fingerprint this one follows: a repeat that came
+   * after it was closed, outside its dedup window, or past its maximum group size.
+   */
+  related_incident_id: string | null;
+  /** Failed triage runs since the last success or retry. */
+  triage_attempts: number;
+  /** The last triage failure (sanitised: no secrets, one line, bounded). */
+  triage_error: string | null;
+  /** When triage was given up after `triage.max_attempts` (dead letter); null otherwise. */
+  triage_failed_at: string | null;
 }
 
 export interface EnrichmentRecord {
@@ -140,6 +151,22 @@ export interface IngestResult {
   incident: IncidentRecord;
   /** False when the alert was folded into an existing incident (dedup). */
   created: boolean;
+  /**
+   * Set when this alert's fold moved the incident back to `new` for another triage run, from this
+   * status: a reopened closed incident, or new evidence (indicators, higher severity) for one already
+   * triaged or being triaged. See docs/INCIDENT-LIFECYCLE.md.
+   */
+  requeued_from?: IncidentStatus;
+}
+
+/** How repeats fold (docs/INCIDENT-LIFECYCLE.md); a bare number is the window with the other defaults. */
+export interface DedupPolicy {
+  /** A repeat folds into an open incident younger than this, counted from its first alert (triage.dedup_window). */
+  windowMs: number;
+  /** Most alerts one incident folds; the next opens a new, linked incident. Default 1000. */
+  maxAlerts?: number;
+  /** A repeat of a closed incident: a new linked incident (default) or reopen it (within the window). */
+  onRepeatAfterClose?: 'new_incident' | 'reopen';
 }
 
 export interface NewEnrichment {
@@ -175,15 +202,18 @@ export interface Transition {
 export interface IncidentStore {
   /**
    * Stores an alert atomically: folds it into the newest incident of the same source and fingerprint
-   * last seen within `dedupWindowMs`, else creates a new incident. Committed before it resolves.
+   * when that one is open, younger than the window (from its first alert) and not full; else creates
+   * a new incident linked to it (or reopens a closed one, per the policy). A fold that brings new
+   * indicators or a higher severity raises the severity and sends a triaged incident back to `new`.
+   * Committed before it resolves.
    */
-  ingest(alert: NormalizedAlert, dedupWindowMs: number): Promise<IngestResult>;
+  ingest(alert: NormalizedAlert, dedup: number | DedupPolicy): Promise<IngestResult>;
   /**
    * Stores several alerts in one transaction, with the outcome of `ingest` called on each in turn
    * (two alerts of one fingerprint fold into one incident; each result shows the incident as that
    * alert left it). All are committed before it resolves, or none are and it rejects.
    */
-  ingestMany(alerts: readonly NormalizedAlert[], dedupWindowMs: number): Promise<IngestResult[]>;
+  ingestMany(alerts: readonly NormalizedAlert[], dedup: number | DedupPolicy): Promise<IngestResult[]>;
   get(id: string): Promise<IncidentRecord | null>;
   getDetail(id: string): Promise<IncidentDetail | null>;
   indicators(id: string): Promise<IndicatorRecord[]>;
@@ -207,21 +237,76 @@ export interface IncidentStore {
   triageStats(windowMs: number): Promise<{ count: number; mean_seconds: number | null }>;
 }
 
+/** One failed triage run as counted by {@link TriageStateStore.recordTriageFailure}. */
+export interface TriageFailure {
+  /** Failed runs since the last success or retry, this one included. */
+  attempts: number;
+  /** True when this failure reached the limit: the incident is now in the dead letter. */
+  dead_lettered: boolean;
+}
+
+/** A page of the reconciler's walk; `next` continues after it, null on the last page. */
+export interface PendingTriagePage {
+  ids: string[];
+  next: string | null;
+}
+
+/**
+ * Triage bookkeeping (docs/INCIDENT-LIFECYCLE.md): failures are counted per incident, and an
+ * incident whose triage failed `max attempts` times is dead-lettered (`triage_failed_at`) instead of
+ * being retried forever; an operator retries it. The reconciler walks past dead-lettered incidents.
+ */
+export interface TriageStateStore {
+  /**
+   * Counts a failed run (the error must be sanitised already). Null, writing nothing, when the
+   * incident is gone, no longer owed triage, or already dead-lettered.
+   */
+  recordTriageFailure(
+    id: string,
+    error: string,
+    maxAttempts: number,
+    actor: string,
+  ): Promise<TriageFailure | null>;
+  /** Clears the dead letter of the incidents in `ids`, or of all (oldest first, up to `limit`). */
+  retryDeadLettered(
+    filter: { ids?: readonly string[]; limit: number },
+    actor: string,
+  ): Promise<IncidentRecord[]>;
+  countDeadLettered(): Promise<number>;
+  /** Incidents owed triage, not dead-lettered, untouched for `olderThanMs`: one keyset page, oldest first. */
+  pendingTriage(olderThanMs: number, limit: number, after: string | null): Promise<PendingTriagePage>;
+}
+
+/** A leader's claim on a fence: its elector term and id, and the fence epoch it learned (if any). */
+export interface Fence {
+  name: string;
+  term: number;
+  holder: string;
+  /** The epoch returned by this holder's first successful claim in this term; omitted before it. */
+  epoch?: number;
+}
+
 /**
  * Writes made by leader-only jobs carry the leader's term (fencing token). The store keeps the
- * highest term it has seen; a write with a lower term is refused, so a deposed leader that wakes
- * up late cannot act (DESIGN.md invariant 5).
+ * highest (epoch, term) it has seen; a write below it is refused, so a deposed leader that wakes up
+ * late cannot act (DESIGN.md invariant 5). Epochs let a deployment take over a fence left by a stale
+ * holder with larger terms (docs/INCIDENT-LIFECYCLE.md).
  */
 export interface FencedStore {
   /** Raises the fence to `term` for `holder`. False (nothing written) when a higher term exists. */
   claimTerm(name: string, term: number, holder: string): Promise<boolean>;
   /**
-   * Deletes closed incidents (resolved, false_positive, dismissed, closed) last updated before
-   * `olderThanMs` ago, at most `limit`, only if `term` still holds the fence. Null when fenced out.
+   * Raises the fence to `fence`; returns the fence's epoch, or null (nothing written) when a newer
+   * claim holds it. With `takeoverAfterMs`, a first claim (no epoch) facing a higher term whose holder
+   * has not claimed for that long takes the fence over in a new epoch (`takeover` true).
    */
-  purgeClosedIncidents(
-    fence: { name: string; term: number; holder: string },
-    olderThanMs: number,
-    limit: number,
-  ): Promise<number | null>;
+  claimFence(
+    fence: Fence,
+    options?: { takeoverAfterMs?: number },
+  ): Promise<{ epoch: number; takeover: boolean } | null>;
+  /**
+   * Deletes closed incidents (resolved, false_positive, dismissed, closed) last updated before
+   * `olderThanMs` ago, at most `limit`, only if `fence` still holds. Null when fenced out.
+   */
+  purgeClosedIncidents(fence: Fence, olderThanMs: number, limit: number): Promise<number | null>;
 }

@@ -13,6 +13,7 @@ export type {
   AnalysisRecord,
   AuditRecord,
   EnrichmentRecord,
+  Fence,
   FencedStore,
   IncidentDetail,
   IncidentListQuery,
@@ -21,11 +22,15 @@ export type {
   IncidentStore,
   IndicatorRecord,
   IngestResult,
+  DedupPolicy,
   Moved,
   NewAnalysis,
   NewEnrichment,
   Page,
+  PendingTriagePage,
   Transition,
+  TriageFailure,
+  TriageStateStore,
 } from './incident-store.port.ts';
 export { DEFAULT_RETRY_POLICY } from './job-queue.port.ts';
 export type {

@@ -14,6 +14,8 @@ export interface Telemetry {
   enrichmentLookups(cacheHits: number, cacheMisses: number, errors: number): void;
   analyzerCall(analyzer: string, seconds: number, ok: boolean): void;
   jobFailed(job: string, permanent: boolean): void;
+  /** An incident was dead-lettered after triage.max_attempts failed runs. */
+  triageDeadLettered(): void;
 }
 
 export const NOOP_TELEMETRY: Telemetry = Object.freeze({
@@ -22,6 +24,7 @@ export const NOOP_TELEMETRY: Telemetry = Object.freeze({
   enrichmentLookups() {},
   analyzerCall() {},
   jobFailed() {},
+  triageDeadLettered() {},
 });
 
 const noop = () => {};

@@ -45,7 +45,8 @@ export async function createRedisTransports(config: Config, log: PinoLogger): Pr
   const counters = new RedisRateLimiter(connection);
   const timings = leaseTimings(config);
   const elector = new RedisLeaderElector(connection, {
-    id: config.server.instance_id.replace(/\|/g, '_'),
+    // The display name; the elector adds a per-process-start suffix (two containers alike never share it).
+    instanceName: config.server.instance_id,
     ...timings,
   });
   return {

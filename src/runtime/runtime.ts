@@ -15,7 +15,9 @@ import { Semaphore } from '../core/shared/semaphore.ts';
 import { DeterministicAnalyzer } from '../core/triage/deterministic.analyzer.ts';
 import type { Analyzer } from '../core/triage/analyzer.ts';
 import { PipelineRegistry } from '../core/triage/pipeline.ts';
+import { TriageRetryService } from '../core/triage/triage-retry.service.ts';
 import { TriageService } from '../core/triage/triage.service.ts';
+import { InProcessLeaderElector } from '../adapters/in-process/index.ts';
 import { DEMO_LIST_ENTRIES, LocalListIntelProvider } from '../extensions/intel/index.ts';
 import { asPortLogger, type PinoLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -80,11 +82,16 @@ export async function createRuntime(
   }
   const t = transports;
 
+  // With election disabled this process leads alone (a private in-process lease): the leader jobs,
+  // the reconciler first of all, must run in every deployment.
+  const leaderElector = config.orchestrator.leaderElection.enabled
+    ? t.elector
+    : new InProcessLeaderElector({ instanceName: config.server.instance_id });
   const metrics = new Metrics();
   const store = new SqlIncidentStore(database);
   metrics.bind({
     poolStats: () => database.poolStats(),
-    leader: () => t.elector.state(),
+    leader: () => leaderElector.state(),
     ...(t.queueWorkerRecoveries ? { queueWorkerRecoveries: t.queueWorkerRecoveries } : {}),
   });
 
@@ -117,6 +124,8 @@ export async function createRuntime(
     log: portLog.child({ component: 'ingest' }),
     telemetry: metrics,
     dedupWindowMs: config.triage.dedup_window,
+    dedupMaxAlerts: config.triage.dedup_max_alerts,
+    onRepeatAfterClose: config.triage.on_repeat_after_close,
     batch: {
       maxBatch: config.ingest.batch_max,
       maxConcurrent: config.ingest.batch_concurrency,
@@ -185,6 +194,12 @@ export async function createRuntime(
     ...(oidc ? { oidc } : {}),
     ...(options.sso ? { sso: options.sso } : {}),
     knownSource,
+    triageRetry: new TriageRetryService({
+      store,
+      queue: t.queue,
+      bus: t.bus,
+      log: portLog.child({ component: 'triage-retry' }),
+    }),
   };
   if (config.server.trust_proxy && config.server.trusted_proxies.length === 0)
     log.warn(
@@ -226,28 +241,37 @@ export async function createRuntime(
     processor = new TriageProcessor({
       queue: t.queue,
       triage,
+      store,
+      maxAttempts: config.triage.max_attempts,
+      actor: `orchestrator:${config.server.instance_id}`,
       concurrency: config.orchestrator.concurrency.incidents,
       log: portLog.child({ component: 'worker' }),
       telemetry: metrics,
     });
-    if (config.orchestrator.leaderElection.enabled) {
-      leaderJobs = new LeaderJobs({
-        elector: t.elector,
-        store,
-        queue: t.queue,
-        bus: t.bus,
-        metrics,
-        log: portLog.child({ component: 'leader' }),
-        ...(t.redisConnectedClients ? { redisConnectedClients: t.redisConnectedClients } : {}),
-        intervals: {
-          reconcileMs: config.orchestrator.reconcile_interval,
-          staleAfterMs: config.orchestrator.stale_after,
-          metricsMs: config.orchestrator.metrics_interval,
-          housekeepingMs: config.orchestrator.housekeeping_interval,
-          retentionMs: config.retention.closed_incidents,
-        },
-      });
-    }
+    // Leader jobs always run: with election disabled this process is the only leader (a solo
+    // in-process lease), as an embedded deployment is; the reconciler must never be off.
+    leaderJobs = new LeaderJobs({
+      elector: leaderElector,
+      store,
+      queue: t.queue,
+      bus: t.bus,
+      metrics,
+      log: portLog.child({ component: 'leader' }),
+      ...(t.redisConnectedClients ? { redisConnectedClients: t.redisConnectedClients } : {}),
+      intervals: {
+        reconcileMs: config.orchestrator.reconcile_interval,
+        staleAfterMs: config.orchestrator.stale_after,
+        metricsMs: config.orchestrator.metrics_interval,
+        housekeepingMs: config.orchestrator.housekeeping_interval,
+        retentionMs: config.retention.closed_incidents,
+        // A live leader claims the fence every reconcile pass; one silent for three passes (and two
+        // leases) is gone, e.g. another deployment that used this database before.
+        fenceTakeoverMs: Math.max(
+          3 * config.orchestrator.reconcile_interval,
+          2 * config.orchestrator.leaderElection.leaseDuration,
+        ),
+      },
+    });
   }
 
   let stopping: Promise<void> | undefined;
@@ -273,7 +297,7 @@ export async function createRuntime(
       processor?.start();
       if (leaderJobs) {
         leaderJobs.start();
-        await t.elector.start();
+        await leaderElector.start();
       }
     },
     stop() {
@@ -286,7 +310,8 @@ export async function createRuntime(
         // Stop the things that do work before the things they depend on (STYLE.md #16).
         await Promise.allSettled([app.close(), processor?.stop(grace)]);
         await leaderJobs?.stop();
-        await t.elector.stop().catch(() => undefined);
+        await leaderElector.stop().catch(() => undefined);
+        if (leaderElector !== t.elector) await t.elector.stop().catch(() => undefined);
         await t.queue.close({ graceMs: 0 }).catch(() => undefined);
         await t.close().catch((err) => log.warn({ err: String(err) }, 'transport close failed'));
         await database.close().catch((err) => log.warn({ err: String(err) }, 'database close failed'));

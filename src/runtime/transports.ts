@@ -53,7 +53,7 @@ export function createInProcessTransports(config: Config): Transports {
   const cache = new InProcessCache();
   const counters = new InProcessRateLimiter();
   const elector = new InProcessLeaderElector({
-    id: config.server.instance_id,
+    instanceName: config.server.instance_id,
     timings: leaseTimings(config),
   });
   return {

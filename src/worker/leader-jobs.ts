@@ -1,10 +1,10 @@
-import { TRIAGE_PENDING_STATUSES } from '../contracts/index.ts';
 import type { JobPayloads } from '../core/jobs/job-catalog.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type {
   EventBus,
   FencedStore,
   IncidentStore,
+  TriageStateStore,
   JobQueue,
   LeaderElector,
   Logger,
@@ -12,7 +12,7 @@ import type {
 
 export interface LeaderJobsDeps {
   elector: LeaderElector;
-  store: IncidentStore & FencedStore;
+  store: IncidentStore & FencedStore & TriageStateStore;
   queue: JobQueue<JobPayloads['triage']>;
   bus: EventBus;
   metrics: Metrics;
@@ -25,11 +25,18 @@ export interface LeaderJobsDeps {
     metricsMs: number;
     housekeepingMs: number;
     retentionMs: number;
+    /**
+     * A fence whose holder (with a higher term) has not claimed it for this long is taken over in a
+     * new epoch: it was left by another deployment or a holder long gone. An active leader claims it
+     * every reconciler pass, so this must be several reconcile periods. Default: never.
+     */
+    fenceTakeoverMs?: number;
   };
 }
 
 const FENCE = 'orchestrator';
-const RECONCILE_BATCH = 500;
+/** Incidents per page of the reconciler's walk (one query and one enqueue round trip each). */
+const RECONCILE_PAGE = 500;
 
 /**
  * The singleton jobs (DESIGN.md invariant 5): they run only while this instance leads. Writes to
@@ -40,7 +47,9 @@ export class LeaderJobs {
   private unsubscribe?: () => void;
   private running = new Set<Promise<unknown>>();
   /** Counters for tests and logs. */
-  readonly stats = { reconciled: 0, reconcileRuns: 0, purged: 0, fencedOut: 0 };
+  readonly stats = { reconciled: 0, reconcileRuns: 0, purged: 0, fencedOut: 0, fenceTakeovers: 0 };
+  /** The fence epoch learned by this term's first successful claim (reset on each new term). */
+  private fenceEpoch: number | undefined;
 
   constructor(private readonly deps: LeaderJobsDeps) {}
 
@@ -70,41 +79,48 @@ export class LeaderJobs {
     await Promise.allSettled([...this.running]);
   }
 
-  /** Runs one reconciler pass now (also used by tests). Returns how many incidents were re-enqueued. */
-  async reconcile(): Promise<number> {
+  /**
+   * Runs one reconciler pass now (also used by tests): walks every incident owed triage and not
+   * dead-lettered, untouched for `staleAfterMs` (default intervals.staleAfterMs), oldest first, page by
+   * page (keyset), and enqueues each (one job per id: those already queued are left alone). Walking
+   * past the end rather than taking a fixed first page means incidents that keep failing cannot hide
+   * a newer one whose enqueue was lost. Returns how many were enqueued.
+   */
+  async reconcile(staleAfterMs = this.deps.intervals.staleAfterMs): Promise<number> {
     if (!this.deps.elector.state().isLeader) return 0;
-    const stale = await this.deps.store.findStale(
-      TRIAGE_PENDING_STATUSES,
-      this.deps.intervals.staleAfterMs,
-      RECONCILE_BATCH,
-    );
     let added = 0;
-    for (const incident of stale) {
-      if (!this.deps.elector.state().isLeader) break;
-      const r = await this.deps.queue.enqueue('triage', incident.id, { incident_id: incident.id });
-      if (r.added) added++;
-    }
+    let seen = 0;
+    let after: string | null = null;
+    do {
+      const page = await this.deps.store.pendingTriage(staleAfterMs, RECONCILE_PAGE, after);
+      if (page.ids.length === 0 || !this.deps.elector.state().isLeader) break;
+      seen += page.ids.length;
+      const results = await this.deps.queue.enqueueMany(
+        page.ids.map((id) => ({ name: 'triage', id, payload: { incident_id: id } })),
+      );
+      added += results.filter((r) => r.added).length;
+      after = page.next;
+    } while (after !== null);
     this.stats.reconcileRuns++;
     this.stats.reconciled += added;
     if (added) this.deps.metrics.reconciled.inc(added);
     if (added > 0)
-      this.deps.log.info(
-        { re_enqueued: added, stale: stale.length },
-        'reconciler re-enqueued stuck incidents',
-      );
+      this.deps.log.info({ re_enqueued: added, pending: seen }, 'reconciler re-enqueued stuck incidents');
     return added;
   }
 
   /** Aggregates cluster-wide gauges; only the leader exposes them. */
   async aggregate(): Promise<void> {
     const { metrics, queue, store } = this.deps;
-    const [counts, byStatus, triage, approvals, clients] = await Promise.all([
+    const [counts, byStatus, triage, approvals, clients, deadLettered] = await Promise.all([
       queue.counts(),
       store.countByStatus(),
       store.triageStats(3_600_000),
       store.countPendingApprovals(),
       this.deps.redisConnectedClients?.().catch(() => undefined),
+      store.countDeadLettered(),
     ]);
+    metrics.deadLettered.set(deadLettered);
     metrics.queueDepth.set(counts.waiting + counts.delayed);
     metrics.incidentsByStatus.reset();
     for (const [status, n] of Object.entries(byStatus)) metrics.incidentsByStatus.set({ status }, n);
@@ -116,7 +132,12 @@ export class LeaderJobs {
   /** Retention under the fence. Returns rows deleted, or null when a newer leader holds the fence. */
   async housekeeping(term: number): Promise<number | null> {
     const deleted = await this.deps.store.purgeClosedIncidents(
-      { name: FENCE, term, holder: this.deps.elector.id },
+      {
+        name: FENCE,
+        term,
+        holder: this.deps.elector.id,
+        ...(this.fenceEpoch !== undefined ? { epoch: this.fenceEpoch } : {}),
+      },
       this.deps.intervals.retentionMs,
       1000,
     );
@@ -132,6 +153,7 @@ export class LeaderJobs {
 
   private lead(term: number): void {
     this.stopTimers();
+    this.fenceEpoch = undefined;
     const every = (ms: number, name: string, fn: () => Promise<unknown>) => {
       const run = () => {
         const p = fn()
@@ -150,15 +172,40 @@ export class LeaderJobs {
     every(this.deps.intervals.housekeepingMs, 'housekeeping', async () => {
       if (await this.holdsFence(term)) await this.housekeeping(term);
     });
+    // The first pass on becoming leader takes every incident owed triage, however recent: after a
+    // crash (kill -9 of an embedded process, a lost in-memory queue) acknowledged incidents must not
+    // wait for stale_after. Enqueueing is idempotent per id, so incidents other workers hold are
+    // left alone.
+    let first = true;
     every(this.deps.intervals.reconcileMs, 'reconcile', async () => {
-      if (await this.holdsFence(term)) await this.reconcile();
+      if (!(await this.holdsFence(term))) return;
+      const recovery = first;
+      first = false;
+      await this.reconcile(recovery ? 0 : undefined);
     });
     every(this.deps.intervals.metricsMs, 'metrics', () => this.aggregate());
   }
 
   /** Raises the fence to our term; false (counted, logged) when a newer term holds it. */
   private async holdsFence(term: number): Promise<boolean> {
-    if (await this.deps.store.claimTerm(FENCE, term, this.deps.elector.id)) return true;
+    const known = this.fenceEpoch;
+    const claimed = await this.deps.store.claimFence(
+      { name: FENCE, term, holder: this.deps.elector.id, ...(known !== undefined ? { epoch: known } : {}) },
+      this.deps.intervals.fenceTakeoverMs !== undefined
+        ? { takeoverAfterMs: this.deps.intervals.fenceTakeoverMs }
+        : {},
+    );
+    if (claimed) {
+      if (claimed.takeover) {
+        this.stats.fenceTakeovers++;
+        this.deps.log.warn(
+          { term, epoch: claimed.epoch },
+          'took over the leader fence: its holder had a higher term but was stale (another deployment?)',
+        );
+      }
+      this.fenceEpoch = claimed.epoch;
+      return true;
+    }
     this.stats.fencedOut++;
     this.deps.metrics.fencedOut.inc();
     this.deps.log.warn({ term }, 'fenced out: a newer leader holds the fence; skipping leader job');

@@ -80,7 +80,7 @@ describeLeaderElectorContract('in-process', async () => {
   const store = new InProcessLeaseStore();
   const electors = new Map<LeaderElector, { cut: boolean }>();
   return {
-    create: async (timings) => {
+    create: async (timings, instanceName) => {
       const link = { cut: false };
       const reach = (): LeaseStore => {
         if (link.cut) throw new Error('partitioned from the lease store');
@@ -91,7 +91,12 @@ describeLeaderElectorContract('in-process', async () => {
         renew: (holder, term, ms) => reach().renew(holder, term, ms),
         release: (holder, term) => reach().release(holder, term),
       };
-      const elector = new InProcessLeaderElector({ store: view, timings, onListenerError: () => {} });
+      const elector = new InProcessLeaderElector({
+        store: view,
+        timings,
+        onListenerError: () => {},
+        ...(instanceName ? { instanceName } : {}),
+      });
       electors.set(elector, link);
       return elector;
     },

@@ -4,8 +4,11 @@ import { sleep, waitFor } from './helpers.ts';
 
 /** What the leader-elector contract needs from an adapter. One harness = one isolated lease. */
 export interface LeaderElectorHarness {
-  /** A new elector, not yet started, competing for the harness's one lease with these timings. */
-  create(timings: LeaseTimings): Promise<LeaderElector>;
+  /**
+   * A new elector, not yet started, competing for the harness's one lease with these timings; with
+   * `instanceName`, configured with that instance name (`server.instance_id`).
+   */
+  create(timings: LeaseTimings, instanceName?: string): Promise<LeaderElector>;
   /**
    * Optional. Cuts `elector` off from the lease backend from now on, as a network partition or an
    * overloaded process would: its claims and renewals fail (or never answer) while its own timers keep
@@ -67,6 +70,21 @@ export function describeLeaderElectorContract(
         expect(leaders(all)).toEqual([leader]);
         expect(leader.state().term).toBe(term);
         for (const e of all) if (e !== leader) expect(e.state()).toEqual({ isLeader: false, term: 0 });
+        await sleep(50);
+      }
+    });
+
+    it('two electors configured with the same instance name get distinct ids and never both lead', async () => {
+      // Containers alike (same hostname, pid 1, same configured instance id): the holder id must
+      // still differ per process start, or both would "renew" the one lease and both lead.
+      const pair = await Promise.all([0, 1].map(() => h.create(TEST_LEASE_TIMINGS, 'same-instance')));
+      expect(pair[0]!.id).not.toBe(pair[1]!.id);
+      for (const e of pair) expect(e.id.startsWith('same-instance-')).toBe(true);
+      await Promise.all(pair.map((e) => e.start()));
+      await waitFor(() => leaders(pair).length === 1, { what: 'one leader' });
+      const until = Date.now() + TEST_LEASE_TIMINGS.leaseDurationMs * 1.5;
+      while (Date.now() < until) {
+        expect(leaders(pair)).toHaveLength(1);
         await sleep(50);
       }
     });

@@ -131,10 +131,14 @@ describeLeaderElectorContract('Redis', async () => {
   const space = isolated();
   const electors = new Map<LeaderElector, { proxy: TcpProxy; connection: RedisConnection }>();
   return {
-    create: async (timings) => {
+    create: async (timings, instanceName) => {
       const proxy = await TcpProxy.start(REDIS);
       const connection = connect(space.keyPrefix, `redis://127.0.0.1:${proxy.port}`);
-      const elector = new RedisLeaderElector(connection, { ...timings, name: 'contract' });
+      const elector = new RedisLeaderElector(connection, {
+        ...timings,
+        name: 'contract',
+        ...(instanceName ? { instanceName } : {}),
+      });
       electors.set(elector, { proxy, connection });
       return elector;
     },

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqlIncidentStore, migrate, type SqlDatabase } from '../../src/adapters/sql/index.ts';
+import { MIGRATIONS, SqlIncidentStore, migrate, type SqlDatabase } from '../../src/adapters/sql/index.ts';
 import { InProcessCache, InProcessEventBus } from '../../src/adapters/in-process/index.ts';
 import type { NormalizedAlert } from '../../src/contracts/index.ts';
 import { EnrichmentService } from '../../src/core/enrichment/enrichment.service.ts';
@@ -46,7 +46,7 @@ for (const backend of backends) {
       let store: SqlIncidentStore;
       beforeAll(async () => {
         db = await backend.open();
-        expect(await migrate(db)).toEqual(['0001_initial', '0002_incident_list_indexes']);
+        expect(await migrate(db)).toEqual(MIGRATIONS.map((m) => m.id));
         expect(await migrate(db)).toEqual([]);
         store = new SqlIncidentStore(db);
       });

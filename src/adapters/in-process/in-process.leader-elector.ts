@@ -60,8 +60,12 @@ export interface InProcessLeaderElectorOptions {
   store?: LeaseStore;
   /** Default SEED_LEASE_TIMINGS (15 s / 10 s / 2 s). */
   timings?: LeaseTimings;
-  /** Participant id. Default `<hostname>-<pid>-<random>`. */
-  id?: string;
+  /**
+   * The instance's display name (`server.instance_id`), the start of this participant's id, which
+   * always ends in `-<pid>-<random>` so that no two electors (processes) share a holder id.
+   * Default: the hostname.
+   */
+  instanceName?: string;
   /** Told about onChange listener exceptions. Default: a process warning (`process.emitWarning`). */
   onListenerError?: (error: unknown) => void;
 }
@@ -86,7 +90,7 @@ export class InProcessLeaderElector implements LeaderElector {
   private deadlineTimer: NodeJS.Timeout | undefined;
 
   constructor(options: InProcessLeaderElectorOptions = {}) {
-    this.id = options.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.id = `${options.instanceName ?? hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     this.store = options.store ?? new InProcessLeaseStore();
     this.timings = { ...(options.timings ?? SEED_LEASE_TIMINGS) };
     const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = this.timings;

@@ -50,8 +50,13 @@ return 0
 `);
 
 export interface RedisLeaderElectorOptions extends Partial<LeaseTimings> {
-  /** This participant's id (must not contain `|`). Default `<hostname>-<pid>-<random>`. */
-  id?: string;
+  /**
+   * The instance's display name (`server.instance_id`), the start of this participant's id. The id
+   * always ends in `-<pid>-<random>`, unique per process start: two containers configured alike (or
+   * both `hostname-1`) must never share a lease holder id, or both would believe they lead. `|` is
+   * replaced. Default: the hostname.
+   */
+  instanceName?: string;
   /** The election: one leader per name. Default `orchestrator`. */
   name?: string;
   /** Key root, overriding the connection's. Default: the connection's `keyPrefix`. */
@@ -89,8 +94,8 @@ export class RedisLeaderElector implements LeaderElector {
 
   constructor(connection: RedisConnection, options: RedisLeaderElectorOptions = {}) {
     this.connection = connection;
-    this.id = options.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-    if (this.id.includes('|')) throw new RangeError('Leader elector id must not contain "|"');
+    const base = (options.instanceName ?? hostname()).replace(/\|/g, '_');
+    this.id = `${base}-${process.pid}-${randomUUID().slice(0, 8)}`;
     this.timings = {
       leaseDurationMs: options.leaseDurationMs ?? SEED_LEASE_TIMINGS.leaseDurationMs,
       renewDeadlineMs: options.renewDeadlineMs ?? SEED_LEASE_TIMINGS.renewDeadlineMs,

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type RawBuilder, type Transaction as KyselyTx } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { TRIAGE_PENDING_STATUSES, type NormalizedAlert } from '../../contracts/index.ts';
 import type {
+  DedupPolicy,
+  Fence,
   FencedStore,
   IncidentDetail,
   IncidentListQuery,
@@ -13,29 +15,39 @@ import type {
   NewAnalysis,
   NewEnrichment,
   Page,
+  PendingTriagePage,
   Transition,
+  TriageFailure,
+  TriageStateStore,
 } from '../../ports/index.ts';
 import type { SqlDatabase } from './database.ts';
 import { toAlert, toAnalysis, toAudit, toEnrichment, toIncident, toIndicator } from './rows.ts';
 import { ingestAlert, ingestAlerts } from './incident-ingest.ts';
 import { listIncidents } from './incident-list.ts';
+import { raiseFence } from './leader-fence.ts';
+import {
+  countDeadLettered,
+  pendingTriagePage,
+  recordTriageFailure,
+  retryDeadLettered,
+} from './triage-state.ts';
 import { stripNul } from './sanitize.ts';
 import type { DB } from './schema.ts';
 
 /** IncidentStore on PostgreSQL or PGlite (one SQL dialect). */
-export class SqlIncidentStore implements IncidentStore, FencedStore {
+export class SqlIncidentStore implements IncidentStore, FencedStore, TriageStateStore {
   constructor(private readonly database: SqlDatabase) {}
 
   private get db(): Kysely<DB> {
     return this.database.primary;
   }
 
-  async ingest(input: NormalizedAlert, dedupWindowMs: number): Promise<IngestResult> {
-    return ingestAlert(this.db, input, dedupWindowMs, this.database.kind);
+  async ingest(input: NormalizedAlert, dedup: number | DedupPolicy): Promise<IngestResult> {
+    return ingestAlert(this.db, input, dedup, this.database.kind);
   }
 
-  async ingestMany(inputs: readonly NormalizedAlert[], dedupWindowMs: number): Promise<IngestResult[]> {
-    return ingestAlerts(this.db, inputs, dedupWindowMs, this.database.kind);
+  async ingestMany(inputs: readonly NormalizedAlert[], dedup: number | DedupPolicy): Promise<IngestResult[]> {
+    return ingestAlerts(this.db, inputs, dedup, this.database.kind);
   }
 
   async get(id: string): Promise<IncidentRecord | null> {
@@ -139,6 +151,7 @@ export class SqlIncidentStore implements IncidentStore, FencedStore {
       .selectFrom('incidents')
       .selectAll()
       .where('status', 'in', [...statuses])
+      .where('triage_failed_at', 'is', null)
       .where('updated_at', '<', new Date(Date.now() - olderThanMs))
       .orderBy('updated_at')
       .limit(limit)
@@ -176,16 +189,43 @@ export class SqlIncidentStore implements IncidentStore, FencedStore {
   }
 
   async claimTerm(name: string, term: number, holder: string): Promise<boolean> {
-    return this.db.transaction().execute((tx) => raiseFence(tx, name, term, holder));
+    return (await this.claimFence({ name, term, holder })) !== null;
   }
 
-  async purgeClosedIncidents(
-    fence: { name: string; term: number; holder: string },
-    olderThanMs: number,
-    limit: number,
-  ): Promise<number | null> {
+  async claimFence(
+    fence: Fence,
+    options: { takeoverAfterMs?: number } = {},
+  ): Promise<{ epoch: number; takeover: boolean } | null> {
+    return this.db.transaction().execute((tx) => raiseFence(tx, fence, options.takeoverAfterMs));
+  }
+
+  async recordTriageFailure(
+    id: string,
+    error: string,
+    maxAttempts: number,
+    actor: string,
+  ): Promise<TriageFailure | null> {
+    return recordTriageFailure(this.db, id, error, maxAttempts, actor);
+  }
+
+  async retryDeadLettered(
+    filter: { ids?: readonly string[]; limit: number },
+    actor: string,
+  ): Promise<IncidentRecord[]> {
+    return retryDeadLettered(this.db, filter, actor);
+  }
+
+  async countDeadLettered(): Promise<number> {
+    return countDeadLettered(this.db);
+  }
+
+  async pendingTriage(olderThanMs: number, limit: number, after: string | null): Promise<PendingTriagePage> {
+    return pendingTriagePage(this.db, olderThanMs, limit, after);
+  }
+
+  async purgeClosedIncidents(fence: Fence, olderThanMs: number, limit: number): Promise<number | null> {
     return this.db.transaction().execute(async (tx) => {
-      if (!(await raiseFence(tx, fence.name, fence.term, fence.holder))) return null;
+      if (!(await raiseFence(tx, fence))) return null;
       const r = await sql`
         DELETE FROM incidents WHERE id IN (
           SELECT id FROM incidents
@@ -195,19 +235,6 @@ export class SqlIncidentStore implements IncidentStore, FencedStore {
       return Number(r.numAffectedRows ?? 0);
     });
   }
-}
-
-/**
- * The fencing check: raises the stored term to ours unless a higher one is there. The row stays
- * locked until the transaction ends, so a newer leader's claim waits for our writes or wins first.
- */
-async function raiseFence(tx: KyselyTx<DB>, name: string, term: number, holder: string): Promise<boolean> {
-  const r = await sql<{ term: number }>`
-    INSERT INTO leader_fences (name, term, holder) VALUES (${name}, ${term}, ${holder})
-    ON CONFLICT (name) DO UPDATE SET term = EXCLUDED.term, holder = EXCLUDED.holder, updated_at = now()
-      WHERE leader_fences.term <= EXCLUDED.term
-    RETURNING term`.execute(tx);
-  return r.rows.length > 0;
 }
 
 /**
@@ -228,6 +255,7 @@ async function moveStatus(
   if (t.reason !== undefined) sets.push(sql`resolution_reason = ${t.reason}`);
   if (verdict) {
     sets.push(sql`classification = ${verdict.classification}`, sql`confidence = ${verdict.confidence}`);
+    sets.push(sql`triage_attempts = 0`, sql`triage_error = NULL`);
   }
   const r = await sql<Record<string, unknown>>`
     WITH cur AS (SELECT id, status FROM incidents WHERE id = ${t.id} FOR UPDATE),

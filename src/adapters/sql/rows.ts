@@ -34,6 +34,10 @@ export const INCIDENT_RECORD_COLUMNS = [
   'confidence',
   'triaged_at',
   'resolution_reason',
+  'related_incident_id',
+  'triage_attempts',
+  'triage_error',
+  'triage_failed_at',
 ] as const;
 
 /** The exact form `Date#toISOString()` gives for years 0-9999. */
@@ -83,6 +87,10 @@ export function toIncident(r: Row): IncidentRecord {
     confidence: r.confidence === null || r.confidence === undefined ? null : Number(r.confidence),
     triaged_at: isoOrNull(r.triaged_at),
     resolution_reason: (r.resolution_reason as string | null) ?? null,
+    related_incident_id: (r.related_incident_id as string | null) ?? null,
+    triage_attempts: Number(r.triage_attempts ?? 0),
+    triage_error: (r.triage_error as string | null) ?? null,
+    triage_failed_at: isoOrNull(r.triage_failed_at),
   };
 }
 

@@ -30,6 +30,10 @@ export interface IncidentsTable {
   triaged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   resolution_reason: string | null;
   search: ColumnType<string, never, never>;
+  related_incident_id: string | null;
+  triage_attempts: ColumnType<number, number | undefined, number>;
+  triage_error: string | null;
+  triage_failed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface AlertsTable {
@@ -102,6 +106,7 @@ export interface LeaderFencesTable {
   term: ColumnType<string | number, number, number>;
   holder: string;
   updated_at: Timestamp;
+  epoch: ColumnType<string | number, number | undefined, number>;
 }
 
 export interface DB {

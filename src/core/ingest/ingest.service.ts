@@ -1,5 +1,6 @@
 import type { NormalizedAlert } from '../../contracts/index.ts';
 import type {
+  DedupPolicy,
   EnqueueRequest,
   EventBus,
   EventInput,
@@ -29,8 +30,12 @@ export interface IngestServiceDeps {
   bus: EventBus;
   log: Logger;
   telemetry: Telemetry;
-  /** Repeated alerts within this window fold into one incident. */
+  /** Repeats fold into an open incident whose first alert arrived within this window. */
   dedupWindowMs: number;
+  /** Most alerts folded into one incident (triage.dedup_max_alerts). Default 1000. */
+  dedupMaxAlerts?: number;
+  /** A repeat of a closed incident: a new linked incident (default) or reopen it. */
+  onRepeatAfterClose?: 'new_incident' | 'reopen';
   /**
    * Longest wait for the queue and the bus after the incident is committed (default 2000). Past it
    * the caller is answered anyway: the incident is durable and the leader's reconciler enqueues it.
@@ -45,6 +50,8 @@ export interface IngestOutcome {
   created: boolean;
   /** False when the queue could not take the job now (the reconciler will). */
   queued: boolean;
+  /** Set when this alert sent its incident back to `new` (reopened, or new evidence), from this status. */
+  requeued_from?: IngestResult['requeued_from'];
 }
 
 /** One alert's stored result, with the hand-off its batch shares. */
@@ -62,10 +69,16 @@ interface Stored extends IngestResult {
  */
 export class IngestService {
   private readonly handoffTimeoutMs: number;
+  private readonly dedup: DedupPolicy;
   private readonly batcher: Batcher<NormalizedAlert, Stored>;
 
   constructor(private readonly deps: IngestServiceDeps) {
     this.handoffTimeoutMs = deps.handoffTimeoutMs ?? 2000;
+    this.dedup = {
+      windowMs: deps.dedupWindowMs,
+      maxAlerts: deps.dedupMaxAlerts ?? 1000,
+      onRepeatAfterClose: deps.onRepeatAfterClose ?? 'new_incident',
+    };
     this.batcher = new Batcher<NormalizedAlert, Stored>({
       maxBatch: deps.batch?.maxBatch ?? 200,
       maxConcurrent: deps.batch?.maxConcurrent ?? 2,
@@ -79,15 +92,15 @@ export class IngestService {
   }
 
   async ingest(alert: NormalizedAlert): Promise<IngestOutcome> {
-    const { incident, created, handoff, index } = await this.batcher.submit(alert);
+    const { incident, created, handoff, index, requeued_from } = await this.batcher.submit(alert);
     this.deps.telemetry.incidentIngested(alert.source, created ? 'created' : 'deduplicated');
     const queued = (await handoff)[index] ?? false;
-    return { incident, created, queued };
+    return { incident, created, queued, ...(requeued_from ? { requeued_from } : {}) };
   }
 
   /** Commits a batch; its hand-off starts at once but the next batch need not wait for it. */
   private async commit(alerts: NormalizedAlert[]): Promise<Stored[]> {
-    const results = await this.deps.store.ingestMany(alerts, this.deps.dedupWindowMs);
+    const results = await this.deps.store.ingestMany(alerts, this.dedup);
     const handoff = this.handoff(alerts, results);
     return results.map((r, index) => ({ ...r, handoff, index }));
   }
@@ -98,7 +111,7 @@ export class IngestService {
     const events: EventInput[] = [];
     const jobs: EnqueueRequest<JobPayloads['triage']>[] = [];
     const enqueued = new Set<string>();
-    const needsTriage = results.map(({ incident, created }, i) => {
+    const needsTriage = results.map(({ incident, created, requeued_from }, i) => {
       events.push({
         type: 'alert_received',
         data: {
@@ -120,7 +133,14 @@ export class IngestService {
           },
         });
       }
-      // A folded alert needs no new triage unless its incident still waits for one.
+      if (requeued_from) {
+        // Reopened, or new evidence for a triaged incident: the fold sent it back to `new`.
+        events.push({
+          type: 'status_changed',
+          data: { incident_id: incident.id, from: requeued_from, to: 'new', by: 'system' },
+        });
+      }
+      // A folded alert needs no new triage unless its incident (again) waits for one.
       const needs = created || incident.status === 'new';
       if (needs && !enqueued.has(incident.id)) {
         enqueued.add(incident.id);

@@ -44,11 +44,26 @@ export type TriageOutcome = 'completed' | 'skipped' | 'superseded';
 export class TriageService {
   constructor(private readonly deps: TriageServiceDeps) {}
 
+  /**
+   * Triage one incident. A dead-lettered one is skipped (an operator retries it). When a repeat with
+   * new evidence sent the incident back to `new` while this run was under way, this run is superseded
+   * at its next step and starts over (the queue would not take a second job for the id meanwhile).
+   */
   async triage(incidentId: string, signal: AbortSignal): Promise<TriageOutcome> {
+    for (let round = 0; ; round++) {
+      const outcome = await this.run(incidentId, signal);
+      if (outcome !== 'superseded' || round >= 2) return outcome;
+      const now = await this.deps.store.get(incidentId);
+      if (now?.status !== 'new' || now.triage_failed_at !== null) return outcome;
+    }
+  }
+
+  private async run(incidentId: string, signal: AbortSignal): Promise<TriageOutcome> {
     const { store } = this.deps;
     const started = performance.now();
     let incident = await store.get(incidentId);
     if (!incident) throw new PermanentJobError(`incident ${incidentId} not found`);
+    if (incident.triage_failed_at !== null) return 'skipped';
     const pipeline = this.deps.pipelines.forType(incident.incident_type);
 
     if (incident.status === 'new') {

@@ -27,6 +27,10 @@ export function incident(over: Partial<IncidentRecord> = {}): IncidentRecord {
     confidence: null,
     triaged_at: null,
     resolution_reason: null,
+    related_incident_id: null,
+    triage_attempts: 0,
+    triage_error: null,
+    triage_failed_at: null,
     ...over,
   };
 }
