@@ -131,6 +131,8 @@ const DURATION_KEYS = new Set([
   'server.detail_cache_ttl',
   'database.connect_timeout',
   'database.statement_timeout',
+  'database.lock_timeout',
+  'database.idle_in_transaction_timeout',
   'database.replica_max_lag',
   'orchestrator.leaderElection.leaseDuration',
   'orchestrator.leaderElection.renewDeadline',

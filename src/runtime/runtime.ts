@@ -294,6 +294,8 @@ async function openDatabase(config: Config, log: ReturnType<typeof asPortLogger>
     minConnections: config.database.min_connections,
     connectTimeoutMs: config.database.connect_timeout,
     queryTimeoutMs: config.database.statement_timeout,
+    lockTimeoutMs: config.database.lock_timeout,
+    idleInTransactionTimeoutMs: config.database.idle_in_transaction_timeout,
     replicaMaxLagMs: config.database.replica_max_lag,
     applicationName: `triage-warden:${config.server.instance_id}`,
     log,

@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
 import type { SqlDatabase } from '../sql/database.ts';
 import type { DB } from '../sql/schema.ts';
+import { translateDatabaseError } from '../sql/sql.errors.ts';
 import { PGliteDialect } from './pglite.dialect.ts';
 
 /**
@@ -46,7 +47,9 @@ export async function openPGliteDatabase(dir: string | null): Promise<SqlDatabas
       });
     },
     async ping() {
-      await pglite.query('SELECT 1');
+      await pglite.query('SELECT 1').catch((err: unknown) => {
+        throw translateDatabaseError(err);
+      });
     },
     poolStats: () => ({ primary: { total: 1, idle: 1, waiting: 0 } }),
     replicaInUse: () => false,

@@ -31,11 +31,11 @@ export class SqlIncidentStore implements IncidentStore, FencedStore {
   }
 
   async ingest(input: NormalizedAlert, dedupWindowMs: number): Promise<IngestResult> {
-    return ingestAlert(this.db, input, dedupWindowMs, this.database.kind);
+    return ingestAlert(this.db, input, dedupWindowMs, this.database.kind, this.database.transactionPrelude);
   }
 
   async ingestMany(inputs: readonly NormalizedAlert[], dedupWindowMs: number): Promise<IngestResult[]> {
-    return ingestAlerts(this.db, inputs, dedupWindowMs, this.database.kind);
+    return ingestAlerts(this.db, inputs, dedupWindowMs, this.database.kind, this.database.transactionPrelude);
   }
 
   async get(id: string): Promise<IncidentRecord | null> {
