@@ -126,6 +126,7 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Sq
         connectionString: options.directUrl ?? options.primaryUrl,
         connectionTimeoutMillis: options.connectTimeoutMs,
       });
+      client.on('error', () => undefined); // a lost socket fails the query below; it must not crash
       await translated(() => client.connect());
       try {
         await client.query(script);

@@ -124,8 +124,14 @@ class SafeConnection implements DatabaseConnection {
   /** True once the connection's state is unknown: it is destroyed on release. */
   discarded = false;
   private released = false;
+  /** A borrowed client whose socket dies emits 'error': without a listener that would crash the process. */
+  private readonly onError = () => {
+    this.discarded = true;
+  };
 
-  constructor(private readonly client: pg.PoolClient) {}
+  constructor(private readonly client: pg.PoolClient) {
+    client.on('error', this.onError);
+  }
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     if (this.discarded) {
@@ -153,6 +159,7 @@ class SafeConnection implements DatabaseConnection {
   release(): void {
     if (this.released) return;
     this.released = true;
+    this.client.off('error', this.onError);
     // 'I' = idle; 'T' in a transaction, 'E' in a failed one, null = never heard from the server.
     const status = this.client.getTransactionStatus();
     if (this.discarded || status !== 'I') {
