@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresDatabase } from '../../src/adapters/postgres/postgres.database.ts';
@@ -177,6 +178,18 @@ describe.skipIf(missing)('server-side timeouts and discarded connections (Postgr
     });
     try {
       await migrate(db);
+      // Server-side, on autocommit statements (startup parameters) and in transactions (SET LOCAL,
+      // which is what works through PgBouncer in transaction mode).
+      const setting = sql<{
+        s: string;
+        l: string;
+        i: string;
+      }>`SELECT current_setting('statement_timeout') AS s,
+        current_setting('lock_timeout') AS l, current_setting('idle_in_transaction_session_timeout') AS i`;
+      expect((await setting.execute(db.primary)).rows).toEqual([{ s: '1s', l: '500ms', i: '5s' }]);
+      const inTx = await db.primary.transaction().execute((tx) => setting.execute(tx));
+      expect(inTx.rows).toEqual([{ s: '1s', l: '500ms', i: '5s' }]);
+
       const { released } = await lockIncidents(dbName, 2500);
       const failure = await db.primary
         .transaction()
@@ -199,6 +212,18 @@ describe.skipIf(missing)('server-side timeouts and discarded connections (Postgr
       expect(seen.rows).toEqual([{ term: 1 }]);
       await released;
       expect(await ourOpenTransactions(dbName, app)).toBe(0);
+
+      // A connection handed back inside a transaction (whatever the reason) is destroyed, not pooled.
+      await db.primary.connection().execute((conn) => sql`BEGIN`.execute(conn));
+      expect(db.poolStats().primary.total).toBe(0);
+      await db.primary
+        .insertInto('leader_fences')
+        .values({ name: `u-${app}`, term: 2, holder: 'test' })
+        .execute();
+      const after = await withClient(dbName, (c) =>
+        c.query('SELECT term FROM leader_fences WHERE name = $1', [`u-${app}`]),
+      );
+      expect(after.rows).toEqual([{ term: 2 }]);
     } finally {
       await db.close();
     }

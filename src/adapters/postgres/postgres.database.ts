@@ -44,13 +44,14 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
 export async function openPostgresDatabase(options: PostgresOptions): Promise<SqlDatabase> {
   const log = options.log;
   const timeouts = serverTimeouts(options);
+  let startup = timeouts.startup;
   const makePool = (url: string, name: string) => {
     const pool = new pg.Pool({
       connectionString: url,
       max: options.maxConnections,
       min: options.minConnections,
       connectionTimeoutMillis: options.connectTimeoutMs,
-      ...timeouts.startup,
+      ...startup,
       ...(options.queryTimeoutMs > 0 ? { query_timeout: backstopMs(options.queryTimeoutMs) } : {}),
       idleTimeoutMillis: 30_000,
       application_name: (options.applicationName ?? 'triage-warden').slice(0, 63),
@@ -60,17 +61,30 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Sq
     pool.on('error', (err) => log?.warn({ err: err.message, pool: name }, 'database connection lost'));
     return pool;
   };
-  const primaryPool = makePool(options.primaryUrl, 'primary');
-  const dialect = (pool: pg.Pool) => new SafePostgresDialect({ pool, transactionPrelude: timeouts.prelude });
-  const primary = new Kysely<DB>({ dialect: dialect(primaryPool) });
-  const applied = await translated(() => primaryPool.query<{ t: string }>('SHOW statement_timeout'));
+  const SETTING = "SELECT current_setting('statement_timeout') AS t";
+  let primaryPool = makePool(options.primaryUrl, 'primary');
+  let applied: pg.QueryResult<{ t: string }>;
+  try {
+    applied = await primaryPool.query<{ t: string }>(SETTING);
+  } catch (err) {
+    await primaryPool.end().catch(() => undefined);
+    // A PgBouncer whose ignore_startup_parameters does not list them refuses the connection.
+    if (!/unsupported startup parameter/i.test((err as Error)?.message ?? ''))
+      throw translateDatabaseError(err);
+    log?.info({}, 'the pooler refuses timeout startup parameters: connecting without them');
+    startup = {};
+    primaryPool = makePool(options.primaryUrl, 'primary');
+    applied = await translated(() => primaryPool.query<{ t: string }>(SETTING));
+  }
   if (options.queryTimeoutMs > 0 && applied.rows[0]?.t === '0') {
     log?.info(
       { backstop_ms: backstopMs(options.queryTimeoutMs) },
-      'server-side timeouts apply in transactions only (startup parameters ignored, e.g. by PgBouncer); ' +
+      'server-side timeouts apply in transactions only (startup parameters not applied, e.g. by PgBouncer); ' +
         'autocommit statements are bounded by the client-side backstop',
     );
   }
+  const dialect = (pool: pg.Pool) => new SafePostgresDialect({ pool, transactionPrelude: timeouts.prelude });
+  const primary = new Kysely<DB>({ dialect: dialect(primaryPool) });
 
   let replicaPool: pg.Pool | undefined;
   let replica: Kysely<DB> | undefined;
