@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlDatabase } from '../../../src/adapters/sql/index.ts';
-import type {
-  RetryableDatabaseError} from '../../../src/adapters/sql/sql.errors.ts';
+import type { RetryableDatabaseError } from '../../../src/adapters/sql/sql.errors.ts';
 import {
   CommitOutcomeUnknownError,
   databaseFailureOf,
