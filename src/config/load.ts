@@ -171,6 +171,8 @@ const DURATION_KEYS = new Set([
   'rate_limits.window',
   'database.connect_timeout',
   'database.statement_timeout',
+  'database.lock_timeout',
+  'database.idle_in_transaction_timeout',
   'database.replica_max_lag',
   'orchestrator.leaderElection.leaseDuration',
   'orchestrator.leaderElection.renewDeadline',

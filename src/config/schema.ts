@@ -220,7 +220,12 @@ export const ConfigSchema = Obj({
     connect_timeout: Duration('30s', 'time to wait for a new connection'),
     statement_timeout: Duration(
       '30s',
-      'client-side limit per query (not a startup parameter, which PgBouncer would refuse)',
+      'server-side limit per statement (SET LOCAL in every transaction, also a startup parameter; a client-side backstop slightly above it destroys the connection; 0 = none)',
+    ),
+    lock_timeout: Duration('10s', 'server-side limit on waiting for a lock, per statement (0 = none)'),
+    idle_in_transaction_timeout: Duration(
+      '60s',
+      'server-side idle_in_transaction_session_timeout: ends a session left idle inside a transaction (0 = none)',
     ),
     /** A replica further behind than this is skipped for reads. */
     replica_max_lag: Duration('5s', 'largest replication lag tolerated for replica reads'),

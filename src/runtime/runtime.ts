@@ -343,7 +343,14 @@ async function loadIntel(
 async function openDatabase(config: Config, log: ReturnType<typeof asPortLogger>): Promise<SqlDatabase> {
   if (selectedModes(config).database === 'pglite') {
     const { openPGliteDatabase } = await import('../adapters/pglite/pglite.database.ts');
-    return openPGliteDatabase(config.data_dir);
+    const db = await openPGliteDatabase(config.data_dir);
+    if (!config.data_dir.startsWith('memory://')) {
+      log.info(
+        { data_dir: config.data_dir },
+        'embedded database: every commit is fsynced before it answers (survives a crash or power loss); folder 0700, files 0600',
+      );
+    } else log.info({}, 'embedded database in memory: nothing survives a restart');
+    return db;
   }
   const { openPostgresDatabase } = await import('../adapters/postgres/postgres.database.ts');
   return openPostgresDatabase({
@@ -355,6 +362,8 @@ async function openDatabase(config: Config, log: ReturnType<typeof asPortLogger>
     minConnections: config.database.min_connections,
     connectTimeoutMs: config.database.connect_timeout,
     queryTimeoutMs: config.database.statement_timeout,
+    lockTimeoutMs: config.database.lock_timeout,
+    idleInTransactionTimeoutMs: config.database.idle_in_transaction_timeout,
     replicaMaxLagMs: config.database.replica_max_lag,
     applicationName: `triage-warden:${config.server.instance_id}`,
     log,

@@ -1,14 +1,28 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
 import type { SqlDatabase } from '../sql/database.ts';
 import type { DB } from '../sql/schema.ts';
+import { translateDatabaseError } from '../sql/sql.errors.ts';
 import { PGliteDialect } from './pglite.dialect.ts';
+import { DATA_DIR_MODE, DATA_FILE_MODE, DurableNodeFS } from './pglite.durable-fs.ts';
 
 /**
  * Embedded PostgreSQL in a data folder. One process may own a folder at a time: a lock file with
- * our pid guards it (a stale lock from a dead process is taken over).
+ * our pid guards it (a stale lock from a dead process is taken over). Durable: every statement that
+ * commits is fsynced before it answers (DurableNodeFS). The folder is the owner's only: 0700, its
+ * files 0600 (an older folder is tightened on open).
  * Pass `null` or `memory://` for an in-memory database (tests, throwaway demos).
  */
 export async function openPGliteDatabase(dir: string | null): Promise<SqlDatabase> {
@@ -16,13 +30,23 @@ export async function openPGliteDatabase(dir: string | null): Promise<SqlDatabas
   let lockFile: string | null = null;
   if (dataDir) {
     const dir = resolve(dataDir);
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE });
+    chmodSync(dir, DATA_DIR_MODE);
     lockFile = join(dir, 'triage-warden.lock');
     takeLock(lockFile);
   }
   let pglite: PGlite;
   try {
-    pglite = dataDir ? await PGlite.create(join(resolve(dataDir), 'pg')) : await PGlite.create();
+    if (dataDir) {
+      const pgDir = join(resolve(dataDir), 'pg');
+      mkdirSync(pgDir, { recursive: true, mode: DATA_DIR_MODE });
+      ownerOnly(pgDir);
+      const fs = new DurableNodeFS(pgDir);
+      pglite = await PGlite.create({ fs });
+      await fs.syncToFs(); // what start-up wrote (initdb, crash recovery)
+    } else {
+      pglite = await PGlite.create();
+    }
   } catch (err) {
     if (lockFile) rmSync(lockFile, { force: true });
     throw err;
@@ -46,7 +70,9 @@ export async function openPGliteDatabase(dir: string | null): Promise<SqlDatabas
       });
     },
     async ping() {
-      await pglite.query('SELECT 1');
+      await pglite.query('SELECT 1').catch((err: unknown) => {
+        throw translateDatabaseError(err);
+      });
     },
     poolStats: () => ({ primary: { total: 1, idle: 1, waiting: 0 } }),
     replicaInUse: () => false,
@@ -62,7 +88,7 @@ export async function openPGliteDatabase(dir: string | null): Promise<SqlDatabas
 
 function takeLock(file: string): void {
   try {
-    const fd = openSync(file, 'wx');
+    const fd = openSync(file, 'wx', DATA_FILE_MODE);
     writeSync(fd, String(process.pid));
     closeSync(fd);
     return;
@@ -78,6 +104,16 @@ function takeLock(file: string): void {
   }
   rmSync(file, { force: true });
   takeLock(file);
+}
+
+/** Folders 0700, files 0600, under `dir` (a folder created by an older version had 0777/0666). */
+function ownerOnly(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const path = join(entry.parentPath, entry.name);
+    const want = entry.isDirectory() ? DATA_DIR_MODE : entry.isFile() ? DATA_FILE_MODE : null;
+    if (want !== null && (statSync(path).mode & 0o777) !== want) chmodSync(path, want);
+  }
+  chmodSync(dir, DATA_DIR_MODE);
 }
 
 function isAlive(pid: number): boolean {

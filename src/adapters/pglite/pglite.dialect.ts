@@ -11,6 +11,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import { translateDatabaseError } from '../sql/sql.errors.ts';
 
 /**
  * A small Kysely dialect over one PGlite instance. PGlite has a single connection, so the driver
@@ -73,7 +74,12 @@ class PGliteConnection implements DatabaseConnection {
   constructor(private readonly pglite: PGlite) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.pglite.query<R>(compiled.sql, compiled.parameters as unknown[]);
+    let result;
+    try {
+      result = await this.pglite.query<R>(compiled.sql, compiled.parameters as unknown[]);
+    } catch (err) {
+      throw translateDatabaseError(err); // once, here: a closed PGlite or a timeout is operational
+    }
     return {
       rows: result.rows,
       ...(result.affectedRows !== undefined ? { numAffectedRows: BigInt(result.affectedRows) } : {}),

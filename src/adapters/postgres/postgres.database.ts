@@ -1,7 +1,9 @@
 import pg from 'pg';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import type { PoolStats, SqlDatabase } from '../sql/database.ts';
 import type { DB } from '../sql/schema.ts';
+import { isConnectionLevelFailure, translateDatabaseError } from '../sql/sql.errors.ts';
+import { SafePostgresDialect } from './postgres.driver.ts';
 import { POOL_TYPES } from './timestamptz.type-parser.ts';
 
 export interface PostgresOptions {
@@ -13,8 +15,17 @@ export interface PostgresOptions {
   maxConnections: number;
   minConnections: number;
   connectTimeoutMs: number;
-  /** Client-side per-query limit (not a startup parameter, which PgBouncer would refuse). */
+  /**
+   * Server-side `statement_timeout`, ms (0 = none). Sent as a startup parameter (applied by a direct
+   * server, ignored by PgBouncer) and as `SET LOCAL` at the start of every transaction (applied
+   * everywhere). pg's client-side query timeout is set a little above it, as a backstop for
+   * autocommit statements through PgBouncer: a connection that hits it is destroyed.
+   */
   queryTimeoutMs: number;
+  /** Server-side `lock_timeout`, ms, sent like queryTimeoutMs. Default 0 (none). */
+  lockTimeoutMs?: number;
+  /** Server-side `idle_in_transaction_session_timeout`, ms, sent like queryTimeoutMs. Default 0 (none). */
+  idleInTransactionTimeoutMs?: number;
   replicaMaxLagMs: number;
   /** How often replica health and lag are probed. Default 2000. */
   replicaCheckIntervalMs?: number;
@@ -32,13 +43,16 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
  */
 export async function openPostgresDatabase(options: PostgresOptions): Promise<SqlDatabase> {
   const log = options.log;
+  const timeouts = serverTimeouts(options);
+  let startup = timeouts.startup;
   const makePool = (url: string, name: string) => {
     const pool = new pg.Pool({
       connectionString: url,
       max: options.maxConnections,
       min: options.minConnections,
       connectionTimeoutMillis: options.connectTimeoutMs,
-      query_timeout: options.queryTimeoutMs,
+      ...startup,
+      ...(options.queryTimeoutMs > 0 ? { query_timeout: backstopMs(options.queryTimeoutMs) } : {}),
       idleTimeoutMillis: 30_000,
       application_name: (options.applicationName ?? 'triage-warden').slice(0, 63),
       types: POOL_TYPES,
@@ -47,9 +61,30 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Sq
     pool.on('error', (err) => log?.warn({ err: err.message, pool: name }, 'database connection lost'));
     return pool;
   };
-  const primaryPool = makePool(options.primaryUrl, 'primary');
-  const primary = new Kysely<DB>({ dialect: new PostgresDialect({ pool: primaryPool }) });
-  await primaryPool.query('SELECT 1');
+  const SETTING = "SELECT current_setting('statement_timeout') AS t";
+  let primaryPool = makePool(options.primaryUrl, 'primary');
+  let applied: pg.QueryResult<{ t: string }>;
+  try {
+    applied = await primaryPool.query<{ t: string }>(SETTING);
+  } catch (err) {
+    await primaryPool.end().catch(() => undefined);
+    // A PgBouncer whose ignore_startup_parameters does not list them refuses the connection.
+    if (!/unsupported startup parameter/i.test((err as Error)?.message ?? ''))
+      throw translateDatabaseError(err);
+    log?.info({}, 'the pooler refuses timeout startup parameters: connecting without them');
+    startup = {};
+    primaryPool = makePool(options.primaryUrl, 'primary');
+    applied = await translated(() => primaryPool.query<{ t: string }>(SETTING));
+  }
+  if (options.queryTimeoutMs > 0 && applied.rows[0]?.t === '0') {
+    log?.info(
+      { backstop_ms: backstopMs(options.queryTimeoutMs) },
+      'server-side timeouts apply in transactions only (startup parameters not applied, e.g. by PgBouncer); ' +
+        'autocommit statements are bounded by the client-side backstop',
+    );
+  }
+  const dialect = (pool: pg.Pool) => new SafePostgresDialect({ pool, transactionPrelude: timeouts.prelude });
+  const primary = new Kysely<DB>({ dialect: dialect(primaryPool) });
 
   let replicaPool: pg.Pool | undefined;
   let replica: Kysely<DB> | undefined;
@@ -57,7 +92,7 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Sq
   let timer: NodeJS.Timeout | undefined;
   if (options.readReplicaEnabled && options.replicaUrl) {
     replicaPool = makePool(options.replicaUrl, 'replica');
-    replica = new Kysely<DB>({ dialect: new PostgresDialect({ pool: replicaPool }) });
+    replica = new Kysely<DB>({ dialect: dialect(replicaPool) });
     const check = async () => {
       const was = replicaHealthy;
       try {
@@ -105,18 +140,20 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Sq
         connectionString: options.directUrl ?? options.primaryUrl,
         connectionTimeoutMillis: options.connectTimeoutMs,
       });
-      await client.connect();
+      client.on('error', () => undefined); // a lost socket fails the query below; it must not crash
+      await translated(() => client.connect());
       try {
         await client.query(script);
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
+        throw translateDatabaseError(err);
       } finally {
         await client.end().catch(() => undefined);
       }
     },
+    transactionPrelude: timeouts.prelude,
     async ping() {
-      await primaryPool.query('SELECT 1');
+      await translated(() => primaryPool.query('SELECT 1'));
     },
     poolStats: () => ({
       primary: stats(primaryPool),
@@ -142,9 +179,45 @@ END::float8 AS lag_ms`;
 
 /** Connection-level failures (server gone, refused, timed out) as opposed to SQL errors. */
 export function isConnectionError(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
-    return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03';
+  return isConnectionLevelFailure(err);
+}
+
+/** pg's client-side query timeout: the server-side one plus a margin, so the server's fires first. */
+export function backstopMs(statementTimeoutMs: number): number {
+  return statementTimeoutMs + Math.max(1000, Math.round(statementTimeoutMs / 10));
+}
+
+/**
+ * The server-side timeouts, both as startup parameters (a direct server applies them to every
+ * statement; PgBouncer in transaction mode must list them in `ignore_startup_parameters` and then
+ * ignores them) and as the `SET LOCAL` prelude of every transaction (applied through PgBouncer too).
+ */
+export function serverTimeouts(
+  o: Pick<PostgresOptions, 'queryTimeoutMs' | 'lockTimeoutMs' | 'idleInTransactionTimeoutMs'>,
+): {
+  startup: Partial<
+    Record<'statement_timeout' | 'lock_timeout' | 'idle_in_transaction_session_timeout', number>
+  >;
+  prelude: string;
+} {
+  const settings = {
+    statement_timeout: o.queryTimeoutMs,
+    lock_timeout: o.lockTimeoutMs ?? 0,
+    idle_in_transaction_session_timeout: o.idleInTransactionTimeoutMs ?? 0,
+  };
+  const set = Object.entries(settings)
+    .map(([name, ms]) => [name, Math.round(ms)] as const)
+    .filter(([, ms]) => ms > 0);
+  return {
+    startup: Object.fromEntries(set),
+    prelude: set.map(([name, ms]) => `SET LOCAL ${name} = ${ms}`).join('; '),
+  };
+}
+
+async function translated<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw translateDatabaseError(err);
   }
-  return true;
 }

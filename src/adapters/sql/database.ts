@@ -14,6 +14,11 @@ export interface PoolStats {
 export interface SqlDatabase {
   readonly kind: 'pglite' | 'postgres';
   readonly primary: Kysely<DB>;
+  /**
+   * Statements a transaction opened by hand (raw `BEGIN`) must send right after it: the server-side
+   * timeouts as `SET LOCAL`. Kysely's `transaction()` sends them itself. Default none.
+   */
+  readonly transactionPrelude?: string;
   /** Runs a stale-tolerant read on the replica when one is healthy, else (or on its failure) on the primary. */
   read<T>(fn: (db: Kysely<DB>) => Promise<T>): Promise<T>;
   /** Runs a multi-statement script on a direct primary connection (migrations); on failure, rolls back an open transaction. */

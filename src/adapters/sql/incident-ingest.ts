@@ -5,6 +5,7 @@ import type { DedupPolicy, IncidentRecord, IngestResult } from '../../ports/inde
 import { toIncident } from './rows.ts';
 import { writeBatch, type Group, type Member, type Row } from './incident-ingest.statement.ts';
 import type { DB } from './schema.ts';
+import { CommitOutcomeUnknownError, isConnectionLevelFailure } from './sql.errors.ts';
 
 /**
  * Which engine runs the batch. `postgres`: several processes may ingest at once, so fingerprints are
@@ -19,8 +20,9 @@ export async function ingestAlert(
   input: NormalizedAlert,
   dedup: number | DedupPolicy,
   engine: IngestEngine = 'postgres',
+  prelude = '',
 ): Promise<IngestResult> {
-  const [result] = await ingestAlerts(db, [input], dedup, engine);
+  const [result] = await ingestAlerts(db, [input], dedup, engine, prelude);
   return result!;
 }
 
@@ -51,6 +53,8 @@ export async function ingestAlerts(
   inputs: readonly NormalizedAlert[],
   dedup: number | DedupPolicy,
   engine: IngestEngine = 'postgres',
+  /** Sent with BEGIN: the server-side timeouts (SqlDatabase.transactionPrelude). Default none. */
+  prelude = '',
 ): Promise<IngestResult[]> {
   if (inputs.length === 0) return [];
   const policy = policyOf(dedup);
@@ -102,20 +106,23 @@ export async function ingestAlerts(
         // on each other in a cycle. The lookup must run in a later statement than the locks (its
         // snapshot must include whatever the previous holder committed); BEGIN rides along in the
         // same message. Keys travel as hex literals: nothing in them can reach the SQL text.
-        await sql.raw(`BEGIN; ${lockStatement([...groups.keys()])}`).execute(conn);
+        await sql
+          .raw(`BEGIN; ${prelude ? `${prelude}; ` : ''}${lockStatement([...groups.keys()])}`)
+          .execute(conn);
         const written = await write(conn);
         try {
           await sql.raw('COMMIT').execute(conn);
         } catch (err) {
-          // The connection may have dropped after the server committed: retrying these alerts could
-          // store them twice, so callers must not (matched by name).
-          throw Object.assign(new Error(`ingest COMMIT failed, outcome unknown: ${String(err)}`), {
-            name: 'CommitOutcomeUnknownError',
-            cause: err,
-          });
+          // No answer (connection lost or timed out after the server may have committed): retrying
+          // these alerts could store them twice, so callers must not (matched by name). An error the
+          // server reported means it did not commit.
+          if (isConnectionLevelFailure(err)) throw new CommitOutcomeUnknownError({ cause: err });
+          throw err;
         }
         return written;
       } catch (err) {
+        // A failed ROLLBACK marks the connection discarded: the driver destroys it on release
+        // instead of pooling it inside this transaction (and its advisory locks).
         await sql
           .raw('ROLLBACK')
           .execute(conn)

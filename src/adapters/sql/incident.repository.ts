@@ -43,11 +43,11 @@ export class SqlIncidentStore implements IncidentStore, FencedStore, TriageState
   }
 
   async ingest(input: NormalizedAlert, dedup: number | DedupPolicy): Promise<IngestResult> {
-    return ingestAlert(this.db, input, dedup, this.database.kind);
+    return ingestAlert(this.db, input, dedup, this.database.kind, this.database.transactionPrelude);
   }
 
   async ingestMany(inputs: readonly NormalizedAlert[], dedup: number | DedupPolicy): Promise<IngestResult[]> {
-    return ingestAlerts(this.db, inputs, dedup, this.database.kind);
+    return ingestAlerts(this.db, inputs, dedup, this.database.kind, this.database.transactionPrelude);
   }
 
   async get(id: string): Promise<IncidentRecord | null> {

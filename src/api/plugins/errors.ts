@@ -85,6 +85,7 @@ export function registerErrorHandling(app: FastifyInstance, routes?: RouteTable)
     if (status === 429 && (err as { headers?: Record<string, string> }).headers) {
       void reply.headers((err as { headers: Record<string, string> }).headers);
     }
+    if (body.code === 'SERVICE_UNAVAILABLE') void reply.header('retry-after', String(retryAfterOf(err)));
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -163,4 +164,10 @@ export function clientErrorHandler(
     );
   }
   socket.destroy();
+}
+
+/** Seconds a client should wait after a 503: what the error says (retryAfterSeconds), else 1. */
+function retryAfterOf(err: unknown): number {
+  const s = (err as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+  return typeof s === 'number' && Number.isInteger(s) && s > 0 && s <= 3600 ? s : 1;
 }
