@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parse as parseQuery } from 'node:querystring';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
@@ -11,9 +12,12 @@ import { watchDetailCache } from './detail-cache.ts';
 import { registerAccess } from './plugins/access.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
+import { apiKeyRoutes } from './routes/api-keys.routes.ts';
+import { authRoutes } from './routes/auth.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { incidentRoutes } from './routes/incidents.routes.ts';
 import { StreamHub, streamRoutes } from './routes/stream.routes.ts';
+import { userRoutes } from './routes/users.routes.ts';
 import { webhookRoutes } from './routes/webhooks.routes.ts';
 import { ErrorSchema, IncidentSchema } from './schemas.ts';
 
@@ -105,7 +109,8 @@ export async function buildApp(
   deps.metrics.bind({ webSocketConnections: () => hub.size });
 
   registerErrorHandling(app);
-  registerAccess(app, deps.access);
+  // Cookies are parsed only by the access check, and only when no bearer key is sent (hot path).
+  await app.register(cookie, { hook: false });
 
   // JSON bodies are kept raw too, for HMAC. Parsing drops __proto__ keys (prototype poisoning).
   // Only JSON is accepted: fastify's default text/plain parser would turn a plain-text body into a
@@ -142,6 +147,8 @@ export async function buildApp(
     reply.header('x-request-id', request.id);
     done();
   });
+  // After the hook above, so that 401/403 answers carry the security headers too.
+  registerAccess(app, deps.access);
   const debug = logger.level === 'debug' || logger.level === 'trace';
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -163,7 +170,22 @@ export async function buildApp(
         description:
           'Ingest security alerts, follow their triage, decide on incidents. Errors: {code, message, details?, request_id}.',
       },
-      tags: [{ name: 'incidents' }, { name: 'webhooks' }, { name: 'stream' }, { name: 'health' }],
+      tags: [
+        { name: 'incidents' },
+        { name: 'webhooks' },
+        { name: 'stream' },
+        { name: 'health' },
+        { name: 'auth' },
+        { name: 'users' },
+        { name: 'api-keys' },
+      ],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'API key tw_<prefix>_<secret>' },
+          session: { type: 'apiKey', in: 'cookie', name: 'tw_session' },
+        },
+      },
+      security: [{ apiKey: [] }, { session: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -180,6 +202,11 @@ export async function buildApp(
       await api.register(incidentRoutes(deps, cache));
       await api.register(webhookRoutes(deps, cache));
       await api.register(streamRoutes(deps, hub));
+      if (deps.identity) {
+        await api.register(authRoutes(deps, deps.identity));
+        await api.register(userRoutes(deps.identity));
+        await api.register(apiKeyRoutes(deps.identity));
+      }
       api.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
         app.swagger(),
       );

@@ -45,6 +45,8 @@ const SHORTCUTS: Record<string, string> = {
   TW_REDIS_URL: 'redis.url',
   TW_LOG_LEVEL: 'logging.level',
   TW_INTEL_LISTS_DIR: 'intel.lists_dir',
+  TW_ADMIN_API_KEY: 'auth.admin_api_key',
+  TW_ADMIN_PASSWORD: 'auth.admin_password',
 };
 
 /**
@@ -146,6 +148,10 @@ const DURATION_KEYS = new Set([
   'triage.dedup_window',
   'intel.cache_ttl',
   'webhooks.timestamp_tolerance',
+  'auth.session_idle_timeout',
+  'auth.session_max_age',
+  'auth.login_window',
+  'auth.credential_cache_ttl',
 ]);
 
 /** `15s` → 15000; a bare number means seconds (the seed writes `connect_timeout: 30`). */

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { TEST_ADMIN_KEY } from './auth.ts';
 import { SERVICE_HOST, withSbin } from './services.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -172,6 +173,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     TW_REDIS_URL: redisUrl,
     TW_REDIS__KEY_PREFIX: redisKeyPrefix,
     TW_HOST: HOST,
+    // Tests call the cluster with asAdmin() (test/helpers/auth.ts).
+    TW_ADMIN_API_KEY: TEST_ADMIN_KEY,
     ...options.env,
   };
 

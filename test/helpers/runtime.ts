@@ -1,6 +1,7 @@
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createRuntime, type Role, type Runtime } from '../../src/runtime/runtime.ts';
+import { TEST_ADMIN_KEY } from './auth.ts';
 import type { Transports } from '../../src/runtime/transports.ts';
 
 export const TEST_SECRETS = {
@@ -27,6 +28,8 @@ export function testConfig(
         server: { port: 0, host: '127.0.0.1', instance_id: 'test' },
         logging: { level: process.env.TW_TEST_LOG ?? 'silent' },
         intel: { demo_list: true },
+        // Every suite runs the real access check; tests send this key with asAdmin().
+        auth: { admin_api_key: TEST_ADMIN_KEY },
         orchestrator: {
           job_backoff: '50ms',
           reconcile_interval: '1h',
