@@ -33,7 +33,8 @@ export function createIdentity(
   log: Logger,
 ): IdentityWiring {
   const store = new SqlIdentityStore(database);
-  let access: IdentityAccessPolicy | undefined;
+  // The policy's cache is cleared by the service it wraps: built after it, reached through this.
+  const ref: { access?: IdentityAccessPolicy } = {};
   const identity = new IdentityService({
     store,
     bus: t.bus,
@@ -46,15 +47,15 @@ export function createIdentity(
       loginMaxFailuresPerIp: config.auth.login_max_failures_per_ip,
       loginWindowMs: config.auth.login_window,
     },
-    onCredentialsChanged: () => access?.cache.clear(),
+    onCredentialsChanged: () => ref.access?.cache.clear(),
   });
-  access = new IdentityAccessPolicy({
+  const policy = new IdentityAccessPolicy({
     identity,
     ...(config.auth.admin_api_key ? { adminApiKey: config.auth.admin_api_key } : {}),
     cacheTtlMs: config.auth.credential_cache_ttl,
     cacheEntries: config.auth.credential_cache_entries,
   });
-  const policy = access;
+  ref.access = policy;
   return {
     identity,
     access: policy,
