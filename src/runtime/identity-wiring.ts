@@ -70,7 +70,8 @@ async function bootstrap(
   store: SqlIdentityStore,
   log: Logger,
 ): Promise<FirstStart | undefined> {
-  const embedded = selectedModes(config).database === 'pglite';
+  // A throwaway in-memory database (tests) gets no generated admin: nobody could read its password.
+  const embedded = selectedModes(config).database === 'pglite' && !config.data_dir.startsWith('memory://');
   const system = { actor: 'system:first-start', ip: null };
   const username = config.auth.admin_username;
   let first: FirstStart | undefined;
@@ -94,7 +95,7 @@ async function bootstrap(
     }
   }
   // Embedded: a local admin API key in the data dir for `demo` and the CLI (kept while it works).
-  if (embedded && !config.data_dir.startsWith('memory://')) {
+  if (embedded) {
     const existing = readLocalAdminKey(config.data_dir);
     const usable = existing ? await identity.keys.resolve(sha256Hex(existing)) : undefined;
     if (!usable) {

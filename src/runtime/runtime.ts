@@ -35,6 +35,8 @@ export interface Runtime {
   readonly leaderJobs?: LeaderJobs;
   /** The listening address after start(), e.g. http://127.0.0.1:8080. */
   url?: string;
+  /** The address the listener is bound to after start(), e.g. 127.0.0.1:8080 or 0.0.0.0:8080. */
+  boundAddress?: string;
   /** Set by start() on the first start: the admin created and its one-time password (print once). */
   firstStart?: FirstStart;
   start(options?: { listen?: boolean }): Promise<void>;
@@ -244,6 +246,10 @@ export async function createRuntime(
       if (opts.listen !== false) {
         const address = await app.listen({ host: config.server.host, port: config.server.port });
         runtime.url = address.replace('[::]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1');
+        const bound = app.server.address();
+        if (bound && typeof bound === 'object')
+          runtime.boundAddress =
+            bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
       } else {
         await app.ready();
       }

@@ -63,6 +63,8 @@ standalone
   value: /etc/triage-warden/config.yaml
 - name: TW_PORT
   value: {{ .Values.server.port | quote }}
+- name: TW_HOST
+  value: "0.0.0.0"
 - name: TW_SERVER__SHUTDOWN_GRACE
   value: {{ .Values.server.shutdown_grace | quote }}
 - name: TW_LOG_LEVEL
