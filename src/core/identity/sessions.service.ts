@@ -8,8 +8,8 @@ import type { StartedSession } from './sso.port.ts';
 
 /** The one message of every failed login: it never says whether the user exists. */
 const BAD_LOGIN = 'invalid username or password';
-/** last_seen_at is written at most this often per session (idle expiry has this granularity). */
-const TOUCH_INTERVAL_MS = 60_000;
+/** last_seen_at is written at most this often per session (a quarter of the idle timeout at most). */
+const MAX_TOUCH_INTERVAL_MS = 60_000;
 
 /** A 429 whose Retry-After the API's error handler sends. */
 function lockedOut(retryAfterMs: number): AppError {
@@ -98,9 +98,10 @@ export class SessionsService {
     const now = this.now().getTime();
     if (found.expires_at.getTime() <= now) return undefined;
     if (found.last_seen_at.getTime() + this.deps.settings.sessionIdleMs <= now) return undefined;
-    if (now - found.last_seen_at.getTime() >= TOUCH_INTERVAL_MS) {
+    const touchEvery = Math.min(MAX_TOUCH_INTERVAL_MS, this.deps.settings.sessionIdleMs / 4);
+    if (now - found.last_seen_at.getTime() >= touchEvery) {
       this.deps.store
-        .touchSession(found.session_id, TOUCH_INTERVAL_MS)
+        .touchSession(found.session_id, touchEvery)
         .catch((err: unknown) => this.deps.log.warn({ err: String(err) }, 'session touch failed'));
     }
     return found;
