@@ -147,8 +147,6 @@ export async function buildApp(
     reply.header('x-request-id', request.id);
     done();
   });
-  // After the hook above, so that 401/403 answers carry the security headers too.
-  registerAccess(app, deps.access);
   const debug = logger.level === 'debug' || logger.level === 'trace';
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -159,6 +157,9 @@ export async function buildApp(
   });
 
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // After the security headers (401/403 answers carry them) and after @fastify/websocket's own
+  // onRequest hook: a refused upgrade must still be marked as one, so that its socket is destroyed.
+  registerAccess(app, deps.access);
   app.addSchema(ErrorSchema);
   app.addSchema(IncidentSchema);
   await app.register(swagger, {

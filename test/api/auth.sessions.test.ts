@@ -1,3 +1,4 @@
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { asAdmin } from '../helpers/auth.ts';
@@ -12,7 +13,7 @@ describe('users, sessions and CSRF', () => {
   let rt: Runtime;
   let aliceId: string;
 
-  const inject = (opts: Parameters<Runtime['app']['inject']>[0]) => rt.app.inject(opts);
+  const inject = (opts: InjectOptions) => rt.app.inject(opts);
   async function login(username: string, password: string, headers: Record<string, string> = {}) {
     const res = await inject({
       method: 'POST',
