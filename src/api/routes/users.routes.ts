@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { AppError } from '../../contracts/index.ts';
 import type { IdentityService } from '../../core/identity/index.ts';
 import type { UserRecord } from '../../ports/index.ts';
 import { CreateUserSchema, UpdateUserSchema, UserSchema } from '../identity.schemas.ts';
@@ -107,6 +108,8 @@ export const userRoutes =
         },
       },
       async (request, reply) => {
+        if (request.principal.userId === request.params.id)
+          throw new AppError('CONFLICT', 'you cannot delete yourself');
         await identity.users.remove(request.params.id, ctx(request, actorOf(request)));
         return reply.status(204).send(null);
       },

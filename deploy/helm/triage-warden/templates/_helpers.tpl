@@ -217,6 +217,12 @@ TW_DATABASE_REPLICA_URL: {{ . | quote }}
 {{- with (include "tw.redisUrl" .) }}
 TW_REDIS_URL: {{ . | quote }}
 {{- end }}
+{{- with .Values.adminApiKey }}
+TW_ADMIN_API_KEY: {{ . | quote }}
+{{- end }}
+{{- with .Values.adminPassword }}
+TW_ADMIN_PASSWORD: {{ . | quote }}
+{{- end }}
 {{- range $source, $secret := .Values.webhookSecrets }}
 TW_WEBHOOK_SECRET_{{ $source | upper | replace "-" "_" }}: {{ $secret | quote }}
 {{- end }}
