@@ -4,6 +4,7 @@
 // expected table below is kept by hand: a route in the document that the table lacks fails the test,
 // so a new route cannot ship without a rule.
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Permission } from '../../src/api/plugins/access.ts';
@@ -247,5 +248,23 @@ describe('authorization matrix (from the OpenAPI document)', () => {
     expect(await open(bearer(keys.viewer!))).toBe('open');
     expect(await open(asAdmin())).toBe('open');
     expect(await open({ cookie: (await session()).cookie })).toBe('open');
+  });
+
+  it('the server closes the socket of a refused upgrade (it is not left open)', async () => {
+    const { port } = new URL(rt.url!);
+    const answer = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write(
+          'GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+            'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        ),
+      );
+      socket.on('data', (d) => (text += d.toString()));
+      // We never close our side: only the server can end this.
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 401/);
   });
 });
