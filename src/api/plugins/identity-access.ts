@@ -15,6 +15,21 @@ import { permissionsOf } from './role-permissions.ts';
 
 /** Name of the dashboard's session cookie. */
 export const SESSION_COOKIE = 'tw_session';
+/**
+ * Options of the session cookie (password and single sign-on logins set it alike): HttpOnly,
+ * SameSite=Lax, Path=/, Secure when the request came over TLS (directly, or per X-Forwarded-Proto
+ * from a trusted proxy: `server.trust_proxy`).
+ */
+export function sessionCookieOptions(request: FastifyRequest, expires: Date) {
+  return {
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    path: '/',
+    secure: request.protocol === 'https',
+    expires,
+  };
+}
+
 /** One message for every bad credential: it never says whether a key exists, expired or was revoked. */
 export const BAD_CREDENTIAL = 'invalid or expired credential';
 const BEARER = /^Bearer +([^\s]+) *$/i;

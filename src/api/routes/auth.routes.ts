@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../../contracts/index.ts';
 import type { IdentityService } from '../../core/identity/index.ts';
@@ -12,23 +11,12 @@ import {
   MeSchema,
 } from '../identity.schemas.ts';
 import { actorOf } from '../plugins/access.ts';
-import { SESSION_COOKIE } from '../plugins/identity-access.ts';
+import { SESSION_COOKIE, sessionCookieOptions } from '../plugins/identity-access.ts';
 import { listPermissions } from '../plugins/role-permissions.ts';
 import { ErrorSchema } from '../schemas.ts';
 import { userView } from './users.routes.ts';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema };
-
-/** The session cookie: HttpOnly, SameSite=Lax, Path=/, Secure when the request came over TLS. */
-function cookieOptions(request: FastifyRequest, expires: Date) {
-  return {
-    httpOnly: true,
-    sameSite: 'lax' as const,
-    path: '/',
-    secure: request.protocol === 'https',
-    expires,
-  };
-}
 
 /** Login, logout, who am I, and the authentication events admins read. */
 export const authRoutes =
@@ -54,7 +42,7 @@ export const authRoutes =
             ...(request.headers['user-agent'] ? { userAgent: request.headers['user-agent'] } : {}),
           },
         );
-        void reply.setCookie(SESSION_COOKIE, session.token, cookieOptions(request, session.expiresAt));
+        void reply.setCookie(SESSION_COOKIE, session.token, sessionCookieOptions(request, session.expiresAt));
         return { user: userView(user), csrf_token: session.csrfToken, expires_at: session.expiresAt };
       },
     );
