@@ -37,6 +37,7 @@ RUN apt-get update \
 
 ENV NODE_ENV=production \
     TW_PORT=8080 \
+    TW_HOST=0.0.0.0 \
     TW_DATA_DIR=/var/lib/triage-warden \
     TMPDIR=/tmp \
     HOME=/tmp

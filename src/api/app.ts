@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parse as parseQuery } from 'node:querystring';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
@@ -17,12 +18,15 @@ import { registerRateLimits } from './plugins/rate-limit.ts';
 import { registerWebSocketGuard } from './plugins/websocket-guard.ts';
 import { edgeServerOptions } from './server-options.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
+import { apiKeyRoutes } from './routes/api-keys.routes.ts';
+import { authRoutes } from './routes/auth.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { readinessRoutes } from './routes/readiness.routes.ts';
 import { incidentRoutes } from './routes/incidents.routes.ts';
 import { oidcDisabledRoutes, oidcRoutes } from './routes/oidc.routes.ts';
 import { triageRetryRoutes } from './routes/triage-retry.routes.ts';
 import { StreamHub, streamRoutes } from './routes/stream.routes.ts';
+import { userRoutes } from './routes/users.routes.ts';
 import { webhookRoutes } from './routes/webhooks.routes.ts';
 import { ErrorSchema, IncidentSchema } from './schemas.ts';
 
@@ -108,12 +112,13 @@ export async function buildApp(
   registerErrorHandling(app, routes);
   // Before access: a refused IP is refused before its credential is looked up.
   await registerRateLimits(app, deps);
-  registerAccess(app, deps.access);
   registerWebSocketGuard(app, {
     allowedOrigins: deps.config.server.allowed_origins,
     maxConnections: deps.config.server.max_websocket_connections,
     maxPerCredential: deps.config.server.max_websockets_per_credential,
   });
+  // Cookies are parsed only by the access check, and only when no bearer key is sent (hot path).
+  await app.register(cookie, { hook: false });
 
   // JSON bodies are kept raw too, for HMAC. Parsing drops __proto__ keys (prototype poisoning).
   // Only JSON is accepted: fastify's default text/plain parser would turn a plain-text body into a
@@ -166,6 +171,9 @@ export async function buildApp(
   });
 
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // After the security headers (401/403 answers carry them) and after @fastify/websocket's own
+  // onRequest hook: a refused upgrade must still be marked as one, so that its socket is destroyed.
+  registerAccess(app, deps.access);
   app.addSchema(ErrorSchema);
   app.addSchema(IncidentSchema);
   await app.register(swagger, {
@@ -183,7 +191,16 @@ export async function buildApp(
         { name: 'stream' },
         { name: 'health' },
         { name: 'auth' },
+        { name: 'users' },
+        { name: 'api-keys' },
       ],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'API key tw_<prefix>_<secret>' },
+          session: { type: 'apiKey', in: 'cookie', name: 'tw_session' },
+        },
+      },
+      security: [{ apiKey: [] }, { session: [] }],
     },
   });
   const docs = docsExposure(deps.config);
@@ -214,6 +231,11 @@ export async function buildApp(
       }
       await api.register(readinessRoutes(deps));
       if (deps.triageRetry) await api.register(triageRetryRoutes(deps.triageRetry, cache));
+      if (deps.identity) {
+        await api.register(authRoutes(deps, deps.identity));
+        await api.register(userRoutes(deps.identity));
+        await api.register(apiKeyRoutes(deps.identity));
+      }
       api.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
         app.swagger(),
       );

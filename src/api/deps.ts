@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.ts';
 import type { IncidentActionsService } from '../core/incidents/incident-actions.service.ts';
+import type { IdentityService } from '../core/identity/index.ts';
 import type { IngestService } from '../core/ingest/ingest.service.ts';
 import type { TriageRetryService } from '../core/triage/triage-retry.service.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -24,6 +25,8 @@ export interface ApiDeps {
   counters: RateLimiter;
   metrics: Metrics;
   access: AccessPolicy;
+  /** Users, API keys, sessions (the /auth, /users and /api-keys routes); absent in route unit tests. */
+  identity?: IdentityService;
   readiness: () => Promise<ReadinessReport>;
   /** Signing settings of a webhook source (configured, or provisioned locally in embedded mode). */
   webhookSource: (name: string) => { secret?: string; unsigned?: boolean } | undefined;

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { readLocalAdminKey } from '../runtime/local-admin.ts';
 import { readLocalSecrets } from '../runtime/local-secrets.ts';
 import type { Config } from '../config/index.ts';
 import { demoAlerts } from './demo/samples.ts';
@@ -26,6 +27,9 @@ export async function runDemo(config: Config, options: { url?: string; wait: boo
   const base = (options.url ?? `http://127.0.0.1:${config.server.port}`).replace(/\/$/, '');
   const local = readLocalSecrets(config.data_dir) ?? {};
   const secretOf = (source: string) => config.webhooks.sources[source]?.secret ?? local[source];
+  // Reads need a key: TW_ADMIN_API_KEY, else the local admin key `start` wrote to the data dir.
+  const apiKey = config.auth.admin_api_key ?? readLocalAdminKey(config.data_dir);
+  const readHeaders: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
   const sent: { source: string; note: string; id: string }[] = [];
   for (const alert of demoAlerts()) {
     const body = JSON.stringify(alert.payload);
@@ -67,7 +71,14 @@ export async function runDemo(config: Config, options: { url?: string; wait: boo
   while (Date.now() < deadline && rows.size < sent.length) {
     for (const s of sent) {
       if (rows.has(s.id)) continue;
-      const res = await fetch(`${base}/api/v1/incidents/${s.id}`);
+      const res = await fetch(`${base}/api/v1/incidents/${s.id}`, { headers: readHeaders });
+      if (res.status === 401 || res.status === 403) {
+        console.error(
+          `reading incidents: HTTP ${res.status}. Set TW_ADMIN_API_KEY to a key with incidents:read ` +
+            `(embedded mode: ${config.data_dir}/admin-api-key is written by \`npm start\`)`,
+        );
+        return 1;
+      }
       if (!res.ok) continue;
       const inc = (await res.json()) as {
         status: string;

@@ -15,18 +15,27 @@ Commands:
   migrate        apply database migrations and exit
   demo           send a handful of realistic vendor alerts to a running instance and show the verdicts
   incidents      incident maintenance: retry-failed [--id X] takes incidents out of the triage dead letter
+  api-key        create, list or revoke API keys (create prints the key once)
 
 Options (every command):
   -c, --config <file>   YAML configuration (also TW_CONFIG); TW_* environment variables override it
   -h, --help            this help, or a command's help: triage-warden <command> --help
 
-Environment: TW_PORT (8080), TW_DATA_DIR (./data), TW_DATABASE_URL, TW_DATABASE_REPLICA_URL,
-TW_REDIS_URL, TW_LOG_LEVEL, TW_SECTION__KEY for any config key (see docs/CONFIGURATION.md).`,
+Environment: TW_PORT (8080), TW_HOST (127.0.0.1), TW_DATA_DIR (./data), TW_DATABASE_URL,
+TW_DATABASE_REPLICA_URL, TW_REDIS_URL, TW_LOG_LEVEL, TW_ADMIN_API_KEY, TW_ADMIN_PASSWORD,
+TW_SECTION__KEY for any config key (see docs/CONFIGURATION.md).
+
+Every API route needs a credential: \`Authorization: Bearer tw_<prefix>_<secret>\` (an API key) or
+the dashboard's session cookie. The first embedded start prints the admin's one-time password and
+writes a local admin key to TW_DATA_DIR/admin-api-key.`,
   start: `triage-warden start [--config file] [--port n]
 
 Runs API and orchestrator in one process. With no TW_DATABASE_URL it stores data with PGlite in
 TW_DATA_DIR (./data); with no TW_REDIS_URL queue, events, cache and leader lock are in-process.
-Prints where the API, the OpenAPI docs and the metrics are. SIGTERM/SIGINT stop it gracefully.`,
+Listens on 127.0.0.1 unless TW_HOST says otherwise (containers set 0.0.0.0). Prints where the API,
+the OpenAPI docs and the metrics are. On the first start with a fresh data folder it creates the
+admin user, prints its one-time password (TW_ADMIN_PASSWORD sets it instead) and writes a local
+admin API key to TW_DATA_DIR/admin-api-key (mode 0600). SIGTERM/SIGINT stop it gracefully.`,
   api: `triage-warden api [--config file] [--port n]
 
 Stateless API server: REST under /api/v1, webhooks, the /api/v1/stream WebSocket, /live, /ready,
@@ -44,13 +53,23 @@ PgBouncer is bypassed) and exits. Running it twice is harmless.`,
 
 Sends signed alerts in the formats of CrowdStrike, Splunk, Microsoft Graph, GuardDuty, Okta, Elastic
 and the generic format to a running instance, then waits for their verdicts and prints them.
-Secrets come from the configuration, or from TW_DATA_DIR/webhook-secrets.json in embedded mode.`,
+Secrets come from the configuration, or from TW_DATA_DIR/webhook-secrets.json in embedded mode; the
+incidents are read with TW_ADMIN_API_KEY, or the local admin key in TW_DATA_DIR/admin-api-key.`,
   incidents: `triage-warden incidents retry-failed [--id <incident id>] [--config file]
 
 Takes dead-lettered incidents (triage given up after triage.max_attempts failures) out of the dead
 letter: all of them, or the one given with --id. Opens the configured database directly, as migrate
 does; the leader's reconciler enqueues them on its next pass. In embedded mode stop the server first
 (one process per PGlite data folder), or call POST /api/v1/incidents/retry-failed instead.`,
+  'api-key': `triage-warden api-key create --name <name> --role admin|analyst|viewer [--expires 30d] [--scopes a,b]
+triage-warden api-key list
+triage-warden api-key revoke <id|prefix>
+
+Manages API keys (used as \`Authorization: Bearer tw_<prefix>_<secret>\`). \`create\` prints the key
+once; only its hash is stored. Works whether or not the server runs: it opens the database directly,
+except in embedded mode while \`start\` holds the data folder, when it calls that server's API
+(http://127.0.0.1:TW_PORT, or --url) with the local admin key from TW_DATA_DIR/admin-api-key or
+TW_ADMIN_API_KEY. A revoked key is refused by every API process within a second.`,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -73,6 +92,10 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       port: { type: 'string', short: 'p' },
       url: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      expires: { type: 'string' },
+      scopes: { type: 'string' },
       'no-wait': { type: 'boolean' },
       id: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -133,6 +156,16 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./incidents.command.ts')).runIncidents(config, log, {
         action: positionals[1],
         ...(values.id ? { id: values.id } : {}),
+      });
+    case 'api-key':
+      return (await import('./api-key.command.ts')).runApiKey(config, {
+        action: positionals[1],
+        target: positionals[2],
+        name: values.name,
+        role: values.role,
+        expires: values.expires,
+        scopes: values.scopes,
+        url: values.url,
       });
     case 'demo':
       return (await import('./demo.command.ts')).runDemo(config, {

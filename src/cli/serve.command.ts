@@ -18,11 +18,13 @@ export async function runServer(config: Config, role: Role, log: PinoLogger): Pr
   await runtime.start();
   const modes = selectedModes(config);
   const url = runtime.url!;
-  log.info({ url, role, ...modes }, 'triage-warden started');
+  const bound = runtime.boundAddress ?? url;
+  log.info({ url, bound, role, ...modes }, 'triage-warden started');
   if (role !== 'orchestrator') {
     console.log(
       [
         `Triage Warden (${role}) is up — storage: ${modes.database}, transport: ${modes.transport}`,
+        `  Listening on ${bound}${/^(127\.|\[::1\]|localhost)/.test(bound) ? ' (this machine only; set TW_HOST=0.0.0.0 to expose it)' : ''}`,
         `  API:      ${url}/api/v1/incidents`,
         `  Webhooks: ${url}/api/v1/webhooks/<source>`,
         `  Stream:   ${url.replace(/^http/, 'ws')}/api/v1/stream`,
@@ -33,6 +35,21 @@ export async function runServer(config: Config, role: Role, log: PinoLogger): Pr
         .filter(Boolean)
         .join('\n'),
     );
+    const first = runtime.firstStart;
+    if (first?.password) {
+      // Printed once, on the first start only: it is stored nowhere but as a hash.
+      console.log(
+        [
+          '',
+          `  First start: admin user "${first.username}", one-time password: ${first.password}`,
+          '  (shown only now; change it with PATCH /api/v1/users/<id> or create more users as admin)',
+        ].join('\n'),
+      );
+    }
+    if (modes.database === 'pglite')
+      console.log(
+        `  API key:  local admin key in ${config.data_dir}/admin-api-key (used by \`npm run demo\`)`,
+      );
   }
   await new Promise<void>((resolve) => {
     let signals = 0;

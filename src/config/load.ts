@@ -46,6 +46,8 @@ const SHORTCUTS: Record<string, string> = {
   TW_LOG_LEVEL: 'logging.level',
   TW_INTEL_LISTS_DIR: 'intel.lists_dir',
   TW_OIDC_CLIENT_SECRET: 'auth.oidc.client_secret',
+  TW_ADMIN_API_KEY: 'auth.admin_api_key',
+  TW_ADMIN_PASSWORD: 'auth.admin_password',
 };
 
 /**
@@ -190,6 +192,10 @@ const DURATION_KEYS = new Set([
   'webhooks.timestamp_tolerance',
   'auth.oidc.state_ttl',
   'auth.oidc.timeout',
+  'auth.session_idle_timeout',
+  'auth.session_max_age',
+  'auth.login_window',
+  'auth.credential_cache_ttl',
 ]);
 
 /** `15s` → 15000; a bare number means seconds (the seed writes `connect_timeout: 30`). */

@@ -79,7 +79,10 @@ const OidcConfigSchema = Obj(
 
 export const ConfigSchema = Obj({
   server: Obj({
-    host: Type.String({ default: '0.0.0.0', description: 'listen address' }),
+    host: Type.String({
+      default: '127.0.0.1',
+      description: 'listen address (loopback by default; containers set 0.0.0.0 explicitly)',
+    }),
     port: Type.Integer({
       default: 8080,
       minimum: 0,
@@ -402,6 +405,52 @@ export const ConfigSchema = Obj({
     /** Closed incidents (resolved, false_positive, dismissed, closed) untouched this long are deleted by the leader. */
     closed_incidents: Duration('365d', 'retention of closed incidents'),
   }),
+  /** Identity and access (users, API keys, sessions, single sign-on). */
+  auth: Obj({
+    oidc: OidcConfigSchema,
+    admin_api_key: Type.Optional(
+      Type.String({
+        pattern: '^tw_[A-Za-z0-9]{4,32}_[A-Za-z0-9]{32,128}$',
+        description:
+          'this exact key is an admin API key (env TW_ADMIN_API_KEY; automation, Kubernetes secrets): tw_<prefix>_<32+ base62>',
+      }),
+    ),
+    admin_password: Type.Optional(
+      Type.String({
+        minLength: 12,
+        maxLength: 256,
+        description:
+          'password of the admin user created on first start when no user exists (env TW_ADMIN_PASSWORD)',
+      }),
+    ),
+    admin_username: Type.String({
+      default: 'admin',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$',
+      description: 'name of the admin user created on first start',
+    }),
+    session_idle_timeout: Duration('30m', 'a dashboard session unused this long ends'),
+    session_max_age: Duration('12h', 'a dashboard session ends this long after login, used or not'),
+    login_max_failures_per_user: Type.Integer({
+      default: 5,
+      minimum: 1,
+      description: 'failed logins per username within login_window before it is locked (429)',
+    }),
+    login_max_failures_per_ip: Type.Integer({
+      default: 20,
+      minimum: 1,
+      description: 'failed logins per client IP within login_window before it is locked (429)',
+    }),
+    login_window: Duration('15m', 'failed-login counting window, and the lockout length'),
+    credential_cache_ttl: Duration(
+      '1s',
+      'longest an API process trusts a verified key or session without the database (revocations drop it at once)',
+    ),
+    credential_cache_entries: Type.Integer({
+      default: 10_000,
+      minimum: 0,
+      description: 'verified keys and sessions cached per API process (0 = off)',
+    }),
+  }),
   logging: Obj({
     level: Type.Union(
       [
@@ -415,10 +464,6 @@ export const ConfigSchema = Obj({
       ],
       { default: 'info', description: 'JSON log level' },
     ),
-  }),
-  /** Identity and access (issue 9). */
-  auth: Obj({
-    oidc: OidcConfigSchema,
   }),
   rate_limits: Obj(
     {

@@ -26,6 +26,11 @@ export interface EventMap {
   kill_switch_activated: { by: string; reason: string };
   kill_switch_deactivated: { by: string };
   leader_changed: { leader_id: string | null; term: number };
+  /**
+   * Internal (never relayed to WebSocket clients; not in EVENT_NAMES): a credential was revoked or
+   * changed, so every API process drops what it cached about it at once.
+   */
+  credentials_changed: { kind: 'api_key' | 'session' | 'user'; id: string };
 }
 
 export type EventName = keyof EventMap;
@@ -45,6 +50,9 @@ export const EVENT_NAMES = [
   'kill_switch_deactivated',
   'leader_changed',
 ] as const satisfies readonly EventName[];
+
+/** Events that stay between processes: the stream hub relays only EVENT_NAMES. */
+export const INTERNAL_EVENT_NAMES = ['credentials_changed'] as const satisfies readonly EventName[];
 
 /** An event as delivered to subscribers. `id` is assigned by the bus and increases per bus. */
 export interface BusEvent<K extends EventName = EventName> {

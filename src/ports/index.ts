@@ -48,3 +48,16 @@ export type { LeaderElector, LeadershipState, LeaseTimings } from './leader-elec
 export type { RateLimitResult, RateLimiter } from './rate-limiter.port.ts';
 export { NOOP_TELEMETRY, SILENT_LOGGER } from './telemetry.port.ts';
 export type { Logger, Telemetry } from './telemetry.port.ts';
+export type {
+  ApiKeyRecord,
+  AuthEventQuery,
+  AuthEventRecord,
+  IdentityStore,
+  NewApiKey,
+  NewAuthEvent,
+  NewSession,
+  NewUser,
+  SessionLookup,
+  UserChanges,
+  UserRecord,
+} from './identity-store.port.ts';

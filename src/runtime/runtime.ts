@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.ts';
 import type { ApiDeps, ReadinessReport } from '../api/deps.ts';
-import { OPEN_ACCESS, type AccessPolicy } from '../api/plugins/access.ts';
+import type { AccessPolicy } from '../api/plugins/access.ts';
 import type { StreamHub } from '../api/routes/stream.routes.ts';
 import type { SsoWiring } from '../api/routes/oidc.routes.ts';
 import { OpenIdClientLogin } from '../adapters/oidc/index.ts';
@@ -23,6 +23,7 @@ import { asPortLogger, type PinoLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { LeaderJobs } from '../worker/leader-jobs.ts';
 import { TriageProcessor } from '../worker/triage.processor.ts';
+import { createIdentity, type FirstStart } from './identity-wiring.ts';
 import { ensureLocalSecrets } from './local-secrets.ts';
 import { createInProcessTransports, type Transports } from './transports.ts';
 
@@ -40,6 +41,10 @@ export interface Runtime {
   readonly leaderJobs?: LeaderJobs;
   /** The listening address after start(), e.g. http://127.0.0.1:8080. */
   url?: string;
+  /** The address the listener is bound to after start(), e.g. 127.0.0.1:8080 or 0.0.0.0:8080. */
+  boundAddress?: string;
+  /** Set by start() on the first start: the admin created and its one-time password (print once). */
+  firstStart?: FirstStart;
   start(options?: { listen?: boolean }): Promise<void>;
   /** Graceful: /ready 503, drain HTTP and WebSockets, finish or hand back jobs, release leadership, close pools. Idempotent. */
   stop(): Promise<void>;
@@ -134,6 +139,7 @@ export async function createRuntime(
   });
   const decisions = new IncidentActionsService({ store, bus: t.bus, log: portLog });
   let shuttingDown = false;
+  const identityWiring = createIdentity(config, database, t, portLog);
 
   const readiness = async (): Promise<ReadinessReport> => {
     const checks: ReadinessReport['checks'] = {};
@@ -187,7 +193,8 @@ export async function createRuntime(
     bus: t.bus,
     counters: t.counters,
     metrics,
-    access: options.access ?? OPEN_ACCESS,
+    access: options.access ?? identityWiring.access,
+    identity: identityWiring.identity,
     readiness,
     webhookSource: (name) => sources[name],
     isShuttingDown: () => shuttingDown,
@@ -275,6 +282,7 @@ export async function createRuntime(
   }
 
   let stopping: Promise<void> | undefined;
+  let unwatchCredentials: (() => void) | undefined;
   const runtime: Runtime = {
     role,
     config,
@@ -286,9 +294,21 @@ export async function createRuntime(
     hub,
     ...(leaderJobs ? { leaderJobs } : {}),
     async start(opts = {}) {
+      if (role !== 'orchestrator') {
+        unwatchCredentials = await identityWiring.watch().catch((err: unknown) => {
+          log.warn({ err: String(err) }, 'credential cache not watching the bus; its TTL bounds staleness');
+          return undefined;
+        });
+        const first = await identityWiring.bootstrap();
+        if (first) runtime.firstStart = first;
+      }
       if (opts.listen !== false) {
         const address = await app.listen({ host: config.server.host, port: config.server.port });
         runtime.url = address.replace('[::]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1');
+        const bound = app.server.address();
+        if (bound && typeof bound === 'object')
+          runtime.boundAddress =
+            bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
       } else {
         await app.ready();
       }
@@ -307,6 +327,7 @@ export async function createRuntime(
         log.info({ grace_ms: grace }, 'shutting down');
         if (config.server.drain_delay > 0) await new Promise((r) => setTimeout(r, config.server.drain_delay));
         hub.closeAll();
+        unwatchCredentials?.();
         // Stop the things that do work before the things they depend on (STYLE.md #16).
         await Promise.allSettled([app.close(), processor?.stop(grace)]);
         await leaderJobs?.stop();

@@ -371,7 +371,9 @@ describe(`webhook fuzz (seed ${SEED}, ${COUNT} requests)`, () => {
         );
         if (res.statusCode === 202) {
           // A JSON array or a vendor envelope of several events is answered { accepted, results }.
-          const results = Array.isArray(body!.results) ? (body!.results as Record<string, unknown>[]) : [body!];
+          const results = Array.isArray(body!.results)
+            ? (body!.results as Record<string, unknown>[])
+            : [body!];
           for (const r of results) {
             if (typeof r.incident_id !== 'string') failures.push(`202 without incident_id: ${where}`);
             accepted.push(r as (typeof accepted)[number]);

@@ -22,8 +22,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { SERVICE_HOST, withSbin } from './services.ts';
 import { TEST_ADMIN_KEY } from './auth.ts';
+import { SERVICE_HOST, withSbin } from './services.ts';
 
 /** Suites poll and send bursts from one address: limits far above that load (the limiter still runs). */
 const HIGH_RATE_LIMITS = {
@@ -179,8 +179,9 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     ...(replicaUrl ? { TW_DATABASE_REPLICA_URL: replicaUrl } : {}),
     TW_REDIS_URL: redisUrl,
     TW_REDIS__KEY_PREFIX: redisKeyPrefix,
-    TW_ADMIN_API_KEY: TEST_ADMIN_KEY,
     TW_HOST: HOST,
+    // Tests call the cluster with asAdmin() (test/helpers/auth.ts).
+    TW_ADMIN_API_KEY: TEST_ADMIN_KEY,
     ...options.env,
   };
 

@@ -1,6 +1,7 @@
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createRuntime, type Role, type Runtime } from '../../src/runtime/runtime.ts';
+import { TEST_ADMIN_KEY } from './auth.ts';
 import type { Transports } from '../../src/runtime/transports.ts';
 
 export const TEST_SECRETS = {
@@ -35,6 +36,8 @@ export function testConfig(
           login: 1_000_000,
           auth_failures_per_ip: 1_000_000,
         },
+        // Every suite runs the real access check; tests send this key with asAdmin().
+        auth: { admin_api_key: TEST_ADMIN_KEY },
         orchestrator: {
           job_backoff: '50ms',
           reconcile_interval: '1h',

@@ -86,6 +86,19 @@ export async function openPGliteDatabase(dir: string | null): Promise<SqlDatabas
   };
 }
 
+/**
+ * The pid of the live process holding the data folder, or null when none does (no lock, a stale
+ * lock, or our own). Tools use it to choose between opening the folder and asking that process.
+ */
+export function dataDirHolder(dir: string): number | null {
+  try {
+    const pid = Number(readFileSync(join(resolve(dir), 'triage-warden.lock'), 'utf8').trim());
+    return pid && pid !== process.pid && isAlive(pid) ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
 function takeLock(file: string): void {
   try {
     const fd = openSync(file, 'wx', DATA_FILE_MODE);

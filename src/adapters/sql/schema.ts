@@ -109,6 +109,57 @@ export interface LeaderFencesTable {
   epoch: ColumnType<string | number, number | undefined, number>;
 }
 
+export interface UsersTable {
+  id: string;
+  username: string;
+  email: string | null;
+  display_name: string | null;
+  role: string;
+  approval_level: ColumnType<string, string | undefined, string>;
+  password_hash: string | null;
+  disabled: ColumnType<boolean, boolean | undefined, boolean>;
+  sso_issuer: string | null;
+  sso_subject: string | null;
+  last_login_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  prefix: string;
+  key_hash: string;
+  name: string;
+  role: string;
+  scopes: string[] | null;
+  created_by: string;
+  expires_at: Date | null;
+  last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  created_at: Timestamp;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface AuthEventsTable {
+  id: Generated<string>;
+  type: string;
+  actor: string;
+  subject: string | null;
+  ip: string | null;
+  details: Json;
+  created_at: Timestamp;
+}
+
 export interface DB {
   incidents: IncidentsTable;
   alerts: AlertsTable;
@@ -118,4 +169,8 @@ export interface DB {
   audit_log: AuditLogTable;
   settings: SettingsTable;
   leader_fences: LeaderFencesTable;
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  sessions: SessionsTable;
+  auth_events: AuthEventsTable;
 }

@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError } from '../../contracts/index.ts';
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type ApprovalLevel, type Role } from '../../contracts/index.ts';
 
 /**
  * Every permission a route can require. `public` needs no credential; `authenticated` any valid
@@ -23,19 +24,32 @@ export const PERMISSIONS = [
 export type Permission = (typeof PERMISSIONS)[number];
 
 export interface Principal {
+  /** Username, API key prefix, webhook source name… (unique within `kind`). */
   id: string;
   kind: 'anonymous' | 'user' | 'api_key' | 'webhook';
   permissions: ReadonlySet<Permission> | 'all';
+  /** Display name: the username, or the API key's name. */
+  name?: string;
+  role?: Role;
+  /** Users only. */
+  userId?: string;
+  approvalLevel?: ApprovalLevel;
+  /** API keys only (absent for the configured admin key). */
+  keyId?: string;
+  /** Cookie sessions only: unsafe methods must echo `csrfToken` in `X-CSRF-Token`. */
+  session?: { id: string; csrfToken: string };
 }
 
 /**
- * The one central access check. Until accounts exist the default policy lets everyone through as
- * `anonymous`; the identity issue swaps in a policy that reads sessions and API keys, without
- * touching any route.
+ * The one central access check: who is calling. Resolves to null when the request carries no
+ * credential; rejects with UNAUTHORIZED for a credential that is malformed, unknown, expired or
+ * revoked (one message for all). The runtime uses IdentityAccessPolicy (identity-access.ts).
  */
 export interface AccessPolicy {
-  authenticate(request: FastifyRequest): Promise<Principal>;
+  authenticate(request: FastifyRequest): Promise<Principal | null>;
 }
+
+/** Lets everyone through as `anonymous` (unit tests of routes that are not about access). */
 
 export const OPEN_ACCESS: AccessPolicy = {
   async authenticate() {
@@ -53,7 +67,19 @@ declare module 'fastify' {
   }
 }
 
-/** Registers the check on every route and refuses to start if a route forgot its permission. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function unauthorized(reply: FastifyReply, err: unknown): unknown {
+  void reply.header('www-authenticate', 'Bearer');
+  return err;
+}
+
+/**
+ * Registers the check on every route and refuses to start if a route forgot its permission.
+ * No credential → 401 (with `WWW-Authenticate: Bearer`), except on `webhooks:ingest` routes, which
+ * check the source's HMAC signature themselves; a bad credential → 401; a cookie session writing
+ * without its CSRF token, or any principal lacking the permission → 403.
+ */
 export function registerAccess(app: FastifyInstance, policy: AccessPolicy): void {
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRoute', (route) => {
@@ -65,16 +91,48 @@ export function registerAccess(app: FastifyInstance, policy: AccessPolicy): void
       throw new Error(`route ${String(route.method)} ${route.url} declares no permission`);
     }
   });
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const permission = request.routeOptions.config.permission;
     if (!permission) return; // 404 handler
     if (permission === 'public') return;
-    const principal = await policy.authenticate(request);
+    let principal: Principal | null;
+    try {
+      principal = await policy.authenticate(request);
+    } catch (err) {
+      throw (err as { code?: string }).code === 'UNAUTHORIZED' ? unauthorized(reply, err) : err;
+    }
+    if (!principal) {
+      if (permission === 'webhooks:ingest') return; // the route's signature check decides
+      throw unauthorized(reply, new AppError('UNAUTHORIZED', 'authentication required'));
+    }
     request.principal = principal;
+    if (principal.session && !SAFE_METHODS.has(request.method)) {
+      const sent = request.headers['x-csrf-token'];
+      if (typeof sent !== 'string' || !safeEqual(sent, principal.session.csrfToken))
+        throw new AppError('FORBIDDEN', 'missing or wrong X-CSRF-Token for a cookie session');
+    }
     if (principal.permissions !== 'all' && !principal.permissions.has(permission)) {
       throw new AppError('FORBIDDEN', `this needs the ${permission} permission`);
     }
   });
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * The identity an incident created by this request is attributed to (its `source`):
+ * `api:<key name>` or `user:<username>`; never what the body claims.
+ */
+export function sourceOf(request: FastifyRequest): string {
+  const p = request.principal;
+  if (!p) return 'anonymous';
+  if (p.kind === 'api_key') return `api:${p.name ?? p.id}`;
+  if (p.kind === 'user') return `user:${p.name ?? p.id}`;
+  return `${p.kind}:${p.id}`;
 }
 
 /** The actor name written to the audit log for a request. */

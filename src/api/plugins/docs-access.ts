@@ -26,7 +26,7 @@ export function docsExposure(config: Config): DocsExposure {
 export function requireCredential(access: AccessPolicy): onRequestHookHandler {
   return async (request) => {
     const principal = await access.authenticate(request);
-    if (principal.kind === 'anonymous' && principal.permissions !== 'all')
+    if (!principal || (principal.kind === 'anonymous' && principal.permissions !== 'all'))
       throw new AppError('UNAUTHORIZED', 'the API docs need a credential (log in or send a bearer API key)');
     request.principal = principal;
   };

@@ -8,12 +8,12 @@ import {
   type IncidentStatus,
   type Severity,
 } from '../../contracts/index.ts';
-import { parseAlert } from '../../core/ingest/index.ts';
+import { fingerprint, parseAlert } from '../../core/ingest/index.ts';
 import type { IncidentListQuery } from '../../ports/index.ts';
 import type { DetailCache } from '../detail-cache.ts';
 import { parseInstant } from '../instant.ts';
 import type { ApiDeps } from '../deps.ts';
-import { actorOf } from '../plugins/access.ts';
+import { actorOf, sourceOf } from '../plugins/access.ts';
 import {
   CreateIncidentSchema,
   DecisionBodySchema,
@@ -69,7 +69,11 @@ export const incidentRoutes =
         },
       },
       async (request, reply) => {
-        const alert = parseAlert('manual', request.body, new Date());
+        const parsed = parseAlert('manual', request.body, new Date());
+        // The source is who authenticated (api:<key name>, user:<name>); the body's `source` is only
+        // a claim, kept in the raw payload.
+        const source = request.principal?.kind === 'anonymous' ? parsed.source : sourceOf(request);
+        const alert = { ...parsed, source, fingerprint: fingerprint(source, parsed) };
         const outcome = await deps.ingest.ingest(alert);
         cache.invalidate(outcome.incident.id);
         return reply.status(202).send(ingestResponse(outcome));

@@ -63,6 +63,8 @@ standalone
   value: /etc/triage-warden/config.yaml
 - name: TW_PORT
   value: {{ .Values.server.port | quote }}
+- name: TW_HOST
+  value: "0.0.0.0"
 - name: TW_SERVER__SHUTDOWN_GRACE
   value: {{ .Values.server.shutdown_grace | quote }}
 - name: TW_LOG_LEVEL
@@ -214,6 +216,12 @@ TW_DATABASE_REPLICA_URL: {{ . | quote }}
 {{- end }}
 {{- with (include "tw.redisUrl" .) }}
 TW_REDIS_URL: {{ . | quote }}
+{{- end }}
+{{- with .Values.adminApiKey }}
+TW_ADMIN_API_KEY: {{ . | quote }}
+{{- end }}
+{{- with .Values.adminPassword }}
+TW_ADMIN_PASSWORD: {{ . | quote }}
 {{- end }}
 {{- range $source, $secret := .Values.webhookSecrets }}
 TW_WEBHOOK_SECRET_{{ $source | upper | replace "-" "_" }}: {{ $secret | quote }}
