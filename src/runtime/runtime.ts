@@ -4,6 +4,7 @@ import type { ApiDeps, ReadinessReport } from '../api/deps.ts';
 import type { AccessPolicy } from '../api/plugins/access.ts';
 import type { StreamHub } from '../api/routes/stream.routes.ts';
 import type { SsoWiring } from '../api/routes/oidc.routes.ts';
+import { setSessionCookie } from '../api/plugins/identity-access.ts';
 import { OpenIdClientLogin } from '../adapters/oidc/index.ts';
 import { SqlIncidentStore, migrate, type SqlDatabase } from '../adapters/sql/index.ts';
 import { selectedModes, type Config } from '../config/index.ts';
@@ -199,7 +200,8 @@ export async function createRuntime(
     webhookSource: (name) => sources[name],
     isShuttingDown: () => shuttingDown,
     ...(oidc ? { oidc } : {}),
-    ...(options.sso ? { sso: options.sso } : {}),
+    // Single sign-on ends like a password login: a user in the identity store, a database session.
+    sso: options.sso ?? { users: identityWiring.identity, setSessionCookie },
     knownSource,
     triageRetry: new TriageRetryService({
       store,

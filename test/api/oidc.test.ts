@@ -156,6 +156,9 @@ describe('single sign-on with OpenID Connect (oidc-provider on loopback)', () =>
   let idpServer: Server | undefined;
   let appA: Runtime;
   let appB: Runtime;
+  /** A runtime with the real wiring: users and sessions in its identity store (no test sink). */
+  let appReal: Runtime;
+  let hReal: Harness;
   let h: Harness;
   let replicaUrl: string;
 
@@ -167,11 +170,18 @@ describe('single sign-on with OpenID Connect (oidc-provider on loopback)', () =>
   };
 
   beforeAll(async () => {
-    const [idpPort, appPort, replicaPort] = [await freePort(), await freePort(), await freePort()];
+    const [idpPort, appPort, replicaPort, realPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     const idpUrl = `http://127.0.0.1:${idpPort}`;
     const appUrl = `http://127.0.0.1:${appPort}`;
     h = { idpUrl, appUrl, callbackUrl: `${appUrl}/api/v1/auth/oidc/callback` };
     replicaUrl = `http://127.0.0.1:${replicaPort}`;
+    const realUrl = `http://127.0.0.1:${realPort}`;
+    hReal = { idpUrl, appUrl: realUrl, callbackUrl: `${realUrl}/api/v1/auth/oidc/callback` };
     const log = pino(
       { level: 'info' },
       new Writable({
@@ -202,12 +212,22 @@ describe('single sign-on with OpenID Connect (oidc-provider on loopback)', () =>
       sso,
     });
     await appB.start();
+    appReal = await createRuntime(
+      testConfig({
+        server: { port: realPort },
+        auth: { oidc: { ...oidc, redirect_url: hReal.callbackUrl } },
+      }),
+      'all',
+      log,
+    );
+    await appReal.start();
     // Two embedded runtimes (PGlite each) on a shared two-core machine: start-up can take a while.
   }, 180_000);
 
   afterAll(async () => {
     await appA?.stop();
     await appB?.stop();
+    await appReal?.stop();
     await new Promise((r) => (idpServer ? idpServer.close(r) : r(undefined)));
   });
 
@@ -217,7 +237,7 @@ describe('single sign-on with OpenID Connect (oidc-provider on loopback)', () =>
         {
           client_id: CLIENT_ID,
           client_secret: CLIENT_SECRET,
-          redirect_uris: [h.callbackUrl],
+          redirect_uris: [h.callbackUrl, hReal.callbackUrl],
           grant_types: ['authorization_code'],
           response_types: ['code'],
           token_endpoint_auth_method: 'client_secret_basic',
@@ -330,6 +350,30 @@ describe('single sign-on with OpenID Connect (oidc-provider on loopback)', () =>
     expect(replay.status).toBe(401);
     expect(await replay.json()).toMatchObject({ code: 'UNAUTHORIZED', details: { reason: 'invalid_grant' } });
     expect(users.upserts.length).toBe(before + 1);
+  });
+
+  it('with the real identity store: the SSO user is created with its mapped role and its session passes the access check', async () => {
+    const jar = new CookieJar();
+    const res = await browse(jar, await authorize(hReal, jar, 'alice'));
+    expect(res.status, await res.clone().text()).toBe(302);
+    const session = jar.cookies.get('tw_session');
+    expect(session).toBeTruthy();
+    const me = await fetch(`${hReal.appUrl}/api/v1/auth/me`, {
+      headers: { cookie: `tw_session=${session}` },
+    });
+    expect(me.status, await me.clone().text()).toBe(200);
+    expect(JSON.stringify(await me.json())).toContain('"analyst"');
+    // An analyst reads incidents but may not manage users.
+    const list = await fetch(`${hReal.appUrl}/api/v1/incidents`, {
+      headers: { cookie: `tw_session=${session}` },
+    });
+    expect(list.status).toBe(200);
+    const users = await fetch(`${hReal.appUrl}/api/v1/users`, {
+      headers: { cookie: `tw_session=${session}` },
+    });
+    expect(users.status).toBe(403);
+    const listed = await fetch(`${hReal.appUrl}/api/v1/users`, { headers: asAdmin() });
+    expect(JSON.stringify(await listed.json())).toContain('alice@example.test');
   });
 
   it('finishes on another replica than the one that started the login (state lives in the cookie)', async () => {

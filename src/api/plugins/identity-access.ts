@@ -1,5 +1,5 @@
 import { fastifyCookie } from '@fastify/cookie';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../contracts/index.ts';
 import {
   API_KEY_PATTERN,
@@ -8,6 +8,7 @@ import {
   sha256Hex,
   type IdentityService,
 } from '../../core/identity/index.ts';
+import type { StartedSession } from '../../core/identity/sso.port.ts';
 import type { ApiKeyRecord } from '../../ports/index.ts';
 import type { AccessPolicy, Principal } from './access.ts';
 import { CredentialCache } from './credential-cache.ts';
@@ -28,6 +29,17 @@ export function sessionCookieOptions(request: FastifyRequest, expires: Date) {
     secure: request.protocol === 'https',
     expires,
   };
+}
+
+/** Sets the session cookie of a started session (single sign-on uses it as the password login does). */
+export function setSessionCookie(reply: FastifyReply, session: StartedSession, secure: boolean): void {
+  void reply.setCookie(SESSION_COOKIE, session.token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    path: '/',
+    secure,
+    expires: session.expiresAt,
+  });
 }
 
 /** One message for every bad credential: it never says whether a key exists, expired or was revoked. */
