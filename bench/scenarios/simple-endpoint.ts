@@ -30,6 +30,17 @@ export function loadChecks(name: string, r: LoadResult): Check[] {
   ];
 }
 
+/** Creates a viewer API key through the API (with the admin key) and returns it. */
+export async function createApiKey(baseUrl: string, name: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/v1/api-keys`, {
+    method: 'POST',
+    headers: { ...adminHeaders(), 'content-type': 'application/json' },
+    body: JSON.stringify({ name: `${name}-${suffix()}`, role: 'viewer' }),
+  });
+  if (res.status !== 201) throw new Error(`creating an API key: HTTP ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { key: string }).key;
+}
+
 /** Seeds `n` incidents through signed webhooks; returns their ids. */
 export async function seedIncidents(baseUrl: string, n: number, runId = suffix()): Promise<string[]> {
   const ids: string[] = [];
@@ -66,6 +77,9 @@ export const simpleEndpoint: Scenario = {
     const duration = ctx.tiny ? 1 : 10;
     const warmup = ctx.tiny ? 0 : 2;
     const connections = ctx.tiny ? 8 : 32;
+    // Reads carry a real API key made through the API (hashed, looked up, cached per process), not
+    // the configured admin key: what an integration's requests cost.
+    let headers: Record<string, string> = adminHeaders();
     const load = (url: string, paths: string[], name: string) =>
       runLoad(
         {
@@ -74,7 +88,7 @@ export const simpleEndpoint: Scenario = {
           durationS: duration,
           warmupS: warmup,
           mode: { kind: 'get', paths },
-          headers: adminHeaders(),
+          headers,
         },
         ctx.logDir,
         name,
@@ -83,6 +97,7 @@ export const simpleEndpoint: Scenario = {
     const iso = await isolate(ctx, 'simple');
     const { proc: api } = await startRole(ctx, 'api', iso, { name: 'api', profile: true });
     const ids = await seedIncidents(api.url, ctx.tiny ? 10 : 50);
+    headers = { authorization: `Bearer ${await createApiKey(api.url, 'bench-reader')}` };
     const { proc: bare } = await startBare(ctx);
     ctx.checkpoint();
 
