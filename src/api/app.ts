@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health.routes.ts';
 import { incidentRoutes } from './routes/incidents.routes.ts';
 import { StreamHub, streamRoutes } from './routes/stream.routes.ts';
 import { webhookRoutes } from './routes/webhooks.routes.ts';
+import { webhookSourceRoutes } from './routes/webhook-sources.routes.ts';
 import { ErrorSchema, IncidentSchema } from './schemas.ts';
 
 declare module 'fastify' {
@@ -163,7 +164,13 @@ export async function buildApp(
         description:
           'Ingest security alerts, follow their triage, decide on incidents. Errors: {code, message, details?, request_id}.',
       },
-      tags: [{ name: 'incidents' }, { name: 'webhooks' }, { name: 'stream' }, { name: 'health' }],
+      tags: [
+        { name: 'incidents' },
+        { name: 'webhooks' },
+        { name: 'stream' },
+        { name: 'health' },
+        { name: 'webhook-sources' },
+      ],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -180,6 +187,7 @@ export async function buildApp(
       await api.register(incidentRoutes(deps, cache));
       await api.register(webhookRoutes(deps, cache));
       await api.register(streamRoutes(deps, hub));
+      await api.register(webhookSourceRoutes(deps));
       api.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
         app.swagger(),
       );

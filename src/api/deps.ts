@@ -2,7 +2,8 @@ import type { Config } from '../config/index.ts';
 import type { IncidentActionsService } from '../core/incidents/incident-actions.service.ts';
 import type { IngestService } from '../core/ingest/ingest.service.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { EventBus, IncidentStore, RateLimiter } from '../ports/index.ts';
+import type { EventBus, IncidentStore, RateLimiter, ReplayGuard } from '../ports/index.ts';
+import type { WebhookSourceService } from '../core/webhooks/webhook-sources.service.ts';
 import type { AccessPolicy } from './plugins/access.ts';
 
 export interface ReadinessReport {
@@ -22,8 +23,10 @@ export interface ApiDeps {
   metrics: Metrics;
   access: AccessPolicy;
   readiness: () => Promise<ReadinessReport>;
-  /** Signing settings of a webhook source (configured, or provisioned locally in embedded mode). */
-  webhookSource: (name: string) => { secret?: string; unsigned?: boolean } | undefined;
+  /** Webhook sources (config, database, local file merged) and their management. */
+  webhookSources: WebhookSourceService;
+  /** The webhook replay guard (database-backed, shared by every process). */
+  replays: ReplayGuard;
   /** True once SIGTERM arrived: /ready answers 503 so the load balancer drains us. */
   isShuttingDown: () => boolean;
 }

@@ -122,7 +122,24 @@ export function loadConfig(options: LoadOptions = {}): Config {
       'invalid configuration:\n  orchestrator.leaderElection: needs retryPeriod < renewDeadline < leaseDuration',
     );
   }
-  return deepFreeze(cfg) as unknown as Config;
+  const frozen = deepFreeze(cfg) as unknown as Config;
+  const fromEnv = new Set<string>();
+  for (const key of sources.keys()) {
+    const m = /^webhooks\.sources\.([^.]+)\./.exec(key);
+    if (m) fromEnv.add(m[1]!);
+  }
+  ENV_SOURCES.set(frozen, fromEnv);
+  return frozen;
+}
+
+const ENV_SOURCES = new WeakMap<Config, ReadonlySet<string>>();
+
+/**
+ * Where a configured webhook source came from, for the start log: `env` when any of its keys was
+ * set by a `TW_*` variable, else `config` (the YAML file or overrides).
+ */
+export function webhookSourceOrigin(config: Config, source: string): 'env' | 'config' {
+  return ENV_SOURCES.get(config)?.has(source) ? 'env' : 'config';
 }
 
 const DURATION_KEYS = new Set([
@@ -146,6 +163,7 @@ const DURATION_KEYS = new Set([
   'triage.dedup_window',
   'intel.cache_ttl',
   'webhooks.timestamp_tolerance',
+  'webhooks.rotation_grace',
 ]);
 
 /** `15s` → 15000; a bare number means seconds (the seed writes `connect_timeout: 30`). */

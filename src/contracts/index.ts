@@ -1,7 +1,7 @@
 export type { Asset, Indicator, NormalizedAlert } from './alert.ts';
 export { AppError, ERROR_CATALOG, PermanentJobError, isAppError, isPermanentJobError } from './errors.ts';
 export type { ErrorCode } from './errors.ts';
-export { EVENT_NAMES } from './events.ts';
+export { EVENT_NAMES, INTERNAL_EVENT_NAMES } from './events.ts';
 export type { BusEvent, EventMap, EventName } from './events.ts';
 export {
   APPROVAL_LEVELS,

@@ -36,3 +36,11 @@ export type { LeaderElector, LeadershipState, LeaseTimings } from './leader-elec
 export type { RateLimitResult, RateLimiter } from './rate-limiter.port.ts';
 export { NOOP_TELEMETRY, SILENT_LOGGER } from './telemetry.port.ts';
 export type { Logger, Telemetry } from './telemetry.port.ts';
+export type {
+  NewWebhookSourceRow,
+  ReplayClaim,
+  ReplayGuard,
+  WebhookSourcePatch,
+  WebhookSourceRow,
+  WebhookSourceStore,
+} from './webhook-source-store.port.ts';

@@ -18,7 +18,7 @@ import { asPortLogger, type PinoLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { LeaderJobs } from '../worker/leader-jobs.ts';
 import { TriageProcessor } from '../worker/triage.processor.ts';
-import { ensureLocalSecrets } from './local-secrets.ts';
+import { createWebhookSources } from './webhook-sources.wiring.ts';
 import { createInProcessTransports, type Transports } from './transports.ts';
 
 export type Role = 'all' | 'api' | 'orchestrator';
@@ -81,22 +81,14 @@ export async function createRuntime(
     ...(t.queueWorkerRecoveries ? { queueWorkerRecoveries: t.queueWorkerRecoveries } : {}),
   });
 
-  // Webhook sources: configured ones, plus local secrets in embedded mode when none are configured.
-  const sources: Record<string, { secret?: string; unsigned?: boolean }> = { ...config.webhooks.sources };
-  if (modes.database === 'pglite' && Object.keys(sources).length === 0) {
-    for (const [name, secret] of Object.entries(ensureLocalSecrets(config.data_dir)))
-      sources[name] = { secret };
-    log.info(
-      { file: `${config.data_dir}/webhook-secrets.json` },
-      'embedded mode: local webhook secrets provisioned',
-    );
-  }
-  for (const [name, s] of Object.entries(sources)) {
-    if (s.unsigned)
-      log.warn(
-        { source: name },
-        'webhook source accepts UNSIGNED requests (webhooks.sources.<name>.unsigned)',
-      );
+  // Webhook sources: config/env first, then managed ones (database), then local secrets (embedded).
+  let webhooks: Awaited<ReturnType<typeof createWebhookSources>>;
+  try {
+    webhooks = await createWebhookSources(config, database, t.bus, portLog);
+  } catch (err) {
+    await t.close().catch(() => undefined);
+    await database.close();
+    throw err;
   }
 
   const ingest = new IngestService({
@@ -153,7 +145,8 @@ export async function createRuntime(
     metrics,
     access: OPEN_ACCESS,
     readiness,
-    webhookSource: (name) => sources[name],
+    webhookSources: webhooks.sources,
+    replays: webhooks.replays,
     isShuttingDown: () => shuttingDown,
   };
   const { app, hub } = await buildApp(apiDeps, log as FastifyBaseLogger, {
@@ -247,6 +240,7 @@ export async function createRuntime(
         log.info({ grace_ms: grace }, 'shutting down');
         if (config.server.drain_delay > 0) await new Promise((r) => setTimeout(r, config.server.drain_delay));
         hub.closeAll();
+        webhooks.sources.stop();
         // Stop the things that do work before the things they depend on (STYLE.md #16).
         await Promise.allSettled([app.close(), processor?.stop(grace)]);
         await leaderJobs?.stop();

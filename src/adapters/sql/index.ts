@@ -4,3 +4,4 @@ export { MIGRATIONS } from './migrations.ts';
 export type { Migration } from './migrations.ts';
 export { migrate } from './migrator.ts';
 export type { DB } from './schema.ts';
+export { SqlReplayGuard, SqlWebhookSourceStore } from './webhook-source.repository.ts';

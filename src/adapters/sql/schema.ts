@@ -104,6 +104,29 @@ export interface LeaderFencesTable {
   updated_at: Timestamp;
 }
 
+export interface WebhookSourcesTable {
+  name: string;
+  secret_sealed: string | null;
+  secret_key_id: string | null;
+  previous_secret_sealed: string | null;
+  previous_key_id: string | null;
+  previous_valid_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  unsigned: ColumnType<boolean, boolean | undefined, boolean>;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  require_timestamp: ColumnType<boolean, boolean | undefined, boolean>;
+  rate_limit: number | null;
+  rotated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  version: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookReplaysTable {
+  key: string;
+  committed: ColumnType<boolean, boolean | undefined, boolean>;
+  expires_at: Timestamp;
+}
+
 export interface DB {
   incidents: IncidentsTable;
   alerts: AlertsTable;
@@ -113,4 +136,6 @@ export interface DB {
   audit_log: AuditLogTable;
   settings: SettingsTable;
   leader_fences: LeaderFencesTable;
+  webhook_sources: WebhookSourcesTable;
+  webhook_replays: WebhookReplaysTable;
 }
