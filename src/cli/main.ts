@@ -14,6 +14,7 @@ Commands:
   orchestrator   worker only (triage queue, leader jobs, /live /ready /metrics); needs PostgreSQL + Redis
   migrate        apply database migrations and exit
   demo           send a handful of realistic vendor alerts to a running instance and show the verdicts
+  webhook-source manage webhook sources: add, list, rotate, retire, disable, enable, remove
 
 Options (every command):
   -c, --config <file>   YAML configuration (also TW_CONFIG); TW_* environment variables override it
@@ -44,6 +45,20 @@ PgBouncer is bypassed) and exits. Running it twice is harmless.`,
 Sends signed alerts in the formats of CrowdStrike, Splunk, Microsoft Graph, GuardDuty, Okta, Elastic
 and the generic format to a running instance, then waits for their verdicts and prints them.
 Secrets come from the configuration, or from TW_DATA_DIR/webhook-secrets.json in embedded mode.`,
+  'webhook-source': `triage-warden webhook-source <action> [source] [options]
+
+  add <source> [--secret s] [--unsigned] [--no-require-timestamp] [--rate-limit n]
+                 create a managed source; without --secret a random one is generated and printed once
+  list           every source and where it comes from (config, database, local)
+  rotate <source> [--secret s]
+                 new secret (printed once); the previous one stays valid for webhooks.rotation_grace
+  retire <source>   stop accepting the previous secret now
+  disable <source> | enable <source> | remove <source>
+
+Works on the configured database directly (like migrate); embedded mode needs the server stopped
+(it holds the data folder). Secrets are stored encrypted with webhooks.encryption_key
+(TW_WEBHOOKS__ENCRYPTION_KEY), or in embedded mode a key generated into TW_DATA_DIR. Running servers
+pick a change up within about a second.`,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -67,6 +82,10 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string', short: 'p' },
       url: { type: 'string' },
       'no-wait': { type: 'boolean' },
+      secret: { type: 'string' },
+      unsigned: { type: 'boolean' },
+      'no-require-timestamp': { type: 'boolean' },
+      'rate-limit': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -125,6 +144,15 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./demo.command.ts')).runDemo(config, {
         ...(values.url ? { url: values.url } : {}),
         wait: !values['no-wait'],
+      });
+    case 'webhook-source':
+      return (await import('./webhook-source.command.ts')).runWebhookSource(config, log, {
+        action: positionals[1],
+        name: positionals[2],
+        ...(values.secret !== undefined ? { secret: values.secret } : {}),
+        ...(values.unsigned ? { unsigned: true } : {}),
+        ...(values['no-require-timestamp'] ? { noRequireTimestamp: true } : {}),
+        ...(values['rate-limit'] !== undefined ? { rateLimit: values['rate-limit'] } : {}),
       });
     default:
       return (await import('./serve.command.ts')).runServer(

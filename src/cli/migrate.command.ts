@@ -16,7 +16,7 @@ export async function runMigrate(config: Config, log: PinoLogger): Promise<numbe
 }
 
 /** The storage adapter of the configured mode, loaded on demand (a migration job needs only one). */
-async function openDatabase(config: Config): Promise<SqlDatabase> {
+export async function openDatabase(config: Config): Promise<SqlDatabase> {
   if (selectedModes(config).database === 'pglite') {
     const { openPGliteDatabase } = await import('../adapters/pglite/pglite.database.ts');
     return openPGliteDatabase(config.data_dir);

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { AppError } from '../../contracts/index.ts';
 import type { ApiDeps } from '../deps.ts';
 import { actorOf } from '../plugins/access.ts';
 import { ErrorSchema } from '../schemas.ts';
@@ -33,6 +34,16 @@ const Secret = Type.String({ minLength: 16, maxLength: 256 });
 const errors = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 const tags = ['webhook-sources'];
 const config = { permission: 'webhook_sources:manage' as const };
+
+/** The optional `secret` of a rotate body (absent body: a generated secret). */
+function secretOf(body: unknown): string | undefined {
+  if (body === undefined || body === null) return undefined;
+  const secret = typeof body === 'object' && !Array.isArray(body) ? (body as { secret?: unknown }).secret : body;
+  if (secret === undefined) return undefined;
+  if (typeof secret !== 'string')
+    throw new AppError('VALIDATION_ERROR', 'secret must be a string', { field: 'secret' });
+  return secret;
+}
 
 /**
  * `/webhook-sources`: webhook sources as managed objects. Secrets are sealed at rest and returned
@@ -128,12 +139,13 @@ export const webhookSourceRoutes =
           tags,
           summary: 'New secret (returned once); the previous one stays valid until retired or the grace ends',
           params: Name,
-          body: Type.Optional(Type.Object({ secret: Type.Optional(Secret) }, { additionalProperties: false })),
+          // Optional body `{ "secret": "…" }` (16-256 characters); without one a secret is generated.
+          body: Type.Unknown({ description: 'optional { "secret": string } (16-256 characters)' }),
           response: { 200: WithSecretSchema, ...errors },
         },
       },
       async (request) => {
-        const rotated = await sources.rotate(request.params.name, request.body?.secret);
+        const rotated = await sources.rotate(request.params.name, secretOf(request.body));
         audit(request, 'webhook_source.secret_rotated', rotated.source.name);
         return rotated;
       },

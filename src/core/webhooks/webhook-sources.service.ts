@@ -223,8 +223,14 @@ export class WebhookSourceService {
 
   private async row(name: string): Promise<WebhookSourceRow> {
     const [row] = await this.o.store.find([name]);
-    if (!row) throw new AppError('NOT_FOUND', 'no such webhook source');
-    return row;
+    if (row) return row;
+    if (this.o.local[name]) {
+      throw new AppError(
+        'CONFLICT',
+        `webhook source ${name} comes from the local secrets file (read-only); create it as a managed source to take it over`,
+      );
+    }
+    throw new AppError('NOT_FOUND', 'no such webhook source');
   }
 
   private refuseReadOnly(name: string): void {
