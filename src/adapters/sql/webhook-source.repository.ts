@@ -8,7 +8,17 @@ import type {
   WebhookSourceStore,
 } from '../../ports/index.ts';
 import type { SqlDatabase } from './database.ts';
+import { iso } from './rows.ts';
 import type { DB, WebhookSourcesTable } from './schema.ts';
+
+/** PGlite gives Dates, the PostgreSQL pools ISO strings (rows.ts `iso`). */
+function date(v: unknown): Date {
+  return v instanceof Date ? v : new Date(iso(v));
+}
+
+function dateOrNull(v: unknown): Date | null {
+  return v === null || v === undefined ? null : date(v);
+}
 
 function toRow(r: Selectable<WebhookSourcesTable>): WebhookSourceRow {
   return {
@@ -17,14 +27,14 @@ function toRow(r: Selectable<WebhookSourcesTable>): WebhookSourceRow {
     secretKeyId: r.secret_key_id,
     previousSecretSealed: r.previous_secret_sealed,
     previousKeyId: r.previous_key_id,
-    previousValidUntil: r.previous_valid_until,
+    previousValidUntil: dateOrNull(r.previous_valid_until),
     unsigned: r.unsigned,
     enabled: r.enabled,
     requireTimestamp: r.require_timestamp,
     rateLimit: r.rate_limit,
-    rotatedAt: r.rotated_at,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
+    rotatedAt: dateOrNull(r.rotated_at),
+    createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
   };
 }
 
