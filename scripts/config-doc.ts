@@ -76,7 +76,15 @@ with a unit: \`500ms\`, \`15s\`, \`2m\`, \`1h\`, \`365d\`.
 ${rows.join('\n')}
 
 \`webhooks.sources\` is a map: \`webhooks.sources.<source>.secret\` (≥ 16 characters) and
-\`webhooks.sources.<source>.unsigned\` (\`true\` accepts unsigned requests; logged at start).
+\`webhooks.sources.<source>.unsigned\` (\`true\` accepts unsigned requests; logged at start),
+\`webhooks.sources.<source>.require_timestamp\` (\`true\` refuses requests without
+\`X-Webhook-Timestamp\`; without a timestamp there is no window and no replay guard. Default \`false\`
+for configured sources so that existing senders keep working; set it for every sender that can send
+one, as sources created through the API or CLI do by default) and
+\`webhooks.sources.<source>.rate_limit\` (requests per minute, \`429\` with \`Retry-After\` beyond).
+Configured sources win over managed (database) and local-file sources of the same name and are
+read-only at run time. Managed sources (\`/api/v1/webhook-sources\`, \`triage-warden webhook-source\`)
+keep their secrets encrypted with \`webhooks.encryption_key\`.
 
 Example (the seed's values):
 

@@ -37,7 +37,11 @@ function row(v: WebhookSourceView): string {
  * webhook sources in the configured database directly (like `migrate`). Running API processes see a
  * change within about a second (their cache TTL). A new secret is printed once, on stdout.
  */
-export async function runWebhookSource(config: Config, log: PinoLogger, args: WebhookSourceArgs): Promise<number> {
+export async function runWebhookSource(
+  config: Config,
+  log: PinoLogger,
+  args: WebhookSourceArgs,
+): Promise<number> {
   const action = args.action as (typeof ACTIONS)[number] | undefined;
   if (!action || !ACTIONS.includes(action)) {
     console.error(`usage: triage-warden webhook-source <${ACTIONS.join('|')}> [source] (see --help)`);

@@ -242,12 +242,19 @@ export const ConfigSchema = Obj({
             }),
           ),
           rate_limit: Type.Optional(
-            Type.Integer({ minimum: 1, description: 'requests per minute accepted from this source (429 beyond)' }),
+            Type.Integer({
+              minimum: 1,
+              description: 'requests per minute accepted from this source (429 beyond)',
+            }),
           ),
         },
         { additionalProperties: false },
       ),
-      { default: {} },
+      {
+        default: {},
+        description:
+          'per source: secret (16+ characters), unsigned, require_timestamp (default false for configured sources, kept for compatibility; managed sources default to true), rate_limit (requests/min). Read-only at run time; they win over managed and local sources of the same name',
+      },
     ),
     encryption_key: Type.Optional(
       Type.String({

@@ -20,9 +20,7 @@ export interface WebhookSourceRow {
 export type NewWebhookSourceRow = Omit<WebhookSourceRow, 'createdAt' | 'updatedAt' | 'rotatedAt'>;
 
 /** Fields a change may set; absent keys are left as they are. */
-export type WebhookSourcePatch = Partial<
-  Omit<WebhookSourceRow, 'name' | 'createdAt' | 'updatedAt'>
->;
+export type WebhookSourcePatch = Partial<Omit<WebhookSourceRow, 'name' | 'createdAt' | 'updatedAt'>>;
 
 /** Storage of managed webhook sources (the `webhook_sources` table). */
 export interface WebhookSourceStore {

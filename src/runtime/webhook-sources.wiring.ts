@@ -22,7 +22,10 @@ function onDisk(config: Config): boolean {
 export function webhookSecretBox(config: Config): { box: SecretBox | null; reason?: string; origin: string } {
   const previous = config.webhooks.previous_encryption_keys.map((k) => parseEncryptionKey(k));
   if (config.webhooks.encryption_key) {
-    return { box: new SecretBox(parseEncryptionKey(config.webhooks.encryption_key), previous), origin: 'config' };
+    return {
+      box: new SecretBox(parseEncryptionKey(config.webhooks.encryption_key), previous),
+      origin: 'config',
+    };
   }
   if (selectedModes(config).database === 'pglite') {
     if (!onDisk(config)) return { box: new SecretBox(randomBytes(32), previous), origin: 'memory' };
@@ -64,7 +67,10 @@ export async function createWebhookSources(
   log.info({ sources: byOrigin }, 'webhook sources (by where they are configured)');
   for (const [name, s] of Object.entries(config.webhooks.sources)) {
     if (s.unsigned)
-      log.warn({ source: name }, 'webhook source accepts UNSIGNED requests (webhooks.sources.<name>.unsigned)');
+      log.warn(
+        { source: name },
+        'webhook source accepts UNSIGNED requests (webhooks.sources.<name>.unsigned)',
+      );
   }
   const noTs = Object.entries(config.webhooks.sources)
     .filter(([, s]) => !s.unsigned && !s.require_timestamp)

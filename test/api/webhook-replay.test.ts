@@ -63,7 +63,10 @@ describe('webhook replay guard', () => {
   it('two identical concurrent requests: one is accepted, the other refused, one incident', async () => {
     const body = alertBody('concurrent');
     const headers = signedHeaders(TEST_SECRETS['acme-dlp'], body);
-    const [a, b] = await Promise.all([post(rt, 'acme-dlp', body, headers), post(rt, 'acme-dlp', body, headers)]);
+    const [a, b] = await Promise.all([
+      post(rt, 'acme-dlp', body, headers),
+      post(rt, 'acme-dlp', body, headers),
+    ]);
     const statuses = [a!.statusCode, b!.statusCode].sort();
     expect(statuses[0]).toBe(202);
     expect([401, 409]).toContain(statuses[1]);

@@ -10,10 +10,12 @@ import { startRuntime } from '../helpers/runtime.ts';
 import { signedHeaders } from '../helpers/webhooks.ts';
 
 const fixture = (name: string, key: string) =>
-  (JSON.parse(readFileSync(new URL(`../fixtures/vendors/${name}.json`, import.meta.url), 'utf8')) as Record<
-    string,
-    unknown
-  >)[key];
+  (
+    JSON.parse(readFileSync(new URL(`../fixtures/vendors/${name}.json`, import.meta.url), 'utf8')) as Record<
+      string,
+      unknown
+    >
+  )[key];
 
 const EXTRA_SECRET = 'extra-source-secret-0123456789abc';
 const CROWDSTRIKE_CONFIGURED = 'crowdstrike-configured-secret-0123';
@@ -79,7 +81,10 @@ describe('embedded: configured sources merge with the local secrets file', () =>
 
   it('the aliases defender and m365 accept the microsoft-graph secret; the incident source is microsoft-graph', async () => {
     for (const alias of ['defender', 'm365']) {
-      const payload = { ...(fixture('microsoft-graph', 'phishing') as object), id: `alias-${alias}-${Date.now()}` };
+      const payload = {
+        ...(fixture('microsoft-graph', 'phishing') as object),
+        id: `alias-${alias}-${Date.now()}`,
+      };
       const res = await post(alias, payload, local['microsoft-graph']!);
       expect(res.statusCode, `${alias}: ${res.body}`).toBe(202);
       expect(res.json().incident.source).toBe('microsoft-graph');

@@ -25,7 +25,11 @@ async function api(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, pay
   });
 }
 
-async function send(source: string, secret: string, options: { noTimestamp?: boolean; bodyOnly?: boolean } = {}) {
+async function send(
+  source: string,
+  secret: string,
+  options: { noTimestamp?: boolean; bodyOnly?: boolean } = {},
+) {
   const body = alertBody(source);
   return rt.app.inject({
     method: 'POST',
@@ -66,7 +70,10 @@ describe('/api/v1/webhook-sources', () => {
     const crowdstrike = list.json().data.find((s: { name: string }) => s.name === 'crowdstrike');
     expect(crowdstrike).toMatchObject({ origin: 'config', read_only: true, has_secret: true });
 
-    const patched = await api('PATCH', '/webhook-sources/acme-edr', { rate_limit: 100, require_timestamp: false });
+    const patched = await api('PATCH', '/webhook-sources/acme-edr', {
+      rate_limit: 100,
+      require_timestamp: false,
+    });
     expect(patched.statusCode, patched.body).toBe(200);
     expect(patched.json()).toMatchObject({ rate_limit: 100, require_timestamp: false });
     const one = await api('GET', '/webhook-sources/acme-edr');
@@ -160,7 +167,9 @@ describe('/api/v1/webhook-sources', () => {
     const secret = await create({ name: 'needs-ts' });
     expect((await send('needs-ts', secret, { noTimestamp: true })).statusCode).toBe(401);
     expect((await send('needs-ts', secret)).statusCode).toBe(202);
-    expect((await api('PATCH', '/webhook-sources/needs-ts', { require_timestamp: false })).statusCode).toBe(200);
+    expect((await api('PATCH', '/webhook-sources/needs-ts', { require_timestamp: false })).statusCode).toBe(
+      200,
+    );
     expect((await send('needs-ts', secret, { noTimestamp: true })).statusCode).toBe(202);
   });
 
@@ -190,7 +199,8 @@ describe('/api/v1/webhook-sources', () => {
     });
     expect(post.statusCode, post.body).toBe(202);
     expect(
-      (await api('POST', '/webhook-sources', { name: 'bad-open', unsigned: true, secret: 'x'.repeat(20) })).statusCode,
+      (await api('POST', '/webhook-sources', { name: 'bad-open', unsigned: true, secret: 'x'.repeat(20) }))
+        .statusCode,
     ).toBe(400);
   });
 });

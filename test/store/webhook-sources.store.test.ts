@@ -49,7 +49,11 @@ for (const backend of backends) {
     it('seals the secret at rest; rotation keeps two valid secrets; resolve opens them', async () => {
       const s = service();
       const { secret } = await s.create({ name: 'acme', rate_limit: 10 });
-      const row = await db.primary.selectFrom('webhook_sources').selectAll().where('name', '=', 'acme').executeTakeFirstOrThrow();
+      const row = await db.primary
+        .selectFrom('webhook_sources')
+        .selectAll()
+        .where('name', '=', 'acme')
+        .executeTakeFirstOrThrow();
       expect(JSON.stringify(row)).not.toContain(secret!);
       expect(row.secret_key_id).toBe(new SecretBox(key).keyId);
       expect((await s.resolve('acme'))?.secrets).toEqual([secret]);
@@ -57,7 +61,12 @@ for (const backend of backends) {
       const { secret: next } = await s.rotate('acme');
       const resolved = await s.resolve('acme');
       expect(resolved?.secrets).toEqual([next, secret]);
-      expect(resolved).toMatchObject({ origin: 'database', requireTimestamp: true, rateLimit: 10, enabled: true });
+      expect(resolved).toMatchObject({
+        origin: 'database',
+        requireTimestamp: true,
+        rateLimit: 10,
+        enabled: true,
+      });
       await s.retire('acme');
       expect((await s.resolve('acme'))?.secrets).toEqual([next]);
     });
@@ -65,9 +74,17 @@ for (const backend of backends) {
     it('a tampered row opens to no secret (requests get the ordinary 401), never to a wrong one', async () => {
       const s = service();
       await s.create({ name: 'tampered' });
-      const row = await db.primary.selectFrom('webhook_sources').select('secret_sealed').where('name', '=', 'tampered').executeTakeFirstOrThrow();
+      const row = await db.primary
+        .selectFrom('webhook_sources')
+        .select('secret_sealed')
+        .where('name', '=', 'tampered')
+        .executeTakeFirstOrThrow();
       const flipped = row.secret_sealed!.slice(0, -2) + (row.secret_sealed!.endsWith('A') ? 'BB' : 'AA');
-      await db.primary.updateTable('webhook_sources').set({ secret_sealed: flipped }).where('name', '=', 'tampered').execute();
+      await db.primary
+        .updateTable('webhook_sources')
+        .set({ secret_sealed: flipped })
+        .where('name', '=', 'tampered')
+        .execute();
       expect((await service().resolve('tampered'))?.secrets).toEqual([]);
     });
 

@@ -158,7 +158,11 @@ export class SqlReplayGuard implements ReplayGuard {
   }
 
   async release(key: string): Promise<void> {
-    await this.db.deleteFrom('webhook_replays').where('key', '=', key).where('committed', '=', false).execute();
+    await this.db
+      .deleteFrom('webhook_replays')
+      .where('key', '=', key)
+      .where('committed', '=', false)
+      .execute();
   }
 
   private purgeSometimes(): void {

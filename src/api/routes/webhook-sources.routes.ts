@@ -10,8 +10,13 @@ const NullableInt = Type.Unsafe<number | null>({ type: 'integer', nullable: true
 
 const WebhookSourceSchema = Type.Object({
   name: Type.String(),
-  origin: Type.Unsafe<'config' | 'database' | 'local'>({ type: 'string', enum: ['config', 'database', 'local'] }),
-  read_only: Type.Boolean({ description: 'config and local-file sources are changed where they are defined' }),
+  origin: Type.Unsafe<'config' | 'database' | 'local'>({
+    type: 'string',
+    enum: ['config', 'database', 'local'],
+  }),
+  read_only: Type.Boolean({
+    description: 'config and local-file sources are changed where they are defined',
+  }),
   enabled: Type.Boolean(),
   unsigned: Type.Boolean(),
   require_timestamp: Type.Boolean(),
@@ -38,7 +43,8 @@ const config = { permission: 'webhook_sources:manage' as const };
 /** The optional `secret` of a rotate body (absent body: a generated secret). */
 function secretOf(body: unknown): string | undefined {
   if (body === undefined || body === null) return undefined;
-  const secret = typeof body === 'object' && !Array.isArray(body) ? (body as { secret?: unknown }).secret : body;
+  const secret =
+    typeof body === 'object' && !Array.isArray(body) ? (body as { secret?: unknown }).secret : body;
   if (secret === undefined) return undefined;
   if (typeof secret !== 'string')
     throw new AppError('VALIDATION_ERROR', 'secret must be a string', { field: 'secret' });

@@ -66,12 +66,16 @@ export const webhookRoutes =
           const r = await deps.counters.consume(`webhook-source:${source.name}`, source.rateLimit, 60_000);
           if (!r.allowed) {
             throw Object.assign(
-              new AppError('RATE_LIMIT_EXCEEDED', `webhook source rate limit of ${source.rateLimit}/min reached`),
+              new AppError(
+                'RATE_LIMIT_EXCEEDED',
+                `webhook source rate limit of ${source.rateLimit}/min reached`,
+              ),
               { headers: { 'retry-after': String(Math.max(1, Math.ceil(r.resetMs / 1000))) } },
             );
           }
         }
-        if (request.body === undefined || request.body === null) throw new AppError('BAD_REQUEST', 'empty body');
+        if (request.body === undefined || request.body === null)
+          throw new AppError('BAD_REQUEST', 'empty body');
         const alert = asSource(parseAlert(source.canonical, request.body, new Date()), source.canonical);
 
         // The replay slot is claimed before ingest (two identical concurrent requests: one waits for
@@ -89,9 +93,14 @@ export const webhookRoutes =
           outcome = await deps.ingest.ingest(alert);
         } catch (err) {
           if (replayKey !== undefined) {
-            await deps.replays.release(replayKey).catch((e: unknown) =>
-              request.log.warn({ err: (e as Error).message }, 'replay slot not released (its lease ends it)'),
-            );
+            await deps.replays
+              .release(replayKey)
+              .catch((e: unknown) =>
+                request.log.warn(
+                  { err: (e as Error).message },
+                  'replay slot not released (its lease ends it)',
+                ),
+              );
           }
           throw err;
         }
@@ -100,7 +109,9 @@ export const webhookRoutes =
           // then fold into the incident as a repeat, the lesser harm).
           await deps.replays
             .commit(replayKey, tolerance * 2)
-            .catch((e: unknown) => request.log.warn({ err: (e as Error).message }, 'replay slot not committed'));
+            .catch((e: unknown) =>
+              request.log.warn({ err: (e as Error).message }, 'replay slot not committed'),
+            );
         }
         // A folded alert changed the incident: our own next read must see it.
         cache.invalidate(outcome.incident.id);

@@ -82,10 +82,16 @@ export function readSignatureHeaders(
     timestamp = Number(tsRaw.trim());
     const skew = Math.abs(now.getTime() - timestamp * 1000);
     if (skew > toleranceMs) {
-      throw new AppError('INVALID_SIGNATURE', `timestamp outside the accepted window of ${toleranceMs / 1000} s`);
+      throw new AppError(
+        'INVALID_SIGNATURE',
+        `timestamp outside the accepted window of ${toleranceMs / 1000} s`,
+      );
     }
   }
-  return { ...(signature !== undefined ? { signature } : {}), ...(timestamp !== undefined ? { timestamp } : {}) };
+  return {
+    ...(signature !== undefined ? { signature } : {}),
+    ...(timestamp !== undefined ? { timestamp } : {}),
+  };
 }
 
 /**

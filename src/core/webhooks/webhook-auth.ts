@@ -55,7 +55,10 @@ export async function authenticateWebhook(req: WebhookAuthRequest): Promise<Auth
   if (source.unsigned) return { source };
   const { signature, timestamp } = presented;
   if (!signature || source.secrets.length === 0) {
-    req.log.debug({ source: source.name, reason: signature ? 'no usable secret' : 'no signature' }, 'webhook refused');
+    req.log.debug(
+      { source: source.name, reason: signature ? 'no usable secret' : 'no signature' },
+      'webhook refused',
+    );
     throw refused();
   }
   if (source.requireTimestamp && timestamp === undefined) {

@@ -142,7 +142,9 @@ export class WebhookSourceService {
       throw new AppError('VALIDATION_ERROR', 'an unsigned source has no secret', { field: 'secret' });
     }
     if (input.secret !== undefined && input.generate) {
-      throw new AppError('VALIDATION_ERROR', 'give either secret or generate, not both', { field: 'generate' });
+      throw new AppError('VALIDATION_ERROR', 'give either secret or generate, not both', {
+        field: 'generate',
+      });
     }
     const secret = unsigned ? undefined : (input.secret ?? generateWebhookSecret());
     if (secret !== undefined) checkSecret(secret);
@@ -168,9 +170,13 @@ export class WebhookSourceService {
     this.refuseReadOnly(name);
     const current = await this.row(name);
     if (change.unsigned === false && current.unsigned && !current.secretSealed) {
-      throw new AppError('VALIDATION_ERROR', 'rotate the source to give it a secret before it can be signed', {
-        field: 'unsigned',
-      });
+      throw new AppError(
+        'VALIDATION_ERROR',
+        'rotate the source to give it a secret before it can be signed',
+        {
+          field: 'unsigned',
+        },
+      );
     }
     await this.o.store.update(name, {
       ...(change.enabled !== undefined ? { enabled: change.enabled } : {}),
@@ -210,7 +216,11 @@ export class WebhookSourceService {
   async retire(name: string): Promise<WebhookSourceView> {
     this.refuseReadOnly(name);
     await this.row(name);
-    await this.o.store.update(name, { previousSecretSealed: null, previousKeyId: null, previousValidUntil: null });
+    await this.o.store.update(name, {
+      previousSecretSealed: null,
+      previousKeyId: null,
+      previousValidUntil: null,
+    });
     await this.changed(name);
     return this.get(name);
   }
@@ -258,7 +268,10 @@ export class WebhookSourceService {
     try {
       await this.o.bus.publish('webhook_sources_changed', { name });
     } catch (err) {
-      this.o.log.warn({ err: (err as Error).message }, 'webhook source change not broadcast (caches expire in 1 s)');
+      this.o.log.warn(
+        { err: (err as Error).message },
+        'webhook source change not broadcast (caches expire in 1 s)',
+      );
     }
   }
 
@@ -289,7 +302,10 @@ export class WebhookSourceService {
         // Logged once per source and process: the requests get the ordinary 401.
         if (!this.badRows.has(row.name)) {
           this.badRows.add(row.name);
-          this.o.log.error({ source: row.name, err: (err as Error).message }, 'webhook source secret cannot be opened');
+          this.o.log.error(
+            { source: row.name, err: (err as Error).message },
+            'webhook source secret cannot be opened',
+          );
         }
       }
     };

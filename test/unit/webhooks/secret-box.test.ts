@@ -66,7 +66,12 @@ describe('SecretBox (AES-256-GCM for webhook secrets)', () => {
     expect(parseEncryptionKey(key.toString('hex')).equals(key)).toBe(true);
     expect(parseEncryptionKey(key.toString('base64')).equals(key)).toBe(true);
     expect(parseEncryptionKey(key.toString('base64url')).equals(key)).toBe(true);
-    for (const bad of ['short', randomBytes(16).toString('hex'), randomBytes(31).toString('base64'), 'z'.repeat(64)]) {
+    for (const bad of [
+      'short',
+      randomBytes(16).toString('hex'),
+      randomBytes(31).toString('base64'),
+      'z'.repeat(64),
+    ]) {
       expect(() => parseEncryptionKey(bad)).toThrow(/32 bytes/);
     }
   });
