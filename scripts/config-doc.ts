@@ -62,7 +62,8 @@ these shortcuts exist too: \`TW_PORT\`, \`TW_HOST\`, \`TW_INSTANCE_ID\`, \`TW_DA
 \`TW_DATABASE_URL\` (= \`database.primary_url\`), \`TW_DATABASE_DIRECT_URL\`, \`TW_DATABASE_REPLICA_URL\`
 (also turns \`database.read_replica_enabled\` on unless set), \`TW_REDIS_URL\`, \`TW_LOG_LEVEL\`,
 \`TW_INTEL_LISTS_DIR\`, and per webhook source \`TW_WEBHOOK_SECRET_<SOURCE>\` /
-\`TW_WEBHOOK_UNSIGNED_<SOURCE>=true\` (source upper-cased, \`-\` as \`_\`).
+\`TW_WEBHOOK_UNSIGNED_<SOURCE>=true\` / \`TW_WEBHOOK_REQUIRE_TIMESTAMP_<SOURCE>=true\` (source
+upper-cased, \`-\` as \`_\`).
 
 Durations take a number of seconds (\`30\`, as the seed writes \`connect_timeout: 30\`) or a string
 with a unit: \`500ms\`, \`15s\`, \`2m\`, \`1h\`, \`365d\`.

@@ -193,6 +193,8 @@ function envPath(name: string): string[] | null {
   if (secret) return ['webhooks', 'sources', sourceFromEnv(secret[1]!), 'secret'];
   const unsigned = /^TW_WEBHOOK_UNSIGNED_([A-Z0-9_]+)$/.exec(name);
   if (unsigned) return ['webhooks', 'sources', sourceFromEnv(unsigned[1]!), 'unsigned'];
+  const requireTs = /^TW_WEBHOOK_REQUIRE_TIMESTAMP_([A-Z0-9_]+)$/.exec(name);
+  if (requireTs) return ['webhooks', 'sources', sourceFromEnv(requireTs[1]!), 'require_timestamp'];
   if (!name.includes('__')) return null;
   const parts = name.slice(3).split('__');
   return resolveSchemaPath(parts);
