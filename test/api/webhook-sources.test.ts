@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { asAdmin } from '../helpers/auth.ts';
 import { TEST_SECRETS, startRuntime } from '../helpers/runtime.ts';
@@ -6,7 +7,7 @@ import { signedHeaders } from '../helpers/webhooks.ts';
 
 let rt: Runtime;
 beforeAll(async () => {
-  rt = await startRuntime();
+  rt = await startRuntime(undefined, { listen: true });
 });
 afterAll(async () => {
   await rt?.stop();
@@ -202,5 +203,28 @@ describe('/api/v1/webhook-sources', () => {
       (await api('POST', '/webhook-sources', { name: 'bad-open', unsigned: true, secret: 'x'.repeat(20) }))
         .statusCode,
     ).toBe(400);
+  });
+
+  it('the internal change event never reaches WebSocket clients', async () => {
+    const ws = new WebSocket(`${rt.url!.replace(/^http/, 'ws')}/api/v1/stream`, { headers: asAdmin() });
+    const types: string[] = [];
+    let wake: () => void = () => {};
+    ws.on('message', (raw) => {
+      types.push((JSON.parse(raw.toString()) as { type: string }).type);
+      wake();
+    });
+    const until = async (what: string) => {
+      while (!types.includes(what)) await new Promise<void>((r) => (wake = r));
+    };
+    try {
+      await until('subscribed');
+      const secret = await create({ name: 'streamed-src' });
+      // Published after the change event by the same process: the bus keeps the order.
+      expect((await send('streamed-src', secret)).statusCode).toBe(202);
+      await until('incident_created');
+      expect(types).not.toContain('webhook_sources_changed');
+    } finally {
+      ws.close();
+    }
   });
 });
