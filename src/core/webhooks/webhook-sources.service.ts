@@ -82,7 +82,8 @@ export class WebhookSourceService {
     const now = Date.now();
     if (hit && now - hit.at < this.ttl) return hit.value;
     const names = lookupNames(name);
-    const rows = await this.o.store.find(names);
+    // A configured name needs no database round trip (configured sources win anyway).
+    const rows = this.o.configured[name] ? [] : await this.o.store.find(names);
     let value: ResolvedSource | undefined;
     for (const n of names) {
       value = this.fromConfig(n) ?? this.fromRow(rows.find((r) => r.name === n)) ?? this.fromLocal(n);
