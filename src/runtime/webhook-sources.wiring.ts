@@ -80,6 +80,7 @@ export async function createWebhookSources(
       { sources: noTs },
       'configured webhook sources accept requests without X-Webhook-Timestamp (no replay guard for those); set webhooks.sources.<name>.require_timestamp',
     );
-  await sources.start();
+  // Not awaited: a bus that is not reachable yet must not hold the start (the TTL bounds staleness).
+  void sources.start();
   return { sources, replays: new SqlReplayGuard(database) };
 }

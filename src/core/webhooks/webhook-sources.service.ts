@@ -2,6 +2,7 @@ import { AppError } from '../../contracts/index.ts';
 import type { EventBus, Logger, WebhookSourceRow, WebhookSourceStore } from '../../ports/index.ts';
 import { generateWebhookSecret, type SecretBox } from './secret-box.ts';
 import { SOURCE_NAME_PATTERN, canonicalSource, lookupNames } from './source-names.ts';
+import { fromConfig, fromLocal, fromRow } from './resolved-source.ts';
 import { configuredView, rowView } from './webhook-source.view.ts';
 import type {
   ConfiguredSource,
@@ -51,6 +52,8 @@ export class WebhookSourceService {
   private readonly ttl: number;
   private readonly maxEntries: number;
   private unsubscribe: (() => void) | undefined;
+  private subscription: Promise<void> | undefined;
+  private stopped = false;
   private readonly badRows = new Set<string>();
 
   constructor(private readonly o: WebhookSourceServiceOptions) {
@@ -63,15 +66,33 @@ export class WebhookSourceService {
     return this.o.box !== null;
   }
 
-  /** Subscribes to change events. Idempotent. */
-  async start(): Promise<void> {
-    if (this.unsubscribe) return;
-    this.unsubscribe = await this.o.bus.subscribe((event) => {
-      if (event.type === 'webhook_sources_changed') this.cache.clear();
-    });
+  /**
+   * Subscribes to change events. Idempotent. Resolves once subscribed; a bus that is down is not
+   * fatal (the cache TTL still bounds staleness), so callers need not wait for it.
+   */
+  start(): Promise<void> {
+    this.subscription ??= this.o.bus
+      .subscribe((event) => {
+        if (event.type === 'webhook_sources_changed') this.cache.clear();
+      })
+      .then(
+        (unsubscribe) => {
+          if (this.stopped) unsubscribe();
+          else this.unsubscribe = unsubscribe;
+        },
+        (err: unknown) => {
+          this.o.log.warn(
+            { err: (err as Error).message },
+            'webhook source changes not subscribed; caches expire after their TTL',
+          );
+        },
+      );
+    return this.subscription;
   }
 
+  /** Unsubscribes (also a subscription still being set up). Idempotent. */
   stop(): void {
+    this.stopped = true;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
   }
@@ -86,7 +107,14 @@ export class WebhookSourceService {
     const rows = this.o.configured[name] ? [] : await this.o.store.find(names);
     let value: ResolvedSource | undefined;
     for (const n of names) {
-      value = this.fromConfig(n) ?? this.fromRow(rows.find((r) => r.name === n)) ?? this.fromLocal(n);
+      value =
+        fromConfig(n, this.o.configured[n], this.o.configuredOrigin) ??
+        fromRow(
+          rows.find((r) => r.name === n),
+          this.o.box,
+          (row, err) => this.unreadable(row, err),
+        ) ??
+        fromLocal(n, this.o.local[n]);
       if (value) break;
     }
     if (value) value = { ...value, canonical: canonicalSource(name) };
@@ -263,6 +291,13 @@ export class WebhookSourceService {
     return this.o.box.seal(secret, name);
   }
 
+  /** A stored secret that cannot be opened: logged once per source and process; requests get the 401. */
+  private unreadable(name: string, err: Error): void {
+    if (this.badRows.has(name)) return;
+    this.badRows.add(name);
+    this.o.log.error({ source: name, err: err.message }, 'webhook source secret cannot be opened');
+  }
+
   /** Drops our cache now and tells the other processes; their TTL bounds a lost event. */
   private async changed(name: string): Promise<void> {
     this.cache.clear();
@@ -274,71 +309,6 @@ export class WebhookSourceService {
         'webhook source change not broadcast (caches expire in 1 s)',
       );
     }
-  }
-
-  private fromConfig(name: string): ResolvedSource | undefined {
-    const c = this.o.configured[name];
-    if (!c) return undefined;
-    return {
-      name,
-      canonical: name,
-      origin: this.o.configuredOrigin(name),
-      enabled: true,
-      unsigned: c.unsigned ?? false,
-      requireTimestamp: c.require_timestamp ?? false,
-      rateLimit: c.rate_limit ?? null,
-      secrets: c.secret ? [c.secret] : [],
-    };
-  }
-
-  private fromRow(row: WebhookSourceRow | undefined): ResolvedSource | undefined {
-    if (!row) return undefined;
-    const secrets: string[] = [];
-    const open = (sealed: string | null, keyId: string | null) => {
-      if (!sealed || !keyId) return;
-      try {
-        if (!this.o.box) throw new Error('no encryption key configured');
-        secrets.push(this.o.box.open({ sealed, keyId }, row.name));
-      } catch (err) {
-        // Logged once per source and process: the requests get the ordinary 401.
-        if (!this.badRows.has(row.name)) {
-          this.badRows.add(row.name);
-          this.o.log.error(
-            { source: row.name, err: (err as Error).message },
-            'webhook source secret cannot be opened',
-          );
-        }
-      }
-    };
-    open(row.secretSealed, row.secretKeyId);
-    if (row.previousValidUntil && row.previousValidUntil.getTime() > Date.now())
-      open(row.previousSecretSealed, row.previousKeyId);
-    return {
-      name: row.name,
-      canonical: row.name,
-      origin: 'database',
-      enabled: row.enabled,
-      unsigned: row.unsigned,
-      requireTimestamp: row.requireTimestamp,
-      rateLimit: row.rateLimit,
-      secrets,
-    };
-  }
-
-  private fromLocal(name: string): ResolvedSource | undefined {
-    const secret = this.o.local[name];
-    if (!secret) return undefined;
-    // The local demo secrets predate the timestamp requirement; `triage-warden demo` sends one anyway.
-    return {
-      name,
-      canonical: name,
-      origin: 'local',
-      enabled: true,
-      unsigned: false,
-      requireTimestamp: false,
-      rateLimit: null,
-      secrets: [secret],
-    };
   }
 }
 
