@@ -79,7 +79,7 @@ ${rows.join('\n')}
 \`webhooks.sources\` is a map: \`webhooks.sources.<source>.secret\` (≥ 16 characters) and
 \`webhooks.sources.<source>.unsigned\` (\`true\` accepts unsigned requests; logged at start),
 \`webhooks.sources.<source>.require_timestamp\` (\`true\` refuses requests without
-\`X-Webhook-Timestamp\`; without a timestamp there is no window and no replay guard. Default \`false\`
+\`X-Webhook-Timestamp\`, or whose signature does not cover it as \`<timestamp>.<body>\`; without a timestamp there is no window and no replay guard. Default \`false\`
 for configured sources so that existing senders keep working; set it for every sender that can send
 one, as sources created through the API or CLI do by default) and
 \`webhooks.sources.<source>.rate_limit\` (requests per minute, \`429\` with \`Retry-After\` beyond).

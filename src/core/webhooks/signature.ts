@@ -96,18 +96,20 @@ export function readSignatureHeaders(
 
 /**
  * True when `signature` is the HMAC of the body (or of `<timestamp>.<body>`, which binds the
- * timestamp) under any of `secrets`. Every comparison runs (no early exit), so the time taken does
- * not say which secret or form matched.
+ * timestamp) under any of `secrets`; with `timestampBound`, only the second form (a body-only
+ * signature could be replayed after the window under a fresh timestamp header). Every comparison
+ * runs (no early exit), so the time taken does not say which secret or form matched.
  */
 export function signatureMatches(
   secrets: readonly string[],
   rawBody: Buffer,
   signature: string,
   timestamp: number | undefined,
+  options: { timestampBound?: boolean } = {},
 ): boolean {
   let ok = false;
   for (const secret of secrets) {
-    const okBody = equalHex(signature, hmacHex(secret, rawBody));
+    const okBody = !options.timestampBound && equalHex(signature, hmacHex(secret, rawBody));
     const okTs = timestamp !== undefined && equalHex(signature, hmacHex(secret, `${timestamp}.`, rawBody));
     ok = ok || okBody || okTs;
   }

@@ -65,7 +65,12 @@ export async function authenticateWebhook(req: WebhookAuthRequest): Promise<Auth
     req.log.debug({ source: source.name, reason: 'timestamp required' }, 'webhook refused');
     throw refused();
   }
-  if (!signatureMatches(source.secrets, req.rawBody, signature, timestamp)) {
+  // A source that requires the timestamp also requires it signed (`<timestamp>.<body>`).
+  if (
+    !signatureMatches(source.secrets, req.rawBody, signature, timestamp, {
+      timestampBound: source.requireTimestamp,
+    })
+  ) {
     req.log.debug({ source: source.name, reason: 'signature mismatch' }, 'webhook refused');
     throw refused();
   }
