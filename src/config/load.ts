@@ -222,7 +222,11 @@ function resolveSchemaPath(parts: string[]): string[] | null {
 
 function coerceEnv(path: string[], value: string): unknown {
   const key = path.join('.');
-  if (key === 'redis.sentinels' || key === 'redis.cluster_nodes')
+  if (
+    key === 'redis.sentinels' ||
+    key === 'redis.cluster_nodes' ||
+    key === 'webhooks.previous_encryption_keys'
+  )
     return value
       .split(',')
       .map((s) => s.trim())

@@ -265,7 +265,8 @@ export const ConfigSchema = Obj({
     ),
     previous_encryption_keys: Type.Array(Type.String({ minLength: 32 }), {
       default: [],
-      description: 'older keys still accepted to decrypt secrets sealed before a key rotation',
+      description:
+        'older keys still accepted to decrypt secrets sealed before a key rotation (env: comma-separated)',
     }),
     rotation_grace: Duration(
       '24h',

@@ -7,6 +7,7 @@ describe('webhook source configuration', () => {
       env: {
         TW_WEBHOOK_SECRET_ACME_EDR: 'acme-edr-secret-0123456789',
         TW_WEBHOOK_REQUIRE_TIMESTAMP_ACME_EDR: 'true',
+        TW_WEBHOOKS__PREVIOUS_ENCRYPTION_KEYS: `${'a'.repeat(64)}, ${'b'.repeat(64)}`,
       },
       overrides: {
         webhooks: { sources: { splunk: { secret: 'splunk-secret-0123456789', rate_limit: 60 } } },
@@ -20,6 +21,7 @@ describe('webhook source configuration', () => {
     expect(webhookSourceOrigin(config, 'acme-edr')).toBe('env');
     expect(webhookSourceOrigin(config, 'splunk')).toBe('config');
     expect(config.webhooks.rotation_grace).toBe(24 * 3_600_000);
+    expect(config.webhooks.previous_encryption_keys).toEqual(['a'.repeat(64), 'b'.repeat(64)]);
   });
 
   it('refuses a rate_limit below 1 naming the key', () => {
