@@ -2,11 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
 import { loadConfig } from '../../src/config/index.ts';
+import { createRuntime } from '../../src/runtime/runtime.ts';
 import { readLocalSecrets } from '../../src/runtime/local-secrets.ts';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { asAdmin } from '../helpers/auth.ts';
-import { startRuntime } from '../helpers/runtime.ts';
 import { signedHeaders } from '../helpers/webhooks.ts';
 
 const fixture = (name: string, key: string) =>
@@ -19,19 +20,21 @@ const fixture = (name: string, key: string) =>
 
 const EXTRA_SECRET = 'extra-source-secret-0123456789abc';
 const CROWDSTRIKE_CONFIGURED = 'crowdstrike-configured-secret-0123';
+const ENV_SECRET = 'env-source-secret-0123456789abcdef';
 
 /** Embedded mode on disk with ONE extra configured source besides the provisioned local secrets. */
 describe('embedded: configured sources merge with the local secrets file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tw-merge-'));
   let rt: Runtime;
   let local: Record<string, string>;
+  const logLines: Record<string, unknown>[] = [];
   beforeAll(async () => {
     const config = loadConfig({
-      env: {},
+      env: { TW_WEBHOOK_SECRET_ACME_ENV: ENV_SECRET },
       overrides: {
         data_dir: dir,
         server: { port: 0, host: '127.0.0.1', instance_id: 'test' },
-        logging: { level: 'silent' },
+        logging: { level: 'info' },
         orchestrator: { reconcile_interval: '1h', metrics_interval: '1h', housekeeping_interval: '1h' },
         webhooks: {
           sources: {
@@ -41,7 +44,12 @@ describe('embedded: configured sources merge with the local secrets file', () =>
         },
       },
     });
-    rt = await startRuntime(config);
+    const log = pino(
+      { level: 'debug' },
+      { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
+    rt = await createRuntime(config, 'all', log);
+    await rt.start({ listen: false });
     local = readLocalSecrets(dir)!;
   });
   afterAll(async () => {
@@ -111,5 +119,17 @@ describe('embedded: configured sources merge with the local secrets file', () =>
     );
     expect(origin).toMatchObject({ 'acme-extra': 'config', crowdstrike: 'config', splunk: 'local' });
     for (const s of Object.values(local)) expect(res.body).not.toContain(s);
+  });
+
+  it('the start log says which sources exist and where each comes from, names only', () => {
+    const line = logLines.find((l) => l.msg === 'webhook sources (by where they are configured)');
+    expect(line?.sources).toMatchObject({
+      config: expect.arrayContaining(['acme-extra', 'crowdstrike']),
+      env: ['acme-env'],
+      local: expect.arrayContaining(['splunk', 'microsoft-graph', 'generic']),
+    });
+    const all = JSON.stringify(logLines);
+    for (const secret of [EXTRA_SECRET, CROWDSTRIKE_CONFIGURED, ENV_SECRET, ...Object.values(local)])
+      expect(all).not.toContain(secret);
   });
 });
