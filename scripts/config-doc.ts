@@ -62,7 +62,8 @@ these shortcuts exist too: \`TW_PORT\`, \`TW_HOST\`, \`TW_INSTANCE_ID\`, \`TW_DA
 \`TW_DATABASE_URL\` (= \`database.primary_url\`), \`TW_DATABASE_DIRECT_URL\`, \`TW_DATABASE_REPLICA_URL\`
 (also turns \`database.read_replica_enabled\` on unless set), \`TW_REDIS_URL\`, \`TW_LOG_LEVEL\`,
 \`TW_INTEL_LISTS_DIR\`, and per webhook source \`TW_WEBHOOK_SECRET_<SOURCE>\` /
-\`TW_WEBHOOK_UNSIGNED_<SOURCE>=true\` (source upper-cased, \`-\` as \`_\`).
+\`TW_WEBHOOK_UNSIGNED_<SOURCE>=true\` / \`TW_WEBHOOK_REQUIRE_TIMESTAMP_<SOURCE>=true\` (source
+upper-cased, \`-\` as \`_\`).
 
 Durations take a number of seconds (\`30\`, as the seed writes \`connect_timeout: 30\`) or a string
 with a unit: \`500ms\`, \`15s\`, \`2m\`, \`1h\`, \`365d\`.
@@ -76,7 +77,15 @@ with a unit: \`500ms\`, \`15s\`, \`2m\`, \`1h\`, \`365d\`.
 ${rows.join('\n')}
 
 \`webhooks.sources\` is a map: \`webhooks.sources.<source>.secret\` (≥ 16 characters) and
-\`webhooks.sources.<source>.unsigned\` (\`true\` accepts unsigned requests; logged at start).
+\`webhooks.sources.<source>.unsigned\` (\`true\` accepts unsigned requests; logged at start),
+\`webhooks.sources.<source>.require_timestamp\` (\`true\` refuses requests without
+\`X-Webhook-Timestamp\`, or whose signature does not cover it as \`<timestamp>.<body>\`; without a timestamp there is no window and no replay guard. Default \`false\`
+for configured sources so that existing senders keep working; set it for every sender that can send
+one, as sources created through the API or CLI do by default) and
+\`webhooks.sources.<source>.rate_limit\` (requests per minute, \`429\` with \`Retry-After\` beyond).
+Configured sources win over managed (database) and local-file sources of the same name and are
+read-only at run time. Managed sources (\`/api/v1/webhook-sources\`, \`triage-warden webhook-source\`)
+keep their secrets encrypted with \`webhooks.encryption_key\`.
 
 Example (the seed's values):
 

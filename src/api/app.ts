@@ -28,6 +28,7 @@ import { triageRetryRoutes } from './routes/triage-retry.routes.ts';
 import { StreamHub, streamRoutes } from './routes/stream.routes.ts';
 import { userRoutes } from './routes/users.routes.ts';
 import { webhookRoutes } from './routes/webhooks.routes.ts';
+import { webhookSourceRoutes } from './routes/webhook-sources.routes.ts';
 import { ErrorSchema, IncidentSchema } from './schemas.ts';
 
 declare module 'fastify' {
@@ -193,6 +194,7 @@ export async function buildApp(
         { name: 'auth' },
         { name: 'users' },
         { name: 'api-keys' },
+        { name: 'webhook-sources' },
       ],
       components: {
         securitySchemes: {
@@ -236,6 +238,7 @@ export async function buildApp(
         await api.register(userRoutes(deps.identity));
         await api.register(apiKeyRoutes(deps.identity));
       }
+      await api.register(webhookSourceRoutes(deps));
       api.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
         app.swagger(),
       );

@@ -4,7 +4,8 @@ import type { IdentityService } from '../core/identity/index.ts';
 import type { IngestService } from '../core/ingest/ingest.service.ts';
 import type { TriageRetryService } from '../core/triage/triage-retry.service.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { EventBus, IncidentStore, RateLimiter } from '../ports/index.ts';
+import type { EventBus, IncidentStore, RateLimiter, ReplayGuard } from '../ports/index.ts';
+import type { WebhookSourceService } from '../core/webhooks/webhook-sources.service.ts';
 import type { AccessPolicy } from './plugins/access.ts';
 import type { OidcLoginPort } from '../core/identity/oidc-login.port.ts';
 import type { SsoWiring } from './routes/oidc.routes.ts';
@@ -28,8 +29,10 @@ export interface ApiDeps {
   /** Users, API keys, sessions (the /auth, /users and /api-keys routes); absent in route unit tests. */
   identity?: IdentityService;
   readiness: () => Promise<ReadinessReport>;
-  /** Signing settings of a webhook source (configured, or provisioned locally in embedded mode). */
-  webhookSource: (name: string) => { secret?: string; unsigned?: boolean } | undefined;
+  /** Webhook sources (config, database, local file merged) and their management. */
+  webhookSources: WebhookSourceService;
+  /** The webhook replay guard (database-backed, shared by every process). */
+  replays: ReplayGuard;
   /** True once SIGTERM arrived: /ready answers 503 so the load balancer drains us. */
   isShuttingDown: () => boolean;
   // --- single sign-on (issue 9 part 5); both are needed when auth.oidc.enabled ---

@@ -16,6 +16,7 @@ Commands:
   demo           send a handful of realistic vendor alerts to a running instance and show the verdicts
   incidents      incident maintenance: retry-failed [--id X] takes incidents out of the triage dead letter
   api-key        create, list or revoke API keys (create prints the key once)
+  webhook-source manage webhook sources: add, list, rotate, retire, disable, enable, remove
 
 Options (every command):
   -c, --config <file>   YAML configuration (also TW_CONFIG); TW_* environment variables override it
@@ -70,6 +71,20 @@ once; only its hash is stored. Works whether or not the server runs: it opens th
 except in embedded mode while \`start\` holds the data folder, when it calls that server's API
 (http://127.0.0.1:TW_PORT, or --url) with the local admin key from TW_DATA_DIR/admin-api-key or
 TW_ADMIN_API_KEY. A revoked key is refused by every API process within a second.`,
+  'webhook-source': `triage-warden webhook-source <action> [source] [options]
+
+  add <source> [--secret s] [--unsigned] [--no-require-timestamp] [--rate-limit n]
+                 create a managed source; without --secret a random one is generated and printed once
+  list           every source and where it comes from (config, database, local)
+  rotate <source> [--secret s]
+                 new secret (printed once); the previous one stays valid for webhooks.rotation_grace
+  retire <source>   stop accepting the previous secret now
+  disable <source> | enable <source> | remove <source>
+
+Works on the configured database directly (like migrate); embedded mode needs the server stopped
+(it holds the data folder). Secrets are stored encrypted with webhooks.encryption_key
+(TW_WEBHOOKS__ENCRYPTION_KEY), or in embedded mode a key generated into TW_DATA_DIR. Running servers
+pick a change up within about a second.`,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -98,6 +113,10 @@ async function main(argv: string[]): Promise<number> {
       scopes: { type: 'string' },
       'no-wait': { type: 'boolean' },
       id: { type: 'string' },
+      secret: { type: 'string' },
+      unsigned: { type: 'boolean' },
+      'no-require-timestamp': { type: 'boolean' },
+      'rate-limit': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -171,6 +190,15 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./demo.command.ts')).runDemo(config, {
         ...(values.url ? { url: values.url } : {}),
         wait: !values['no-wait'],
+      });
+    case 'webhook-source':
+      return (await import('./webhook-source.command.ts')).runWebhookSource(config, log, {
+        action: positionals[1],
+        name: positionals[2],
+        ...(values.secret !== undefined ? { secret: values.secret } : {}),
+        ...(values.unsigned ? { unsigned: true } : {}),
+        ...(values['no-require-timestamp'] ? { noRequireTimestamp: true } : {}),
+        ...(values['rate-limit'] !== undefined ? { rateLimit: values['rate-limit'] } : {}),
       });
     default:
       return (await import('./serve.command.ts')).runServer(

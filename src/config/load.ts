@@ -136,7 +136,24 @@ export function loadConfig(options: LoadOptions = {}): Config {
     );
   }
   checkOidc((cfg.auth as { oidc: Record<string, unknown> }).oidc);
-  return deepFreeze(cfg) as unknown as Config;
+  const frozen = deepFreeze(cfg) as unknown as Config;
+  const fromEnv = new Set<string>();
+  for (const key of sources.keys()) {
+    const m = /^webhooks\.sources\.([^.]+)\./.exec(key);
+    if (m) fromEnv.add(m[1]!);
+  }
+  ENV_SOURCES.set(frozen, fromEnv);
+  return frozen;
+}
+
+const ENV_SOURCES = new WeakMap<Config, ReadonlySet<string>>();
+
+/**
+ * Where a configured webhook source came from, for the start log: `env` when any of its keys was
+ * set by a `TW_*` variable, else `config` (the YAML file or overrides).
+ */
+export function webhookSourceOrigin(config: Config, source: string): 'env' | 'config' {
+  return ENV_SOURCES.get(config)?.has(source) ? 'env' : 'config';
 }
 
 /** SSO settings that only make sense together (issue 9 part 5). */
@@ -196,6 +213,7 @@ const DURATION_KEYS = new Set([
   'auth.session_max_age',
   'auth.login_window',
   'auth.credential_cache_ttl',
+  'webhooks.rotation_grace',
 ]);
 
 /** `15s` → 15000; a bare number means seconds (the seed writes `connect_timeout: 30`). */
@@ -225,6 +243,8 @@ function envPath(name: string): string[] | null {
   if (secret) return ['webhooks', 'sources', sourceFromEnv(secret[1]!), 'secret'];
   const unsigned = /^TW_WEBHOOK_UNSIGNED_([A-Z0-9_]+)$/.exec(name);
   if (unsigned) return ['webhooks', 'sources', sourceFromEnv(unsigned[1]!), 'unsigned'];
+  const requireTs = /^TW_WEBHOOK_REQUIRE_TIMESTAMP_([A-Z0-9_]+)$/.exec(name);
+  if (requireTs) return ['webhooks', 'sources', sourceFromEnv(requireTs[1]!), 'require_timestamp'];
   if (!name.includes('__')) return null;
   const parts = name.slice(3).split('__');
   return resolveSchemaPath(parts);
@@ -256,7 +276,8 @@ function coerceEnv(path: string[], value: string): unknown {
     key === 'redis.sentinels' ||
     key === 'redis.cluster_nodes' ||
     key === 'server.trusted_proxies' ||
-    key === 'server.allowed_origins'
+    key === 'server.allowed_origins' ||
+    key === 'webhooks.previous_encryption_keys'
   )
     return value
       .split(',')

@@ -395,10 +395,42 @@ export const ConfigSchema = Obj({
           secret: Type.Optional(Type.String({ minLength: 16 })),
           /** Accept unsigned requests from this source (logged at start). */
           unsigned: Type.Optional(Type.Boolean()),
+          require_timestamp: Type.Optional(
+            Type.Boolean({
+              description:
+                'refuse requests without X-Webhook-Timestamp (replay guard); default false for configured sources, true for managed ones',
+            }),
+          ),
+          rate_limit: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              description: 'requests per minute accepted from this source (429 beyond)',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
-      { default: {} },
+      {
+        default: {},
+        description:
+          'per source: secret (16+ characters), unsigned, require_timestamp (default false for configured sources, kept for compatibility; managed sources default to true), rate_limit (requests/min). Read-only at run time; they win over managed and local sources of the same name',
+      },
+    ),
+    encryption_key: Type.Optional(
+      Type.String({
+        minLength: 32,
+        description:
+          'AES-256-GCM key for managed webhook source secrets (32 bytes, base64 or hex); embedded mode generates one into the data folder when unset',
+      }),
+    ),
+    previous_encryption_keys: Type.Array(Type.String({ minLength: 32 }), {
+      default: [],
+      description:
+        'older keys still accepted to decrypt secrets sealed before a key rotation (env: comma-separated)',
+    }),
+    rotation_grace: Duration(
+      '24h',
+      'how long the previous secret of a rotated webhook source stays valid (unless retired sooner)',
     ),
   }),
   retention: Obj({

@@ -31,6 +31,8 @@ export interface EventMap {
    * changed, so every API process drops what it cached about it at once.
    */
   credentials_changed: { kind: 'api_key' | 'session' | 'user'; id: string };
+  /** Internal (never streamed): a managed webhook source changed; every API process drops its cache. */
+  webhook_sources_changed: { name: string };
 }
 
 export type EventName = keyof EventMap;
@@ -51,8 +53,19 @@ export const EVENT_NAMES = [
   'leader_changed',
 ] as const satisfies readonly EventName[];
 
-/** Events that stay between processes: the stream hub relays only EVENT_NAMES. */
-export const INTERNAL_EVENT_NAMES = ['credentials_changed'] as const satisfies readonly EventName[];
+/**
+ * Events between our own processes only. They travel on the same bus but are not in EVENT_NAMES, so
+ * the WebSocket stream (whose type filter is built from EVENT_NAMES) never sends them to a client.
+ */
+export const INTERNAL_EVENT_NAMES = [
+  'credentials_changed',
+  'webhook_sources_changed',
+] as const satisfies readonly EventName[];
+
+// Every event is either streamed or internal: adding a name to EventMap without listing it fails here.
+type Unlisted = Exclude<EventName, (typeof EVENT_NAMES)[number] | (typeof INTERNAL_EVENT_NAMES)[number]>;
+const _everyEventListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void _everyEventListed;
 
 /** An event as delivered to subscribers. `id` is assigned by the bus and increases per bus. */
 export interface BusEvent<K extends EventName = EventName> {

@@ -61,3 +61,11 @@ export type {
   UserChanges,
   UserRecord,
 } from './identity-store.port.ts';
+export type {
+  NewWebhookSourceRow,
+  ReplayClaim,
+  ReplayGuard,
+  WebhookSourcePatch,
+  WebhookSourceRow,
+  WebhookSourceStore,
+} from './webhook-source-store.port.ts';

@@ -18,9 +18,9 @@ export function localSecretsFile(dataDir: string): string {
 }
 
 /**
- * Embedded mode only, and only when no webhook source is configured: one random secret per vendor
- * source, kept in the data folder (mode 0600) so `triage-warden demo` and local tools can sign.
- * Distributed deployments configure secrets explicitly.
+ * Embedded mode only: one random secret per vendor source, kept in the data folder (mode 0600) so
+ * `triage-warden demo` and local tools can sign. Merged under configured and managed sources (those
+ * win per source). Distributed deployments configure secrets explicitly.
  */
 export function ensureLocalSecrets(dataDir: string): Record<string, string> {
   const file = localSecretsFile(dataDir);
@@ -38,4 +38,23 @@ export function readLocalSecrets(dataDir: string): Record<string, string> | null
   } catch {
     return null;
   }
+}
+
+export function localEncryptionKeyFile(dataDir: string): string {
+  return join(resolve(dataDir), 'webhook-encryption.key');
+}
+
+/**
+ * Embedded mode without `webhooks.encryption_key`: the key sealing managed webhook secrets, generated
+ * once into the data folder (mode 0600, beside the database it protects: it guards against a leaked
+ * database dump or backup of the `pg` folder alone, not against someone who holds the whole folder).
+ */
+export function ensureLocalEncryptionKey(dataDir: string): string {
+  const file = localEncryptionKeyFile(dataDir);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(resolve(dataDir), { recursive: true });
+  const key = randomBytes(32).toString('base64');
+  writeFileSync(file, key + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return key;
 }

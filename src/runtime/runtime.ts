@@ -25,7 +25,7 @@ import { Metrics } from '../observability/metrics.ts';
 import { LeaderJobs } from '../worker/leader-jobs.ts';
 import { TriageProcessor } from '../worker/triage.processor.ts';
 import { createIdentity, type FirstStart } from './identity-wiring.ts';
-import { ensureLocalSecrets } from './local-secrets.ts';
+import { createWebhookSources } from './webhook-sources.wiring.ts';
 import { createInProcessTransports, type Transports } from './transports.ts';
 
 export type Role = 'all' | 'api' | 'orchestrator';
@@ -101,27 +101,19 @@ export async function createRuntime(
     ...(t.queueWorkerRecoveries ? { queueWorkerRecoveries: t.queueWorkerRecoveries } : {}),
   });
 
-  // Webhook sources: configured ones, plus local secrets in embedded mode when none are configured.
-  const sources: Record<string, { secret?: string; unsigned?: boolean }> = { ...config.webhooks.sources };
-  if (modes.database === 'pglite' && Object.keys(sources).length === 0) {
-    for (const [name, secret] of Object.entries(ensureLocalSecrets(config.data_dir)))
-      sources[name] = { secret };
-    log.info(
-      { file: `${config.data_dir}/webhook-secrets.json` },
-      'embedded mode: local webhook secrets provisioned',
-    );
+  // Webhook sources: config/env first, then managed ones (database), then local secrets (embedded).
+  let webhooks: Awaited<ReturnType<typeof createWebhookSources>>;
+  try {
+    webhooks = await createWebhookSources(config, database, t.bus, portLog);
+  } catch (err) {
+    await t.close().catch(() => undefined);
+    await database.close();
+    throw err;
   }
   // Metric labels take only these source names (plus `other`); see Metrics.knownSource.
   const builtInSources = new Set(PARSERS.flatMap((p) => [p.name, ...p.aliases]));
-  const knownSource = (name: string): boolean => Object.hasOwn(sources, name) || builtInSources.has(name);
+  const knownSource = (name: string): boolean => builtInSources.has(name) || webhooks.sources.isKnown(name);
   metrics.bind({ knownSource });
-  for (const [name, s] of Object.entries(sources)) {
-    if (s.unsigned)
-      log.warn(
-        { source: name },
-        'webhook source accepts UNSIGNED requests (webhooks.sources.<name>.unsigned)',
-      );
-  }
 
   const ingest = new IngestService({
     store,
@@ -197,7 +189,8 @@ export async function createRuntime(
     access: options.access ?? identityWiring.access,
     identity: identityWiring.identity,
     readiness,
-    webhookSource: (name) => sources[name],
+    webhookSources: webhooks.sources,
+    replays: webhooks.replays,
     isShuttingDown: () => shuttingDown,
     ...(oidc ? { oidc } : {}),
     // Single sign-on ends like a password login: a user in the identity store, a database session.
@@ -330,6 +323,7 @@ export async function createRuntime(
         if (config.server.drain_delay > 0) await new Promise((r) => setTimeout(r, config.server.drain_delay));
         hub.closeAll();
         unwatchCredentials?.();
+        webhooks.sources.stop();
         // Stop the things that do work before the things they depend on (STYLE.md #16).
         await Promise.allSettled([app.close(), processor?.stop(grace)]);
         await leaderJobs?.stop();

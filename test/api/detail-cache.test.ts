@@ -90,7 +90,8 @@ async function setup(server: Record<string, unknown> = {}, waitLive = true) {
     metrics: new Metrics(),
     access: OPEN_ACCESS,
     readiness: async () => ({ ready: true, checks: {} }),
-    webhookSource: () => undefined,
+    webhookSources: {} as ApiDeps['webhookSources'],
+    replays: {} as ApiDeps['replays'],
     isShuttingDown: () => false,
   };
   const logger = createLogger({ level: 'silent', instance: 'test', role: 'api' }) as FastifyBaseLogger;

@@ -379,14 +379,20 @@ describe('webhook signatures', () => {
     );
   });
 
-  it('an unconfigured source is 401 UNAUTHORIZED naming what to set; unsigned: true sources are accepted', async () => {
+  it('an unconfigured source is 401 like a wrong signature (no hint of which sources exist); unsigned: true sources are accepted', async () => {
     const body = dlpBody('unconfigured');
     const res = expectError(
       await webhook('not-configured', body, signedHeaders(TEST_SECRETS['acme-dlp'], body)),
       401,
-      'UNAUTHORIZED',
+      'INVALID_SIGNATURE',
     );
-    expect(res.message).toContain('TW_WEBHOOK_SECRET_NOT_CONFIGURED');
+    expect(res.message).not.toMatch(/TW_WEBHOOK_SECRET|not-configured|webhooks\.sources/i);
+    const wrong = expectError(
+      await webhook('acme-dlp', body, signedHeaders(TEST_SECRETS.splunk, body)),
+      401,
+      'INVALID_SIGNATURE',
+    );
+    expect(wrong.message).toBe(res.message);
     const open = await webhook('open-source', dlpBody(`open-${Date.now()}`), {
       'content-type': 'application/json',
     });

@@ -657,7 +657,8 @@ describe('OpenAPI and permissions', () => {
       metrics: new Metrics(),
       access,
       readiness: async () => ({ ready: true, checks: {} }),
-      webhookSource: () => undefined,
+      webhookSources: {} as ApiDeps['webhookSources'],
+      replays: {} as ApiDeps['replays'],
       isShuttingDown: () => false,
     };
   }

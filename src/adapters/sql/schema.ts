@@ -160,6 +160,29 @@ export interface AuthEventsTable {
   created_at: Timestamp;
 }
 
+export interface WebhookSourcesTable {
+  name: string;
+  secret_sealed: string | null;
+  secret_key_id: string | null;
+  previous_secret_sealed: string | null;
+  previous_key_id: string | null;
+  previous_valid_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  unsigned: ColumnType<boolean, boolean | undefined, boolean>;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  require_timestamp: ColumnType<boolean, boolean | undefined, boolean>;
+  rate_limit: number | null;
+  rotated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  version: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookReplaysTable {
+  key: string;
+  committed: ColumnType<boolean, boolean | undefined, boolean>;
+  expires_at: Timestamp;
+}
+
 export interface DB {
   incidents: IncidentsTable;
   alerts: AlertsTable;
@@ -173,4 +196,6 @@ export interface DB {
   api_keys: ApiKeysTable;
   sessions: SessionsTable;
   auth_events: AuthEventsTable;
+  webhook_sources: WebhookSourcesTable;
+  webhook_replays: WebhookReplaysTable;
 }

@@ -37,48 +37,99 @@ function equalHex(a: string, b: string): boolean {
   return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
+/** What a request presents, after the checks that do not depend on the source. */
+export interface PresentedSignature {
+  /** Lower-case hex, when a signature header was sent. */
+  signature?: string;
+  /** Unix seconds from X-Webhook-Timestamp, when sent. */
+  timestamp?: number;
+}
+
 /**
- * Verifies DESIGN.md's scheme: HMAC-SHA256 (hex, optional `sha256=` prefix) of the raw body with
- * the source's secret. When X-Webhook-Timestamp is sent it must lie within the tolerance, and the
- * signature may also cover `<timestamp>.<body>` (which binds the timestamp, so a captured request
- * cannot be replayed later with a fresh header). Throws INVALID_SIGNATURE with the reason.
+ * The checks that are the same for every source (so their specific messages reveal nothing about
+ * which sources exist): a signature header, when present, is 64 hex characters with an optional
+ * `sha256=` prefix; X-Webhook-Timestamp, when present, is unix seconds within the tolerance.
+ * Throws INVALID_SIGNATURE with the reason.
  */
-export function verifySignature(check: SignatureCheck): VerifiedSignature {
+export function readSignatureHeaders(
+  headers: SignatureCheck['headers'],
+  now: Date,
+  toleranceMs: number,
+): PresentedSignature {
   let sent: string | undefined;
   for (const name of SIGNATURE_HEADERS) {
-    sent = header(check.headers, name);
+    sent = header(headers, name);
     if (sent) break;
   }
-  if (!sent) throw new AppError('INVALID_SIGNATURE', `missing signature header (${SIGNATURE_HEADERS[0]})`);
-  const signature = sent
-    .trim()
-    .replace(/^sha256=/i, '')
-    .toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(signature)) {
-    throw new AppError(
-      'INVALID_SIGNATURE',
-      'signature must be 64 hex characters, optionally prefixed sha256=',
-    );
+  let signature: string | undefined;
+  if (sent !== undefined && sent !== '') {
+    signature = sent
+      .trim()
+      .replace(/^sha256=/i, '')
+      .toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(signature)) {
+      throw new AppError(
+        'INVALID_SIGNATURE',
+        'signature must be 64 hex characters, optionally prefixed sha256=',
+      );
+    }
   }
-  const tsRaw = header(check.headers, TIMESTAMP_HEADER);
+  const tsRaw = header(headers, TIMESTAMP_HEADER);
   let timestamp: number | undefined;
   if (tsRaw !== undefined) {
     if (!/^\d{1,12}$/.test(tsRaw.trim()))
       throw new AppError('INVALID_SIGNATURE', 'X-Webhook-Timestamp must be unix seconds');
     timestamp = Number(tsRaw.trim());
-    const skew = Math.abs(check.now.getTime() - timestamp * 1000);
-    if (skew > check.toleranceMs) {
+    const skew = Math.abs(now.getTime() - timestamp * 1000);
+    if (skew > toleranceMs) {
       throw new AppError(
         'INVALID_SIGNATURE',
-        `timestamp outside the accepted window of ${check.toleranceMs / 1000} s`,
+        `timestamp outside the accepted window of ${toleranceMs / 1000} s`,
       );
     }
   }
-  const bodyOnly = hmacHex(check.secret, check.rawBody);
-  const withTs = timestamp !== undefined ? hmacHex(check.secret, `${timestamp}.`, check.rawBody) : undefined;
-  // Evaluate both comparisons (no early exit) to keep timing independent of which one matches.
-  const okBody = equalHex(signature, bodyOnly);
-  const okTs = withTs !== undefined && equalHex(signature, withTs);
-  if (!okBody && !okTs) throw new AppError('INVALID_SIGNATURE', 'signature does not match');
-  return { signature, ...(timestamp !== undefined ? { timestamp } : {}) };
+  return {
+    ...(signature !== undefined ? { signature } : {}),
+    ...(timestamp !== undefined ? { timestamp } : {}),
+  };
+}
+
+/**
+ * True when `signature` is the HMAC of the body (or of `<timestamp>.<body>`, which binds the
+ * timestamp) under any of `secrets`; with `timestampBound`, only the second form (a body-only
+ * signature could be replayed after the window under a fresh timestamp header). Every comparison
+ * runs (no early exit), so the time taken does not say which secret or form matched.
+ */
+export function signatureMatches(
+  secrets: readonly string[],
+  rawBody: Buffer,
+  signature: string,
+  timestamp: number | undefined,
+  options: { timestampBound?: boolean } = {},
+): boolean {
+  let ok = false;
+  for (const secret of secrets) {
+    const okBody = !options.timestampBound && equalHex(signature, hmacHex(secret, rawBody));
+    const okTs = timestamp !== undefined && equalHex(signature, hmacHex(secret, `${timestamp}.`, rawBody));
+    ok = ok || okBody || okTs;
+  }
+  return ok;
+}
+
+/**
+ * Verifies DESIGN.md's scheme for one secret: HMAC-SHA256 (hex, optional `sha256=` prefix) of the
+ * raw body. When X-Webhook-Timestamp is sent it must lie within the tolerance, and the signature may
+ * also cover `<timestamp>.<body>` (which binds the timestamp, so a captured request cannot be
+ * replayed later with a fresh header). Throws INVALID_SIGNATURE with the reason.
+ */
+export function verifySignature(check: SignatureCheck): VerifiedSignature {
+  const presented = readSignatureHeaders(check.headers, check.now, check.toleranceMs);
+  if (!presented.signature)
+    throw new AppError('INVALID_SIGNATURE', `missing signature header (${SIGNATURE_HEADERS[0]})`);
+  if (!signatureMatches([check.secret], check.rawBody, presented.signature, presented.timestamp))
+    throw new AppError('INVALID_SIGNATURE', 'signature does not match');
+  return {
+    signature: presented.signature,
+    ...(presented.timestamp !== undefined ? { timestamp: presented.timestamp } : {}),
+  };
 }
