@@ -44,6 +44,17 @@ const EXPECTED: Record<string, Permission> = {
   'POST /api/v1/api-keys': 'api_keys:manage',
   'GET /api/v1/api-keys/{id}': 'api_keys:manage',
   'DELETE /api/v1/api-keys/{id}': 'api_keys:manage',
+  'GET /api/v1/auth/oidc/config': 'public',
+  'GET /api/v1/system/readiness': 'system:read',
+  'POST /api/v1/incidents/{id}/retry-triage': 'incidents:decide',
+  'POST /api/v1/incidents/retry-failed': 'incidents:decide',
+  'GET /api/v1/webhook-sources': 'webhook_sources:manage',
+  'POST /api/v1/webhook-sources': 'webhook_sources:manage',
+  'GET /api/v1/webhook-sources/{name}': 'webhook_sources:manage',
+  'PATCH /api/v1/webhook-sources/{name}': 'webhook_sources:manage',
+  'DELETE /api/v1/webhook-sources/{name}': 'webhook_sources:manage',
+  'POST /api/v1/webhook-sources/{name}/rotate': 'webhook_sources:manage',
+  'POST /api/v1/webhook-sources/{name}/retire': 'webhook_sources:manage',
 };
 
 /** Path parameters that match each route's schema but name nothing (404/400 after the access check). */
