@@ -118,11 +118,23 @@ const idsOf = (list: { id: string }[]) => list.map((i) => i.id).sort();
 
 beforeAll(async () => {
   rt = await startRuntime(testConfig());
+  // An incident's source is who sent it: one analyst key per seed source (incidents get `api:<name>`).
+  const keys = new Map<string, string>();
+  for (const name of new Set(SEEDS.map((s) => s.source))) {
+    const res = await rt.app.inject({
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      headers: asAdmin(),
+      payload: { name, role: 'analyst' },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    keys.set(name, res.json().key as string);
+  }
   for (const seed of SEEDS) {
     const { repeat = 1, ip, ...body } = seed as (typeof SEEDS)[number] & { repeat?: number; ip?: string };
     for (let n = 0; n < repeat; n++) {
       const res = await rt.app.inject({
-        headers: asAdmin(),
+        headers: { authorization: `Bearer ${keys.get(seed.source)!}` },
         method: 'POST',
         url: '/api/v1/incidents',
         payload: { ...body, ...(ip ? { indicators: [{ type: 'ipv4', value: ip }] } : {}), tags: ['seed'] },
@@ -201,12 +213,12 @@ describe('GET /api/v1/incidents', () => {
       idsOf(all.filter((i) => ['phishing', 'suspicious_login'].includes(i.incident_type))),
     );
     expect(types).toHaveLength(4);
-    const src = (await get('/api/v1/incidents?source=dlp&source=idp')).data;
-    expect(idsOf(src)).toEqual(idsOf(all.filter((i) => ['dlp', 'idp'].includes(i.source))));
+    const src = (await get('/api/v1/incidents?source=api:dlp&source=api:idp')).data;
+    expect(idsOf(src)).toEqual(idsOf(all.filter((i) => ['api:dlp', 'api:idp'].includes(i.source))));
     expect(src).toHaveLength(4);
 
     // Filters combine with AND.
-    const combined = await get('/api/v1/incidents?source=mail-gw,dlp&severity=high');
+    const combined = await get('/api/v1/incidents?source=api:mail-gw,api:dlp&severity=high');
     expect(combined.data.map((i) => i.title).sort()).toEqual([
       'Large upload to file share',
       'Zebracorn credential lure',
@@ -253,7 +265,7 @@ describe('GET /api/v1/incidents', () => {
     ]);
     expect((await get('/api/v1/incidents?q=nothing-matches-this')).pagination.total_items).toBe(0);
     // Combined with a filter.
-    expect((await get('/api/v1/incidents?q=zebracorn&source=dlp')).data).toEqual([]);
+    expect((await get('/api/v1/incidents?q=zebracorn&source=api:dlp')).data).toEqual([]);
   });
 
   it('sorts by every field, asc and desc', async () => {
@@ -304,7 +316,7 @@ describe('GET /api/v1/incidents', () => {
     expect(past.data).toEqual([]);
     expect(past.pagination.total_items).toBe(all.length);
     // Paging with a filter counts only the filtered rows.
-    const filtered = await get('/api/v1/incidents?source=edr-x,idp&per_page=1&page=2');
+    const filtered = await get('/api/v1/incidents?source=api:edr-x,api:idp&per_page=1&page=2');
     expect(filtered.pagination).toMatchObject({ page: 2, per_page: 1, total_items: 4, total_pages: 4 });
   });
 
@@ -372,7 +384,11 @@ describe('GET /api/v1/incidents/:id', () => {
     expect(d.occurrence_count).toBe(3);
     expect(d.alerts).toHaveLength(3);
     for (const a of d.alerts) {
-      expect(a).toMatchObject({ source: 'mail-gw', severity: 'high', title: 'Zebracorn credential lure' });
+      expect(a).toMatchObject({
+        source: 'api:mail-gw',
+        severity: 'high',
+        title: 'Zebracorn credential lure',
+      });
       expect(typeof a.id).toBe('string');
       expect(Number.isNaN(Date.parse(a.received_at))).toBe(false);
       expect(a.raw).toBeDefined();
@@ -496,21 +512,21 @@ describe('decisions: resolve, dismiss, escalate', () => {
       expect(d.status).toBe(status);
       const last = d.timeline.at(-1);
       expect(last.action).toBe(`incident.${decision}`);
-      expect(last.actor).toBe('anonymous:anonymous');
+      expect(last.actor).toBe('api_key:admin-env');
       expect(last.details.reason).toBe(reason);
       const changed = events.find((e) => e.type === 'status_changed');
       expect(changed?.data).toMatchObject({
         incident_id: id,
         from: 'pending_review',
         to: status,
-        by: 'anonymous:anonymous',
+        by: 'api_key:admin-env',
       });
       const resolved = events.find((e) => e.type === 'incident_resolved');
       if (resolvedEvent) expect(resolved?.data).toMatchObject({ incident_id: id, status, reason });
       else expect(resolved).toBeUndefined();
       // The list reflects it.
       expect(
-        (await get(`/api/v1/incidents?status=${status}&source=decisions`)).data.map((i) => i.id),
+        (await get(`/api/v1/incidents?status=${status}&source=api:admin`)).data.map((i) => i.id),
       ).toContain(id);
     }, 90_000);
   }
