@@ -103,6 +103,12 @@ export async function deleteRedisKeys(prefix: string): Promise<void> {
  * One load generator is one client: rate limits far above the offered load, so the limiter's cost
  * (a shared counter per request) is in the figures but its refusals are not.
  */
+/** The WebSocket scenario opens 10,000 sockets with one key: no per-process or per-credential cap. */
+const BENCH_WS_CAPS = {
+  TW_SERVER__MAX_WEBSOCKET_CONNECTIONS: '0',
+  TW_SERVER__MAX_WEBSOCKETS_PER_CREDENTIAL: '0',
+};
+
 const BENCH_RATE_LIMITS = {
   TW_RATE_LIMITS__PER_CREDENTIAL: '1000000000',
   TW_RATE_LIMITS__PER_IP: '1000000000',
@@ -128,6 +134,7 @@ export function distributedEnv(o: {
     TW_WEBHOOK_SECRET_BENCH_DLP: BENCH_SECRET,
     TW_ADMIN_API_KEY: BENCH_ADMIN_KEY,
     ...BENCH_RATE_LIMITS,
+    ...BENCH_WS_CAPS,
     ...o.extra,
   };
 }
@@ -147,6 +154,7 @@ export function embeddedEnv(o: {
     TW_WEBHOOK_SECRET_BENCH_DLP: BENCH_SECRET,
     TW_ADMIN_API_KEY: BENCH_ADMIN_KEY,
     ...BENCH_RATE_LIMITS,
+    ...BENCH_WS_CAPS,
     ...o.extra,
   };
 }

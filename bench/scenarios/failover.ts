@@ -42,7 +42,12 @@ export const failover: Scenario = {
     redis.on('error', () => {});
     ctx.defer(() => redis.quit().catch(() => redis.disconnect()));
     const leaseKey = `{${iso.prefix}}:leader:orchestrator:lease`;
-    const holder = async () => ((await redis.get(leaseKey)) ?? '').split('|')[0] ?? '';
+    // The lease names the elector (`<instance>-<pid>-<random>`, unique per process start): map it back
+    // to the instance that holds it.
+    const holder = async () => {
+      const id = ((await redis.get(leaseKey)) ?? '').split('|')[0] ?? '';
+      return [...procs.keys()].find((name) => id.startsWith(`${name}-`)) ?? id;
+    };
 
     const procs = new Map<string, NodeProcess>();
     const start = async (name: string) => {

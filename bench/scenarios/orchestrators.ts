@@ -108,10 +108,11 @@ async function runWith(
   pool.on('error', () => {});
   const transports = await benchTransports(iso.prefix, 'bench-enqueuer');
   try {
-    const ids = (await pool.query<{ id: string }>(`select id from incidents where status = 'new'`)).rows.map(
-      (r) => r.id,
-    );
-    if (ids.length !== total) throw new Error(`expected ${total} new incidents, found ${ids.length}`);
+    // Every incident of the run: a new leader's first reconcile pass (start-up recovery) may already
+    // have queued some; enqueueing them again is a no-op (one job per incident), and the steady rate
+    // below is taken between the 10th and 90th percentile of triage times, past that head start.
+    const ids = (await pool.query<{ id: string }>(`select id from incidents`)).rows.map((r) => r.id);
+    if (ids.length !== total) throw new Error(`expected ${total} incidents, found ${ids.length}`);
     ctx.log(`${n} orchestrator(s): enqueueing ${total}`);
     const cpuBefore = procs.map((p) => cpuSecondsOf(p.pid));
     const t0 = Date.now();

@@ -13,7 +13,9 @@ import { startRuntime, testConfig } from '../helpers/runtime.ts';
 
 let rt: Runtime;
 beforeAll(async () => {
-  rt = await startRuntime(testConfig({ server: { request_timeout: '1s' } }), { listen: true });
+  rt = await startRuntime(testConfig({ server: { request_timeout: '1s', headers_timeout: '1s' } }), {
+    listen: true,
+  });
 }, 120_000);
 afterAll(async () => {
   await rt?.stop();
