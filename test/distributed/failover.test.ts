@@ -242,12 +242,15 @@ describe.skipIf(missing)('failover of single processes', () => {
         `[failover a] ${newLeader.name}: tw_reconciler_requeued_total ${m.samples.get('tw_reconciler_requeued_total')}, ` +
           `redis_connected_clients ${m.samples.get('redis_connected_clients')}, incident_queue_depth ${m.samples.get('incident_queue_depth')}`,
       );
-      while (!events.of('leader_changed').some((e) => e.data?.leader_id === newLeader.name)) {
+      // leader_id is the elector id, `<instance>-<pid>-<random>`.
+      const isNew = (e: { data?: Record<string, unknown> }) =>
+        String(e.data?.leader_id ?? '').startsWith(`${newLeader.name}-`);
+      while (!events.of('leader_changed').some(isNew)) {
         if (Date.now() > deadline)
           throw new Error(`no leader_changed event for ${newLeader.name}: ${JSON.stringify(events.events)}`);
         await sleep(100);
       }
-      const announced = events.of('leader_changed').find((e) => e.data?.leader_id === newLeader.name)!;
+      const announced = events.of('leader_changed').find(isNew)!;
       expect(announced.data?.term).toBe(next.term);
 
       const results = await loading;
@@ -273,7 +276,10 @@ describe.skipIf(missing)('failover of single processes', () => {
     redis.on('error', () => {});
     await redis.connect();
     const leaseKey = `{${cluster.redisKeyPrefix}}:leader:orchestrator:lease`;
-    expect(await redis.get(leaseKey)).toBe(`${leader.proc.name}|${leader.term}`);
+    // The lease names the elector: `<instance>-<pid>-<random>` (unique per process start) and the term.
+    const ours = (lease: string | null) => lease?.startsWith(`${leader.proc.name}-`) ?? false;
+    const held = await redis.get(leaseKey);
+    expect(ours(held) && held!.endsWith(`|${leader.term}`), `lease ${held}`).toBe(true);
     const watch = new LeaderWatch(cluster.orchestrators, 100);
     try {
       const loading = load(100, 5);
@@ -295,9 +301,7 @@ describe.skipIf(missing)('failover of single processes', () => {
       expect(exit).toEqual({ code: 0, signal: null });
       expect(exitMs).toBeLessThan(SHUTDOWN_GRACE_MS);
       // Released, or already taken by a peer: never still ours after we exited.
-      expect(lease === null || !lease.startsWith(`${leader.proc.name}|`), `lease after exit: ${lease}`).toBe(
-        true,
-      );
+      expect(lease === null || !ours(lease), `lease after exit: ${lease}`).toBe(true);
       expect(next, 'a new leader').toBeDefined();
       // A lease that was not released would need ≥ leaseDuration − retryPeriod = 13 s to lapse.
       expect(next!.doneAt - termAt).toBeLessThan(8_000);
