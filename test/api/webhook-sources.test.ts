@@ -141,6 +141,22 @@ describe('/api/v1/webhook-sources', () => {
     expect((await send('rotating', old)).statusCode).toBe(401);
     expect((await send('rotating', next)).statusCode).toBe(202);
     expect((await api('GET', '/webhook-sources/rotating')).body).not.toContain(next);
+
+    // Each change is an authentication event (actor, time, IP), queryable by admins; no secret in it.
+    const events = await api('GET', '/auth/events?limit=50');
+    expect(events.statusCode, events.body).toBe(200);
+    const mine = (events.json().data as { type: string; actor: string; subject: string | null }[]).filter(
+      (e) => e.subject === 'webhook_source:rotating',
+    );
+    expect(mine.map((e) => e.type)).toEqual(
+      expect.arrayContaining([
+        'webhook_source.created',
+        'webhook_source.secret_rotated',
+        'webhook_source.previous_secret_retired',
+      ]),
+    );
+    expect(mine.every((e) => e.actor === 'api_key:admin-env')).toBe(true);
+    expect(events.body).not.toContain(next);
   });
 
   it('disabled, unknown and wrongly signed requests get the very same 401 (no hint of what exists)', async () => {

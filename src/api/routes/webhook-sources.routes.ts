@@ -59,8 +59,17 @@ export const webhookSourceRoutes =
   (deps: ApiDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     const sources = deps.webhookSources;
-    const audit = (request: Parameters<typeof actorOf>[0], action: string, name: string) =>
+    // Source changes are authentication events (who, when, from where), queryable by admins.
+    const audit = async (request: Parameters<typeof actorOf>[0], action: string, name: string) => {
       request.log.info({ actor: actorOf(request), action, source: name }, 'webhook source changed');
+      await deps.identity?.recordEvent({
+        type: action,
+        actor: actorOf(request),
+        subject: `webhook_source:${name}`,
+        ip: request.ip,
+        details: {},
+      });
+    };
 
     app.get(
       '/webhook-sources',
@@ -105,7 +114,7 @@ export const webhookSourceRoutes =
       },
       async (request, reply) => {
         const created = await sources.create(request.body);
-        audit(request, 'webhook_source.created', created.source.name);
+        await audit(request, 'webhook_source.created', created.source.name);
         return reply.status(201).send(created);
       },
     );
@@ -132,7 +141,7 @@ export const webhookSourceRoutes =
       },
       async (request) => {
         const view = await sources.update(request.params.name, request.body);
-        audit(request, 'webhook_source.updated', view.name);
+        await audit(request, 'webhook_source.updated', view.name);
         return view;
       },
     );
@@ -152,7 +161,7 @@ export const webhookSourceRoutes =
       },
       async (request) => {
         const rotated = await sources.rotate(request.params.name, secretOf(request.body));
-        audit(request, 'webhook_source.secret_rotated', rotated.source.name);
+        await audit(request, 'webhook_source.secret_rotated', rotated.source.name);
         return rotated;
       },
     );
@@ -170,7 +179,7 @@ export const webhookSourceRoutes =
       },
       async (request) => {
         const view = await sources.retire(request.params.name);
-        audit(request, 'webhook_source.previous_secret_retired', view.name);
+        await audit(request, 'webhook_source.previous_secret_retired', view.name);
         return view;
       },
     );
@@ -180,7 +189,7 @@ export const webhookSourceRoutes =
       { config, schema: { tags, params: Name, response: { 204: Type.Null(), ...errors } } },
       async (request, reply) => {
         await sources.remove(request.params.name);
-        audit(request, 'webhook_source.deleted', request.params.name);
+        await audit(request, 'webhook_source.deleted', request.params.name);
         return reply.status(204).send(null);
       },
     );

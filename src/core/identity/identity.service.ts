@@ -1,4 +1,4 @@
-import type { AuthEventQuery, AuthEventRecord } from '../../ports/index.ts';
+import type { AuthEventQuery, AuthEventRecord, NewAuthEvent } from '../../ports/index.ts';
 import { ApiKeysService } from './api-keys.service.ts';
 import type { IdentityDeps } from './identity.deps.ts';
 import { SessionsService } from './sessions.service.ts';
@@ -26,6 +26,11 @@ export class IdentityService implements SsoUserSink {
 
   startSession(userId: string, meta: { ip: string; userAgent?: string }): Promise<StartedSession> {
     return this.sessions.startSession(userId, meta);
+  }
+
+  /** Records an authentication event raised elsewhere (e.g. a webhook source secret rotated). */
+  recordEvent(event: NewAuthEvent): Promise<void> {
+    return this.deps.store.recordAuthEvent(event).then(() => undefined);
   }
 
   events(query: AuthEventQuery): Promise<AuthEventRecord[]> {
