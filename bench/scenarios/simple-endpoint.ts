@@ -145,6 +145,7 @@ export const simpleEndpoint: Scenario = {
       const { proc: emb } = await startEmbedded(ctx, { name: 'embedded' });
       const embIds = await seedIncidents(emb.url, 50);
       await waitTriaged(emb.url, 60_000);
+      headers = { authorization: `Bearer ${await createApiKey(emb.url, 'bench-reader')}` };
       embLive = await load(emb.url, ['/live'], 'embedded-live');
       embById = await load(
         emb.url,

@@ -20,14 +20,12 @@ const limited = (rate_limits: Record<string, unknown>, server: Record<string, un
 describe('rate limits', { timeout: 180_000 }, () => {
   it('per credential: 429 RATE_LIMIT_EXCEEDED with Retry-After and RateLimit-* once the window is used', async () => {
     rt = await limited({ per_credential: 3 });
-    const remaining: string[] = [];
     for (let i = 0; i < 3; i++) {
       const res = await rt.app.inject({ url: '/api/v1/incidents', headers: asAdmin() });
       expect(res.statusCode).toBe(200);
-      expect(res.headers['ratelimit-limit']).toBe('3');
-      remaining.push(String(res.headers['ratelimit-remaining']));
+      // RateLimit-* go with the refusal only (not on every hot-path answer).
+      expect(res.headers['ratelimit-limit']).toBeUndefined();
     }
-    expect(remaining).toEqual(['2', '1', '0']);
 
     const refused = await rt.app.inject({ url: '/api/v1/incidents', headers: asAdmin() });
     expect(refused.statusCode).toBe(429);

@@ -69,9 +69,9 @@ declare module 'fastify' {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-function unauthorized(reply: FastifyReply, err: unknown): unknown {
+function unauthorized(reply: FastifyReply, err: unknown): Error {
   void reply.header('www-authenticate', 'Bearer');
-  return err;
+  return err as Error;
 }
 
 /**
@@ -91,30 +91,39 @@ export function registerAccess(app: FastifyInstance, policy: AccessPolicy): void
       throw new Error(`route ${String(route.method)} ${route.url} declares no permission`);
     }
   });
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style: public routes (health, login) pay no promise; the rest one authenticate().
+  app.addHook('onRequest', (request, reply, done) => {
     const permission = request.routeOptions.config.permission;
-    if (!permission) return; // 404 handler
-    if (permission === 'public') return;
-    let principal: Principal | null;
-    try {
-      principal = await policy.authenticate(request);
-    } catch (err) {
-      throw (err as { code?: string }).code === 'UNAUTHORIZED' ? unauthorized(reply, err) : err;
-    }
-    if (!principal) {
-      if (permission === 'webhooks:ingest') return; // the route's signature check decides
-      throw unauthorized(reply, new AppError('UNAUTHORIZED', 'authentication required'));
-    }
-    request.principal = principal;
-    if (principal.session && !SAFE_METHODS.has(request.method)) {
-      const sent = request.headers['x-csrf-token'];
-      if (typeof sent !== 'string' || !safeEqual(sent, principal.session.csrfToken))
-        throw new AppError('FORBIDDEN', 'missing or wrong X-CSRF-Token for a cookie session');
-    }
-    if (principal.permissions !== 'all' && !principal.permissions.has(permission)) {
-      throw new AppError('FORBIDDEN', `this needs the ${permission} permission`);
-    }
+    if (!permission || permission === 'public') return done(); // no permission: the 404 handler
+    policy.authenticate(request).then(
+      (principal) => done(check(request, reply, permission, principal)),
+      (err: unknown) =>
+        done((err as { code?: string }).code === 'UNAUTHORIZED' ? unauthorized(reply, err) : (err as Error)),
+    );
   });
+}
+
+/** The decision for an authenticated (or not) request; undefined lets it through. */
+function check(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  permission: Permission,
+  principal: Principal | null,
+): Error | undefined {
+  if (!principal) {
+    if (permission === 'webhooks:ingest') return undefined; // the route's signature check decides
+    return unauthorized(reply, new AppError('UNAUTHORIZED', 'authentication required'));
+  }
+  request.principal = principal;
+  if (principal.session && !SAFE_METHODS.has(request.method)) {
+    const sent = request.headers['x-csrf-token'];
+    if (typeof sent !== 'string' || !safeEqual(sent, principal.session.csrfToken))
+      return new AppError('FORBIDDEN', 'missing or wrong X-CSRF-Token for a cookie session');
+  }
+  if (principal.permissions !== 'all' && !principal.permissions.has(permission)) {
+    return new AppError('FORBIDDEN', `this needs the ${permission} permission`);
+  }
+  return undefined;
 }
 
 function safeEqual(a: string, b: string): boolean {

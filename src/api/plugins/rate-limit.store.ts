@@ -1,5 +1,25 @@
 import type { RateLimitResult, RateLimiter } from '../../ports/index.ts';
 
+/** Hits counted locally before they are sent to the backend in one call (per key). */
+const BATCH = 100;
+/** Longest time a key's local hits wait before they are sent (ms). */
+const SYNC_MS = 100;
+/** Within this many requests of the limit, every hit is counted by the backend. */
+const MARGIN = 1000;
+/** Keys whose local state is kept (oldest dropped beyond). */
+const MAX_KEYS = 10_000;
+
+interface KeyState {
+  /** The backend's count at the last answer. */
+  synced: number;
+  /** Hits admitted here and not yet sent. */
+  pending: number;
+  /** performance.now() at which the backend's window ends. */
+  resetAt: number;
+  lastSync: number;
+  inflight: boolean;
+}
+
 /** What @fastify/rate-limit calls on its store (its `FastifyRateLimitStore`, callback style). */
 interface PluginStore {
   incr(key: string, cb: StoreCallback, timeWindow: number, max: number): void;
@@ -61,9 +81,56 @@ export function counterStore(counters: RateLimiter, options: CounterStoreOptions
     );
   };
 
+  // Far from its limit, a key is counted locally and its hits reach the backend in batches (one
+  // call per BATCH hits or SYNC_MS per key, not one per request): on the hot path a shared limit
+  // then costs no network round trip. Within MARGIN of the limit every hit is counted exactly, so
+  // the cluster-wide count can overshoot only by what other replicas have not flushed yet (at most
+  // BATCH each). Limits at or below MARGIN (the defaults per IP and per credential reach it within
+  // their first hits) are counted exactly from the start.
+  const states = new Map<string, KeyState>();
+  const flush = (key: string, st: KeyState, max: number, windowMs: number): void => {
+    const cost = st.pending;
+    if (cost === 0 || st.inflight) return;
+    st.inflight = true;
+    st.pending = 0;
+    st.lastSync = performance.now();
+    counters.consume(`http:${key}`, max, windowMs, cost).then(
+      (r) => {
+        st.inflight = false;
+        // Refused as a whole (the batch would pass the limit): count exactly from now on.
+        st.synced = r.allowed ? max - r.remaining : max;
+        st.resetAt = performance.now() + r.resetMs;
+      },
+      () => {
+        st.inflight = false;
+        st.synced = max; // unknown: exact mode, which fails open by itself when the backend is down
+      },
+    );
+  };
+  const local = (key: string, cb: StoreCallback, windowMs: number, max: number): boolean => {
+    const now = performance.now();
+    const st = states.get(key);
+    if (!st || now >= st.resetAt || st.synced + st.pending + 1 > max - MARGIN) return false;
+    st.pending += 1;
+    if (st.pending >= BATCH || now - st.lastSync >= SYNC_MS) flush(key, st, max, windowMs);
+    cb(null, { current: st.synced + st.pending, ttl: Math.max(0, st.resetAt - now) });
+    return true;
+  };
+  const remember = (key: string, current: number, ttl: number): void => {
+    if (states.size >= MAX_KEYS) states.delete(states.keys().next().value!);
+    const now = performance.now();
+    const prev = states.get(key);
+    if (prev?.inflight || (prev && prev.pending > 0)) return;
+    states.set(key, { synced: current, pending: 0, resetAt: now + ttl, lastSync: now, inflight: false });
+  };
+
   return class CounterRateLimitStore implements PluginStore {
     incr(key: string, cb: StoreCallback, timeWindow: number, max: number): void {
-      call(key, max, timeWindow, 1, cb);
+      if (max > MARGIN && local(key, cb, timeWindow, max)) return;
+      call(key, max, timeWindow, 1, (err, result) => {
+        if (!err && result && max > MARGIN) remember(key, result.current, result.ttl);
+        cb(err, result);
+      });
     }
     /** Cost 0: the window's state without counting (the port has no separate read). */
     read(key: string, cb: StoreCallback, timeWindow: number, max: number): void {

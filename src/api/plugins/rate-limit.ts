@@ -78,6 +78,13 @@ export async function registerRateLimits(app: FastifyInstance, deps: RateLimitDe
     }),
     skipOnError: true,
     enableDraftSpec: true,
+    // RateLimit-* headers go with the 429 (and Retry-After), not with every answer: three headers
+    // on each hot-path response cost throughput, and the limits are documented.
+    addHeadersOnExceeding: {
+      'ratelimit-limit': false,
+      'ratelimit-remaining': false,
+      'ratelimit-reset': false,
+    },
     keyGenerator: (request) => {
       const p = request.principal;
       return p && p.kind !== 'anonymous' ? `c:${p.kind}:${p.id}` : `ip:${clientIp(request)}`;
