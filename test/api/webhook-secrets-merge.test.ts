@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createRuntime } from '../../src/runtime/runtime.ts';
 import { readLocalSecrets } from '../../src/runtime/local-secrets.ts';
 import type { Runtime } from '../../src/runtime/runtime.ts';
-import { asAdmin } from '../helpers/auth.ts';
+import { TEST_ADMIN_KEY, asAdmin } from '../helpers/auth.ts';
 import { signedHeaders } from '../helpers/webhooks.ts';
 
 const fixture = (name: string, key: string) =>
@@ -35,6 +35,7 @@ describe('embedded: configured sources merge with the local secrets file', () =>
         data_dir: dir,
         server: { port: 0, host: '127.0.0.1', instance_id: 'test' },
         logging: { level: 'info' },
+        auth: { admin_api_key: TEST_ADMIN_KEY },
         orchestrator: { reconcile_interval: '1h', metrics_interval: '1h', housekeeping_interval: '1h' },
         webhooks: {
           sources: {
@@ -107,7 +108,9 @@ describe('embedded: configured sources merge with the local secrets file', () =>
     );
     expect(res.statusCode, res.body).toBe(202);
     expect(res.json().incident.source).toBe('generic');
-    const d = (await rt.app.inject(`/api/v1/incidents/${res.json().incident_id}`)).json();
+    const d = (
+      await rt.app.inject({ url: `/api/v1/incidents/${res.json().incident_id}`, headers: asAdmin() })
+    ).json();
     expect(d.source).toBe('generic');
   });
 
