@@ -1,3 +1,4 @@
+import type { IncidentRecord } from '../../ports/index.ts';
 import type {
   Classification,
   IncidentType,
@@ -114,3 +115,20 @@ export interface NotifyStep extends StepBase {
 
 export type PlaybookStep = EnrichStep | AnalyzeStep | ConditionStep | ProposeActionStep | NotifyStep;
 export type StepKind = PlaybookStep['kind'];
+
+/** What playbook selection sees about an incident. */
+export interface PlaybookSubject {
+  incident: Pick<IncidentRecord, 'id' | 'source' | 'incident_type' | 'severity' | 'title'> &
+    Record<string, unknown>;
+  /** The first alert's raw vendor payload, for `alert.<path>` conditions (absent when unknown). */
+  alert?: unknown;
+}
+
+/**
+ * Picks the playbook that drives an incident's triage: the enabled playbook with the highest
+ * priority whose trigger matches, else the generic fallback. Selection is deterministic, so any
+ * process (a worker, the leader's SLA check) gets the same answer for the same incident and set.
+ */
+export interface PlaybookSource {
+  forIncident(subject: PlaybookSubject, signal?: AbortSignal): Promise<PlaybookDefinition>;
+}
