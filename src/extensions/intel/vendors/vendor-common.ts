@@ -47,7 +47,9 @@ export function isoTime(value: unknown): string | null {
     return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000).toISOString() : null;
   }
   if (typeof value !== 'string' || value.length > 64) return null;
-  const text = value.trim().replace(/^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) UTC$/, '$1T$2Z');
+  let text = value.trim().replace(/^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) UTC$/, '$1T$2Z');
+  // OTX sends `2024-01-01T10:00:00.000000` with no zone: it is UTC, not the server's local time.
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)) text += 'Z';
   const ms = Date.parse(text);
   return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
 }
