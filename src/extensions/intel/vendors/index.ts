@@ -1,3 +1,5 @@
+export { VENDOR_PROTOCOLS } from './catalog.ts';
+export type { VendorEntry, VendorKind } from './catalog.ts';
 export { fetchBounded, RateLimitedError, retryAfterMs } from './feed-http.ts';
 export { GREYNOISE_DEFAULTS, greyNoiseProtocol } from './greynoise.ts';
 export type { GreyNoiseConfig } from './greynoise.ts';

@@ -88,7 +88,8 @@ function verdictOf(
   value: string,
   config: OtxConfig,
 ): IntelResult {
-  const pulses = Array.isArray(info['pulses']) ? info['pulses'].filter(isRecord) : [];
+  // OTX lists a bounded number of pulses; cap anyway, the body is untrusted.
+  const pulses = Array.isArray(info['pulses']) ? info['pulses'].slice(0, 200).filter(isRecord) : [];
   const count =
     typeof info['count'] === 'number' && info['count'] >= 0 ? Math.floor(info['count']) : pulses.length;
   let first: string | null = null;

@@ -117,7 +117,7 @@ function urlVerdict(body: Json): IntelResult {
 }
 
 function hostVerdict(body: Json): IntelResult {
-  const urls = Array.isArray(body['urls']) ? body['urls'].filter(isRecord) : [];
+  const urls = Array.isArray(body['urls']) ? body['urls'].slice(0, 1000).filter(isRecord) : [];
   const online = urls.filter((u) => u['url_status'] === 'online').length;
   let last: string | null = null;
   const threats = new Set<string>();
