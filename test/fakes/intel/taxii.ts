@@ -27,6 +27,10 @@ export interface TaxiiFake extends FakeServer {
   add(objects: Record<string, unknown>[], dateAdded: string[]): void;
   /** Replaces the plain bundle served at `/feeds/bundle.json`. */
   setBundle(objects: Record<string, unknown>[]): void;
+  /** Off: answer `more: true` without `next` (servers that page by `added_after` only). Default on. */
+  useNextTokens(on: boolean): void;
+  /** Accept `Authorization: <token>` as well as basic auth. */
+  acceptToken(token: string): void;
 }
 
 /**
@@ -43,6 +47,8 @@ export async function startTaxiiFake(
 ): Promise<TaxiiFake> {
   const held: { object: Record<string, unknown>; added: string }[] = [];
   let bundle: Record<string, unknown>[] = [];
+  let nextTokens = true;
+  let token: string | undefined;
   const basic = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   const error = (status: number, title: string) => ({
     status,
@@ -62,7 +68,8 @@ export async function startTaxiiFake(
         if (req.headers['if-none-match'] === etag) return { status: 304, headers: { etag } };
         return { status: 200, headers: { etag }, json: JSON.parse(text) as unknown };
       }
-      if (req.headers['authorization'] !== basic) return error(401, 'Unauthorized');
+      const auth = req.headers['authorization'];
+      if (auth !== basic && (token === undefined || auth !== token)) return error(401, 'Unauthorized');
       if (req.headers['accept'] !== MEDIA) return error(406, 'Not Acceptable');
       if (url.pathname !== `/api1/collections/${collectionId}/objects/`)
         return error(404, 'Collection not found');
@@ -85,7 +92,7 @@ export async function startTaxiiFake(
         headers,
         json: {
           more,
-          ...(more ? { next: Buffer.from(String(offset + limit)).toString('base64url') } : {}),
+          ...(more && nextTokens ? { next: Buffer.from(String(offset + limit)).toString('base64url') } : {}),
           ...(page.length ? { objects: page.map((p) => p.object) } : {}),
         },
       };
@@ -101,6 +108,12 @@ export async function startTaxiiFake(
     },
     setBundle(objects: Record<string, unknown>[]) {
       bundle = objects;
+    },
+    useNextTokens(on: boolean) {
+      nextTokens = on;
+    },
+    acceptToken(t: string) {
+      token = t;
     },
   });
 }

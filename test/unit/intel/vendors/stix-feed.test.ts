@@ -162,6 +162,48 @@ describe('TAXII 2.1 feed provider against a loopback TAXII server', () => {
     });
   });
 
+  it('pages by added_after when the server sends `more` without `next`, and accepts an API key header', async () => {
+    fake.useNextTokens(false);
+    fake.acceptToken('Token feed-api-key');
+    try {
+      const { username: _u, password: _p, ...keyed } = taxii;
+      const feed = new StixFeedIntelProvider({
+        source: { kind: 'taxii', taxii: { ...keyed, api_key: 'Token feed-api-key' } },
+        now: () => NOW,
+      });
+      const before = fake.requests.length;
+      const report = await feed.poll();
+      const sent = fake.requests.slice(before);
+      expect(sent[0]?.headers['authorization']).toBe('Token feed-api-key');
+      expect(sent.map((r) => new URL(r.url, 'http://x').searchParams.get('added_after'))).toEqual([
+        null,
+        stamp(2),
+        stamp(4),
+        stamp(6),
+      ]);
+      expect(report).toMatchObject({ outcome: 'ok', pages: 4 });
+      expect(feed.match({ type: 'email', value: 'ceo@phish.example' }).verdict).toBe('malicious');
+    } finally {
+      fake.useNextTokens(true);
+    }
+  });
+
+  it('after a 429 the poller waits Retry-After, not the (long) interval', async () => {
+    const feed = new StixFeedIntelProvider({
+      source: { kind: 'taxii', taxii },
+      poll_interval_ms: 3_600_000,
+      now: () => NOW,
+    });
+    fake.rateLimitNext('1');
+    feed.start();
+    try {
+      // Only the retry one second after the 429 can bring an ok poll before the hour is up.
+      await vi.waitFor(() => expect(feed.stats.last_poll).toBe('ok'), { timeout: 15_000, interval: 100 });
+    } finally {
+      await feed.stop();
+    }
+  });
+
   it('holds at most max_values, evicting the oldest indicators', async () => {
     const feed = new StixFeedIntelProvider({
       source: { kind: 'taxii', taxii },

@@ -3,6 +3,7 @@ import {
   MAX_PATTERN_LENGTH,
   parseStixPattern,
   readStixObject,
+  retryAfterMs,
 } from '../../../../src/extensions/intel/vendors/index.ts';
 
 describe('STIX 2.1 pattern parser', () => {
@@ -156,5 +157,16 @@ describe('STIX 2.1 indicator objects', () => {
       kind: 'indicator',
       indicator: { revoked: true, values: [] },
     });
+  });
+});
+
+describe('Retry-After', () => {
+  it('reads seconds and HTTP dates; ignores junk', () => {
+    const now = Date.parse('2024-06-01T00:00:00Z');
+    expect(retryAfterMs('120', now)).toBe(120_000);
+    expect(retryAfterMs('Sat, 01 Jun 2024 00:00:30 GMT', now)).toBe(30_000);
+    expect(retryAfterMs('Fri, 31 May 2024 00:00:00 GMT', now)).toBe(0);
+    expect(retryAfterMs('soon', now)).toBeUndefined();
+    expect(retryAfterMs(undefined, now)).toBeUndefined();
   });
 });
