@@ -85,6 +85,8 @@ export class StixFeedIntelProvider implements IntelProvider {
   #inFlight: Promise<StixPollReport> | undefined;
   #abort = new AbortController();
   #started = false;
+  /** Bumped by each start(), so a poll chain from before a stop() does not reschedule itself. */
+  #generation = 0;
   #unsupportedTotal = 0;
   #lastReport: StixPollReport | undefined;
   readonly #now: () => number;
@@ -129,8 +131,8 @@ export class StixFeedIntelProvider implements IntelProvider {
     let first: string | null = null;
     let last: string | null = null;
     for (const h of hits) {
-      if (RANK[h.verdict] > RANK[best.verdict] || (h.verdict === best.verdict && h.score > best.score))
-        best = h;
+      const stronger = RANK[h.verdict] > RANK[best.verdict];
+      if (stronger || (h.verdict === best.verdict && h.score > best.score)) best = h;
       if (h.valid_from && (first === null || h.valid_from < first)) first = h.valid_from;
       if (h.modified && (last === null || h.modified > last)) last = h.modified;
     }
@@ -154,8 +156,9 @@ export class StixFeedIntelProvider implements IntelProvider {
   start(): void {
     if (this.#started) return;
     this.#started = true;
+    this.#generation += 1;
     this.#abort = new AbortController();
-    this.#schedule(0);
+    this.#schedule(0, this.#generation);
   }
 
   /** Stops polling and aborts a poll in flight. Idempotent. */
@@ -173,12 +176,14 @@ export class StixFeedIntelProvider implements IntelProvider {
     return this.#inFlight;
   }
 
-  #schedule(delay: number): void {
+  #schedule(delay: number, generation: number): void {
     this.#timer = setTimeout(() => {
       void this.poll().then((report) => {
-        if (!this.#started) return;
+        // A stop() (and maybe a new start()) happened during the poll: this chain is over.
+        if (!this.#started || generation !== this.#generation) return;
         const interval = this.options.poll_interval_ms ?? 15 * 60_000;
-        this.#schedule(report.outcome === 'rate_limited' ? (report.retry_after_ms ?? interval) : interval);
+        const wait = report.outcome === 'rate_limited' ? (report.retry_after_ms ?? interval) : interval;
+        this.#schedule(wait, generation);
       });
     }, delay);
     this.#timer.unref();
