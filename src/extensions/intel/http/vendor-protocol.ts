@@ -37,6 +37,11 @@ export interface IntelHttpRequest {
   headers: Record<string, string>;
   /** JSON or form text. */
   body?: string;
+  /**
+   * Opaque state a multi-page protocol folds across pages (e.g. MISP attributes seen so far).
+   * Never sent; the runner copies it onto the response to this request. Optional.
+   */
+  carry?: unknown;
 }
 
 export interface IntelHttpResponse {
@@ -45,6 +50,8 @@ export interface IntelHttpResponse {
   headers: Record<string, string>;
   /** Parsed JSON when the content type is JSON, else the text. */
   body: unknown;
+  /** The `carry` of the request this answers (set by the runner when the request had one). */
+  carry?: unknown;
 }
 
 /** Normalised answer (issue 11): verdict, 0..1 score, source, first/last seen, facts for the analyst. */
