@@ -32,16 +32,18 @@ export type {
   TriageFailure,
   TriageStateStore,
 } from './incident-store.port.ts';
-export { DEFAULT_RETRY_POLICY } from './job-queue.port.ts';
+export { DEFAULT_RETRY_POLICY, retryPolicyFor } from './job-queue.port.ts';
 export type {
   EnqueueOptions,
   EnqueueRequest,
   JobCounts,
   JobHandler,
+  JobPayloadMap,
   JobQueue,
   JobRecord,
   ProcessOptions,
   RetryPolicy,
+  RetryPolicyByName,
 } from './job-queue.port.ts';
 export { SEED_LEASE_TIMINGS } from './leader-elector.port.ts';
 export type { LeaderElector, LeadershipState, LeaseTimings } from './leader-elector.port.ts';

@@ -96,7 +96,7 @@ export async function createRuntime(
           portLog,
         })
       : undefined;
-  const processor = worker?.processor;
+  const jobs = worker?.jobs;
   const leaderJobs = worker?.leaderJobs;
 
   let stopping: Promise<void> | undefined;
@@ -132,7 +132,7 @@ export async function createRuntime(
       }
       // Discovery in the background: a provider that is down must not stop the API (logins answer 503).
       void oidc?.start();
-      processor?.start();
+      jobs?.start();
       if (leaderJobs) {
         leaderJobs.start();
         await leaderElector.start();
@@ -148,7 +148,7 @@ export async function createRuntime(
         unwatchCredentials?.();
         webhooks.sources.stop();
         // Stop the things that do work before the things they depend on (STYLE.md #16).
-        await Promise.allSettled([app.close(), processor?.stop(grace)]);
+        await Promise.allSettled([app.close(), jobs?.stop(grace)]);
         await leaderJobs?.stop();
         await leaderElector.stop().catch(() => undefined);
         if (leaderElector !== t.elector) await t.elector.stop().catch(() => undefined);

@@ -9,6 +9,8 @@ import { TriageService } from '../core/triage/triage.service.ts';
 import { DEMO_LIST_ENTRIES, LocalListIntelProvider } from '../extensions/intel/index.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { LeaderElector, Logger } from '../ports/index.ts';
+import { JOB_CATALOG, type JobCatalog } from '../core/jobs/job-catalog.ts';
+import { JobWorker } from '../worker/job-worker.ts';
 import { LeaderJobs } from '../worker/leader-jobs.ts';
 import { TriageProcessor } from '../worker/triage.processor.ts';
 import type { Transports } from './transports.ts';
@@ -25,7 +27,8 @@ export interface WorkerWiringInput {
 }
 
 export interface WorkerWiring {
-  processor: TriageProcessor;
+  /** Consumes the work queue: one handler per job kind of the catalog. */
+  jobs: JobWorker<JobCatalog>;
   leaderJobs: LeaderJobs;
 }
 
@@ -59,14 +62,22 @@ export async function createWorker(input: WorkerWiringInput): Promise<WorkerWiri
     telemetry: metrics,
     actor,
   });
-  const processor = new TriageProcessor({
-    queue: t.queue,
+  const workerLog = portLog.child({ component: 'worker' });
+  const triageJobs = new TriageProcessor({
     triage,
     store,
     maxAttempts: config.triage.max_attempts,
     actor,
+    log: workerLog,
+    telemetry: metrics,
+  });
+  // One handler per kind of JOB_CATALOG: a kind added to the catalog fails to compile until it has one here.
+  const jobs = new JobWorker({
+    queue: t.queue,
+    catalog: JOB_CATALOG,
+    handlers: { triage: triageJobs.handle },
     concurrency: config.orchestrator.concurrency.incidents,
-    log: portLog.child({ component: 'worker' }),
+    log: workerLog,
     telemetry: metrics,
   });
   // Leader jobs always run: with election disabled this process is the only leader (a solo
@@ -93,7 +104,7 @@ export async function createWorker(input: WorkerWiringInput): Promise<WorkerWiri
       ),
     },
   });
-  return { processor, leaderJobs };
+  return { jobs, leaderJobs };
 }
 
 /** One local-list provider: the lists folder (if any) plus the built-in demo list (if enabled). */
