@@ -9,6 +9,16 @@ export type {
 export { EventCursorError, isEventCursorError } from './event-bus.port.ts';
 export { INCIDENT_SORT_FIELDS } from './incident-store.port.ts';
 export type {
+  NewTriageStep,
+  StepBatch,
+  StepEffects,
+  TriageRunStore,
+  TriageStepKind,
+  TriageStepOutcome,
+  TriageStepRecord,
+  TriageSubjectRecord,
+} from './triage-run.port.ts';
+export type {
   AlertRecord,
   AnalysisRecord,
   AuditRecord,

@@ -4,6 +4,7 @@ import type { SsoWiring } from '../api/routes/oidc.routes.ts';
 import type { StreamHub } from '../api/routes/stream.routes.ts';
 import type { SqlDatabase, SqlIncidentStore } from '../adapters/sql/index.ts';
 import type { Config } from '../config/index.ts';
+import type { PlaybookSource } from '../core/playbooks/playbook.model.ts';
 import type { Analyzer } from '../core/triage/analyzer.ts';
 import { asPortLogger, type PinoLogger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -43,6 +44,8 @@ export interface RuntimeOptions {
   transports?: Transports;
   /** Replaces the built-in analyzer (benchmarks wrap it with a simulated LLM latency). */
   analyzer?: Analyzer;
+  /** Replaces the playbook source (tests). Default: the built-in one (the generic playbook). */
+  playbooks?: PlaybookSource;
   /** Replaces the access policy (tests of the HTTP edge). Default: the configured policy. */
   access?: AccessPolicy;
   /** Builds distributed transports; required when config selects Redis. */
@@ -93,6 +96,7 @@ export async function createRuntime(
           metrics,
           leaderElector,
           ...(options.analyzer ? { analyzer: options.analyzer } : {}),
+          ...(options.playbooks ? { playbooks: options.playbooks } : {}),
           portLog,
         })
       : undefined;

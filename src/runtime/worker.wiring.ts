@@ -4,7 +4,9 @@ import { EnrichmentService } from '../core/enrichment/enrichment.service.ts';
 import { Semaphore } from '../core/shared/semaphore.ts';
 import type { Analyzer } from '../core/triage/analyzer.ts';
 import { DeterministicAnalyzer } from '../core/triage/deterministic.analyzer.ts';
-import { PipelineRegistry } from '../core/triage/pipeline.ts';
+import { AnalyzerRegistry } from '../core/triage/analyzer-registry.ts';
+import { BuiltinPlaybookSource } from '../core/playbooks/builtin-playbooks.ts';
+import type { PlaybookSource } from '../core/playbooks/playbook.model.ts';
 import { TriageService } from '../core/triage/triage.service.ts';
 import { DEMO_LIST_ENTRIES, LocalListIntelProvider } from '../extensions/intel/index.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -23,6 +25,10 @@ export interface WorkerWiringInput {
   leaderElector: LeaderElector;
   /** Replaces the built-in analyzer (benchmarks wrap it with a simulated LLM latency). */
   analyzer?: Analyzer;
+  /** The LLM analyst, when configured: analyze steps asking `llm` or `auto` get it. */
+  llmAnalyzer?: Analyzer;
+  /** Picks each incident's playbook. Default: the built-in source (the generic playbook for all). */
+  playbooks?: PlaybookSource;
   portLog: Logger;
 }
 
@@ -43,15 +49,14 @@ export async function createWorker(input: WorkerWiringInput): Promise<WorkerWiri
     cacheTtlMs: config.intel.cache_ttl,
     concurrency: config.orchestrator.concurrency.enrichment,
   });
+  const analyzers = new AnalyzerRegistry(input.analyzer ?? new DeterministicAnalyzer());
+  if (input.llmAnalyzer) analyzers.registerLlm(input.llmAnalyzer);
   const triage = new TriageService({
     store,
     bus: t.bus,
     enricher,
-    pipelines: new PipelineRegistry({
-      name: 'default',
-      enrich: true,
-      analyzer: input.analyzer ?? new DeterministicAnalyzer(),
-    }),
+    playbooks: input.playbooks ?? new BuiltinPlaybookSource(),
+    analyzers,
     analyzerSlots: new Semaphore(config.orchestrator.concurrency.llm),
     policy: {
       autoResolveBenign: config.triage.auto_resolve_benign,
