@@ -63,7 +63,10 @@ for (const backend of backends) {
       return ids;
     }
 
-    function leaderJobs(queue: InProcessJobQueue<{ triage: { incident_id: string } }>, fenceTakeoverMs?: number) {
+    function leaderJobs(
+      queue: InProcessJobQueue<{ triage: { incident_id: string } }>,
+      fenceTakeoverMs?: number,
+    ) {
       const elector = new InProcessLeaderElector({ instanceName: 'reconciler-test' });
       const jobs = new LeaderJobs({
         elector,
@@ -89,7 +92,9 @@ for (const backend of backends) {
     }
 
     function queueOf() {
-      return new InProcessJobQueue<{ triage: { incident_id: string } }>({ retry: { attempts: 1, backoffMs: 10 } });
+      return new InProcessJobQueue<{ triage: { incident_id: string } }>({
+        retry: { attempts: 1, backoffMs: 10 },
+      });
     }
 
     /** True when a job for `id` waits in the queue (it takes one job per id). */
