@@ -371,11 +371,16 @@ function facts(state: RunState): TriageFacts {
   };
 }
 
-/** The id of the playbook's last step (stage order), whose verdict goes with the final move. */
+/**
+ * The id of the step whose verdict may wait for the final move: the last step of the last stage,
+ * unless that stage runs steps alongside it (one of them could commit first, then a crash would
+ * make the analyst run again).
+ */
 function lastStepId(playbook: PlaybookDefinition): string | undefined {
   for (let i = playbook.stages.length - 1; i >= 0; i--) {
-    const steps = playbook.stages[i]!.steps;
-    if (steps.length) return steps[steps.length - 1]!.id;
+    const { steps, parallel } = playbook.stages[i]!;
+    if (!steps.length) continue;
+    return parallel && steps.length > 1 ? undefined : steps[steps.length - 1]!.id;
   }
   return undefined;
 }
