@@ -18,6 +18,13 @@ export interface EventMap {
     confidence: number;
   };
   actions_proposed: { incident_id: string; action_ids: string[] };
+  /**
+   * A playbook's propose_action step recommended a response action (`verb:target`). Recorded on the
+   * incident's verdict and audit trail; nothing is executed (response actions come later).
+   */
+  action_recommended: { incident_id: string; step: string; action: string; target: string };
+  /** A playbook's notify step asked for a notification. No channel connector exists yet: not sent. */
+  notification_requested: { incident_id: string; step: string; channel: string; message: string };
   action_approved: { incident_id: string; action_id: string; by: string };
   action_denied: { incident_id: string; action_id: string; by: string };
   action_executed: { incident_id: string; action_id: string; result: 'success' | 'failure' };
@@ -43,6 +50,8 @@ export const EVENT_NAMES = [
   'enrichment_complete',
   'analysis_complete',
   'actions_proposed',
+  'action_recommended',
+  'notification_requested',
   'action_approved',
   'action_denied',
   'action_executed',

@@ -9,6 +9,16 @@ export type {
 export { EventCursorError, isEventCursorError } from './event-bus.port.ts';
 export { INCIDENT_SORT_FIELDS } from './incident-store.port.ts';
 export type {
+  NewTriageStep,
+  StepBatch,
+  StepEffects,
+  TriageRunStore,
+  TriageStepKind,
+  TriageStepOutcome,
+  TriageStepRecord,
+  TriageSubjectRecord,
+} from './triage-run.port.ts';
+export type {
   AlertRecord,
   AnalysisRecord,
   AuditRecord,
@@ -32,16 +42,18 @@ export type {
   TriageFailure,
   TriageStateStore,
 } from './incident-store.port.ts';
-export { DEFAULT_RETRY_POLICY } from './job-queue.port.ts';
+export { DEFAULT_RETRY_POLICY, retryPolicyFor } from './job-queue.port.ts';
 export type {
   EnqueueOptions,
   EnqueueRequest,
   JobCounts,
   JobHandler,
+  JobPayloadMap,
   JobQueue,
   JobRecord,
   ProcessOptions,
   RetryPolicy,
+  RetryPolicyByName,
 } from './job-queue.port.ts';
 export { SEED_LEASE_TIMINGS } from './leader-elector.port.ts';
 export type { LeaderElector, LeadershipState, LeaseTimings } from './leader-elector.port.ts';

@@ -1,13 +1,26 @@
-/** The incident work queue (DESIGN.md: JobQueue). In-process and BullMQ adapters pass one contract suite. */
+/**
+ * The work queue (DESIGN.md: JobQueue). One queue carries several job kinds, told apart by the job's
+ * `name`; `M` maps each name to its payload type (the job catalog, src/core/jobs/job-catalog.ts, is
+ * the production map). In-process and BullMQ adapters pass one contract suite.
+ */
 
-export interface JobRecord<P = unknown> {
-  /** The idempotency key: one pending-or-active job per id (for triage, the incident id). */
-  id: string;
-  name: string;
-  payload: P;
-  /** 1 on first delivery, then 2, 3… on retries or on redelivery after a stalled or closing worker. */
-  attempt: number;
-}
+/** Job name → payload type. The default accepts any name and payload (adapters, tests). */
+export type JobPayloadMap = Record<string, unknown>;
+
+/** A delivered job: a union over the map's names, so checking `name` narrows `payload`. */
+export type JobRecord<M extends JobPayloadMap = JobPayloadMap> = {
+  [K in keyof M & string]: {
+    /**
+     * The idempotency key: one pending-or-active job per id in the whole queue, whatever its name
+     * (for triage, the incident id; other kinds keep their ids apart, see the job catalog).
+     */
+    id: string;
+    name: K;
+    payload: M[K];
+    /** 1 on first delivery, then 2, 3… on retries or on redelivery after a stalled or closing worker. */
+    attempt: number;
+  };
+}[keyof M & string];
 
 export interface JobCounts {
   waiting: number;
@@ -22,12 +35,9 @@ export interface EnqueueOptions {
 }
 
 /** One job of an {@link JobQueue.enqueueMany} call. */
-export interface EnqueueRequest<P = unknown> {
-  name: string;
-  id: string;
-  payload: P;
-  options?: EnqueueOptions;
-}
+export type EnqueueRequest<M extends JobPayloadMap = JobPayloadMap> = {
+  [K in keyof M & string]: { name: K; id: string; payload: M[K]; options?: EnqueueOptions };
+}[keyof M & string];
 
 export interface ProcessOptions {
   /** Jobs run at once by this process. */
@@ -38,28 +48,37 @@ export interface ProcessOptions {
  * A handler's result. Throwing an error retries the job with backoff up to the queue's attempt
  * limit, unless the error is a PermanentJobError (by `name`), which fails it at once.
  */
-export type JobHandler<P = unknown> = (job: JobRecord<P>, signal: AbortSignal) => Promise<void>;
+export type JobHandler<M extends JobPayloadMap = JobPayloadMap> = (
+  job: JobRecord<M>,
+  signal: AbortSignal,
+) => Promise<void>;
 
-export interface JobQueue<P = unknown> {
+export interface JobQueue<M extends JobPayloadMap = JobPayloadMap> {
   /**
    * Adds a job unless one with the same id is already waiting, delayed (including waiting for a retry)
    * or active. A completed or finally failed id may be enqueued again: that is a new job (attempt 1),
    * and it removes the old failed record from `counts().failed`.
    * Resolves only once the job is stored (durable for the adapter). Returns whether it was added.
    */
-  enqueue(name: string, id: string, payload: P, options?: EnqueueOptions): Promise<{ added: boolean }>;
+  enqueue<K extends keyof M & string>(
+    name: K,
+    id: string,
+    payload: M[K],
+    options?: EnqueueOptions,
+  ): Promise<{ added: boolean }>;
   /**
    * Enqueues several jobs in one round trip to the backend, each with exactly the semantics of
    * `enqueue` (one job per id); results come back in the order given. A repeated id within one call
    * behaves as consecutive `enqueue` calls: the first may be added, the later ones are not. Resolves
    * once every job is stored. On rejection any subset may have been stored: calling again is safe.
    */
-  enqueueMany(jobs: readonly EnqueueRequest<P>[]): Promise<{ added: boolean }[]>;
+  enqueueMany(jobs: readonly EnqueueRequest<M>[]): Promise<{ added: boolean }[]>;
   /**
-   * Starts consuming with bounded concurrency. Calling it twice, or after close(), throws. A handler
-   * that throws synchronously counts as a rejection.
+   * Starts consuming every kind with bounded concurrency (one handler: dispatch by `job.name`, see
+   * JobDispatcher). Calling it twice, or after close(), throws. A handler that throws synchronously
+   * counts as a rejection.
    */
-  process(handler: JobHandler<P>, options: ProcessOptions): void;
+  process(handler: JobHandler<M>, options: ProcessOptions): void;
   /** Counts for the whole queue (every worker on the backend), not only this instance's jobs. */
   counts(): Promise<JobCounts>;
   /**
@@ -83,6 +102,22 @@ export interface RetryPolicy {
   attempts: number;
   /** Exponential backoff base, ms: delay = base * 2^(attempt-1). Default 1000. */
   backoffMs: number;
+}
+
+/**
+ * Retry policies per job name, over the queue's default: a name listed here retries with its own
+ * attempts and backoff (fields it omits come from the default).
+ */
+export type RetryPolicyByName = Readonly<Record<string, Partial<RetryPolicy>>>;
+
+/** The policy a job of `name` retries with. */
+export function retryPolicyFor(
+  name: string,
+  fallback: RetryPolicy,
+  byName: RetryPolicyByName | undefined,
+): RetryPolicy {
+  const own = byName && Object.prototype.hasOwnProperty.call(byName, name) ? byName[name] : undefined;
+  return own ? { ...fallback, ...own } : fallback;
 }
 
 export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({ attempts: 5, backoffMs: 1000 });

@@ -9,7 +9,7 @@ import {
 import type { Config } from '../config/index.ts';
 import type { JobPayloads } from '../core/jobs/job-catalog.ts';
 import type { PinoLogger } from '../observability/logger.ts';
-import { leaseTimings, retryPolicy, type Transports } from './transports.ts';
+import { leaseTimings, retryPolicies, type Transports } from './transports.ts';
 
 /**
  * Distributed mode: queue (BullMQ), events (Redis Stream), cache, counters and the leader lease on
@@ -33,9 +33,9 @@ export async function createRedisTransports(config: Config, log: PinoLogger): Pr
     await connection.close();
     throw new Error(`cannot reach Redis (${config.redis.architecture}): ${(err as Error).message}`);
   }
-  const queue = new BullMqJobQueue<JobPayloads['triage']>(connection, {
+  const queue = new BullMqJobQueue<JobPayloads>(connection, {
     name: 'incidents',
-    retry: retryPolicy(config),
+    ...retryPolicies(config),
     lockDurationMs: config.orchestrator.job_lock_duration,
     stalledIntervalMs: config.orchestrator.stalled_interval,
     onError: warn,

@@ -6,14 +6,23 @@ import {
   InProcessLeaderElector,
   InProcessRateLimiter,
 } from '../adapters/in-process/index.ts';
-import type { JobPayloads } from '../core/jobs/job-catalog.ts';
-import { JOB_CATALOG } from '../core/jobs/job-catalog.ts';
-import type { Cache, EventBus, JobQueue, LeaderElector, Logger, RateLimiter } from '../ports/index.ts';
+import { JOB_CATALOG, retryPoliciesOf, type JobPayloads } from '../core/jobs/job-catalog.ts';
+import type {
+  Cache,
+  EventBus,
+  JobQueue,
+  LeaderElector,
+  Logger,
+  RateLimiter,
+  RetryPolicy,
+  RetryPolicyByName,
+} from '../ports/index.ts';
 
 /** The ports that move work and state between processes. */
 export interface Transports {
   kind: 'in-process' | 'redis';
-  queue: JobQueue<JobPayloads['triage']>;
+  /** The work queue: every kind of the job catalog travels on it. */
+  queue: JobQueue<JobPayloads>;
   bus: EventBus;
   cache: Cache;
   counters: RateLimiter;
@@ -35,20 +44,22 @@ export function leaseTimings(config: Config) {
   };
 }
 
-export function retryPolicy(config: Config) {
-  return {
+/**
+ * Each job kind's retry policy from the catalog; `triage` takes orchestrator.job_attempts and
+ * orchestrator.job_backoff, which are also the queue's default.
+ */
+export function retryPolicies(config: Config): { retry: RetryPolicy; retryByName: RetryPolicyByName } {
+  const triage: RetryPolicy = {
     ...JOB_CATALOG.triage.retry,
     attempts: config.orchestrator.job_attempts,
     backoffMs: config.orchestrator.job_backoff,
   };
+  return { retry: triage, retryByName: { ...retryPoliciesOf(JOB_CATALOG), triage } };
 }
 
 /** Embedded mode: everything in this process's memory. */
 export function createInProcessTransports(config: Config): Transports {
-  const queue = new InProcessJobQueue<JobPayloads['triage']>({
-    name: 'incidents',
-    retry: retryPolicy(config),
-  });
+  const queue = new InProcessJobQueue<JobPayloads>({ name: 'incidents', ...retryPolicies(config) });
   const bus = new InProcessEventBus();
   const cache = new InProcessCache();
   const counters = new InProcessRateLimiter();

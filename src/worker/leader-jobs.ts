@@ -13,7 +13,7 @@ import type {
 export interface LeaderJobsDeps {
   elector: LeaderElector;
   store: IncidentStore & FencedStore & TriageStateStore;
-  queue: JobQueue<JobPayloads['triage']>;
+  queue: JobQueue<JobPayloads>;
   bus: EventBus;
   metrics: Metrics;
   log: Logger;

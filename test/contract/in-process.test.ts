@@ -46,7 +46,10 @@ describeJobQueueContract('in-process', async () => {
   const backend = new InProcessQueueBackend();
   const queues = closer<InProcessJobQueue>();
   return {
-    create: async ({ retry }) => queues.track(new InProcessJobQueue({ name: 'contract', retry, backend })),
+    create: async ({ retry, retryByName }) =>
+      queues.track(
+        new InProcessJobQueue({ name: 'contract', retry, ...(retryByName ? { retryByName } : {}), backend }),
+      ),
     cleanup: async () => {
       // A short grace: a failed test may leave a handler blocked forever.
       await queues.closeAll({ graceMs: 100 });

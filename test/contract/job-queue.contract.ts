@@ -4,6 +4,7 @@ import type { JobHandler, JobRecord } from '../../src/ports/index.ts';
 import { deferred, sleep, waitFor } from './helpers.ts';
 import { FAST, idle, recorder } from './job-queue.helpers.ts';
 import type { JobQueueHarness, Run } from './job-queue.helpers.ts';
+import { describeJobQueueKinds } from './job-queue.kinds.contract.ts';
 import { describeJobQueueLifecycle } from './job-queue.lifecycle.contract.ts';
 
 export type { JobQueueHarness } from './job-queue.helpers.ts';
@@ -260,5 +261,6 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
     });
 
     describeJobQueueLifecycle(() => h);
+    describeJobQueueKinds(() => h);
   });
 }

@@ -1,4 +1,10 @@
-import type { JobHandler, JobQueue, JobRecord, RetryPolicy } from '../../src/ports/index.ts';
+import type {
+  JobHandler,
+  JobQueue,
+  JobRecord,
+  RetryPolicy,
+  RetryPolicyByName,
+} from '../../src/ports/index.ts';
 import { waitFor } from './helpers.ts';
 
 /** What the job-queue contract needs from an adapter. One harness = one isolated backend and queue name. */
@@ -7,7 +13,7 @@ export interface JobQueueHarness {
    * A new queue instance. All instances of one harness share one backend and queue name, so two
    * instances act as two workers (two processes); instances of different harnesses never share jobs.
    */
-  create(options: { retry: RetryPolicy }): Promise<JobQueue>;
+  create(options: { retry: RetryPolicy; retryByName?: RetryPolicyByName }): Promise<JobQueue>;
   /** Closes every instance it created (close is idempotent, tests may have closed some) and deletes its data. */
   cleanup(): Promise<void>;
 }

@@ -71,11 +71,12 @@ describeJobQueueContract('BullMQ on Redis', async () => {
   const space = isolated();
   const queues = closer<BullMqJobQueue>();
   return {
-    create: async ({ retry }) =>
+    create: async ({ retry, retryByName }) =>
       queues.track(
         new BullMqJobQueue(space.connection, {
           name: 'contract',
           retry,
+          ...(retryByName ? { retryByName } : {}),
           lockDurationMs: 5000,
           stalledIntervalMs: 1000,
         }),

@@ -29,7 +29,10 @@ function alert(over: Partial<NormalizedAlert> = {}): NormalizedAlert {
 }
 
 /** True when a triage job for `id` is already waiting (the queue takes one job per id). */
-async function queued(queue: InProcessJobQueue<{ incident_id: string }>, id: string): Promise<boolean> {
+async function queued(
+  queue: InProcessJobQueue<{ triage: { incident_id: string } }>,
+  id: string,
+): Promise<boolean> {
   return !(await queue.enqueue('triage', id, { incident_id: id })).added;
 }
 
@@ -63,7 +66,9 @@ for (const backend of backends) {
     }
 
     function service(over: { maxAlerts?: number; reopen?: boolean } = {}) {
-      const queue = new InProcessJobQueue<{ incident_id: string }>({ retry: { attempts: 1, backoffMs: 10 } });
+      const queue = new InProcessJobQueue<{ triage: { incident_id: string } }>({
+        retry: { attempts: 1, backoffMs: 10 },
+      });
       const ingest = new IngestService({
         store,
         queue,

@@ -9,7 +9,8 @@ import type { NormalizedAlert } from '../../src/contracts/index.ts';
 import { EnrichmentService } from '../../src/core/enrichment/enrichment.service.ts';
 import { Semaphore } from '../../src/core/shared/semaphore.ts';
 import { DeterministicAnalyzer } from '../../src/core/triage/deterministic.analyzer.ts';
-import { PipelineRegistry } from '../../src/core/triage/pipeline.ts';
+import { BuiltinPlaybookSource } from '../../src/core/playbooks/builtin-playbooks.ts';
+import { AnalyzerRegistry } from '../../src/core/triage/analyzer-registry.ts';
 import { TriageService } from '../../src/core/triage/triage.service.ts';
 import { DEMO_LIST_ENTRIES, LocalListIntelProvider } from '../../src/extensions/intel/index.ts';
 import { NOOP_TELEMETRY, SILENT_LOGGER } from '../../src/ports/index.ts';
@@ -227,11 +228,8 @@ for (const backend of backends) {
             cacheTtlMs: 60_000,
             concurrency: 4,
           }),
-          pipelines: new PipelineRegistry({
-            name: 'default',
-            enrich: true,
-            analyzer: new DeterministicAnalyzer(),
-          }),
+          playbooks: new BuiltinPlaybookSource(),
+          analyzers: new AnalyzerRegistry(new DeterministicAnalyzer()),
           analyzerSlots: new Semaphore(5),
           policy: {
             autoResolveBenign: true,

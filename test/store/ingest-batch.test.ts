@@ -47,7 +47,9 @@ for (const backend of backends) {
     });
 
     function service(over: { store?: IncidentStore } = {}) {
-      const queue = new InProcessJobQueue<{ incident_id: string }>({ retry: { attempts: 1, backoffMs: 10 } });
+      const queue = new InProcessJobQueue<{ triage: { incident_id: string } }>({
+        retry: { attempts: 1, backoffMs: 10 },
+      });
       const bus = new InProcessEventBus();
       const events: BusEvent[] = [];
       const ingest = new IngestService({

@@ -63,7 +63,10 @@ for (const backend of backends) {
       return ids;
     }
 
-    function leaderJobs(queue: InProcessJobQueue<{ incident_id: string }>, fenceTakeoverMs?: number) {
+    function leaderJobs(
+      queue: InProcessJobQueue<{ triage: { incident_id: string } }>,
+      fenceTakeoverMs?: number,
+    ) {
       const elector = new InProcessLeaderElector({ instanceName: 'reconciler-test' });
       const jobs = new LeaderJobs({
         elector,
@@ -89,11 +92,13 @@ for (const backend of backends) {
     }
 
     function queueOf() {
-      return new InProcessJobQueue<{ incident_id: string }>({ retry: { attempts: 1, backoffMs: 10 } });
+      return new InProcessJobQueue<{ triage: { incident_id: string } }>({
+        retry: { attempts: 1, backoffMs: 10 },
+      });
     }
 
     /** True when a job for `id` waits in the queue (it takes one job per id). */
-    async function isQueued(queue: InProcessJobQueue<{ incident_id: string }>, id: string) {
+    async function isQueued(queue: InProcessJobQueue<{ triage: { incident_id: string } }>, id: string) {
       return !(await queue.enqueue('triage', id, { incident_id: id })).added;
     }
 

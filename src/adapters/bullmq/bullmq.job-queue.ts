@@ -1,15 +1,18 @@
 import { Job, Queue, UnrecoverableError, WaitingError } from 'bullmq';
 import type { JobType, JobsOptions } from 'bullmq';
 import { isPermanentJobError } from '../../contracts/index.ts';
-import { DEFAULT_RETRY_POLICY } from '../../ports/index.ts';
+import { DEFAULT_RETRY_POLICY, retryPolicyFor } from '../../ports/index.ts';
 import type {
   EnqueueOptions,
   EnqueueRequest,
   JobCounts,
   JobHandler,
+  JobPayloadMap,
   JobQueue,
+  JobRecord,
   ProcessOptions,
   RetryPolicy,
+  RetryPolicyByName,
 } from '../../ports/index.ts';
 import { RedisKeyspace, toAppError, translated, withDeadline } from '../redis/index.ts';
 import type { RedisConnection } from '../redis/index.ts';
@@ -25,6 +28,8 @@ export interface BullMqJobQueueOptions {
   keyPrefix?: string;
   /** Attempts (first included) and exponential backoff base. Default {@link DEFAULT_RETRY_POLICY} (5, 1000 ms). */
   retry?: Partial<RetryPolicy>;
+  /** Per job name, a policy replacing `retry` for jobs of that name (set on each job when it is added). */
+  retryByName?: RetryPolicyByName;
   /** A running job's lock; when its worker dies the lock lapses and the job is redelivered. Default 30 000 ms. */
   lockDurationMs?: number;
   /** How often each worker looks for jobs whose lock lapsed. Default 10 000 ms. */
@@ -40,10 +45,10 @@ export interface BullMqJobQueueOptions {
 }
 
 /** One job ready for BullMQ's add script. */
-interface AddEntry<P> {
+interface AddEntry {
   name: string;
   bullId: string;
-  payload: P;
+  payload: unknown;
   opts: JobsOptions;
 }
 
@@ -63,7 +68,7 @@ interface InHand {
  * fails at once. A worker that dies leaves its jobs' locks to lapse and the stalled check of any
  * live worker redelivers them; `close()` hands unfinished jobs back at once.
  */
-export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
+export class BullMqJobQueue<M extends JobPayloadMap = JobPayloadMap> implements JobQueue<M> {
   private readonly connection: RedisConnection;
   private readonly options: BullMqJobQueueOptions;
   private readonly retry: RetryPolicy;
@@ -74,7 +79,7 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
   /** Tokens of jobs a forced close already handed back. */
   private readonly returned = new Set<string>();
   private readonly prefix: string;
-  private handler: JobHandler<P> | undefined;
+  private handler: JobHandler<M> | undefined;
   private supervisor: WorkerSupervisor | undefined;
   private paused = false;
   /** Set when close()'s grace is over: jobs fetched from then on are handed back unrun. */
@@ -100,31 +105,32 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
     return this.supervisor?.recoveries ?? 0;
   }
 
-  async enqueue(
-    name: string,
+  async enqueue<K extends keyof M & string>(
+    name: K,
     id: string,
-    payload: P,
+    payload: M[K],
     options: EnqueueOptions = {},
   ): Promise<{ added: boolean }> {
-    const [result] = await this.enqueueMany([{ name, id, payload, options }]);
+    const [result] = await this.enqueueMany([{ name, id, payload, options } as EnqueueRequest<M>]);
     return result!;
   }
 
   /** Every job's check-and-add in one MULTI (one round trip), whatever the number of jobs. */
-  async enqueueMany(jobs: readonly EnqueueRequest<P>[]): Promise<{ added: boolean }[]> {
+  async enqueueMany(jobs: readonly EnqueueRequest<M>[]): Promise<{ added: boolean }[]> {
     if (this.closing) throw toAppError(new Error('queue is closed'), 'enqueue');
     if (jobs.length === 0) return [];
     const keep = this.options.keepFailed ?? { count: 1000, ageMs: 7 * 86_400_000 };
-    const entries: AddEntry<P>[] = jobs.map(({ name, id, payload, options = {} }) => {
+    const entries: AddEntry[] = jobs.map(({ name, id, payload, options = {} }) => {
       const bullId = toBullId(id);
+      const retry = retryPolicyFor(name, this.retry, this.options.retryByName);
       return {
         name,
         bullId,
         payload,
         opts: {
           jobId: bullId,
-          attempts: this.retry.attempts,
-          backoff: { type: 'exponential', delay: this.retry.backoffMs },
+          attempts: retry.attempts,
+          backoff: { type: 'exponential', delay: retry.backoffMs },
           removeOnComplete: true,
           removeOnFail: { count: keep.count, age: Math.ceil(keep.ageMs / 1000) },
           ...(options.delayMs && options.delayMs > 0 ? { delay: options.delayMs } : {}),
@@ -150,7 +156,7 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
     });
   }
 
-  process(handler: JobHandler<P>, options: ProcessOptions): void {
+  process(handler: JobHandler<M>, options: ProcessOptions): void {
     if (this.handler) throw new Error('process() was already called on this queue');
     if (this.closing) throw new Error('queue is closed');
     this.handler = handler;
@@ -229,7 +235,7 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
    * and a repeated id later in the same MULTI sees the earlier one as present.
    */
   private async addUnlessPresent(
-    entries: readonly AddEntry<P>[],
+    entries: readonly AddEntry[],
   ): Promise<('added' | 'present' | 'failed-present')[]> {
     const client = await this.queue.getBackend().client;
     const tx = client.multi() as ReturnType<typeof client.multi> & {
@@ -300,9 +306,9 @@ export class BullMqJobQueue<P = unknown> implements JobQueue<P> {
         {
           id: fromBullId(job.id),
           name: job.name,
-          payload: job.data as P,
+          payload: job.data,
           attempt: Math.max(1, job.attemptsStarted),
-        },
+        } as JobRecord<M>,
         entry.controller.signal,
       );
     } catch (err) {

@@ -1,12 +1,16 @@
 import { isPermanentJobError } from '../../contracts/index.ts';
+import { retryPolicyFor } from '../../ports/index.ts';
 import type {
   EnqueueOptions,
   EnqueueRequest,
   JobCounts,
   JobHandler,
+  JobPayloadMap,
   JobQueue,
+  JobRecord,
   ProcessOptions,
   RetryPolicy,
+  RetryPolicyByName,
 } from '../../ports/index.ts';
 import { InProcessQueueBackend } from './in-process.queue-backend.ts';
 import type { Delivery, InProcessQueueState, QueueWorker } from './in-process.queue-backend.ts';
@@ -16,6 +20,8 @@ export interface InProcessJobQueueOptions {
   name?: string;
   /** Attempts and exponential backoff (`backoffMs * 2^(attempt-1)`) applied by this instance's worker. */
   retry: RetryPolicy;
+  /** Per job name, a policy replacing `retry` for jobs of that name (the job catalog's kinds). */
+  retryByName?: RetryPolicyByName;
   /** Shared storage, to run several instances as several workers. Default: a private backend. */
   backend?: InProcessQueueBackend;
 }
@@ -33,11 +39,12 @@ interface Running {
  * survive a restart; the leader's reconciler re-enqueues incidents left behind. Payloads are copied
  * as JSON on enqueue, as a Redis queue would store them.
  */
-export class InProcessJobQueue<P = unknown> implements JobQueue<P>, QueueWorker {
+export class InProcessJobQueue<M extends JobPayloadMap = JobPayloadMap> implements JobQueue<M>, QueueWorker {
   private readonly state: InProcessQueueState;
   private readonly retry: RetryPolicy;
+  private readonly retryByName: RetryPolicyByName | undefined;
   private readonly running = new Map<Delivery, Running>();
-  private handler: JobHandler<P> | undefined;
+  private handler: JobHandler<M> | undefined;
   private concurrency = 0;
   private paused = false;
   private closing: Promise<void> | undefined;
@@ -48,22 +55,33 @@ export class InProcessJobQueue<P = unknown> implements JobQueue<P>, QueueWorker 
       throw new RangeError('retry.attempts must be an integer >= 1');
     }
     this.retry = { ...options.retry };
+    for (const [name, policy] of Object.entries(options.retryByName ?? {})) {
+      const attempts = policy.attempts ?? this.retry.attempts;
+      if (!Number.isInteger(attempts) || attempts < 1)
+        throw new RangeError(`retry attempts of ${name} must be an integer >= 1`);
+    }
+    this.retryByName = options.retryByName;
     this.state = (options.backend ?? new InProcessQueueBackend()).queue(options.name ?? 'default');
   }
 
-  async enqueue(name: string, id: string, payload: P, options?: EnqueueOptions): Promise<{ added: boolean }> {
+  async enqueue<K extends keyof M & string>(
+    name: K,
+    id: string,
+    payload: M[K],
+    options?: EnqueueOptions,
+  ): Promise<{ added: boolean }> {
     if (this.closing) throw new Error('queue is closed');
     const copy: unknown = payload === undefined ? undefined : JSON.parse(JSON.stringify(payload));
     const added = this.state.add({ id, name, payload: copy, attempt: 0 }, options?.delayMs ?? 0);
     return { added };
   }
 
-  async enqueueMany(jobs: readonly EnqueueRequest<P>[]): Promise<{ added: boolean }[]> {
+  async enqueueMany(jobs: readonly EnqueueRequest<M>[]): Promise<{ added: boolean }[]> {
     if (this.closing) throw new Error('queue is closed');
     return Promise.all(jobs.map((j) => this.enqueue(j.name, j.id, j.payload, j.options)));
   }
 
-  process(handler: JobHandler<P>, options: ProcessOptions): void {
+  process(handler: JobHandler<M>, options: ProcessOptions): void {
     if (this.handler) throw new Error('process() was already called on this queue');
     if (this.closing) throw new Error('queue is closed');
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
@@ -121,13 +139,13 @@ export class InProcessJobQueue<P = unknown> implements JobQueue<P>, QueueWorker 
   }
 
   /** Runs one delivery and settles it on the backend. Never rejects. */
-  private async run(handler: JobHandler<P>, delivery: Delivery, entry: Running): Promise<void> {
+  private async run(handler: JobHandler<M>, delivery: Delivery, entry: Running): Promise<void> {
     const { job } = delivery;
     let failure: { error: unknown } | undefined;
     try {
       // Inside try, so a handler that throws synchronously counts as a rejection.
       await handler(
-        { id: job.id, name: job.name, payload: job.payload as P, attempt: job.attempt },
+        { id: job.id, name: job.name, payload: job.payload, attempt: job.attempt } as JobRecord<M>,
         entry.controller.signal,
       );
     } catch (error) {
@@ -135,10 +153,10 @@ export class InProcessJobQueue<P = unknown> implements JobQueue<P>, QueueWorker 
     }
     this.running.delete(delivery);
     if (entry.handedBack) return;
+    const retry = retryPolicyFor(job.name, this.retry, this.retryByName);
     if (!failure) this.state.complete(delivery);
-    else if (isPermanentJobError(failure.error) || job.attempt >= this.retry.attempts)
-      this.state.fail(delivery);
-    else this.state.retry(delivery, this.retry.backoffMs * 2 ** (job.attempt - 1));
+    else if (isPermanentJobError(failure.error) || job.attempt >= retry.attempts) this.state.fail(delivery);
+    else this.state.retry(delivery, retry.backoffMs * 2 ** (job.attempt - 1));
     this.wake();
   }
 

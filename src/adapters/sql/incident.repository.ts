@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { TRIAGE_PENDING_STATUSES, type NormalizedAlert } from '../../contracts/index.ts';
+import type { IncidentStatus, NormalizedAlert } from '../../contracts/index.ts';
 import type {
   DedupPolicy,
   Fence,
@@ -17,8 +17,14 @@ import type {
   Page,
   PendingTriagePage,
   Transition,
+  NewTriageStep,
+  StepBatch,
+  StepEffects,
   TriageFailure,
+  TriageRunStore,
   TriageStateStore,
+  TriageStepRecord,
+  TriageSubjectRecord,
 } from '../../ports/index.ts';
 import type { SqlDatabase } from './database.ts';
 import { toAlert, toAnalysis, toAudit, toEnrichment, toIncident, toIndicator } from './rows.ts';
@@ -31,11 +37,20 @@ import {
   recordTriageFailure,
   retryDeadLettered,
 } from './triage-state.ts';
+import { moveStatus } from './move-status.ts';
 import { stripNul } from './sanitize.ts';
+import {
+  insertEnrichments,
+  insertSteps,
+  recordTriageStep,
+  startTriage,
+  triageSteps,
+  triageSubject,
+} from './triage-steps.ts';
 import type { DB } from './schema.ts';
 
 /** IncidentStore on PostgreSQL or PGlite (one SQL dialect). */
-export class SqlIncidentStore implements IncidentStore, FencedStore, TriageStateStore {
+export class SqlIncidentStore implements IncidentStore, FencedStore, TriageStateStore, TriageRunStore {
   constructor(private readonly database: SqlDatabase) {}
 
   private get db(): Kysely<DB> {
@@ -105,41 +120,60 @@ export class SqlIncidentStore implements IncidentStore, FencedStore, TriageState
 
   async recordEnrichment(t: Transition, enrichments: NewEnrichment[]): Promise<IncidentRecord | null> {
     if (enrichments.length === 0) return moveStatus(this.db, t);
-    const rows = enrichments.map((e) => ({
-      indicator_type: e.indicator_type,
-      indicator_value: e.indicator_value,
-      provider: e.provider,
-      verdict: e.verdict,
-      score: e.score,
-      details: e.details,
-    }));
-    return moveStatus(
-      this.db,
-      t,
-      undefined,
-      sql`INSERT INTO enrichments
-          (id, incident_id, indicator_type, indicator_value, provider, verdict, score, details)
-        SELECT gen_random_uuid(), upd.id, e.indicator_type, e.indicator_value, e.provider, e.verdict,
-          e.score, coalesce(e.details, '{}'::jsonb)
-        FROM upd, jsonb_to_recordset(${JSON.stringify(stripNul(rows))}::jsonb) AS e(indicator_type text,
-          indicator_value text, provider text, verdict text, score real, details jsonb)`,
-    );
+    return moveStatus(this.db, t, undefined, insertEnrichments('upd', enrichments));
   }
 
   async recordAnalysis(t: Transition, a: NewAnalysis): Promise<IncidentRecord | null> {
-    const json = (v: unknown) => JSON.stringify(stripNul(v));
     return moveStatus(
       this.db,
       t,
       { classification: a.classification, confidence: a.confidence },
-      sql`INSERT INTO analyses (id, incident_id, analyzer, classification, confidence, category, reasoning,
-          reasons, recommended_actions, mitre_techniques, indicators, score)
-        SELECT ${randomUUID()}::uuid, upd.id, ${a.analyzer}, ${a.classification}, ${a.confidence}::real,
-          ${a.category}, ${stripNul(a.reasoning)}, ${json(a.reasons)}::jsonb,
-          ${json(a.recommended_actions)}::jsonb, ${json(a.mitre_techniques)}::jsonb,
-          ${json(a.indicators)}::jsonb, ${a.score}::real
-        FROM upd`,
+      insertAnalysis(a),
     );
+  }
+
+  async triageSubject(id: string): Promise<TriageSubjectRecord | null> {
+    return triageSubject(this.db, id);
+  }
+
+  async startTriage(
+    t: Transition,
+    playbook: { name: string; version: number },
+  ): Promise<(Moved & { run: number }) | null> {
+    return startTriage(this.db, t, playbook);
+  }
+
+  async triageSteps(id: string, run: number): Promise<TriageStepRecord[]> {
+    return triageSteps(this.db, id, run);
+  }
+
+  async recordTriageStep(
+    guard: { id: string; run: number; status: IncidentStatus },
+    step: NewTriageStep,
+    effects: StepEffects = {},
+  ): Promise<boolean> {
+    return recordTriageStep(this.db, guard, step, effects);
+  }
+
+  async recordEnrichmentSteps(
+    t: Transition,
+    enrichments: readonly NewEnrichment[],
+    steps: StepBatch,
+  ): Promise<IncidentRecord | null> {
+    const also = [insertSteps(steps)];
+    if (enrichments.length > 0) also.push(insertEnrichments('upd', enrichments));
+    return moveStatus(this.db, t, undefined, also);
+  }
+
+  async recordAnalysisSteps(t: Transition, a: NewAnalysis, steps: StepBatch): Promise<IncidentRecord | null> {
+    return moveStatus(this.db, t, { classification: a.classification, confidence: a.confidence }, [
+      insertAnalysis(a),
+      insertSteps(steps),
+    ]);
+  }
+
+  async transitionSteps(t: Transition, steps: StepBatch): Promise<IncidentRecord | null> {
+    return moveStatus(this.db, t, undefined, [insertSteps(steps)]);
   }
 
   async findStale(
@@ -237,41 +271,14 @@ export class SqlIncidentStore implements IncidentStore, FencedStore, TriageState
   }
 }
 
-/**
- * The compare-and-set at the heart of exactly-once triage: moves only if `from` still holds. One
- * statement (one round trip): lock the row and read the status we leave, update, and write the audit
- * entry naming that status exactly. Atomic on its own; callers add writes in the same transaction.
- */
-async function moveStatus(
-  db: Kysely<DB>,
-  t: Transition,
-  verdict?: { classification: string; confidence: number },
-  /** One more data-modifying statement in the same command, reading the moved row as `upd`. */
-  also?: RawBuilder<unknown>,
-): Promise<Moved | null> {
-  const from: string[] = typeof t.from === 'string' ? [t.from] : [...t.from];
-  const sets = [sql`status = ${t.to}`, sql`version = i.version + 1`, sql`updated_at = now()`];
-  if (!TRIAGE_PENDING_STATUSES.includes(t.to)) sets.push(sql`triaged_at = COALESCE(i.triaged_at, now())`);
-  if (t.reason !== undefined) sets.push(sql`resolution_reason = ${t.reason}`);
-  if (verdict) {
-    sets.push(sql`classification = ${verdict.classification}`, sql`confidence = ${verdict.confidence}`);
-    sets.push(sql`triage_attempts = 0`, sql`triage_error = NULL`);
-  }
-  const r = await sql<Record<string, unknown>>`
-    WITH cur AS (SELECT id, status FROM incidents WHERE id = ${t.id} FOR UPDATE),
-    upd AS (
-      UPDATE incidents i SET ${sql.join(sets)} FROM cur
-      WHERE i.id = cur.id AND cur.status = ANY(${from}::text[])
-      RETURNING i.*, cur.status AS previous_status
-    ),
-    aud AS (
-      INSERT INTO audit_log (incident_id, actor, action, details)
-      SELECT id, ${t.actor}, ${t.action},
-        ${JSON.stringify(t.details ?? {})}::jsonb || jsonb_build_object('from', previous_status, 'to', ${t.to}::text)
-      FROM upd
-    )${also ? sql`, also AS (${also})` : sql``}
-    SELECT * FROM upd`.execute(db);
-  const row = r.rows[0];
-  if (!row) return null;
-  return { ...toIncident(row), previous_status: row.previous_status as Moved['previous_status'] };
+/** The verdict insert of recordAnalysis, reading the moved row as `upd`. */
+function insertAnalysis(a: NewAnalysis): RawBuilder<unknown> {
+  const json = (v: unknown) => JSON.stringify(stripNul(v));
+  return sql`INSERT INTO analyses (id, incident_id, analyzer, classification, confidence, category, reasoning,
+      reasons, recommended_actions, mitre_techniques, indicators, score)
+    SELECT ${randomUUID()}::uuid, upd.id, ${a.analyzer}, ${a.classification}, ${a.confidence}::real,
+      ${a.category}, ${stripNul(a.reasoning)}, ${json(a.reasons)}::jsonb,
+      ${json(a.recommended_actions)}::jsonb, ${json(a.mitre_techniques)}::jsonb,
+      ${json(a.indicators)}::jsonb, ${a.score}::real
+    FROM upd`;
 }

@@ -34,6 +34,19 @@ export interface IncidentsTable {
   triage_attempts: ColumnType<number, number | undefined, number>;
   triage_error: string | null;
   triage_failed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  triage_run: ColumnType<number, number | undefined, number>;
+  playbook_name: string | null;
+  playbook_version: number | null;
+}
+
+export interface TriageStepsTable {
+  incident_id: string;
+  run: number;
+  step_id: string;
+  kind: string;
+  outcome: string;
+  result: Json;
+  created_at: Timestamp;
 }
 
 export interface AlertsTable {
@@ -198,4 +211,5 @@ export interface DB {
   auth_events: AuthEventsTable;
   webhook_sources: WebhookSourcesTable;
   webhook_replays: WebhookReplaysTable;
+  triage_steps: TriageStepsTable;
 }

@@ -71,11 +71,16 @@ export class EnrichmentService {
   }
 
   /**
-   * Looks up every distinct indicator with every provider that supports its type. A provider
+   * Looks up every distinct indicator with every provider that supports its type (only the
+   * providers named in `options.providers`, when given). A provider
    * failing for one indicator is counted in `errors` and does not fail the rest; an aborted
    * `signal` rejects the whole call with its reason.
    */
-  async enrich(indicators: Indicator[], signal?: AbortSignal): Promise<EnrichmentOutcome> {
+  async enrich(
+    indicators: Indicator[],
+    signal?: AbortSignal,
+    options: { providers?: readonly string[] } = {},
+  ): Promise<EnrichmentOutcome> {
     signal?.throwIfAborted();
     const seen = new Set<string>();
     const pairs: Array<{ indicator: Indicator; provider: IntelProvider }> = [];
@@ -84,6 +89,8 @@ export class EnrichmentService {
       if (seen.has(id)) continue;
       seen.add(id);
       for (const provider of this.#providers) {
+        // A playbook's enrich step may name the providers to ask (default: all).
+        if (options.providers && !options.providers.includes(provider.name)) continue;
         if (provider.supports(indicator.type)) pairs.push({ indicator, provider });
       }
     }

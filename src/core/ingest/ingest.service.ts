@@ -26,7 +26,7 @@ export interface IngestBatchOptions {
 
 export interface IngestServiceDeps {
   store: IncidentStore;
-  queue: JobQueue<JobPayloads['triage']>;
+  queue: JobQueue<JobPayloads>;
   bus: EventBus;
   log: Logger;
   telemetry: Telemetry;
@@ -109,7 +109,7 @@ export class IngestService {
   private async handoff(alerts: NormalizedAlert[], results: IngestResult[]): Promise<boolean[]> {
     const { queue, bus, log } = this.deps;
     const events: EventInput[] = [];
-    const jobs: EnqueueRequest<JobPayloads['triage']>[] = [];
+    const jobs: EnqueueRequest<JobPayloads>[] = [];
     const enqueued = new Set<string>();
     const needsTriage = results.map(({ incident, created, requeued_from }, i) => {
       events.push({

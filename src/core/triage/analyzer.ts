@@ -20,8 +20,21 @@ export interface AnalysisInput {
  */
 export type Verdict = Omit<NewAnalysis, 'analyzer'>;
 
-/** The deterministic analyzer now, LLM analysts in a later issue. */
+/**
+ * Which step of which triage run asks: stable across redeliveries of the run, so an analyst that
+ * keeps per-call records (an LLM transcript) keys them by `incidentId` + `run` + `stepId`.
+ */
+export interface AnalysisContext {
+  incidentId: string;
+  /** The incident's triage run number (1 for its first triage; raised when new evidence re-triages it). */
+  run: number;
+  /** The playbook step's id. */
+  stepId: string;
+  playbook: { name: string; version: number };
+}
+
+/** An analyst engine: the deterministic analyzer, or an LLM analyst registered with the AnalyzerRegistry. */
 export interface Analyzer {
   readonly name: string;
-  analyze(input: AnalysisInput, signal?: AbortSignal): Promise<Verdict>;
+  analyze(input: AnalysisInput, signal?: AbortSignal, context?: AnalysisContext): Promise<Verdict>;
 }

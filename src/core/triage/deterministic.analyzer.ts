@@ -1,5 +1,5 @@
 import type { Classification, Indicator, IndicatorType, Severity } from '../../contracts/index.ts';
-import type { AnalysisInput, Analyzer, Verdict } from './analyzer.ts';
+import type { AnalysisContext, AnalysisInput, Analyzer, Verdict } from './analyzer.ts';
 import {
   DESTINATIONS,
   HASHES,
@@ -116,7 +116,8 @@ interface Evidence {
 export class DeterministicAnalyzer implements Analyzer {
   readonly name = 'deterministic';
 
-  async analyze(input: AnalysisInput, signal?: AbortSignal): Promise<Verdict> {
+  /** The context (which run and step asks) does not change a deterministic verdict. */
+  async analyze(input: AnalysisInput, signal?: AbortSignal, _context?: AnalysisContext): Promise<Verdict> {
     signal?.throwIfAborted();
     return analyzeDeterministic(input);
   }

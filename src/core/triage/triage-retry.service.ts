@@ -12,7 +12,7 @@ import { withTimeout } from '../shared/timeout.ts';
 
 export interface TriageRetryServiceDeps {
   store: Pick<IncidentStore, 'get'> & Pick<TriageStateStore, 'retryDeadLettered'>;
-  queue: JobQueue<JobPayloads['triage']>;
+  queue: JobQueue<JobPayloads>;
   bus: EventBus;
   log: Logger;
   /** Longest wait for the queue after the retry is committed (default 2000); the reconciler covers the rest. */

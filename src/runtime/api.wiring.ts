@@ -1,0 +1,114 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { buildApp } from '../api/app.ts';
+import type { ApiDeps, ReadinessReport } from '../api/deps.ts';
+import type { AccessPolicy } from '../api/plugins/access.ts';
+import { setSessionCookie } from '../api/plugins/identity-access.ts';
+import type { SsoWiring } from '../api/routes/oidc.routes.ts';
+import type { StreamHub } from '../api/routes/stream.routes.ts';
+import { OpenIdClientLogin } from '../adapters/oidc/index.ts';
+import type { SqlDatabase } from '../adapters/sql/index.ts';
+import type { Config } from '../config/index.ts';
+import type { PinoLogger } from '../observability/logger.ts';
+import type { Logger } from '../ports/index.ts';
+import type { IdentityWiring } from './identity-wiring.ts';
+import type { CoreServices } from './services.wiring.ts';
+import type { Transports } from './transports.ts';
+
+export interface ApiWiringInput {
+  config: Config;
+  /** `orchestrator` serves health only and has no single sign-on. */
+  surface: 'full' | 'health';
+  database: SqlDatabase;
+  transports: Transports;
+  services: CoreServices;
+  identity: IdentityWiring;
+  /** Replaces the configured access policy (tests of the HTTP edge). */
+  access?: AccessPolicy;
+  /** Replaces the identity store + session cookie used by single sign-on. */
+  sso?: SsoWiring;
+  isShuttingDown(): boolean;
+  log: PinoLogger;
+  portLog: Logger;
+}
+
+export interface ApiWiring {
+  app: FastifyInstance;
+  hub: StreamHub;
+  /** Single sign-on, when enabled and the role serves the full API; discovery starts with the runtime. */
+  oidc?: OpenIdClientLogin;
+}
+
+/** The HTTP edge: readiness checks, single sign-on and the Fastify app over the core services. */
+export async function createApi(input: ApiWiringInput): Promise<ApiWiring> {
+  const { config, database, transports: t, services, log, portLog } = input;
+  const readiness = async (): Promise<ReadinessReport> => {
+    const checks: ReadinessReport['checks'] = {};
+    const withTimeout = <T>(p: Promise<T>) =>
+      Promise.race([
+        p,
+        new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000).unref()),
+      ]);
+    try {
+      await withTimeout(database.ping());
+      checks.database = {
+        ok: true,
+        ...(database.kind === 'postgres'
+          ? { detail: database.replicaInUse() ? 'replica reads on' : 'primary only' }
+          : {}),
+      };
+    } catch (err) {
+      checks.database = { ok: false, detail: `database unreachable: ${(err as Error).message}` };
+    }
+    if (t.kind === 'redis') {
+      try {
+        checks.redis = await withTimeout(t.check());
+      } catch (err) {
+        checks.redis = { ok: false, detail: `redis unreachable: ${(err as Error).message}` };
+      }
+    }
+    return { ready: Object.values(checks).every((c) => c.ok), checks };
+  };
+
+  // --- single sign-on (issue 9 part 5) ---
+  const oidcConfig = config.auth.oidc;
+  const oidc =
+    oidcConfig.enabled && input.surface === 'full'
+      ? new OpenIdClientLogin({
+          issuerUrl: oidcConfig.issuer_url!,
+          clientId: oidcConfig.client_id!,
+          ...(oidcConfig.client_secret ? { clientSecret: oidcConfig.client_secret } : {}),
+          redirectUrl: oidcConfig.redirect_url!,
+          scopes: oidcConfig.scopes,
+          tokenAuthMethod: oidcConfig.token_auth_method,
+          timeoutMs: oidcConfig.timeout,
+          log: portLog.child({ component: 'oidc' }),
+        })
+      : undefined;
+
+  const apiDeps: ApiDeps = {
+    config,
+    store: services.store,
+    ingest: services.ingest,
+    decisions: services.decisions,
+    bus: t.bus,
+    counters: t.counters,
+    metrics: services.metrics,
+    access: input.access ?? input.identity.access,
+    identity: input.identity.identity,
+    readiness,
+    webhookSources: services.webhooks.sources,
+    replays: services.webhooks.replays,
+    isShuttingDown: input.isShuttingDown,
+    ...(oidc ? { oidc } : {}),
+    // Single sign-on ends like a password login: a user in the identity store, a database session.
+    sso: input.sso ?? { users: input.identity.identity, setSessionCookie },
+    knownSource: services.knownSource,
+    triageRetry: services.triageRetry,
+  };
+  if (config.server.trust_proxy && config.server.trusted_proxies.length === 0)
+    log.warn(
+      'server.trust_proxy=true trusts X-Forwarded-For from ANY peer (anyone can pick the IP the rate limits see): list the load balancers in server.trusted_proxies instead',
+    );
+  const { app, hub } = await buildApp(apiDeps, log as FastifyBaseLogger, { surface: input.surface });
+  return { app, hub, ...(oidc ? { oidc } : {}) };
+}

@@ -1,0 +1,77 @@
+import { InProcessLeaderElector } from '../adapters/in-process/index.ts';
+import { SqlIncidentStore, type SqlDatabase } from '../adapters/sql/index.ts';
+import type { Config } from '../config/index.ts';
+import { IncidentActionsService } from '../core/incidents/incident-actions.service.ts';
+import { IngestService } from '../core/ingest/ingest.service.ts';
+import { PARSERS } from '../core/ingest/index.ts';
+import { TriageRetryService } from '../core/triage/triage-retry.service.ts';
+import { Metrics } from '../observability/metrics.ts';
+import type { LeaderElector, Logger } from '../ports/index.ts';
+import type { Transports } from './transports.ts';
+import { createWebhookSources } from './webhook-sources.wiring.ts';
+
+/** The services every role shares: storage, metrics, webhook sources, ingest and decisions. */
+export interface CoreServices {
+  store: SqlIncidentStore;
+  metrics: Metrics;
+  /** The transports' elector, or a private solo lease when election is disabled. */
+  leaderElector: LeaderElector;
+  webhooks: Awaited<ReturnType<typeof createWebhookSources>>;
+  /** Whether a source name may be a metric label (built-in parsers and known webhook sources). */
+  knownSource(name: string): boolean;
+  ingest: IngestService;
+  decisions: IncidentActionsService;
+  triageRetry: TriageRetryService;
+}
+
+/** Builds the core services. Closes nothing on failure: the caller owns the database and transports. */
+export async function createCoreServices(
+  config: Config,
+  database: SqlDatabase,
+  t: Transports,
+  portLog: Logger,
+): Promise<CoreServices> {
+  // With election disabled this process leads alone (a private in-process lease): the leader jobs,
+  // the reconciler first of all, must run in every deployment.
+  const leaderElector = config.orchestrator.leaderElection.enabled
+    ? t.elector
+    : new InProcessLeaderElector({ instanceName: config.server.instance_id });
+  const metrics = new Metrics();
+  const store = new SqlIncidentStore(database);
+  metrics.bind({
+    poolStats: () => database.poolStats(),
+    leader: () => leaderElector.state(),
+    ...(t.queueWorkerRecoveries ? { queueWorkerRecoveries: t.queueWorkerRecoveries } : {}),
+  });
+
+  // Webhook sources: config/env first, then managed ones (database), then local secrets (embedded).
+  const webhooks = await createWebhookSources(config, database, t.bus, portLog);
+  // Metric labels take only these source names (plus `other`); see Metrics.knownSource.
+  const builtInSources = new Set(PARSERS.flatMap((p) => [p.name, ...p.aliases]));
+  const knownSource = (name: string): boolean => builtInSources.has(name) || webhooks.sources.isKnown(name);
+  metrics.bind({ knownSource });
+
+  const ingest = new IngestService({
+    store,
+    queue: t.queue,
+    bus: t.bus,
+    log: portLog.child({ component: 'ingest' }),
+    telemetry: metrics,
+    dedupWindowMs: config.triage.dedup_window,
+    dedupMaxAlerts: config.triage.dedup_max_alerts,
+    onRepeatAfterClose: config.triage.on_repeat_after_close,
+    batch: {
+      maxBatch: config.ingest.batch_max,
+      maxConcurrent: config.ingest.batch_concurrency,
+      maxQueued: config.ingest.max_queued,
+    },
+  });
+  const decisions = new IncidentActionsService({ store, bus: t.bus, log: portLog });
+  const triageRetry = new TriageRetryService({
+    store,
+    queue: t.queue,
+    bus: t.bus,
+    log: portLog.child({ component: 'triage-retry' }),
+  });
+  return { store, metrics, leaderElector, webhooks, knownSource, ingest, decisions, triageRetry };
+}

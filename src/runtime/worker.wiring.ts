@@ -1,0 +1,123 @@
+import type { SqlIncidentStore } from '../adapters/sql/index.ts';
+import type { Config } from '../config/index.ts';
+import { EnrichmentService } from '../core/enrichment/enrichment.service.ts';
+import { Semaphore } from '../core/shared/semaphore.ts';
+import type { Analyzer } from '../core/triage/analyzer.ts';
+import { DeterministicAnalyzer } from '../core/triage/deterministic.analyzer.ts';
+import { AnalyzerRegistry } from '../core/triage/analyzer-registry.ts';
+import { BuiltinPlaybookSource } from '../core/playbooks/builtin-playbooks.ts';
+import type { PlaybookSource } from '../core/playbooks/playbook.model.ts';
+import { TriageService } from '../core/triage/triage.service.ts';
+import { DEMO_LIST_ENTRIES, LocalListIntelProvider } from '../extensions/intel/index.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { LeaderElector, Logger } from '../ports/index.ts';
+import { JOB_CATALOG, type JobCatalog } from '../core/jobs/job-catalog.ts';
+import { JobWorker } from '../worker/job-worker.ts';
+import { LeaderJobs } from '../worker/leader-jobs.ts';
+import { TriageProcessor } from '../worker/triage.processor.ts';
+import type { Transports } from './transports.ts';
+
+export interface WorkerWiringInput {
+  config: Config;
+  transports: Transports;
+  store: SqlIncidentStore;
+  metrics: Metrics;
+  leaderElector: LeaderElector;
+  /** Replaces the built-in analyzer (benchmarks wrap it with a simulated LLM latency). */
+  analyzer?: Analyzer;
+  /** The LLM analyst, when configured: analyze steps asking `llm` or `auto` get it. */
+  llmAnalyzer?: Analyzer;
+  /** Picks each incident's playbook. Default: the built-in source (the generic playbook for all). */
+  playbooks?: PlaybookSource;
+  portLog: Logger;
+}
+
+export interface WorkerWiring {
+  /** Consumes the work queue: one handler per job kind of the catalog. */
+  jobs: JobWorker<JobCatalog>;
+  leaderJobs: LeaderJobs;
+}
+
+/** The orchestrator side: intel, the triage service and its queue consumer, and the leader jobs. */
+export async function createWorker(input: WorkerWiringInput): Promise<WorkerWiring> {
+  const { config, transports: t, store, metrics, portLog } = input;
+  const actor = `orchestrator:${config.server.instance_id}`;
+  const intel = await loadIntel(config, portLog);
+  const enricher = new EnrichmentService({
+    providers: intel,
+    cache: t.cache,
+    cacheTtlMs: config.intel.cache_ttl,
+    concurrency: config.orchestrator.concurrency.enrichment,
+  });
+  const analyzers = new AnalyzerRegistry(input.analyzer ?? new DeterministicAnalyzer());
+  if (input.llmAnalyzer) analyzers.registerLlm(input.llmAnalyzer);
+  const triage = new TriageService({
+    store,
+    bus: t.bus,
+    enricher,
+    playbooks: input.playbooks ?? new BuiltinPlaybookSource(),
+    analyzers,
+    analyzerSlots: new Semaphore(config.orchestrator.concurrency.llm),
+    policy: {
+      autoResolveBenign: config.triage.auto_resolve_benign,
+      autoResolveMinConfidence: config.triage.auto_resolve_min_confidence,
+      autoResolveStatus: config.triage.auto_resolve_status,
+    },
+    log: portLog.child({ component: 'triage' }),
+    telemetry: metrics,
+    actor,
+  });
+  const workerLog = portLog.child({ component: 'worker' });
+  const triageJobs = new TriageProcessor({
+    triage,
+    store,
+    maxAttempts: config.triage.max_attempts,
+    actor,
+    log: workerLog,
+    telemetry: metrics,
+  });
+  // One handler per kind of JOB_CATALOG: a kind added to the catalog fails to compile until it has one here.
+  const jobs = new JobWorker({
+    queue: t.queue,
+    catalog: JOB_CATALOG,
+    handlers: { triage: triageJobs.handle },
+    concurrency: config.orchestrator.concurrency.incidents,
+    log: workerLog,
+    telemetry: metrics,
+  });
+  // Leader jobs always run: with election disabled this process is the only leader (a solo
+  // in-process lease), as an embedded deployment is; the reconciler must never be off.
+  const leaderJobs = new LeaderJobs({
+    elector: input.leaderElector,
+    store,
+    queue: t.queue,
+    bus: t.bus,
+    metrics,
+    log: portLog.child({ component: 'leader' }),
+    ...(t.redisConnectedClients ? { redisConnectedClients: t.redisConnectedClients } : {}),
+    intervals: {
+      reconcileMs: config.orchestrator.reconcile_interval,
+      staleAfterMs: config.orchestrator.stale_after,
+      metricsMs: config.orchestrator.metrics_interval,
+      housekeepingMs: config.orchestrator.housekeeping_interval,
+      retentionMs: config.retention.closed_incidents,
+      // A live leader claims the fence every reconcile pass; one silent for three passes (and two
+      // leases) is gone, e.g. another deployment that used this database before.
+      fenceTakeoverMs: Math.max(
+        3 * config.orchestrator.reconcile_interval,
+        2 * config.orchestrator.leaderElection.leaseDuration,
+      ),
+    },
+  });
+  return { jobs, leaderJobs };
+}
+
+/** One local-list provider: the lists folder (if any) plus the built-in demo list (if enabled). */
+async function loadIntel(config: Config, log: Logger): Promise<LocalListIntelProvider[]> {
+  const demo = config.intel.demo_list ? DEMO_LIST_ENTRIES : [];
+  if (!config.intel.lists_dir) return [LocalListIntelProvider.fromEntries(demo)];
+  const provider = await LocalListIntelProvider.fromFolder(config.intel.lists_dir, { include: demo });
+  if (provider.warnings.length)
+    log.warn({ warnings: provider.warnings.slice(0, 20) }, 'intel list lines skipped');
+  return [provider];
+}

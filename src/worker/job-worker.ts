@@ -1,0 +1,48 @@
+import {
+  createJobDispatcher,
+  type JobCatalogShape,
+  type JobHandlers,
+  type PayloadsOf,
+} from '../core/jobs/job-catalog.ts';
+import type { JobQueue, Logger, Telemetry } from '../ports/index.ts';
+
+export interface JobWorkerDeps<C extends JobCatalogShape> {
+  queue: JobQueue<PayloadsOf<C>>;
+  catalog: C;
+  /** One handler per kind of the catalog (a missing one fails to compile). */
+  handlers: JobHandlers<C>;
+  /** Jobs run at once by this process, all kinds together (orchestrator.concurrency.incidents). */
+  concurrency: number;
+  log: Logger;
+  telemetry: Telemetry;
+}
+
+/**
+ * Consumes the work queue: every job is dispatched by its name to its kind's handler, its payload
+ * validated and its run bounded by the kind's timeout (src/core/jobs/job-catalog.ts).
+ */
+export class JobWorker<C extends JobCatalogShape> {
+  private started = false;
+
+  constructor(private readonly deps: JobWorkerDeps<C>) {}
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const { queue, catalog, handlers, log, telemetry } = this.deps;
+    const dispatch = createJobDispatcher(catalog, handlers, {
+      onRejected: (name, id, problem) => {
+        const known = Object.prototype.hasOwnProperty.call(catalog, name);
+        // Metric label and log field take only catalog names: a stray name is `unknown`.
+        telemetry.jobFailed(known ? name : 'unknown', true);
+        log.warn({ job: known ? name : 'unknown', job_id: id, problem }, 'job rejected');
+      },
+    });
+    queue.process(dispatch, { concurrency: this.deps.concurrency });
+  }
+
+  /** Stops intake and waits up to `graceMs` for running jobs; the rest are handed back. */
+  async stop(graceMs: number): Promise<void> {
+    await this.deps.queue.close({ graceMs });
+  }
+}
