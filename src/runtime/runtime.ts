@@ -26,6 +26,7 @@ import { LeaderJobs } from '../worker/leader-jobs.ts';
 import { TriageProcessor } from '../worker/triage.processor.ts';
 import { createIdentity, type FirstStart } from './identity-wiring.ts';
 import { createWebhookSources } from './webhook-sources.wiring.ts';
+import { createPlaybooks, type PlaybooksWiring } from './playbooks.wiring.ts';
 import { createInProcessTransports, type Transports } from './transports.ts';
 
 export type Role = 'all' | 'api' | 'orchestrator';
@@ -40,6 +41,8 @@ export interface Runtime {
   readonly app: FastifyInstance;
   readonly hub: StreamHub;
   readonly leaderJobs?: LeaderJobs;
+  /** Playbooks: the source the triage pipeline selects from, management, the SLA job. */
+  readonly playbooks: PlaybooksWiring;
   /** The listening address after start(), e.g. http://127.0.0.1:8080. */
   url?: string;
   /** The address the listener is bound to after start(), e.g. 127.0.0.1:8080 or 0.0.0.0:8080. */
@@ -103,8 +106,10 @@ export async function createRuntime(
 
   // Webhook sources: config/env first, then managed ones (database), then local secrets (embedded).
   let webhooks: Awaited<ReturnType<typeof createWebhookSources>>;
+  let playbooks: PlaybooksWiring;
   try {
     webhooks = await createWebhookSources(config, database, t.bus, portLog);
+    playbooks = await createPlaybooks(config, database, t.bus, portLog, metrics);
   } catch (err) {
     await t.close().catch(() => undefined);
     await database.close();
@@ -191,6 +196,7 @@ export async function createRuntime(
     readiness,
     webhookSources: webhooks.sources,
     replays: webhooks.replays,
+    playbooks: playbooks.service,
     isShuttingDown: () => shuttingDown,
     ...(oidc ? { oidc } : {}),
     // Single sign-on ends like a password login: a user in the identity store, a database session.
@@ -260,6 +266,7 @@ export async function createRuntime(
       metrics,
       log: portLog.child({ component: 'leader' }),
       ...(t.redisConnectedClients ? { redisConnectedClients: t.redisConnectedClients } : {}),
+      sla: playbooks.sla,
       intervals: {
         reconcileMs: config.orchestrator.reconcile_interval,
         staleAfterMs: config.orchestrator.stale_after,
@@ -287,6 +294,7 @@ export async function createRuntime(
     metrics,
     app,
     hub,
+    playbooks,
     ...(leaderJobs ? { leaderJobs } : {}),
     async start(opts = {}) {
       if (role !== 'orchestrator') {
@@ -324,6 +332,7 @@ export async function createRuntime(
         hub.closeAll();
         unwatchCredentials?.();
         webhooks.sources.stop();
+        playbooks.stop();
         // Stop the things that do work before the things they depend on (STYLE.md #16).
         await Promise.allSettled([app.close(), processor?.stop(grace)]);
         await leaderJobs?.stop();
