@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compilePlaybook, parsePlaybookDuration } from '../../../src/core/playbooks/playbook.compiler.ts';
@@ -97,6 +98,22 @@ describe('playbook compiler', () => {
     });
     expect(pb.stages[1]!.steps[0]).toEqual({ id: 'analyze', kind: 'analyze', analyzer: 'auto' });
     expect(r.keys).not.toContain('enabled');
+  });
+
+  it('the full example of docs/PLAYBOOKS.md compiles', () => {
+    const md = readFileSync(fileURLToPath(new URL('../../../docs/PLAYBOOKS.md', import.meta.url)), 'utf8');
+    const example = /```yaml\n([\s\S]*?)```/.exec(md)![1]!;
+    const r = compilePlaybook(example, { file: 'docs/PLAYBOOKS.md', origin: 'api' });
+    expect(r.ok ? [] : r.errors).toEqual([]);
+    if (r.ok)
+      expect(r.definition.stages.flatMap((s) => s.steps.map((st) => st.kind))).toEqual([
+        'enrich',
+        'enrich',
+        'analyze',
+        'condition',
+        'propose_action',
+        'notify',
+      ]);
   });
 
   it('every built-in compiles; the generic fallback has an empty trigger and the lowest priority', async () => {
