@@ -53,6 +53,8 @@ interface CompiledSet {
 }
 
 const REQUEST_FILE = '<request>';
+/** Most playbooks stored: every process compiles and scans them all for each selection. */
+export const MAX_PLAYBOOKS = 500;
 
 /**
  * Playbooks: management (stored in the database, every change audited and announced on the bus)
@@ -231,6 +233,8 @@ export class PlaybookService implements PlaybookSource {
 
   async create(yaml: string, actor: string): Promise<PlaybookView & { yaml: string }> {
     const pb = this.compileOrThrow(yaml).definition;
+    if ((await this.o.store.list()).length >= MAX_PLAYBOOKS)
+      throw new AppError('CONFLICT', `at most ${MAX_PLAYBOOKS} playbooks; delete or replace one`);
     const row = await this.o.store.insert(
       { name: pb.name, enabled: pb.enabled, priority: pb.priority, source: yaml, origin: 'api' },
       actor,
