@@ -16,6 +16,7 @@ import type {
   PlaybookTrigger,
   StepKind,
 } from './playbook.model.ts';
+import { hasNestedQuantifier } from './regex-safety.ts';
 import { YamlReader, quote, type Entry, type PlaybookError } from './yaml-reader.ts';
 
 export type { PlaybookError } from './yaml-reader.ts';
@@ -227,6 +228,14 @@ class Compiler {
         r.add(where.value ?? where.key, p.startsWith('unknown field') ? `${field}.field` : where.field, p);
       }
       if (problems.length) return;
+      if (c.op === 'matches' && typeof c.value === 'string' && hasNestedQuantifier(c.value)) {
+        r.add(
+          ve!.value,
+          ve!.field,
+          'matches: a repeated group that itself repeats (e.g. (a+)+) can hang on hostile input',
+        );
+        return;
+      }
       if (allowedFields && !allowedFields.test(f)) {
         const fe = m.get('field')!;
         r.add(fe.value, fe.field, 'a trigger can only read incident.<column> and alert.<path>');

@@ -220,6 +220,13 @@ describe('playbook compiler', () => {
       'trigger.conditions[0].value',
       'regular expression',
     ],
+    [
+      'catastrophic regex',
+      variant('op: gte, value: 3', 'op: matches, value: "^(a+)+$"'),
+      10,
+      'trigger.conditions[0].value',
+      'repeated group',
+    ],
     ['priority out of range', variant('priority: 10', 'priority: 5000'), 3, 'priority', 'integer from'],
     ['bad name', variant('name: sample', 'name: Sample Playbook'), 1, 'name', 'is not valid'],
     [

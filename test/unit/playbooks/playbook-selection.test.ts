@@ -69,3 +69,13 @@ describe('playbook selection', () => {
     expect(readsAlert([fallback])).toBe(false);
   });
 });
+
+describe('nested-quantifier check for matches', () => {
+  it('flags repeated groups that repeat inside, not plain patterns', async () => {
+    const { hasNestedQuantifier } = await import('../../../src/core/playbooks/regex-safety.ts');
+    for (const p of ['(a+)+$', '(\\w*x)*', '(a|b+){2,}', '((ab)+c)+'])
+      expect(hasNestedQuantifier(p), p).toBe(true);
+    for (const p of ['(winword|excel)\\.exe$', '^a+b*$', '(ab)+', '[(+)]+', '(a{2})+', '\\(a+\\)+'])
+      expect(hasNestedQuantifier(p), p).toBe(false);
+  });
+});
