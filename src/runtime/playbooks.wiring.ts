@@ -16,7 +16,7 @@ export const FALLBACK_PLAYBOOK = 'generic';
 export interface PlaybooksWiring {
   /** Management (the /playbooks routes) and selection. */
   service: PlaybookService;
-  /** What the triage pipeline asks for an incident's playbook (the same object as `service`). */
+  /** What the triage pipeline asks for an incident's playbook (`service.catalog`). */
   source: PlaybookSource;
   /** The leader job (LeaderJobsDeps.sla). */
   sla: { intervalMs: number; run(): Promise<unknown> };
@@ -81,20 +81,20 @@ export async function createPlaybooks(
     if (r === 'shadowed')
       plog.warn({ playbook: name }, 'a playbook created through the API has this name: the file is ignored');
   // Not awaited: a bus that is not reachable yet must not hold the start (the TTL bounds staleness).
-  void service.start();
+  void service.catalog.start();
 
   const check = new SlaCheck({
     store: new SqlSlaStore(database),
-    playbooks: service,
+    playbooks: service.catalog,
     bus,
     log: plog,
     telemetry,
   });
   return {
     service,
-    source: service,
+    source: service.catalog,
     sla: { intervalMs: config.playbooks.sla_check_interval, run: () => check.run() },
     loaded,
-    stop: () => service.stop(),
+    stop: () => service.catalog.stop(),
   };
 }

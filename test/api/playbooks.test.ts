@@ -55,6 +55,13 @@ describe('playbooks API', () => {
       definition: { name: 'phishing', trigger: { incident_types: ['phishing'] } },
     });
     expect(one.json().yaml).toContain('block_sender');
+    const listed = (list.json().data as { name: string; sla?: unknown; trigger?: unknown }[]).find(
+      (p) => p.name === 'phishing',
+    );
+    expect(listed).toMatchObject({
+      trigger: { incident_types: ['phishing'] },
+      sla: { time_to_triage_ms: 900_000, time_to_respond_ms: 14_400_000 },
+    });
     expect((await call('GET', '/playbooks/generic')).json()).toMatchObject({ fallback: true });
     expect((await call('GET', '/playbooks/nope')).statusCode).toBe(404);
     expect((await call('GET', '/playbooks/Not%20A%20Name')).statusCode).toBe(404);

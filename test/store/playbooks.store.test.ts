@@ -66,11 +66,11 @@ for (const backend of backends) {
         builtinNames: new Set(builtin.files.map((f) => f.definition.name)),
         cacheTtlMs: 3_600_000,
       });
-      await service.start();
+      await service.catalog.start();
       await service.sync(builtin.files, 'system:test');
     }, 120_000);
     afterAll(async () => {
-      service?.stop();
+      service?.catalog.stop();
       await bus?.close();
       await db?.close();
       await backend.cleanup();
@@ -175,23 +175,23 @@ for (const backend of backends) {
       const subject = (incident_type: string, severity = 'high') => ({
         incident: { id: randomUUID(), source: 'okta', incident_type, severity, title: 't' } as never,
       });
-      expect((await service.forIncident(subject('phishing'))).name).toBe('phishing');
-      expect((await service.forIncident(subject('suspicious_login'))).name).toBe('suspicious-login');
-      expect((await service.forIncident(subject('other'))).name).toBe('generic');
+      expect((await service.catalog.forIncident(subject('phishing'))).name).toBe('phishing');
+      expect((await service.catalog.forIncident(subject('suspicious_login'))).name).toBe('suspicious-login');
+      expect((await service.catalog.forIncident(subject('other'))).name).toBe('generic');
       const login = (name: string, priority: number) =>
         doc(name, `trigger:\n  incident_types: [suspicious_login]\n  min_severity: high\n`, priority);
       await service.create(login('sel-b', 150), 'alice');
       await service.create(login('sel-a', 150), 'alice');
-      expect((await service.forIncident(subject('suspicious_login'))).name).toBe('sel-a');
-      expect((await service.forIncident(subject('suspicious_login', 'medium'))).name).toBe(
+      expect((await service.catalog.forIncident(subject('suspicious_login'))).name).toBe('sel-a');
+      expect((await service.catalog.forIncident(subject('suspicious_login', 'medium'))).name).toBe(
         'suspicious-login',
       );
       await service.setEnabled('sel-a', false, 'alice');
-      expect((await service.forIncident(subject('suspicious_login'))).name).toBe('sel-b');
+      expect((await service.catalog.forIncident(subject('suspicious_login'))).name).toBe('sel-b');
       await service.remove('sel-b', 'alice');
       await service.remove('sel-a', 'alice');
       await service.setEnabled('suspicious-login', false, 'alice');
-      expect((await service.forIncident(subject('suspicious_login'))).name).toBe('generic');
+      expect((await service.catalog.forIncident(subject('suspicious_login'))).name).toBe('generic');
       await service.setEnabled('suspicious-login', true, 'alice');
       const changes = events.filter((e) => e.type === 'playbook_changed').map((e) => e.data);
       expect(changes).toContainEqual({ name: 'sel-a', change: 'disabled', version: 2, by: 'alice' });
@@ -228,7 +228,7 @@ for (const backend of backends) {
       const counted: string[] = [];
       const check = new SlaCheck({
         store: new SqlSlaStore(db),
-        playbooks: service,
+        playbooks: service.catalog,
         bus,
         log: SILENT_LOGGER,
         telemetry: { slaBreached: (playbook, kind) => void counted.push(`${playbook}/${kind}`) },
@@ -281,7 +281,7 @@ for (const backend of backends) {
       }
       const check = new SlaCheck({
         store: new SqlSlaStore(db),
-        playbooks: service,
+        playbooks: service.catalog,
         bus,
         log: SILENT_LOGGER,
         telemetry: { slaBreached: () => {} },

@@ -31,6 +31,17 @@ const ViewFields = {
     description: 'false when the stored document no longer compiles (selection skips it)',
   }),
   errors: Type.Optional(Type.Array(PlaybookErrorSchema)),
+  trigger: Type.Optional(
+    Type.Unknown({
+      description: 'sources, incident_types, min_severity, conditions (empty: every incident)',
+    }),
+  ),
+  sla: Type.Optional(
+    Type.Object({
+      time_to_triage_ms: Type.Optional(Type.Integer()),
+      time_to_respond_ms: Type.Optional(Type.Integer()),
+    }),
+  ),
   created_at: Type.String(),
   updated_at: Type.String(),
   updated_by: Type.String(),

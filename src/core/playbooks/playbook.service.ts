@@ -6,9 +6,9 @@ import {
   type CompileResult,
   type PlaybookError,
 } from './playbook.compiler.ts';
+import { PlaybookCatalog } from './playbook.catalog.ts';
 import type { PlaybookFile } from './playbook.folder.ts';
-import type { PlaybookDefinition, PlaybookSource, PlaybookSubject } from './playbook.model.ts';
-import { bySelectionOrder, readsAlert, selectPlaybook } from './playbook.selection.ts';
+import type { PlaybookDefinition, PlaybookSla, PlaybookTrigger } from './playbook.model.ts';
 
 export interface PlaybookServiceOptions {
   store: PlaybookStore;
@@ -39,17 +39,13 @@ export interface PlaybookView {
   /** False when the stored document no longer compiles (after an upgrade); selection skips it. */
   valid: boolean;
   errors?: PlaybookError[];
+  /** When it is selected (absent when the document does not compile). */
+  trigger?: PlaybookTrigger;
+  sla?: PlaybookSla;
   definition?: PlaybookDefinition;
   created_at: string;
   updated_at: string;
   updated_by: string;
-}
-
-/** The compiled set one process selects from. */
-interface CompiledSet {
-  ordered: PlaybookDefinition[];
-  fallback: PlaybookDefinition;
-  readsAlert: boolean;
 }
 
 const REQUEST_FILE = '<request>';
@@ -57,156 +53,28 @@ const REQUEST_FILE = '<request>';
 export const MAX_PLAYBOOKS = 500;
 
 /**
- * Playbooks: management (stored in the database, every change audited and announced on the bus)
- * and selection (PlaybookSource). Each process compiles the stored set once and keeps it until a
- * `playbook_changed` event (any replica's change reaches every process within about a second) or
- * the cache TTL (the safety net for a lost event or a change made without a bus).
+ * Playbook management: documents stored in the database, every change audited (in the store's
+ * transaction) and announced as `playbook_changed`, which every process's PlaybookCatalog follows.
+ * Also loads the built-ins and the folder at start (`sync`).
  */
-export class PlaybookService implements PlaybookSource {
-  private cached: { at: number; set: CompiledSet } | undefined;
-  private loading: Promise<CompiledSet> | undefined;
-  /** Bumped on every invalidation: a load that started before one is not cached. */
-  private generation = 0;
-  private readonly ttl: number;
-  private unsubscribe: (() => void) | undefined;
-  private subscription: Promise<void> | undefined;
-  private stopped = false;
+export class PlaybookService {
   /** Names provided by a built-in or folder file in this process (not deletable through the API). */
   private readonly fromFiles = new Map<string, string>();
-  private readonly badRows = new Set<string>();
+  /** What the pipeline and the SLA check select from. */
+  readonly catalog: PlaybookCatalog;
 
   constructor(private readonly o: PlaybookServiceOptions) {
-    this.ttl = o.cacheTtlMs ?? 5000;
+    this.catalog = new PlaybookCatalog({
+      store: o.store,
+      bus: o.bus,
+      log: o.log,
+      fallback: o.fallback,
+      ...(o.cacheTtlMs !== undefined ? { cacheTtlMs: o.cacheTtlMs } : {}),
+    });
   }
 
   get fallbackName(): string {
     return this.o.fallback.name;
-  }
-
-  /** Subscribes to change events. Idempotent; a bus that is down is logged, not fatal (TTL). */
-  start(): Promise<void> {
-    this.subscription ??= this.o.bus
-      .subscribe((event) => {
-        if (event.type === 'playbook_changed') this.invalidate();
-      })
-      .then(
-        (unsubscribe) => {
-          if (this.stopped) unsubscribe();
-          else this.unsubscribe = unsubscribe;
-        },
-        (err: unknown) => {
-          this.o.log.warn(
-            { err: (err as Error).message },
-            'playbook changes not subscribed; the compiled set expires after its TTL',
-          );
-        },
-      );
-    return this.subscription;
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-  }
-
-  /** Drops the compiled set now (the next selection reloads it). */
-  invalidate(): void {
-    this.generation++;
-    this.cached = undefined;
-  }
-
-  // --- selection (PlaybookSource) ---
-
-  async forIncident(subject: PlaybookSubject, signal?: AbortSignal): Promise<PlaybookDefinition> {
-    signal?.throwIfAborted();
-    const set = await this.compiled();
-    return selectPlaybook(set.ordered, subject, set.fallback);
-  }
-
-  /** True when some enabled trigger reads `alert.<path>` (the SLA check then loads alerts). */
-  async readsAlert(): Promise<boolean> {
-    return (await this.compiled()).readsAlert;
-  }
-
-  /** The longest-lived SLA of each kind is not needed; the shortest tells which incidents can be late. */
-  async shortestSla(): Promise<{ time_to_triage_ms?: number; time_to_respond_ms?: number }> {
-    const set = await this.compiled();
-    const out: { time_to_triage_ms?: number; time_to_respond_ms?: number } = {};
-    for (const pb of [...set.ordered, set.fallback]) {
-      for (const k of ['time_to_triage_ms', 'time_to_respond_ms'] as const) {
-        const v = pb.enabled || pb === set.fallback ? pb.sla?.[k] : undefined;
-        if (v !== undefined && (out[k] === undefined || v < out[k])) out[k] = v;
-      }
-    }
-    return out;
-  }
-
-  private async compiled(): Promise<CompiledSet> {
-    const hit = this.cached;
-    if (hit && Date.now() - hit.at < this.ttl) return hit.set;
-    this.loading ??= this.load().finally(() => (this.loading = undefined));
-    try {
-      return await this.loading;
-    } catch (err) {
-      // The database is briefly unreachable: keep selecting with what we had rather than fail triage.
-      if (hit) {
-        this.o.log.warn({ err: (err as Error).message }, 'playbooks not reloaded; using the previous set');
-        return hit.set;
-      }
-      throw err;
-    }
-  }
-
-  private async load(): Promise<CompiledSet> {
-    const generation = this.generation;
-    const at = Date.now();
-    const rows = await this.o.store.list();
-    const ordered: PlaybookDefinition[] = [];
-    let fallback = this.o.fallback;
-    for (const row of rows) {
-      const compiled = this.compileRow(row);
-      if (!compiled.ok) continue;
-      if (row.name === this.o.fallback.name) fallback = { ...compiled.definition, enabled: true };
-      else if (row.enabled) ordered.push(compiled.definition);
-    }
-    ordered.sort(bySelectionOrder);
-    const set = { ordered, fallback, readsAlert: readsAlert(ordered) };
-    if (generation === this.generation) this.cached = { at, set };
-    return set;
-  }
-
-  private compileRow(row: PlaybookRow): CompileResult {
-    const compiled = compilePlaybook(row.source, {
-      file: `playbook ${row.name}`,
-      origin: row.origin,
-      version: row.version,
-    });
-    if (compiled.ok) {
-      compiled.definition.enabled = row.enabled;
-      if (compiled.definition.name !== row.name) {
-        return {
-          ok: false,
-          errors: [
-            {
-              file: row.name,
-              line: 0,
-              column: 0,
-              field: 'name',
-              message: 'name differs from the stored one',
-            },
-          ],
-        };
-      }
-    } else if (!this.badRows.has(row.name)) {
-      // Stored before a stricter version of the validator: skipped by selection, shown by the API.
-      this.badRows.add(row.name);
-      this.o.log.error(
-        { playbook: row.name, errors: compiled.errors.length },
-        'stored playbook does not compile; it is skipped until fixed (GET /api/v1/playbooks/<name>)',
-      );
-    }
-    return compiled;
   }
 
   // --- management ---
@@ -338,7 +206,7 @@ export class PlaybookService implements PlaybookSource {
           by: actor,
         });
     }
-    this.invalidate();
+    this.catalog.invalidate();
     return out;
   }
 
@@ -368,7 +236,7 @@ export class PlaybookService implements PlaybookSource {
   }
 
   private view(row: PlaybookRow, withDefinition: boolean): PlaybookView {
-    const compiled = this.compileRow(row);
+    const compiled = this.catalog.compileRow(row);
     const pb = compiled.ok ? compiled.definition : undefined;
     return {
       name: row.name,
@@ -381,6 +249,8 @@ export class PlaybookService implements PlaybookSource {
       fallback: row.name === this.fallbackName,
       valid: compiled.ok,
       ...(compiled.ok ? {} : { errors: compiled.errors }),
+      ...(pb ? { trigger: pb.trigger } : {}),
+      ...(pb?.sla ? { sla: pb.sla } : {}),
       ...(withDefinition && pb ? { definition: pb } : {}),
       created_at: row.createdAt.toISOString(),
       updated_at: row.updatedAt.toISOString(),
@@ -390,7 +260,7 @@ export class PlaybookService implements PlaybookSource {
 
   /** Drops our set now and tells every process; their TTL bounds a lost event. */
   private async changed(data: EventMap['playbook_changed']): Promise<void> {
-    this.invalidate();
+    this.catalog.invalidate();
     try {
       await this.o.bus.publish('playbook_changed', data);
     } catch (err) {

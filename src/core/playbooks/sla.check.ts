@@ -1,6 +1,6 @@
 import type { EventBus, Logger, SlaKind, SlaStore } from '../../ports/index.ts';
 import type { PlaybookSource, PlaybookSubject } from './playbook.model.ts';
-import type { PlaybookService } from './playbook.service.ts';
+import type { PlaybookCatalog } from './playbook.catalog.ts';
 
 /** Where breaches are counted (Metrics implements it: tw_playbook_sla_breaches_total). */
 export interface SlaTelemetry {
@@ -9,7 +9,7 @@ export interface SlaTelemetry {
 
 export interface SlaCheckOptions {
   store: SlaStore;
-  playbooks: PlaybookSource & Pick<PlaybookService, 'shortestSla' | 'readsAlert'>;
+  playbooks: PlaybookSource & Pick<PlaybookCatalog, 'shortestSla' | 'readsAlert'>;
   bus: EventBus;
   log: Logger;
   telemetry: SlaTelemetry;
