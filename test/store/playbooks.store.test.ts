@@ -13,9 +13,11 @@ import {
 } from '../../src/adapters/sql/index.ts';
 import type { BusEvent, NormalizedAlert } from '../../src/contracts/index.ts';
 import { readPlaybookFolder, sourceHash } from '../../src/core/playbooks/playbook.folder.ts';
+import { PlaybookCatalog } from '../../src/core/playbooks/playbook.catalog.ts';
 import { PlaybookService } from '../../src/core/playbooks/playbook.service.ts';
 import { SlaCheck } from '../../src/core/playbooks/sla.check.ts';
 import { SILENT_LOGGER } from '../../src/ports/index.ts';
+import { eventually } from '../helpers/runtime.ts';
 import { storeBackends } from '../helpers/store-backends.ts';
 
 const BUILTIN = fileURLToPath(new URL('../../playbooks/builtin/', import.meta.url));
@@ -196,6 +198,35 @@ for (const backend of backends) {
       const changes = events.filter((e) => e.type === 'playbook_changed').map((e) => e.data);
       expect(changes).toContainEqual({ name: 'sel-a', change: 'disabled', version: 2, by: 'alice' });
       expect(changes).toContainEqual({ name: 'sel-b', change: 'deleted', version: 1, by: 'alice' });
+    });
+
+    it('a change that bypasses the bus (another tool writing the table) is picked up after the cache TTL', async () => {
+      const catalog = new PlaybookCatalog({
+        store,
+        bus,
+        log: SILENT_LOGGER,
+        fallback: await service.catalog.forIncident({
+          incident: { id: 'x', source: 's', incident_type: 'other', severity: 'low', title: 't' },
+        }),
+        cacheTtlMs: 5000,
+      });
+      const subject = {
+        incident: { id: 'x', source: 's', incident_type: 'denial_of_service', severity: 'low', title: 't' },
+      } as never;
+      expect((await catalog.forIncident(subject)).name).toBe('generic');
+      const yaml = doc('ttl-dos', 'trigger:\n  incident_types: [denial_of_service]\n', 5);
+      await store.insert(
+        { name: 'ttl-dos', enabled: true, priority: 5, source: yaml, origin: 'api' },
+        'tool',
+      );
+      // No event: this process keeps its set until the TTL runs out…
+      expect((await catalog.forIncident(subject)).name).toBe('generic');
+      // …then reloads it.
+      await eventually(
+        async () => (await catalog.forIncident(subject)).name === 'ttl-dos',
+        'reloaded after the TTL',
+      );
+      await store.delete('ttl-dos', 'tool');
     });
 
     it('the fallback and built-ins cannot be deleted; the fallback cannot be disabled', async () => {
