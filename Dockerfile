@@ -48,6 +48,8 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /app/dist ./dist
+# The built-in playbooks (YAML), found relative to dist/ (src/runtime/playbooks.wiring.ts).
+COPY playbooks ./playbooks
 RUN mkdir -p /var/lib/triage-warden \
  && chown 1000:1000 /var/lib/triage-warden \
  && chmod 1777 /tmp

@@ -24,6 +24,7 @@ import { healthRoutes } from './routes/health.routes.ts';
 import { readinessRoutes } from './routes/readiness.routes.ts';
 import { incidentRoutes } from './routes/incidents.routes.ts';
 import { oidcDisabledRoutes, oidcRoutes } from './routes/oidc.routes.ts';
+import { playbookRoutes } from './routes/playbooks.routes.ts';
 import { triageRetryRoutes } from './routes/triage-retry.routes.ts';
 import { StreamHub, streamRoutes } from './routes/stream.routes.ts';
 import { userRoutes } from './routes/users.routes.ts';
@@ -195,6 +196,7 @@ export async function buildApp(
         { name: 'users' },
         { name: 'api-keys' },
         { name: 'webhook-sources' },
+        { name: 'playbooks' },
       ],
       components: {
         securitySchemes: {
@@ -239,6 +241,7 @@ export async function buildApp(
         await api.register(apiKeyRoutes(deps.identity));
       }
       await api.register(webhookSourceRoutes(deps));
+      if (deps.playbooks) await api.register(playbookRoutes(deps.playbooks));
       api.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
         app.swagger(),
       );

@@ -6,6 +6,7 @@ import type { TriageRetryService } from '../core/triage/triage-retry.service.ts'
 import type { Metrics } from '../observability/metrics.ts';
 import type { EventBus, IncidentStore, RateLimiter, ReplayGuard } from '../ports/index.ts';
 import type { WebhookSourceService } from '../core/webhooks/webhook-sources.service.ts';
+import type { PlaybookService } from '../core/playbooks/playbook.service.ts';
 import type { AccessPolicy } from './plugins/access.ts';
 import type { OidcLoginPort } from '../core/identity/oidc-login.port.ts';
 import type { SsoWiring } from './routes/oidc.routes.ts';
@@ -46,6 +47,8 @@ export interface ApiDeps {
    * sources plus the built-in parser names.
    */
   knownSource?: (name: string) => boolean;
+  /** Playbooks (docs/PLAYBOOKS.md); the /playbooks routes exist only when set. */
+  playbooks?: PlaybookService;
   /** Retrying dead-lettered triage; its routes exist only when set. */
   triageRetry?: TriageRetryService;
 }

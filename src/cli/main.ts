@@ -17,6 +17,7 @@ Commands:
   incidents      incident maintenance: retry-failed [--id X] takes incidents out of the triage dead letter
   api-key        create, list or revoke API keys (create prints the key once)
   webhook-source manage webhook sources: add, list, rotate, retire, disable, enable, remove
+  playbook       validate playbook YAML files (file:line:column: field: message per error)
 
 Options (every command):
   -c, --config <file>   YAML configuration (also TW_CONFIG); TW_* environment variables override it
@@ -85,6 +86,11 @@ Works on the configured database directly (like migrate); embedded mode needs th
 (it holds the data folder). Secrets are stored encrypted with webhooks.encryption_key
 (TW_WEBHOOKS__ENCRYPTION_KEY), or in embedded mode a key generated into TW_DATA_DIR. Running servers
 pick a change up within about a second.`,
+  playbook: `triage-warden playbook validate <file|folder>...
+
+Compiles each playbook document (a folder: its *.yaml and *.yml files) exactly as the server does
+and prints \`ok <name> <file>\`, or one \`file:line:column: field: message\` line per error. Needs no
+database or running server; exit code 1 when any document is invalid. See docs/PLAYBOOKS.md.`,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -190,6 +196,11 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./demo.command.ts')).runDemo(config, {
         ...(values.url ? { url: values.url } : {}),
         wait: !values['no-wait'],
+      });
+    case 'playbook':
+      return (await import('./playbook.command.ts')).runPlaybook({
+        action: positionals[1],
+        paths: positionals.slice(2),
       });
     case 'webhook-source':
       return (await import('./webhook-source.command.ts')).runWebhookSource(config, log, {

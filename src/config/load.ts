@@ -45,6 +45,7 @@ const SHORTCUTS: Record<string, string> = {
   TW_REDIS_URL: 'redis.url',
   TW_LOG_LEVEL: 'logging.level',
   TW_INTEL_LISTS_DIR: 'intel.lists_dir',
+  TW_PLAYBOOKS_DIR: 'playbooks.dir',
   TW_OIDC_CLIENT_SECRET: 'auth.oidc.client_secret',
   TW_ADMIN_API_KEY: 'auth.admin_api_key',
   TW_ADMIN_PASSWORD: 'auth.admin_password',
@@ -214,6 +215,8 @@ const DURATION_KEYS = new Set([
   'auth.login_window',
   'auth.credential_cache_ttl',
   'webhooks.rotation_grace',
+  'playbooks.cache_ttl',
+  'playbooks.sla_check_interval',
 ]);
 
 /** `15s` → 15000; a bare number means seconds (the seed writes `connect_timeout: 30`). */

@@ -213,6 +213,20 @@ export const ConfigSchema = Obj({
     demo_list: Type.Boolean({ default: true, description: 'load the small built-in demo list' }),
     cache_ttl: Duration('1h', 'enrichment cache TTL'),
   }),
+  playbooks: Obj({
+    /** Folder of playbook files (*.yaml, *.yml) loaded at start; see docs/PLAYBOOKS.md. */
+    dir: Type.Optional(
+      Type.String({
+        description:
+          'folder of playbook YAML files loaded at every start (built-ins are always loaded); see docs/PLAYBOOKS.md for precedence',
+      }),
+    ),
+    cache_ttl: Duration(
+      '5s',
+      'how long a process trusts its compiled playbooks without a change event (changes reach every process at once over the bus)',
+    ),
+    sla_check_interval: Duration('30s', 'how often the leader looks for incidents past their playbook SLA'),
+  }),
   webhooks: Obj({
     /** Largest accepted distance between X-Webhook-Timestamp and now. */
     timestamp_tolerance: Duration('5m', 'replay window'),

@@ -6,6 +6,8 @@
 export const ERROR_CATALOG = {
   BAD_REQUEST: { status: 400, kind: 'user' },
   VALIDATION_ERROR: { status: 400, kind: 'user' },
+  /** A playbook document that does not validate; `details.errors` lists {file, line, column, field, message}. */
+  INVALID_PLAYBOOK: { status: 400, kind: 'user' },
   /** A list cursor that is malformed, tampered with, or used with another sort/order. */
   INVALID_CURSOR: { status: 400, kind: 'user' },
   /** A list request with both `cursor` and `page`. */

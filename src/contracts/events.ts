@@ -34,6 +34,23 @@ export interface EventMap {
   kill_switch_deactivated: { by: string };
   leader_changed: { leader_id: string | null; term: number };
   /**
+   * A playbook was created, replaced, enabled, disabled, deleted or (re)loaded from its file at start
+   * (docs/PLAYBOOKS.md). Every process also drops its compiled playbook set on it.
+   */
+  playbook_changed: {
+    name: string;
+    change: 'created' | 'replaced' | 'enabled' | 'disabled' | 'deleted' | 'loaded';
+    version: number;
+    by: string;
+  };
+  /** An incident outlived its playbook's SLA (raised once per incident and kind, by the leader). */
+  sla_breached: {
+    incident_id: string;
+    playbook: string;
+    kind: 'time_to_triage' | 'time_to_respond';
+    due_at: string;
+  };
+  /**
    * Internal (never relayed to WebSocket clients; not in EVENT_NAMES): a credential was revoked or
    * changed, so every API process drops what it cached about it at once.
    */
@@ -60,6 +77,8 @@ export const EVENT_NAMES = [
   'kill_switch_activated',
   'kill_switch_deactivated',
   'leader_changed',
+  'playbook_changed',
+  'sla_breached',
 ] as const satisfies readonly EventName[];
 
 /**

@@ -116,6 +116,12 @@ export class Metrics implements Telemetry {
     help: 'Incidents dead-lettered by this process after triage.max_attempts failed triage runs',
     registers: [this.instance],
   });
+  readonly slaBreaches = new Counter({
+    name: 'tw_playbook_sla_breaches_total',
+    help: 'Incidents that outlived their playbook SLA, by playbook and kind (time_to_triage, time_to_respond); counted once per incident and kind, by the leader',
+    labelNames: ['playbook', 'kind'] as const,
+    registers: [this.instance],
+  });
   readonly wsSlowConsumers = new Counter({
     name: 'tw_websocket_slow_consumer_disconnects_total',
     help: 'WebSocket clients closed (code 1013) because their unsent buffer outgrew the limit',
@@ -277,6 +283,10 @@ export class Metrics implements Telemetry {
   }
   triageDeadLettered(): void {
     this.deadLetters.inc();
+  }
+  /** Playbook names are validated (`[a-z0-9][a-z0-9_-]{0,63}`) and operator-chosen: a bounded label. */
+  slaBreached(playbook: string, kind: 'time_to_triage' | 'time_to_respond'): void {
+    this.slaBreaches.inc({ playbook, kind });
   }
   enrichmentLookups(cacheHits: number, cacheMisses: number, errors: number): void {
     if (cacheHits) this.cacheHits.inc(cacheHits);

@@ -81,3 +81,13 @@ export type {
   WebhookSourceRow,
   WebhookSourceStore,
 } from './webhook-source-store.port.ts';
+export type {
+  NewPlaybookRow,
+  PlaybookRow,
+  PlaybookStore,
+  PlaybookSyncResult,
+  PlaybookVersionRow,
+  SlaCandidate,
+  SlaKind,
+  SlaStore,
+} from './playbook-store.port.ts';

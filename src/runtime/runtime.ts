@@ -13,6 +13,7 @@ import { createApi } from './api.wiring.ts';
 import { createIdentity, type FirstStart } from './identity-wiring.ts';
 import { createCoreServices, type CoreServices } from './services.wiring.ts';
 import { openFoundation } from './storage.wiring.ts';
+import type { PlaybooksWiring } from './playbooks.wiring.ts';
 import type { Transports } from './transports.ts';
 import { createWorker } from './worker.wiring.ts';
 
@@ -28,6 +29,8 @@ export interface Runtime {
   readonly app: FastifyInstance;
   readonly hub: StreamHub;
   readonly leaderJobs?: LeaderJobs;
+  /** Playbooks: the source the triage pipeline selects from, management, the SLA job. */
+  readonly playbooks: PlaybooksWiring;
   /** The listening address after start(), e.g. http://127.0.0.1:8080. */
   url?: string;
   /** The address the listener is bound to after start(), e.g. 127.0.0.1:8080 or 0.0.0.0:8080. */
@@ -96,7 +99,8 @@ export async function createRuntime(
           metrics,
           leaderElector,
           ...(options.analyzer ? { analyzer: options.analyzer } : {}),
-          ...(options.playbooks ? { playbooks: options.playbooks } : {}),
+          playbooks: options.playbooks ?? services.playbooks.source,
+          sla: services.playbooks.sla,
           portLog,
         })
       : undefined;
@@ -114,6 +118,7 @@ export async function createRuntime(
     metrics,
     app,
     hub,
+    playbooks: services.playbooks,
     ...(leaderJobs ? { leaderJobs } : {}),
     async start(opts = {}) {
       if (role !== 'orchestrator') {
@@ -151,6 +156,7 @@ export async function createRuntime(
         hub.closeAll();
         unwatchCredentials?.();
         webhooks.sources.stop();
+        services.playbooks.stop();
         // Stop the things that do work before the things they depend on (STYLE.md #16).
         await Promise.allSettled([app.close(), jobs?.stop(grace)]);
         await leaderJobs?.stop();

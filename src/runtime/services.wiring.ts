@@ -8,6 +8,7 @@ import { TriageRetryService } from '../core/triage/triage-retry.service.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { LeaderElector, Logger } from '../ports/index.ts';
 import type { Transports } from './transports.ts';
+import { createPlaybooks, type PlaybooksWiring } from './playbooks.wiring.ts';
 import { createWebhookSources } from './webhook-sources.wiring.ts';
 
 /** The services every role shares: storage, metrics, webhook sources, ingest and decisions. */
@@ -22,6 +23,8 @@ export interface CoreServices {
   ingest: IngestService;
   decisions: IncidentActionsService;
   triageRetry: TriageRetryService;
+  /** Playbooks: selection for the pipeline, management for the API, the SLA job for the leader. */
+  playbooks: PlaybooksWiring;
 }
 
 /** Builds the core services. Closes nothing on failure: the caller owns the database and transports. */
@@ -46,6 +49,13 @@ export async function createCoreServices(
 
   // Webhook sources: config/env first, then managed ones (database), then local secrets (embedded).
   const webhooks = await createWebhookSources(config, database, t.bus, portLog);
+  let playbooks: PlaybooksWiring;
+  try {
+    playbooks = await createPlaybooks(config, database, t.bus, portLog, metrics);
+  } catch (err) {
+    webhooks.sources.stop();
+    throw err;
+  }
   // Metric labels take only these source names (plus `other`); see Metrics.knownSource.
   const builtInSources = new Set(PARSERS.flatMap((p) => [p.name, ...p.aliases]));
   const knownSource = (name: string): boolean => builtInSources.has(name) || webhooks.sources.isKnown(name);
@@ -73,5 +83,5 @@ export async function createCoreServices(
     bus: t.bus,
     log: portLog.child({ component: 'triage-retry' }),
   });
-  return { store, metrics, leaderElector, webhooks, knownSource, ingest, decisions, triageRetry };
+  return { store, metrics, leaderElector, webhooks, knownSource, ingest, decisions, triageRetry, playbooks };
 }

@@ -13,7 +13,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { LeaderElector, Logger } from '../ports/index.ts';
 import { JOB_CATALOG, type JobCatalog } from '../core/jobs/job-catalog.ts';
 import { JobWorker } from '../worker/job-worker.ts';
-import { LeaderJobs } from '../worker/leader-jobs.ts';
+import { LeaderJobs, type LeaderJobsDeps } from '../worker/leader-jobs.ts';
 import { TriageProcessor } from '../worker/triage.processor.ts';
 import type { Transports } from './transports.ts';
 
@@ -29,6 +29,8 @@ export interface WorkerWiringInput {
   llmAnalyzer?: Analyzer;
   /** Picks each incident's playbook. Default: the built-in source (the generic playbook for all). */
   playbooks?: PlaybookSource;
+  /** The leader's SLA check (playbooks). */
+  sla?: LeaderJobsDeps['sla'];
   portLog: Logger;
 }
 
@@ -95,6 +97,7 @@ export async function createWorker(input: WorkerWiringInput): Promise<WorkerWiri
     metrics,
     log: portLog.child({ component: 'leader' }),
     ...(t.redisConnectedClients ? { redisConnectedClients: t.redisConnectedClients } : {}),
+    ...(input.sla ? { sla: input.sla } : {}),
     intervals: {
       reconcileMs: config.orchestrator.reconcile_interval,
       staleAfterMs: config.orchestrator.stale_after,

@@ -19,6 +19,8 @@ export interface LeaderJobsDeps {
   log: Logger;
   /** Cluster-wide Redis client count, when Redis is in use. */
   redisConnectedClients?: () => Promise<number>;
+  /** The playbook SLA check (core/playbooks/sla.check.ts), run under the fence every `intervalMs`. */
+  sla?: { intervalMs: number; run(): Promise<unknown> };
   intervals: {
     reconcileMs: number;
     staleAfterMs: number;
@@ -184,6 +186,11 @@ export class LeaderJobs {
       await this.reconcile(recovery ? 0 : undefined);
     });
     every(this.deps.intervals.metricsMs, 'metrics', () => this.aggregate());
+    const sla = this.deps.sla;
+    if (sla)
+      every(sla.intervalMs, 'sla', async () => {
+        if (await this.holdsFence(term)) await sla.run();
+      });
   }
 
   /** Raises the fence to our term; false (counted, logged) when a newer term holds it. */

@@ -55,6 +55,15 @@ const EXPECTED: Record<string, Permission> = {
   'DELETE /api/v1/webhook-sources/{name}': 'webhook_sources:manage',
   'POST /api/v1/webhook-sources/{name}/rotate': 'webhook_sources:manage',
   'POST /api/v1/webhook-sources/{name}/retire': 'webhook_sources:manage',
+  'GET /api/v1/playbooks': 'playbooks:read',
+  'GET /api/v1/playbooks/{name}': 'playbooks:read',
+  'GET /api/v1/playbooks/{name}/versions': 'playbooks:read',
+  'POST /api/v1/playbooks/validate': 'playbooks:read',
+  'POST /api/v1/playbooks': 'playbooks:manage',
+  'PUT /api/v1/playbooks/{name}': 'playbooks:manage',
+  'DELETE /api/v1/playbooks/{name}': 'playbooks:manage',
+  'POST /api/v1/playbooks/{name}/enable': 'playbooks:manage',
+  'POST /api/v1/playbooks/{name}/disable': 'playbooks:manage',
 };
 
 /** Path parameters that match each route's schema but name nothing (404/400 after the access check). */

@@ -196,6 +196,37 @@ export interface WebhookReplaysTable {
   expires_at: Timestamp;
 }
 
+export interface PlaybooksTable {
+  name: string;
+  version: ColumnType<number, number | undefined, number>;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  priority: ColumnType<number, number | undefined, number>;
+  source: string;
+  origin: string;
+  file_hash: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  updated_by: string;
+}
+
+export interface PlaybookVersionsTable {
+  id: Generated<string>;
+  name: string;
+  version: number;
+  source: string;
+  change: string;
+  created_at: Timestamp;
+  created_by: string;
+}
+
+export interface PlaybookSlaBreachesTable {
+  incident_id: string;
+  kind: string;
+  playbook: string;
+  due_at: Timestamp;
+  breached_at: Timestamp;
+}
+
 export interface DB {
   incidents: IncidentsTable;
   alerts: AlertsTable;
@@ -211,5 +242,8 @@ export interface DB {
   auth_events: AuthEventsTable;
   webhook_sources: WebhookSourcesTable;
   webhook_replays: WebhookReplaysTable;
+  playbooks: PlaybooksTable;
+  playbook_versions: PlaybookVersionsTable;
+  playbook_sla_breaches: PlaybookSlaBreachesTable;
   triage_steps: TriageStepsTable;
 }

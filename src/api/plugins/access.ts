@@ -20,6 +20,8 @@ export const PERMISSIONS = [
   'api_keys:manage',
   'webhook_sources:manage',
   'audit:read',
+  'playbooks:read',
+  'playbooks:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

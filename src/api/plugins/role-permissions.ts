@@ -3,8 +3,15 @@ import { PERMISSIONS, type Permission } from './access.ts';
 
 /** The one role → permissions table (issue #9). Admin holds every permission. */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[] | 'all'>> = {
-  viewer: ['authenticated', 'incidents:read', 'stream:read'],
-  analyst: ['authenticated', 'incidents:read', 'stream:read', 'incidents:write', 'incidents:decide'],
+  viewer: ['authenticated', 'incidents:read', 'stream:read', 'playbooks:read'],
+  analyst: [
+    'authenticated',
+    'incidents:read',
+    'stream:read',
+    'incidents:write',
+    'incidents:decide',
+    'playbooks:read',
+  ],
   admin: 'all',
 };
 

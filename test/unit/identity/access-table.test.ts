@@ -11,10 +11,17 @@ describe('role → permissions table', () => {
     expect([...(permissionsOf('viewer') as Set<string>)].sort()).toEqual([
       'authenticated',
       'incidents:read',
+      'playbooks:read',
       'stream:read',
     ]);
     const analyst = permissionsOf('analyst');
-    for (const p of ['incidents:read', 'incidents:write', 'incidents:decide', 'stream:read'] as const)
+    for (const p of [
+      'incidents:read',
+      'incidents:write',
+      'incidents:decide',
+      'stream:read',
+      'playbooks:read',
+    ] as const)
       expect(allows(analyst, p)).toBe(true);
     for (const p of [
       'users:manage',
@@ -22,6 +29,7 @@ describe('role → permissions table', () => {
       'audit:read',
       'webhook_sources:manage',
       'system:read',
+      'playbooks:manage',
     ] as const)
       expect(allows(analyst, p)).toBe(false);
     expect(ROLE_PERMISSIONS.admin).toBe('all');

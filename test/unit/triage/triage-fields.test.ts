@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { BuiltinPlaybookSource, GENERIC_PLAYBOOK } from '../../../src/core/playbooks/builtin-playbooks.ts';
 import {
-  BuiltinPlaybookSource,
-  GENERIC_PLAYBOOK,
-  selectPlaybook,
-} from '../../../src/core/playbooks/builtin-playbooks.ts';
+  bySelectionOrder,
+  selectPlaybook as select,
+} from '../../../src/core/playbooks/playbook.selection.ts';
 import type { PlaybookDefinition, PlaybookSubject } from '../../../src/core/playbooks/playbook.model.ts';
 import { AnalyzerRegistry } from '../../../src/core/triage/analyzer-registry.ts';
 import { DeterministicAnalyzer } from '../../../src/core/triage/deterministic.analyzer.ts';
@@ -99,6 +99,8 @@ describe('playbook selection', () => {
         trigger: { conditions: [{ field: 'alert.device.hostname', op: 'eq', value: 'host-7' }] },
       }),
     ];
+    const selectPlaybook = (pbs: PlaybookDefinition[], s: PlaybookSubject) =>
+      select([...pbs].sort(bySelectionOrder), s, GENERIC_PLAYBOOK);
     expect(selectPlaybook(set, subject).name).toBe('alpha');
     expect(selectPlaybook(set.slice(4), subject).name).toBe('by-alert');
     expect(selectPlaybook([set[3]!], subject)).toBe(GENERIC_PLAYBOOK);
