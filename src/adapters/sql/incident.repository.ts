@@ -111,6 +111,8 @@ export class SqlIncidentStore implements IncidentStore, FencedStore, TriageState
       provider: e.provider,
       verdict: e.verdict,
       score: e.score,
+      first_seen: e.first_seen ?? null,
+      last_seen: e.last_seen ?? null,
       details: e.details,
     }));
     return moveStatus(
@@ -118,11 +120,13 @@ export class SqlIncidentStore implements IncidentStore, FencedStore, TriageState
       t,
       undefined,
       sql`INSERT INTO enrichments
-          (id, incident_id, indicator_type, indicator_value, provider, verdict, score, details)
+          (id, incident_id, indicator_type, indicator_value, provider, verdict, score, first_seen, last_seen,
+           details)
         SELECT gen_random_uuid(), upd.id, e.indicator_type, e.indicator_value, e.provider, e.verdict,
-          e.score, coalesce(e.details, '{}'::jsonb)
+          e.score, e.first_seen, e.last_seen, coalesce(e.details, '{}'::jsonb)
         FROM upd, jsonb_to_recordset(${JSON.stringify(stripNul(rows))}::jsonb) AS e(indicator_type text,
-          indicator_value text, provider text, verdict text, score real, details jsonb)`,
+          indicator_value text, provider text, verdict text, score real, first_seen timestamptz,
+          last_seen timestamptz, details jsonb)`,
     );
   }
 

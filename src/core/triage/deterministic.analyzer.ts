@@ -140,7 +140,7 @@ export function analyzeDeterministic(input: AnalysisInput): Verdict {
   const logOdds = Math.max(-LOG_ODDS_LIMIT, Math.min(LOG_ODDS_LIMIT, prior + sum));
   const p = sigmoid(logOdds);
   const decisive = evidence.reduce((s, e) => s + (e.decisive ? Math.abs(e.weight) : 0), 0);
-  const hasBad = intel.some((i) => i.sightings.some((s) => s.verdict !== 'benign'));
+  const hasBad = intel.some((i) => i.sightings.some((s) => s.verdict !== 'clean'));
   const classification = classify(p, decisive, hasBad);
 
   const pos = evidence.reduce((s, e) => s + Math.max(0, e.weight), 0);
@@ -259,13 +259,13 @@ function intelEvidence(intel: IndicatorIntel[]): Evidence[] {
   const out: Evidence[] = [];
   let benignTotal = 0;
   for (const { indicator, sightings } of intel) {
-    for (const verdict of ['malicious', 'suspicious', 'benign'] as const) {
+    for (const verdict of ['malicious', 'suspicious', 'clean'] as const) {
       sightings
         .filter((s) => s.verdict === verdict)
         .forEach((s, n) => {
           let w: number;
           let note = '';
-          if (verdict === 'benign') {
+          if (verdict === 'clean') {
             w = n === 0 ? Math.max(WEIGHTS.benignHit, WEIGHTS.benignTotalFloor - benignTotal) : 0;
             if (n > 0) note = ' (already allowlisted)';
             else if (w > WEIGHTS.benignHit)

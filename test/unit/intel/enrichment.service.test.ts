@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Indicator, IndicatorType } from '../../../src/contracts/index.ts';
 import { EnrichmentService } from '../../../src/core/enrichment/enrichment.service.ts';
 import type { IntelProvider, IntelVerdict } from '../../../src/core/enrichment/intel-provider.ts';
@@ -14,6 +14,11 @@ class MapCache implements Cache {
   }
   async set<T>(key: string, value: T, ttlMs: number): Promise<void> {
     this.store.set(key, { value: structuredClone(value), expires: Date.now() + ttlMs });
+  }
+  async setIfAbsent<T>(key: string, value: T, ttlMs: number): Promise<boolean> {
+    if ((await this.get(key)) !== undefined) return false;
+    await this.set(key, value, ttlMs);
+    return true;
   }
   async delete(key: string): Promise<void> {
     this.store.delete(key);
@@ -53,7 +58,20 @@ class ScriptedProvider implements IntelProvider {
 }
 
 const ip = (n: number): Indicator => ({ type: 'ipv4', value: `203.0.113.${n}` });
-const unknown: IntelVerdict = { verdict: 'unknown', score: null, details: {} };
+const unknown: IntelVerdict = {
+  verdict: 'unknown',
+  score: null,
+  first_seen: null,
+  last_seen: null,
+  details: {},
+};
+const verdict = (v: IntelVerdict['verdict'], score: number | null = null, details = {}): IntelVerdict => ({
+  verdict: v,
+  score,
+  first_seen: null,
+  last_seen: null,
+  details,
+});
 
 describe('EnrichmentService', () => {
   it('answers from the cache on the second call, under intel:<provider>:<type>:<value>', async () => {
@@ -106,7 +124,7 @@ describe('EnrichmentService', () => {
   it('isolates a provider error to its own indicator', async () => {
     const flaky = new ScriptedProvider('flaky', (i) => {
       if (i.value.endsWith('.2')) throw new Error('upstream 503');
-      return { verdict: 'suspicious', score: 0.5, details: { feed: 'x' } };
+      return verdict('suspicious', 0.5, { feed: 'x' });
     });
     const steady = new ScriptedProvider('steady', () => unknown);
     const cache = new MapCache();
@@ -136,10 +154,11 @@ describe('EnrichmentService', () => {
     const broken: Cache = {
       get: () => Promise.reject(new Error('cache down')),
       set: () => Promise.reject(new Error('cache down')),
+      setIfAbsent: () => Promise.reject(new Error('cache down')),
       delete: () => Promise.resolve(),
       close: () => Promise.resolve(),
     };
-    const p = new ScriptedProvider('p', () => ({ verdict: 'benign', score: 0.1, details: {} }));
+    const p = new ScriptedProvider('p', () => verdict('clean', 0.1));
     const service = new EnrichmentService({
       providers: [p],
       cache: broken,
@@ -148,7 +167,7 @@ describe('EnrichmentService', () => {
     });
     const out = await service.enrich([ip(1)]);
     expect(out).toMatchObject({ cacheMisses: 1, errors: 0 });
-    expect(out.enrichments[0]?.verdict).toBe('benign');
+    expect(out.enrichments[0]?.verdict).toBe('clean');
   });
 
   it('refuses two providers with one name, since they would share cache keys', () => {
@@ -177,6 +196,7 @@ describe('EnrichmentService', () => {
       concurrency: 1,
     });
     await expect(service.enrich([ip(1), ip(2)], ac.signal)).rejects.toThrow('shutting down');
-    expect(service.semaphore.inFlight).toBe(0);
+    // The shared lookup is not any one caller's: it ends on its own (the provider's timeouts bound it).
+    await vi.waitFor(() => expect(service.semaphore.inFlight).toBe(0));
   });
 });
