@@ -8,7 +8,6 @@ import { setSessionCookie } from '../api/plugins/identity-access.ts';
 import { OpenIdClientLogin } from '../adapters/oidc/index.ts';
 import { SqlIncidentStore, migrate, type SqlDatabase } from '../adapters/sql/index.ts';
 import { selectedModes, type Config } from '../config/index.ts';
-import { EnrichmentService } from '../core/enrichment/enrichment.service.ts';
 import { IncidentActionsService } from '../core/incidents/incident-actions.service.ts';
 import { IngestService } from '../core/ingest/ingest.service.ts';
 import { PARSERS } from '../core/ingest/index.ts';
@@ -19,13 +18,13 @@ import { PipelineRegistry } from '../core/triage/pipeline.ts';
 import { TriageRetryService } from '../core/triage/triage-retry.service.ts';
 import { TriageService } from '../core/triage/triage.service.ts';
 import { InProcessLeaderElector } from '../adapters/in-process/index.ts';
-import { DEMO_LIST_ENTRIES, LocalListIntelProvider } from '../extensions/intel/index.ts';
 import { asPortLogger, type PinoLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { LeaderJobs } from '../worker/leader-jobs.ts';
 import { TriageProcessor } from '../worker/triage.processor.ts';
 import { createIdentity, type FirstStart } from './identity-wiring.ts';
 import { createWebhookSources } from './webhook-sources.wiring.ts';
+import { createEnrichment } from './intel.wiring.ts';
 import { createInProcessTransports, type Transports } from './transports.ts';
 
 export type Role = 'all' | 'api' | 'orchestrator';
@@ -214,12 +213,11 @@ export async function createRuntime(
   let processor: TriageProcessor | undefined;
   let leaderJobs: LeaderJobs | undefined;
   if (role !== 'api') {
-    const intel = await loadIntel(config, portLog);
-    const enricher = new EnrichmentService({
-      providers: intel,
+    const enricher = await createEnrichment(config, {
       cache: t.cache,
-      cacheTtlMs: config.intel.cache_ttl,
-      concurrency: config.orchestrator.concurrency.enrichment,
+      rateLimiter: t.counters,
+      telemetry: metrics,
+      log: portLog.child({ component: 'intel' }),
     });
     const triage = new TriageService({
       store,
@@ -338,19 +336,6 @@ export async function createRuntime(
     },
   };
   return runtime;
-}
-
-/** One local-list provider: the lists folder (if any) plus the built-in demo list (if enabled). */
-async function loadIntel(
-  config: Config,
-  log: ReturnType<typeof asPortLogger>,
-): Promise<LocalListIntelProvider[]> {
-  const demo = config.intel.demo_list ? DEMO_LIST_ENTRIES : [];
-  if (!config.intel.lists_dir) return [LocalListIntelProvider.fromEntries(demo)];
-  const provider = await LocalListIntelProvider.fromFolder(config.intel.lists_dir, { include: demo });
-  if (provider.warnings.length)
-    log.warn({ warnings: provider.warnings.slice(0, 20) }, 'intel list lines skipped');
-  return [provider];
 }
 
 /**
