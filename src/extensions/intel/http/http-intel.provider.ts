@@ -27,7 +27,7 @@ export class IntelLookupError extends Error {
 }
 
 /** Construction options of {@link HttpIntelProvider}; every limit has a default. */
-export interface HttpIntelProviderOptions<C extends VendorConfig> {
+export interface HttpIntelProviderOptions<C extends VendorConfig = VendorConfig> {
   /** Operator-chosen provider name (`[a-z0-9_-]`, at most 40). */
   name: string;
   protocol: VendorProtocol<C>;
