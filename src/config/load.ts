@@ -139,6 +139,13 @@ export function loadConfig(options: LoadOptions = {}): Config {
     );
   }
   checkOidc((cfg.auth as { oidc: Record<string, unknown> }).oidc);
+  // The schema's key pattern alone lets other names through; they become cache keys and metric labels.
+  for (const name of Object.keys((cfg.intel as { providers: object }).providers)) {
+    if (!/^[a-z0-9_-]{1,40}$/.test(name))
+      throw new ConfigError(
+        `invalid configuration:\n  intel.providers: provider name ${JSON.stringify(name.slice(0, 60))} must match [a-z0-9_-], at most 40 characters`,
+      );
+  }
   const frozen = deepFreeze(cfg) as unknown as Config;
   const fromEnv = new Set<string>();
   for (const key of sources.keys()) {

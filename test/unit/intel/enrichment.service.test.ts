@@ -199,4 +199,106 @@ describe('EnrichmentService', () => {
     // The shared lookup is not any one caller's: it ends on its own (the provider's timeouts bound it).
     await vi.waitFor(() => expect(service.semaphore.inFlight).toBe(0));
   });
+
+  it('caches positive answers per indicator type and negative ones with their own TTL; provider TTLs win', async () => {
+    const cache = new MapCache();
+    const answers: Record<string, IntelVerdict> = {
+      '203.0.113.1': verdict('malicious', 0.9),
+      '203.0.113.2': verdict('clean', 0),
+      '203.0.113.3': unknown,
+    };
+    const p = new ScriptedProvider('p', (i) => answers[i.value] ?? verdict('suspicious', 0.5));
+    const own = Object.assign(new ScriptedProvider('own', () => verdict('malicious', 1)), {
+      cacheTtl: { negative: 5_000, byType: { domain: 7_000 } },
+    });
+    const service = new EnrichmentService({
+      providers: [p, own],
+      cache,
+      cacheTtlMs: 3_600_000,
+      cacheTtl: { negative: 900_000, byType: { domain: 86_400_000 } },
+      concurrency: 4,
+    });
+    const before = Date.now();
+    await service.enrich([ip(1), ip(2), ip(3), { type: 'domain', value: 'Evil.Example.COM.' }]);
+    const ttl = (key: string) => Math.round(((cache.store.get(key)?.expires ?? 0) - before) / 1000);
+    expect(ttl('intel:p:ipv4:203.0.113.1')).toBe(3600);
+    expect(ttl('intel:p:ipv4:203.0.113.2')).toBe(900);
+    expect(ttl('intel:p:ipv4:203.0.113.3')).toBe(900);
+    // The indicator is normalised before it keys the cache.
+    expect(ttl('intel:p:domain:evil.example.com')).toBe(86_400);
+    expect(ttl('intel:own:domain:evil.example.com')).toBe(7);
+    expect(ttl('intel:own:ipv4:203.0.113.1')).toBe(3600);
+  });
+
+  it('collapses concurrent identical lookups from several incidents onto one provider call', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const p = new ScriptedProvider('p', async () => {
+      await gate;
+      return verdict('malicious', 1);
+    });
+    const service = new EnrichmentService({
+      providers: [p],
+      cache: new MapCache(),
+      cacheTtlMs: 60_000,
+      concurrency: 4,
+    });
+    const runs = [1, 2, 3, 4, 5].map(() => service.enrich([ip(9)]));
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    const outcomes = await Promise.all(runs);
+    expect(p.calls).toBe(1);
+    expect(outcomes.map((o) => o.enrichments[0]?.verdict)).toEqual(Array(5).fill('malicious'));
+    expect(outcomes.reduce((n, o) => n + o.cacheMisses, 0)).toBe(1);
+    expect(outcomes.reduce((n, o) => n + o.cacheHits, 0)).toBe(4);
+  });
+
+  it('across processes sharing a cache, one calls the provider and the other takes its answer', async () => {
+    const { InProcessCache, InProcessCacheStore } = await import('../../../src/adapters/in-process/index.ts');
+    const store = new InProcessCacheStore();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = () =>
+      new ScriptedProvider('vendor', async () => {
+        await gate;
+        return verdict('malicious', 1);
+      });
+    const [pa, pb] = [slow(), slow()];
+    const make = (p: ScriptedProvider) =>
+      new EnrichmentService({
+        providers: [p],
+        cache: new InProcessCache({ store }),
+        cacheTtlMs: 60_000,
+        concurrency: 4,
+        lock: { waitMs: 5_000, pollMs: 10 },
+      });
+    const [a, b] = [make(pa), make(pb)];
+    const ra = a.enrich([ip(7)]);
+    await new Promise((r) => setTimeout(r, 20));
+    const rb = b.enrich([ip(7)]);
+    await new Promise((r) => setTimeout(r, 30));
+    release();
+    const [oa, ob] = await Promise.all([ra, rb]);
+    expect([pa.calls, pb.calls]).toEqual([1, 0]);
+    expect([oa.cacheMisses, ob.cacheHits]).toEqual([1, 1]);
+    expect(ob.enrichments[0]?.verdict).toBe('malicious');
+    // The lock is released: a later miss elsewhere is not held up.
+    expect(await new InProcessCache({ store }).get('intel-lock:vendor:ipv4:203.0.113.7')).toBeUndefined();
+  });
+
+  it('a process waiting on another one past lock wait asks the provider itself', async () => {
+    const cache = new MapCache();
+    await cache.set('intel-lock:p:ipv4:203.0.113.8', 1, 60_000);
+    const p = new ScriptedProvider('p', () => verdict('suspicious', 0.5));
+    const service = new EnrichmentService({
+      providers: [p],
+      cache,
+      cacheTtlMs: 60_000,
+      concurrency: 1,
+      lock: { waitMs: 100, pollMs: 10 },
+    });
+    const out = await service.enrich([ip(8)]);
+    expect(p.calls).toBe(1);
+    expect(out.enrichments[0]?.verdict).toBe('suspicious');
+  });
 });
