@@ -33,6 +33,8 @@ export class FakeVendorServer {
   #port = 0;
   /** Answer every request with this while set (an outage). */
   failing: FakeAnswer | null = null;
+  /** Added to every answer, ms (a slow vendor). */
+  latencyMs = 0;
 
   constructor(private readonly route: (req: SeenRequest) => FakeAnswer) {}
 
@@ -84,7 +86,8 @@ export class FakeVendorServer {
     };
     this.requests.push(seen);
     const answer = this.failing ?? this.#script.shift() ?? this.route(seen);
-    if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
+    const delay = (answer.delayMs ?? 0) + this.latencyMs;
+    if (delay) await new Promise((r) => setTimeout(r, delay));
     if (res.destroyed) return;
     if (answer.raw) {
       res.writeHead(answer.status, { 'content-type': answer.raw.contentType, ...answer.headers });
