@@ -264,6 +264,19 @@ describe('HttpIntelProvider', () => {
     expect(quota.server.requests).toHaveLength(1);
   });
 
+  it('goes on without limiting while the shared counters are unreachable', async () => {
+    const down = new InProcessRateLimiter();
+    await down.close();
+    const { server, provider } = await setup(() => ok, {
+      rateLimitPerMinute: 1,
+      quotaPerDay: 1,
+      rateLimiter: down,
+    });
+    await provider.lookup(ip);
+    await provider.lookup(ip);
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('does not call the vendor when the protocol has nothing to ask', async () => {
     const { server, provider } = await setup();
     const silent = new HttpIntelProvider({

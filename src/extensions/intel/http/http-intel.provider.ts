@@ -94,6 +94,8 @@ export class HttpIntelProvider<C extends VendorConfig = VendorConfig> implements
   readonly #fetch: typeof fetch;
   /** Set by a vendor 429: no request leaves before this (performance.now ms). */
   #pausedUntil = 0;
+  /** Logged once: the shared counters failed. */
+  #limiterDown = false;
 
   constructor(options: HttpIntelProviderOptions<C>) {
     this.name = options.name;
@@ -219,7 +221,7 @@ export class HttpIntelProvider<C extends VendorConfig = VendorConfig> implements
     if (rateLimitPerMinute) {
       const deadline = performance.now() + this.#limits.maxRetryAfterMs;
       for (;;) {
-        const r = await rateLimiter.consume(`intel:${this.name}:minute`, rateLimitPerMinute, 60_000);
+        const r = await this.#consume(rateLimiter, 'minute', rateLimitPerMinute, 60_000);
         if (r.allowed) break;
         this.#telemetry.intelRateLimited(this.name, 'local');
         const waitMs = Math.max(10, r.resetMs);
@@ -232,9 +234,30 @@ export class HttpIntelProvider<C extends VendorConfig = VendorConfig> implements
       }
     }
     if (quotaPerDay) {
-      const r = await rateLimiter.consume(`intel:${this.name}:day`, quotaPerDay, 86_400_000);
+      const r = await this.#consume(rateLimiter, 'day', quotaPerDay, 86_400_000);
       if (!r.allowed)
         throw new IntelLookupError('quota', `${this.name}: daily quota of ${quotaPerDay} used up`);
+    }
+  }
+
+  /**
+   * Counts one request. The shared counters are best effort: while they are unreachable (Redis
+   * down) requests go ahead, bounded by the circuit breaker and the vendor's own 429s, rather than
+   * every lookup failing.
+   */
+  async #consume(
+    limiter: RateLimiter,
+    window: 'minute' | 'day',
+    limit: number,
+    windowMs: number,
+  ): Promise<{ allowed: boolean; resetMs: number }> {
+    try {
+      return await limiter.consume(`intel:${this.name}:${window}`, limit, windowMs);
+    } catch {
+      if (!this.#limiterDown)
+        this.#log.warn({ provider: this.name }, 'intel rate-limit counters unreachable; not limiting');
+      this.#limiterDown = true;
+      return { allowed: true, resetMs: 0 };
     }
   }
 
