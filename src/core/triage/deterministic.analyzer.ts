@@ -230,6 +230,10 @@ function collectIntel(input: AnalysisInput): IndicatorIntel[] {
     if (e.verdict === 'unknown') continue;
     const base: Sighting = { verdict: e.verdict, provider: e.provider, score: e.score };
     const lists = listHits(e.details, e.verdict);
+    // Only an allowlist vouches for an indicator. A vendor's "clean" (no engine flagged it, a low
+    // abuse score) is weak evidence — fresh attacker infrastructure is clean everywhere — and must
+    // not pull a phishing mail towards an automatic benign close.
+    if (e.verdict === 'clean' && lists.length === 0) continue;
     for (const s of lists.length ? lists.map((l) => ({ ...base, ...l })) : [base]) {
       const seen = item.sightings.some(
         (o) => o.verdict === s.verdict && o.provider === s.provider && o.list === s.list,

@@ -56,6 +56,21 @@ describe('DeterministicAnalyzer: verdicts per incident type', () => {
     expect(v.mitre_techniques).toEqual([]);
   });
 
+  it("weighs an allowlist's clean but not a vendor's (no detections is weak evidence)", async () => {
+    const vendorClean = await analyzer.analyze(
+      input(
+        { incident_type: 'phishing', severity: 'low' },
+        [DOMAIN_MS, DOMAIN_GOOGLE],
+        [listHit(DOMAIN_MS, 'clean', [], 'vt'), listHit(DOMAIN_GOOGLE, 'clean', [], 'vt')],
+      ),
+    );
+    const noIntel = await analyzer.analyze(
+      input({ incident_type: 'phishing', severity: 'low' }, [DOMAIN_MS, DOMAIN_GOOGLE], []),
+    );
+    expect(vendorClean.score).toBe(noIntel.score);
+    expect(vendorClean.classification).not.toBe('benign');
+  });
+
   it('is inconclusive with low-moderate confidence when there is no intel at all, whatever the severity', async () => {
     for (const severity of ['low', 'medium', 'critical'] as const) {
       const v = await analyzer.analyze(
