@@ -94,7 +94,10 @@ export interface HttpVendorDefaults {
  * The factory of an HTTP vendor kind: its {@link VendorProtocol} run by {@link HttpIntelProvider}
  * with the provider's settings (`options` are handed to the protocol beside `base_url`/`api_key`).
  */
-export function httpVendor(protocol: VendorProtocol, defaults: HttpVendorDefaults): IntelProviderFactory {
+export function httpVendor<C extends VendorConfig = VendorConfig>(
+  protocol: VendorProtocol<C>,
+  defaults: HttpVendorDefaults,
+): IntelProviderFactory {
   return ({ name, settings: s, rateLimiter, telemetry, log, fetch }) => {
     if ((defaults.requiresKey ?? true) && !s.api_key) {
       const env = `TW_INTEL_${name.toUpperCase().replace(/-/g, '_')}_API_KEY`;
@@ -102,14 +105,15 @@ export function httpVendor(protocol: VendorProtocol, defaults: HttpVendorDefault
         `intel.providers.${name}: ${protocol.vendor} needs an API key (api_key or ${env})`,
       );
     }
-    const config: VendorConfig = {
+    // The protocol's own fields come from `options`; it checks them when it builds a request.
+    const config = {
       ...s.options,
       base_url: (s.base_url ?? defaults.baseUrl).replace(/\/+$/, ''),
       ...(s.api_key ? { api_key: s.api_key } : {}),
-    };
+    } as C;
     const rateLimitPerMinute = s.rate_limit ?? defaults.rateLimitPerMinute;
     const quotaPerDay = s.quota_per_day ?? defaults.quotaPerDay;
-    return new HttpIntelProvider({
+    return new HttpIntelProvider<C>({
       name,
       protocol,
       config,
