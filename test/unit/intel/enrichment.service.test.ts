@@ -274,7 +274,8 @@ describe('EnrichmentService', () => {
       });
     const [a, b] = [make(pa), make(pb)];
     const ra = a.enrich([ip(7)]);
-    await new Promise((r) => setTimeout(r, 20));
+    const shared = new InProcessCache({ store });
+    await vi.waitFor(async () => expect(await shared.get('intel-lock:vendor:ipv4:203.0.113.7')).toBe(1));
     const rb = b.enrich([ip(7)]);
     await new Promise((r) => setTimeout(r, 30));
     release();
@@ -283,7 +284,7 @@ describe('EnrichmentService', () => {
     expect([oa.cacheMisses, ob.cacheHits]).toEqual([1, 1]);
     expect(ob.enrichments[0]?.verdict).toBe('malicious');
     // The lock is released: a later miss elsewhere is not held up.
-    expect(await new InProcessCache({ store }).get('intel-lock:vendor:ipv4:203.0.113.7')).toBeUndefined();
+    expect(await shared.get('intel-lock:vendor:ipv4:203.0.113.7')).toBeUndefined();
   });
 
   it('a process waiting on another one past lock wait asks the provider itself', async () => {

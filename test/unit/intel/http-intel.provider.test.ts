@@ -134,8 +134,9 @@ describe('HttpIntelProvider', () => {
 
   it('opens the circuit after consecutive failures, fails fast, then lets one trial through after the cool-down', async () => {
     let healthy = false;
+    let clock = 0;
     const { server, provider, metric } = await setup(() => (healthy ? ok : { status: 503, body: {} }), {
-      breaker: { failureThreshold: 3, cooldownMs: 300 },
+      breaker: { failureThreshold: 3, cooldownMs: 30_000, now: () => clock },
     });
     for (let i = 0; i < 3; i++)
       await expect(provider.lookup(ip)).rejects.toMatchObject({ reason: 'http_error' });
@@ -144,14 +145,14 @@ describe('HttpIntelProvider', () => {
     await expect(provider.lookup(ip)).rejects.toMatchObject({ reason: 'circuit_open' });
     expect(server.requests).toHaveLength(3);
 
-    await new Promise((r) => setTimeout(r, 350));
+    clock += 30_000;
     expect(provider.breaker.state).toBe('half_open');
     // The trial fails: open again, for another cool-down.
     await expect(provider.lookup(ip)).rejects.toMatchObject({ reason: 'http_error' });
     expect(provider.breaker.state).toBe('open');
     expect(server.requests).toHaveLength(4);
 
-    await new Promise((r) => setTimeout(r, 350));
+    clock += 30_000;
     healthy = true;
     // Half-open admits exactly one trial: a concurrent lookup is refused while it runs.
     const [trial, concurrent] = await Promise.allSettled([provider.lookup(ip), provider.lookup(ip)]);

@@ -43,8 +43,8 @@ export interface HttpIntelProviderOptions<C extends VendorConfig = VendorConfig>
   maxRetryAfterMs?: number;
   /** Largest response body read (bytes); a larger one fails the lookup. Default 1 MiB. */
   maxBodyBytes?: number;
-  /** Circuit breaker: consecutive failures that open it (default 5) and its cool-down (ms, default 30 000). */
-  breaker?: { failureThreshold?: number; cooldownMs?: number };
+  /** Circuit breaker: consecutive failures that open it (default 5), its cool-down (ms, default 30 000), its clock (tests). */
+  breaker?: { failureThreshold?: number; cooldownMs?: number; now?: () => number };
   /**
    * Vendor requests per minute, counted through the RateLimiter port (Redis when distributed, so the
    * limit holds across every orchestrator). A lookup waits for the next window up to `maxRetryAfterMs`,
