@@ -114,13 +114,15 @@ describe('HttpIntelProvider', () => {
     await expect(provider.lookup(ip)).rejects.toMatchObject({ reason: 'rate_limited' });
     expect(server.requests).toHaveLength(3);
 
-    const capped = await setup(() => ok, { maxRetryAfterMs: 1000 });
+    const capped = await setup(() => ok, { maxRetryAfterMs: 1000, breaker: { failureThreshold: 1 } });
     const date = new Date(Date.now() + 120_000).toUTCString();
     capped.server.script({ status: 429, headers: { 'Retry-After': date } });
     await expect(capped.provider.lookup(ip)).rejects.toMatchObject({ reason: 'rate_limited' });
     // The vendor said "not for two minutes": the next lookup does not ask it.
     await expect(capped.provider.lookup(ip)).rejects.toMatchObject({ reason: 'rate_limited' });
     expect(capped.server.requests).toHaveLength(1);
+    // Rate limiting has its own back-off: it does not open the circuit.
+    expect(capped.provider.breaker.state).toBe('closed');
   });
 
   it('reads Retry-After as seconds or as an HTTP date', () => {

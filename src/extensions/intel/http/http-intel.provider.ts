@@ -70,8 +70,11 @@ const DEFAULTS = {
   maxBodyBytes: 1024 * 1024,
 };
 
-/** Outcomes that say nothing about the vendor's health: they neither open nor close the circuit. */
-const NEUTRAL: ReadonlySet<IntelOutcome> = new Set(['quota']);
+/**
+ * Outcomes that say nothing about the vendor's health: they neither open nor close the circuit.
+ * Rate limiting has its own back-off (the Retry-After pause, our own limit's window).
+ */
+const NEUTRAL: ReadonlySet<IntelOutcome> = new Set(['quota', 'rate_limited']);
 
 /**
  * Runs one {@link VendorProtocol} over HTTP with node's fetch: per-request timeout, at most
