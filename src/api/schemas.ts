@@ -119,6 +119,8 @@ export const IncidentDetailSchema = Type.Object(
         provider: Type.String(),
         verdict: Type.String(),
         score: Nullable(Type.Number()),
+        first_seen: Nullable(Type.String()),
+        last_seen: Nullable(Type.String()),
         details: Type.Record(Type.String(), Type.Unknown()),
         created_at: Type.String(),
       }),

@@ -76,9 +76,12 @@ export function loadConfig(options: LoadOptions = {}): Config {
   }
 
   const sources = new Map<string, string>();
+  const providersIn = (o: Record<string, unknown> | undefined): string[] =>
+    Object.keys(((o?.intel as Record<string, unknown> | undefined)?.providers as object | undefined) ?? {});
+  const intelNames = [...providersIn(base), ...providersIn(options.overrides)];
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('TW_') || value === undefined || name === 'TW_CONFIG') continue;
-    const path = envPath(name);
+    const path = intelKeyPath(name, intelNames) ?? envPath(name);
     if (!path) continue;
     setPath(base, path, coerceEnv(path, value));
     sources.set(path.join('.'), name);
@@ -137,6 +140,13 @@ export function loadConfig(options: LoadOptions = {}): Config {
     );
   }
   checkOidc((cfg.auth as { oidc: Record<string, unknown> }).oidc);
+  // The schema's key pattern alone lets other names through; they become cache keys and metric labels.
+  for (const name of Object.keys((cfg.intel as { providers: object }).providers)) {
+    if (!/^[a-z0-9_-]{1,40}$/.test(name))
+      throw new ConfigError(
+        `invalid configuration:\n  intel.providers: provider name ${JSON.stringify(name.slice(0, 60))} must match [a-z0-9_-], at most 40 characters`,
+      );
+  }
   const frozen = deepFreeze(cfg) as unknown as Config;
   const fromEnv = new Set<string>();
   for (const key of sources.keys()) {
@@ -207,6 +217,8 @@ const DURATION_KEYS = new Set([
   'retention.closed_incidents',
   'triage.dedup_window',
   'intel.cache_ttl',
+  'intel.negative_cache_ttl',
+  'intel.lock_wait',
   'webhooks.timestamp_tolerance',
   'auth.oidc.state_ttl',
   'auth.oidc.timeout',
@@ -230,8 +242,16 @@ export function parseDuration(value: string | number): number {
   return Math.round(Number(m[1]) * factor);
 }
 
+/** Durations under keys chosen by the operator (`intel.providers.<name>.timeout`…). */
+const DURATION_PATTERNS = [
+  /^intel\.providers\.[^.]+\.(timeout|max_retry_after|breaker_cooldown|cache_ttl|negative_cache_ttl)$/,
+  /^intel\.cache_ttl_by_type\.[a-z0-9]+$/,
+];
+
 function normaliseDurations(value: unknown, path: string[] = []): unknown {
-  if (DURATION_KEYS.has(path.join('.'))) return parseDuration(value as string | number);
+  const key = path.join('.');
+  if (DURATION_KEYS.has(key) || (value !== undefined && DURATION_PATTERNS.some((p) => p.test(key))))
+    return parseDuration(value as string | number);
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = normaliseDurations(v, [...path, k]);
@@ -251,6 +271,18 @@ function envPath(name: string): string[] | null {
   if (!name.includes('__')) return null;
   const parts = name.slice(3).split('__');
   return resolveSchemaPath(parts);
+}
+
+/**
+ * `TW_INTEL_<NAME>_API_KEY` → `intel.providers.<name>.api_key`, so keys need not sit in YAML. NAME is
+ * the provider's name upper-cased with `-` as `_`; a name not in the YAML is taken lower-cased (and,
+ * without a `kind`, is its own kind: `TW_INTEL_VIRUSTOTAL_API_KEY` alone turns VirusTotal on).
+ */
+function intelKeyPath(name: string, configured: readonly string[]): string[] | null {
+  const m = /^TW_INTEL_([A-Z0-9_]+)_API_KEY$/.exec(name);
+  if (!m?.[1] || m[1].startsWith('_')) return null;
+  const found = configured.find((n) => n.toUpperCase().replace(/-/g, '_') === m[1]);
+  return ['intel', 'providers', found ?? m[1].toLowerCase(), 'api_key'];
 }
 
 /** Env names upper-case the source and turn `-` into `_`; config keys are lower-case with `-`. */

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { AuthConfigSchema } from './schema.identity.ts';
+import { IntelConfigSchema } from './schema.intel.ts';
 import { Duration, Obj } from './schema.parts.ts';
 import { ServerConfigSchema } from './schema.server.ts';
 
@@ -204,15 +205,7 @@ export const ConfigSchema = Obj({
         'failed triage runs (all jobs) before an incident is dead-lettered (triage_failed_at); see docs/INCIDENT-LIFECYCLE.md',
     }),
   }),
-  intel: Obj({
-    /** Folder of local indicator lists (*.txt, *.csv). */
-    lists_dir: Type.Optional(
-      Type.String({ description: 'folder of indicator lists (*.txt, *.csv); see docs/ANALYZER.md' }),
-    ),
-    /** Load the small built-in demo list. */
-    demo_list: Type.Boolean({ default: true, description: 'load the small built-in demo list' }),
-    cache_ttl: Duration('1h', 'enrichment cache TTL'),
-  }),
+  intel: IntelConfigSchema,
   playbooks: Obj({
     /** Folder of playbook files (*.yaml, *.yml) loaded at start; see docs/PLAYBOOKS.md. */
     dir: Type.Optional(

@@ -10,7 +10,7 @@ export function createLogger(options: { level: string; instance: string; role: s
     base: { instance: options.instance, role: options.role },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', '*.secret', '*.password'],
+      paths: ['req.headers.authorization', 'req.headers.cookie', '*.secret', '*.password', '*.api_key'],
       remove: true,
     },
   });

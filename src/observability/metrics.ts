@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Telemetry } from '../ports/index.ts';
+import type { CircuitState, IntelOutcome, IntelTelemetry, Telemetry } from '../ports/index.ts';
 import { cpuLimitCores, memoryLimitBytes } from './cgroup.ts';
 
 /** Sliding window for http_requests_per_second, seconds. */
@@ -26,7 +26,7 @@ export const OTHER_SOURCE = 'other';
  * per-instance metrics, and cluster-wide gauges that only the leader exposes so sums do not
  * double count (DESIGN.md "Metrics").
  */
-export class Metrics implements Telemetry {
+export class Metrics implements Telemetry, IntelTelemetry {
   readonly instance = new Registry();
   readonly cluster = new Registry();
   private sources: MetricSources = {};
@@ -131,6 +131,38 @@ export class Metrics implements Telemetry {
     name: 'tw_actions_total',
     help: 'Response actions by result',
     labelNames: ['result'] as const,
+    registers: [this.instance],
+  });
+
+  readonly intelCacheLookups = new Counter({
+    name: 'tw_intel_cache_lookups_total',
+    help: 'Threat-intel lookups by provider, answered from the cache (hit) or not (miss)',
+    labelNames: ['provider', 'result'] as const,
+    registers: [this.instance],
+  });
+  readonly intelLookupDuration = new Histogram({
+    name: 'tw_intel_provider_duration_seconds',
+    help: 'Threat-intel provider lookups by provider and outcome (every request, retry and wait of one lookup)',
+    labelNames: ['provider', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.instance],
+  });
+  readonly intelErrors = new Counter({
+    name: 'tw_intel_provider_errors_total',
+    help: 'Threat-intel provider lookups that failed, by provider and reason',
+    labelNames: ['provider', 'reason'] as const,
+    registers: [this.instance],
+  });
+  readonly intelCircuitState = new Gauge({
+    name: 'tw_intel_circuit_state',
+    help: 'Threat-intel provider circuit breaker: 0 closed, 1 half-open, 2 open',
+    labelNames: ['provider'] as const,
+    registers: [this.instance],
+  });
+  readonly intelRateLimitedWaits = new Counter({
+    name: 'tw_intel_rate_limited_total',
+    help: 'Waits before calling a threat-intel vendor, by provider and whose limit (local or vendor 429)',
+    labelNames: ['provider', 'by'] as const,
     registers: [this.instance],
   });
 
@@ -302,5 +334,18 @@ export class Metrics implements Telemetry {
   }
   jobFailed(job: string, permanent: boolean): void {
     this.jobFailures.inc({ job, permanent: String(permanent) });
+  }
+  intelCache(provider: string, result: 'hit' | 'miss'): void {
+    this.intelCacheLookups.inc({ provider, result });
+  }
+  intelLookup(provider: string, outcome: IntelOutcome, seconds: number): void {
+    this.intelLookupDuration.observe({ provider, outcome }, seconds);
+    if (outcome !== 'ok' && outcome !== 'not_found') this.intelErrors.inc({ provider, reason: outcome });
+  }
+  intelCircuit(provider: string, state: CircuitState): void {
+    this.intelCircuitState.set({ provider }, state === 'closed' ? 0 : state === 'half_open' ? 1 : 2);
+  }
+  intelRateLimited(provider: string, by: 'local' | 'vendor'): void {
+    this.intelRateLimitedWaits.inc({ provider, by });
   }
 }

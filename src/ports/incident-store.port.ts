@@ -8,6 +8,7 @@ import type {
   Severity,
 } from '../contracts/index.ts';
 
+import type { IntelVerdictValue } from './intel-provider.port.ts';
 export interface IndicatorRecord extends Indicator {
   id: string;
 }
@@ -54,9 +55,12 @@ export interface EnrichmentRecord {
   indicator_type: IndicatorType;
   indicator_value: string;
   provider: string;
-  /** The provider's verdict on the indicator. */
-  verdict: 'malicious' | 'suspicious' | 'benign' | 'unknown';
+  /** The provider's verdict on the indicator (the intel vocabulary: malicious suspicious clean unknown). */
+  verdict: IntelVerdictValue;
   score: number | null;
+  /** When the source first / last saw the indicator, null when it does not say. */
+  first_seen: string | null;
+  last_seen: string | null;
   details: Record<string, unknown>;
   created_at: string;
 }
@@ -175,6 +179,9 @@ export interface NewEnrichment {
   provider: string;
   verdict: EnrichmentRecord['verdict'];
   score: number | null;
+  /** Default null. */
+  first_seen?: string | null;
+  last_seen?: string | null;
   details: Record<string, unknown>;
 }
 

@@ -42,6 +42,8 @@ export type {
   TriageFailure,
   TriageStateStore,
 } from './incident-store.port.ts';
+export { INTEL_PROVIDER_NAME, INTEL_VERDICTS, isIntelVerdict } from './intel-provider.port.ts';
+export type { IntelCacheTtl, IntelProvider, IntelVerdict, IntelVerdictValue } from './intel-provider.port.ts';
 export { DEFAULT_RETRY_POLICY, retryPolicyFor } from './job-queue.port.ts';
 export type {
   EnqueueOptions,
@@ -58,8 +60,8 @@ export type {
 export { SEED_LEASE_TIMINGS } from './leader-elector.port.ts';
 export type { LeaderElector, LeadershipState, LeaseTimings } from './leader-elector.port.ts';
 export type { RateLimitResult, RateLimiter } from './rate-limiter.port.ts';
-export { NOOP_TELEMETRY, SILENT_LOGGER } from './telemetry.port.ts';
-export type { Logger, Telemetry } from './telemetry.port.ts';
+export { NOOP_INTEL_TELEMETRY, NOOP_TELEMETRY, SILENT_LOGGER } from './telemetry.port.ts';
+export type { CircuitState, IntelOutcome, IntelTelemetry, Logger, Telemetry } from './telemetry.port.ts';
 export type {
   ApiKeyRecord,
   AuthEventQuery,

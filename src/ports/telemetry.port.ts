@@ -18,6 +18,41 @@ export interface Telemetry {
   triageDeadLettered(): void;
 }
 
+/** How one threat-intel provider call ended (a bounded label set). */
+export type IntelOutcome =
+  | 'ok'
+  | 'not_found'
+  | 'rate_limited'
+  | 'timeout'
+  | 'http_error'
+  | 'network'
+  | 'bad_response'
+  | 'too_large'
+  | 'circuit_open'
+  | 'quota';
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+/**
+ * Threat-intel metrics per provider. Provider names are validated operator config
+ * (`[a-z0-9_-]`, at most 40), so they are safe label values.
+ */
+export interface IntelTelemetry {
+  intelCache(provider: string, result: 'hit' | 'miss'): void;
+  /** One lookup against the provider (all its HTTP requests, retries and waits included). */
+  intelLookup(provider: string, outcome: IntelOutcome, seconds: number): void;
+  intelCircuit(provider: string, state: CircuitState): void;
+  /** A wait before calling the vendor: our own rate limit (`local`) or the vendor's 429 (`vendor`). */
+  intelRateLimited(provider: string, by: 'local' | 'vendor'): void;
+}
+
+export const NOOP_INTEL_TELEMETRY: IntelTelemetry = Object.freeze({
+  intelCache() {},
+  intelLookup() {},
+  intelCircuit() {},
+  intelRateLimited() {},
+});
+
 export const NOOP_TELEMETRY: Telemetry = Object.freeze({
   incidentIngested() {},
   triageFinished() {},

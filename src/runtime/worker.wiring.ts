@@ -1,6 +1,5 @@
 import type { SqlIncidentStore } from '../adapters/sql/index.ts';
 import type { Config } from '../config/index.ts';
-import { EnrichmentService } from '../core/enrichment/enrichment.service.ts';
 import { Semaphore } from '../core/shared/semaphore.ts';
 import type { Analyzer } from '../core/triage/analyzer.ts';
 import { DeterministicAnalyzer } from '../core/triage/deterministic.analyzer.ts';
@@ -8,13 +7,13 @@ import { AnalyzerRegistry } from '../core/triage/analyzer-registry.ts';
 import { BuiltinPlaybookSource } from '../core/playbooks/builtin-playbooks.ts';
 import type { PlaybookSource } from '../core/playbooks/playbook.model.ts';
 import { TriageService } from '../core/triage/triage.service.ts';
-import { DEMO_LIST_ENTRIES, LocalListIntelProvider } from '../extensions/intel/index.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { LeaderElector, Logger } from '../ports/index.ts';
 import { JOB_CATALOG, type JobCatalog } from '../core/jobs/job-catalog.ts';
 import { JobWorker } from '../worker/job-worker.ts';
 import { LeaderJobs, type LeaderJobsDeps } from '../worker/leader-jobs.ts';
 import { TriageProcessor } from '../worker/triage.processor.ts';
+import { createEnrichment } from './intel.wiring.ts';
 import type { Transports } from './transports.ts';
 
 export interface WorkerWiringInput {
@@ -44,12 +43,11 @@ export interface WorkerWiring {
 export async function createWorker(input: WorkerWiringInput): Promise<WorkerWiring> {
   const { config, transports: t, store, metrics, portLog } = input;
   const actor = `orchestrator:${config.server.instance_id}`;
-  const intel = await loadIntel(config, portLog);
-  const enricher = new EnrichmentService({
-    providers: intel,
+  const enricher = await createEnrichment(config, {
     cache: t.cache,
-    cacheTtlMs: config.intel.cache_ttl,
-    concurrency: config.orchestrator.concurrency.enrichment,
+    rateLimiter: t.counters,
+    telemetry: metrics,
+    log: portLog.child({ component: 'intel' }),
   });
   const analyzers = new AnalyzerRegistry(input.analyzer ?? new DeterministicAnalyzer());
   if (input.llmAnalyzer) analyzers.registerLlm(input.llmAnalyzer);
@@ -113,14 +111,4 @@ export async function createWorker(input: WorkerWiringInput): Promise<WorkerWiri
     },
   });
   return { jobs, leaderJobs };
-}
-
-/** One local-list provider: the lists folder (if any) plus the built-in demo list (if enabled). */
-async function loadIntel(config: Config, log: Logger): Promise<LocalListIntelProvider[]> {
-  const demo = config.intel.demo_list ? DEMO_LIST_ENTRIES : [];
-  if (!config.intel.lists_dir) return [LocalListIntelProvider.fromEntries(demo)];
-  const provider = await LocalListIntelProvider.fromFolder(config.intel.lists_dir, { include: demo });
-  if (provider.warnings.length)
-    log.warn({ warnings: provider.warnings.slice(0, 20) }, 'intel list lines skipped');
-  return [provider];
 }

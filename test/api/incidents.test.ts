@@ -406,9 +406,11 @@ describe('GET /api/v1/incidents/:id', () => {
       expect(Object.keys(e).sort()).toEqual([
         'created_at',
         'details',
+        'first_seen',
         'id',
         'indicator_type',
         'indicator_value',
+        'last_seen',
         'provider',
         'score',
         'verdict',

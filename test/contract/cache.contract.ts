@@ -116,6 +116,30 @@ export function describeCacheContract(name: string, factory: () => Promise<Cache
       expect(await a.get('same-key')).toBe('from-a');
     });
 
+    it('setIfAbsent sets only a missing or expired key, and of concurrent callers exactly one wins', async () => {
+      const a = await h.create();
+      const b = await h.create();
+      expect(await a.setIfAbsent('lock', 'a', HOUR)).toBe(true);
+      expect(await b.setIfAbsent('lock', 'b', HOUR)).toBe(false);
+      expect(await b.get('lock')).toBe('a');
+      await a.set('value', 0, HOUR);
+      expect(await a.setIfAbsent('value', 1, HOUR)).toBe(false);
+      expect(await a.get('value')).toBe(0);
+
+      const racers = await Promise.all([a, b, a, b, a, b].map((c, i) => c.setIfAbsent('race', i, HOUR)));
+      expect(racers.filter(Boolean)).toHaveLength(1);
+      expect(await a.get('race')).toBe(racers.indexOf(true));
+
+      expect(await a.setIfAbsent('short', 'first', 100)).toBe(true);
+      await sleep(250);
+      expect(await b.setIfAbsent('short', 'second', HOUR)).toBe(true);
+      expect(await a.get('short')).toBe('second');
+      await a.delete('short');
+      expect(await b.setIfAbsent('short', 'third', HOUR)).toBe(true);
+      await expect(a.setIfAbsent('bad-ttl', 1, 0)).rejects.toThrow();
+      expect(await a.get('bad-ttl')).toBeUndefined();
+    });
+
     it('close is idempotent', async () => {
       const c = await h.create();
       await c.close();

@@ -140,6 +140,8 @@ for (const backend of backends) {
               provider: 'local\u0000list'.replace('\\u0000', '\u0000'),
               verdict: 'malicious',
               score: 0.9,
+              first_seen: '2024-01-02T03:04:05.000Z',
+              last_seen: '2024-06-01T00:00:00.000Z',
               details: { note: 'a\u0000b', 'k\u0000': 1 },
             },
             {
@@ -162,7 +164,7 @@ for (const backend of backends) {
                 indicator_type: 'ipv4',
                 indicator_value: '1.1.1.1',
                 provider: 'p',
-                verdict: 'benign',
+                verdict: 'clean',
                 score: 0,
                 details: {},
               },
@@ -199,6 +201,11 @@ for (const backend of backends) {
         expect(byValue.map((e) => [e.indicator_value, e.provider, e.score, e.details])).toEqual([
           ['203.0.113.9', 'locallist', 0.9, { note: 'ab', k: 1 }],
           ['example.org', 'p2', null, {}],
+        ]);
+        // The intel vocabulary and first/last seen (migration 0010_intel) round-trip on both engines.
+        expect(byValue.map((e) => [e.verdict, e.first_seen, e.last_seen])).toEqual([
+          ['malicious', '2024-01-02T03:04:05.000Z', '2024-06-01T00:00:00.000Z'],
+          ['unknown', null, null],
         ]);
         expect(d.verdict).toMatchObject({
           analyzer: 'deterministic',

@@ -90,6 +90,14 @@ export class InProcessCache implements Cache {
     this.store.set(key, json, ttlMs);
   }
 
+  async setIfAbsent<T>(key: string, value: T, ttlMs: number): Promise<boolean> {
+    this.assertOpen();
+    // get() drops an expired entry; nothing can run between the check and the set (one thread).
+    if (this.store.get(key) !== undefined) return false;
+    await this.set(key, value, ttlMs);
+    return true;
+  }
+
   async delete(key: string): Promise<void> {
     this.assertOpen();
     this.store.delete(key);

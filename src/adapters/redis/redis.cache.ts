@@ -43,6 +43,17 @@ export class RedisCache implements Cache {
     );
   }
 
+  async setIfAbsent<T>(key: string, value: T, ttlMs: number): Promise<boolean> {
+    if (!(ttlMs > 0) || !Number.isFinite(ttlMs))
+      throw new RangeError(`Cache ttlMs must be > 0 (got ${ttlMs})`);
+    const json = JSON.stringify(value);
+    if (json === undefined) throw new TypeError(`Cache value for "${key}" is not JSON-serialisable`);
+    const reply = await translated('cache setIfAbsent', () =>
+      this.connection.client.set(this.key(key), json, 'PX', Math.ceil(ttlMs), 'NX'),
+    );
+    return reply === 'OK';
+  }
+
   async delete(key: string): Promise<void> {
     await translated('cache delete', () => this.connection.client.del(this.key(key)));
   }

@@ -377,8 +377,8 @@ CREATE TABLE playbook_sla_breaches (
   PRIMARY KEY (incident_id, kind)
 );
 `,
-    },
-    {
+  },
+  {
     // Triage as playbook steps (issue 11): each triage run of an incident is numbered (triage_run,
     // raised when triage starts) and remembers the playbook that drove it; each step of a run that
     // was applied, skipped or decided is one triage_steps row, so a redelivered job resumes after the
@@ -399,6 +399,21 @@ CREATE TABLE triage_steps (
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (incident_id, run, step_id)
 );
+`,
+  },
+  {
+    // Threat intel (issue 11): the intel vocabulary is malicious / suspicious / clean / unknown
+    // ("benign" stays the incident classification only), and each enrichment keeps when its source
+    // first and last saw the indicator. The inline CHECK of 0001 is named enrichments_verdict_check
+    // on every PostgreSQL; both ADD COLUMNs are metadata-only (no default).
+    id: '0010_intel',
+    sql: `
+ALTER TABLE enrichments DROP CONSTRAINT enrichments_verdict_check;
+UPDATE enrichments SET verdict = 'clean' WHERE verdict = 'benign';
+ALTER TABLE enrichments
+  ADD CONSTRAINT enrichments_verdict_check CHECK (verdict IN ('malicious','suspicious','clean','unknown')),
+  ADD COLUMN first_seen timestamptz,
+  ADD COLUMN last_seen timestamptz;
 `,
   },
 ];

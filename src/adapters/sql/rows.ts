@@ -124,6 +124,8 @@ export function toEnrichment(r: Row): EnrichmentRecord {
     provider: r.provider as string,
     verdict: r.verdict as EnrichmentRecord['verdict'],
     score: r.score === null || r.score === undefined ? null : Number(r.score),
+    first_seen: r.first_seen === null || r.first_seen === undefined ? null : iso(r.first_seen),
+    last_seen: r.last_seen === null || r.last_seen === undefined ? null : iso(r.last_seen),
     details: json(r.details, {}),
     created_at: iso(r.created_at),
   };

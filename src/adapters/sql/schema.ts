@@ -78,6 +78,8 @@ export interface EnrichmentsTable {
   provider: string;
   verdict: string;
   score: number | null;
+  first_seen: Timestamp | null;
+  last_seen: Timestamp | null;
   details: Json;
   created_at: Timestamp;
 }

@@ -140,14 +140,18 @@ export function insertEnrichments(
     provider: e.provider,
     verdict: e.verdict,
     score: e.score,
+    first_seen: e.first_seen ?? null,
+    last_seen: e.last_seen ?? null,
     details: e.details,
   }));
   return sql`INSERT INTO enrichments
-      (id, incident_id, indicator_type, indicator_value, provider, verdict, score, details)
+      (id, incident_id, indicator_type, indicator_value, provider, verdict, score, first_seen, last_seen,
+       details)
     SELECT gen_random_uuid(), src.id, e.indicator_type, e.indicator_value, e.provider, e.verdict,
-      e.score, coalesce(e.details, '{}'::jsonb)
+      e.score, e.first_seen, e.last_seen, coalesce(e.details, '{}'::jsonb)
     FROM ${sql.raw(from)} src, jsonb_to_recordset(${JSON.stringify(stripNul(rows))}::jsonb) AS e(indicator_type text,
-      indicator_value text, provider text, verdict text, score real, details jsonb)`;
+      indicator_value text, provider text, verdict text, score real, first_seen timestamptz,
+      last_seen timestamptz, details jsonb)`;
 }
 
 /** A JSON object column: parsed by the drivers; text only from paths that bypass them. */

@@ -2,7 +2,7 @@
  * Demo alerts: realistic vendor payloads for `triage-warden demo` and the dashboard tour. The
  * indicators are chosen against the offline demo threat-intel lists so triage gives a spread of
  * verdicts: 185.220.101.47, 45.155.205.233, login-micros0ft-secure.com and the sha256 9f86d0…0a08
- * are listed malicious; 8.8.8.8 and microsoft.com are benign; the rest are unknown.
+ * are listed malicious; 8.8.8.8 and microsoft.com are allowlisted (clean); the rest are unknown.
  *
  * Imports nothing (the CLI loads it without the rest of the app).
  */

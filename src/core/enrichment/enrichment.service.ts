@@ -1,7 +1,25 @@
 import type { Indicator } from '../../contracts/index.ts';
-import type { Cache, NewEnrichment } from '../../ports/index.ts';
+import type {
+  Cache,
+  IntelCacheTtl,
+  IntelProvider,
+  IntelTelemetry,
+  IntelVerdict,
+  NewEnrichment,
+} from '../../ports/index.ts';
+import { NOOP_INTEL_TELEMETRY, isIntelVerdict } from '../../ports/index.ts';
+import { normalizeIndicatorValue } from '../indicators/index.ts';
 import { Semaphore } from '../shared/semaphore.ts';
-import type { IntelProvider, IntelVerdict } from './intel-provider.ts';
+
+/** Cross-process single flight: one orchestrator calls the vendor, the others wait for its cached answer. */
+export interface IntelLockOptions {
+  /** How long the lock is held at most (ms): longer than one provider lookup can take. Default 30 000. */
+  ttlMs?: number;
+  /** How long a process waits for the holder's answer before asking the provider itself (ms). Default 5 000. */
+  waitMs?: number;
+  /** How often a waiting process re-reads the cache (ms). Default 50. */
+  pollMs?: number;
+}
 
 /** Construction options of {@link EnrichmentService}. */
 export interface EnrichmentServiceOptions {
@@ -9,8 +27,10 @@ export interface EnrichmentServiceOptions {
   providers: IntelProvider[];
   /** Shared enrichment cache (keys `intel:<provider>:<type>:<value>`). */
   cache: Cache;
-  /** How long a provider's answer (including "unknown") is cached; must be > 0. */
+  /** How long a malicious/suspicious answer is cached (ms, > 0), unless `cacheTtl.byType` names the type. */
   cacheTtlMs: number;
+  /** Per-type TTLs and the TTL of negative answers (clean/unknown; default `cacheTtlMs`); providers may override. */
+  cacheTtl?: Partial<Omit<IntelCacheTtl, 'default'>>;
   /**
    * Provider lookups in flight at once for this process, across every incident (config
    * `orchestrator.concurrency.enrichment`, default 20). Ignored when `semaphore` is given.
@@ -18,6 +38,10 @@ export interface EnrichmentServiceOptions {
   concurrency: number;
   /** A process-wide semaphore to share instead of creating one from `concurrency`. */
   semaphore?: Semaphore;
+  /** Cross-process single flight through `cache.setIfAbsent`; `false` turns it off. Default on, with the defaults above. */
+  lock?: IntelLockOptions | false;
+  /** Per-provider cache hits and misses. Default none. */
+  telemetry?: IntelTelemetry;
 }
 
 /** What one `enrich()` call did. */
@@ -26,6 +50,7 @@ export interface EnrichmentOutcome {
   enrichments: NewEnrichment[];
   /** (indicator, provider) pairs resolved, from the cache or the provider: `cacheHits + cacheMisses`. */
   lookups: number;
+  /** Pairs answered without this call asking the provider: the cache, or an identical lookup in flight here or in another process. */
   cacheHits: number;
   /** Pairs that had to ask the provider (whether or not it then answered). */
   cacheMisses: number;
@@ -35,17 +60,27 @@ export interface EnrichmentOutcome {
   errorMessages: string[];
 }
 
+type Resolved = { verdict: IntelVerdict; from: 'cache' | 'shared' | 'provider' };
+
+const LOCK_DEFAULTS: Required<IntelLockOptions> = { ttlMs: 30_000, waitMs: 5_000, pollMs: 50 };
+
 /**
  * Runs every supporting provider on every distinct indicator, through the cache, with the
- * provider calls bounded by one semaphore per service. Build one service per process so the
- * bound holds across concurrent incidents.
+ * provider calls bounded by one semaphore per service. Identical lookups collapse: within the
+ * process onto one promise, across processes onto one short lock in the shared cache (the holder
+ * calls the vendor, the others poll the cache for its answer, then ask themselves after a bounded
+ * wait). Answers are cached with a TTL per indicator type; negative ones (clean/unknown) with their
+ * own, usually shorter, TTL; errors are not cached. Build one service per process.
  */
 export class EnrichmentService {
   /** The semaphore bounding provider calls; exposed for metrics (`inFlight`, `maxObserved`). */
   readonly semaphore: Semaphore;
   readonly #providers: readonly IntelProvider[];
   readonly #cache: Cache;
-  readonly #ttlMs: number;
+  readonly #ttl: IntelCacheTtl;
+  readonly #lock: Required<IntelLockOptions> | null;
+  readonly #telemetry: IntelTelemetry;
+  readonly #inFlight = new Map<string, Promise<Resolved>>();
 
   constructor(options: EnrichmentServiceOptions) {
     if (!(options.cacheTtlMs > 0)) throw new RangeError('cacheTtlMs must be > 0');
@@ -61,13 +96,29 @@ export class EnrichmentService {
     }
     this.#providers = [...options.providers];
     this.#cache = options.cache;
-    this.#ttlMs = options.cacheTtlMs;
+    this.#ttl = {
+      default: options.cacheTtlMs,
+      byType: { ...options.cacheTtl?.byType },
+      negative: options.cacheTtl?.negative ?? options.cacheTtlMs,
+    };
+    for (const ttl of [this.#ttl.negative, ...Object.values(this.#ttl.byType)]) {
+      if (!(ttl! > 0)) throw new RangeError('every cache TTL must be > 0');
+    }
+    this.#lock = options.lock === false ? null : { ...LOCK_DEFAULTS, ...options.lock };
+    this.#telemetry = options.telemetry ?? NOOP_INTEL_TELEMETRY;
     this.semaphore = options.semaphore ?? new Semaphore(options.concurrency);
   }
 
-  /** The cache key of one provider's answer about one indicator. */
+  /** The cache key of one provider's answer about one (normalised) indicator. */
   static cacheKey(provider: string, indicator: Pick<Indicator, 'type' | 'value'>): string {
     return `intel:${provider}:${indicator.type}:${indicator.value}`;
+  }
+
+  /** How long `provider`'s `verdict` about an indicator of `type` is cached, ms. */
+  ttlFor(provider: IntelProvider, type: Indicator['type'], verdict: IntelVerdict['verdict']): number {
+    const own = provider.cacheTtl;
+    if (verdict === 'clean' || verdict === 'unknown') return own?.negative ?? this.#ttl.negative;
+    return own?.byType?.[type] ?? this.#ttl.byType[type] ?? own?.default ?? this.#ttl.default;
   }
 
   /**
@@ -84,7 +135,12 @@ export class EnrichmentService {
     signal?.throwIfAborted();
     const seen = new Set<string>();
     const pairs: Array<{ indicator: Indicator; provider: IntelProvider }> = [];
-    for (const indicator of indicators) {
+    for (const raw of indicators) {
+      // Stored indicators are normalised at ingest; this keeps cache keys canonical for other callers.
+      const indicator: Indicator = {
+        type: raw.type,
+        value: normalizeIndicatorValue(raw.type, raw.value) ?? raw.value,
+      };
       const id = `${indicator.type}:${indicator.value}`;
       if (seen.has(id)) continue;
       seen.add(id);
@@ -116,6 +172,8 @@ export class EnrichmentService {
         provider: pair.provider.name,
         verdict: verdict.verdict,
         score: verdict.score,
+        first_seen: verdict.first_seen,
+        last_seen: verdict.last_seen,
         details: verdict.details,
       });
     });
@@ -129,25 +187,67 @@ export class EnrichmentService {
     signal: AbortSignal | undefined,
   ): Promise<IntelVerdict | null> {
     const key = EnrichmentService.cacheKey(provider.name, indicator);
-    const cached = await this.#cacheGet(key);
-    if (cached) {
-      outcome.cacheHits += 1;
-      return cached;
+    let shared = this.#inFlight.get(key);
+    if (!shared) {
+      // The shared lookup runs without any one caller's signal: another incident may still want it,
+      // and the provider's own timeouts bound it.
+      shared = this.#lookup(provider, indicator, key).finally(() => this.#inFlight.delete(key));
+      this.#inFlight.set(key, shared);
+    } else {
+      shared = shared.then((r) => ({ ...r, from: 'shared' as const }));
     }
-    outcome.cacheMisses += 1;
-    let verdict: IntelVerdict;
     try {
-      verdict = await this.semaphore.run(() => provider.lookup(indicator, signal), signal);
+      const r = await abortable(shared, signal);
+      if (r.from === 'provider') outcome.cacheMisses += 1;
+      else outcome.cacheHits += 1;
+      this.#telemetry.intelCache(provider.name, r.from === 'provider' ? 'miss' : 'hit');
+      return r.verdict;
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
+      outcome.cacheMisses += 1;
       outcome.errors += 1;
+      this.#telemetry.intelCache(provider.name, 'miss');
       const message = err instanceof Error ? err.message : String(err);
       outcome.errorMessages.push(`${provider.name} ${indicator.type}:${indicator.value}: ${message}`);
       return null;
     }
-    // The cache is an optimisation: failing to write it must not lose the answer.
-    await this.#cache.set(key, verdict, this.#ttlMs).catch(() => undefined);
-    return verdict;
+  }
+
+  /** Cache, then the cross-process lock, then the provider; rejects when the provider fails. */
+  async #lookup(provider: IntelProvider, indicator: Indicator, key: string): Promise<Resolved> {
+    const cached = await this.#cacheGet(key);
+    if (cached) return { verdict: cached, from: 'cache' };
+    const lock = this.#lock;
+    const lockKey = `intel-lock:${key.slice('intel:'.length)}`;
+    let holding = false;
+    if (lock) {
+      // An unreachable cache degrades to calling the provider, as without the lock.
+      holding = await this.#cache.setIfAbsent(lockKey, 1, lock.ttlMs).catch(() => true);
+      if (!holding) {
+        const answered = await this.#awaitPeer(key, lock);
+        if (answered) return { verdict: answered, from: 'shared' };
+      }
+    }
+    try {
+      const verdict = await this.semaphore.run(() => provider.lookup(indicator));
+      const ttl = this.ttlFor(provider, indicator.type, verdict.verdict);
+      // The cache is an optimisation: failing to write it must not lose the answer.
+      await this.#cache.set(key, verdict, ttl).catch(() => undefined);
+      return { verdict, from: 'provider' };
+    } finally {
+      if (holding) await this.#cache.delete(lockKey).catch(() => undefined);
+    }
+  }
+
+  /** Polls the cache while another process holds the lock; undefined when it did not answer in time. */
+  async #awaitPeer(key: string, lock: Required<IntelLockOptions>): Promise<IntelVerdict | undefined> {
+    const deadline = performance.now() + lock.waitMs;
+    while (performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, lock.pollMs));
+      const answered = await this.#cacheGet(key);
+      if (answered) return answered;
+    }
+    return undefined;
   }
 
   async #cacheGet(key: string): Promise<IntelVerdict | undefined> {
@@ -161,16 +261,22 @@ export class EnrichmentService {
   }
 }
 
-const VERDICTS = new Set(['malicious', 'suspicious', 'benign', 'unknown']);
-
-function isIntelVerdict(value: unknown): value is IntelVerdict {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Partial<IntelVerdict>;
-  return (
-    typeof v.verdict === 'string' &&
-    VERDICTS.has(v.verdict) &&
-    (v.score === null || typeof v.score === 'number') &&
-    typeof v.details === 'object' &&
-    v.details !== null
-  );
+/** `promise`, or the signal's reason as soon as it aborts (the promise itself keeps running). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
 }

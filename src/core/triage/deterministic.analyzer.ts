@@ -141,7 +141,7 @@ export function analyzeDeterministic(input: AnalysisInput): Verdict {
   const logOdds = Math.max(-LOG_ODDS_LIMIT, Math.min(LOG_ODDS_LIMIT, prior + sum));
   const p = sigmoid(logOdds);
   const decisive = evidence.reduce((s, e) => s + (e.decisive ? Math.abs(e.weight) : 0), 0);
-  const hasBad = intel.some((i) => i.sightings.some((s) => s.verdict !== 'benign'));
+  const hasBad = intel.some((i) => i.sightings.some((s) => s.verdict !== 'clean'));
   const classification = classify(p, decisive, hasBad);
 
   const pos = evidence.reduce((s, e) => s + Math.max(0, e.weight), 0);
@@ -231,6 +231,10 @@ function collectIntel(input: AnalysisInput): IndicatorIntel[] {
     if (e.verdict === 'unknown') continue;
     const base: Sighting = { verdict: e.verdict, provider: e.provider, score: e.score };
     const lists = listHits(e.details, e.verdict);
+    // Only an allowlist vouches for an indicator. A vendor's "clean" (no engine flagged it, a low
+    // abuse score) is weak evidence — fresh attacker infrastructure is clean everywhere — and must
+    // not pull a phishing mail towards an automatic benign close.
+    if (e.verdict === 'clean' && lists.length === 0) continue;
     for (const s of lists.length ? lists.map((l) => ({ ...base, ...l })) : [base]) {
       const seen = item.sightings.some(
         (o) => o.verdict === s.verdict && o.provider === s.provider && o.list === s.list,
@@ -260,13 +264,13 @@ function intelEvidence(intel: IndicatorIntel[]): Evidence[] {
   const out: Evidence[] = [];
   let benignTotal = 0;
   for (const { indicator, sightings } of intel) {
-    for (const verdict of ['malicious', 'suspicious', 'benign'] as const) {
+    for (const verdict of ['malicious', 'suspicious', 'clean'] as const) {
       sightings
         .filter((s) => s.verdict === verdict)
         .forEach((s, n) => {
           let w: number;
           let note = '';
-          if (verdict === 'benign') {
+          if (verdict === 'clean') {
             w = n === 0 ? Math.max(WEIGHTS.benignHit, WEIGHTS.benignTotalFloor - benignTotal) : 0;
             if (n > 0) note = ' (already allowlisted)';
             else if (w > WEIGHTS.benignHit)

@@ -8,7 +8,7 @@ import type { AnalysisInput } from './analyzer.ts';
  */
 
 /** An intel verdict that says something (`unknown` says nothing). */
-export type KnownVerdict = 'malicious' | 'suspicious' | 'benign';
+export type KnownVerdict = 'malicious' | 'suspicious' | 'clean';
 
 export const HASHES: readonly IndicatorType[] = ['md5', 'sha1', 'sha256'];
 export const NETWORK: readonly IndicatorType[] = ['url', 'domain', 'hostname', 'email'];
@@ -97,7 +97,7 @@ export function impliedTechniques(
     intel.some(
       (i) =>
         types.includes(i.indicator.type) &&
-        i.sightings.some((s) => s.verdict !== 'benign' && (!list || list.test(s.list ?? ''))),
+        i.sightings.some((s) => s.verdict !== 'clean' && (!list || list.test(s.list ?? ''))),
     );
   const inferred: Readonly<Record<string, string[]>> = {
     malware: bad(HASHES) ? ['T1204.002'] : [],

@@ -57,9 +57,9 @@ export const DEMO_LIST_ENTRIES: readonly ListEntry[] = Object.freeze([
     description: 'Paste site often used for exfiltration',
   },
   // Allowlist.
-  { list: 'allowlist-demo', value: '8.8.8.8', verdict: 'benign', description: 'Google Public DNS' },
-  { list: 'allowlist-demo', value: '1.1.1.1', verdict: 'benign', description: 'Cloudflare DNS' },
-  { list: 'allowlist-demo', value: 'microsoft.com', verdict: 'benign', description: 'Microsoft' },
-  { list: 'allowlist-demo', value: 'google.com', verdict: 'benign', description: 'Google' },
-  { list: 'allowlist-demo', value: 'okta.com', verdict: 'benign', description: 'Okta' },
+  { list: 'allowlist-demo', value: '8.8.8.8', verdict: 'clean', description: 'Google Public DNS' },
+  { list: 'allowlist-demo', value: '1.1.1.1', verdict: 'clean', description: 'Cloudflare DNS' },
+  { list: 'allowlist-demo', value: 'microsoft.com', verdict: 'clean', description: 'Microsoft' },
+  { list: 'allowlist-demo', value: 'google.com', verdict: 'clean', description: 'Google' },
+  { list: 'allowlist-demo', value: 'okta.com', verdict: 'clean', description: 'Okta' },
 ] satisfies ListEntry[]);

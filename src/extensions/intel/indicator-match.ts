@@ -1,5 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { IndicatorType } from '../../contracts/index.ts';
+import { normalizeIndicatorValue } from '../../core/indicators/index.ts';
 
 /** An IPv4 network: `base` is the masked address as an unsigned 32-bit integer. */
 export interface Ipv4Cidr {
@@ -10,8 +11,6 @@ export interface Ipv4Cidr {
 const HEX = /^[0-9a-f]+$/;
 const EMAIL = /^[^@\s]+@([^@\s]+)$/;
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/;
-const HOSTNAME = /^[a-z0-9_](?:[a-z0-9_.-]{0,252})$/;
-const HASH_LENGTHS: Partial<Record<IndicatorType, number>> = { md5: 32, sha1: 40, sha256: 64 };
 
 /** Guesses an indicator's type from its text; null when it could be several things (a username). */
 export function inferIndicatorType(raw: string): IndicatorType | null {
@@ -33,42 +32,16 @@ export function inferIndicatorType(raw: string): IndicatorType | null {
 
 /**
  * The form both list entries and looked-up indicators are compared in, or null when `raw` is not
- * a valid value of `type`. CIDR ranges are not values: see {@link parseIpv4Cidr}.
+ * a valid value of `type`: the shared notation ingest stores indicators in (so `CORP\\jdoe` on a
+ * list is `jdoe@corp`, as ingest extracts it), plus `*.` wildcards on list domains. CIDR ranges are
+ * not values: see {@link parseIpv4Cidr}. URLs are compared without their fragment.
  */
 export function normalizeIndicator(type: IndicatorType, raw: string): string | null {
-  const value = raw.trim();
-  if (value === '') return null;
-  switch (type) {
-    case 'ipv4':
-      return isIPv4(value) ? value : null;
-    case 'ipv6':
-      return isIPv6(value) ? canonicalIpv6(value) : null;
-    case 'domain': {
-      const d = value.toLowerCase().replace(/^\*\./, '').replace(/\.$/, '');
-      return DOMAIN.test(d) ? d : null;
-    }
-    case 'hostname': {
-      const h = value.toLowerCase().replace(/\.$/, '');
-      return HOSTNAME.test(h) ? h : null;
-    }
-    case 'url':
-      return canonicalUrl(value);
-    case 'email': {
-      const e = value.toLowerCase();
-      const domain = EMAIL.exec(e)?.[1];
-      return domain && DOMAIN.test(domain) ? e : null;
-    }
-    case 'md5':
-    case 'sha1':
-    case 'sha256': {
-      const h = value.toLowerCase();
-      return HEX.test(h) && h.length === HASH_LENGTHS[type] ? h : null;
-    }
-    case 'username':
-      return /\s/.test(value) ? null : value.toLowerCase();
-    case 'cloud_resource':
-      return value;
-  }
+  const value = type === 'domain' ? raw.trim().replace(/^\*\./, '') : raw;
+  const normal = normalizeIndicatorValue(type, value);
+  // Fragments never reach the server, so they cannot distinguish two URLs on a blocklist.
+  const hash = type === 'url' && normal !== null ? normal.indexOf('#') : -1;
+  return hash >= 0 ? normal!.slice(0, hash) : normal;
 }
 
 /** Parses `a.b.c.d/n` (the host bits are masked off); null when it is not one. */
@@ -112,24 +85,4 @@ export function urlHost(raw: string): string | null {
 /** The domain of an e-mail address, or null. */
 export function emailDomain(email: string): string | null {
   return EMAIL.exec(email)?.[1] ?? null;
-}
-
-function canonicalUrl(raw: string): string | null {
-  try {
-    const url = new URL(raw);
-    if (!url.hostname) return null;
-    // Fragments never reach the server, so they cannot distinguish two URLs on a blocklist.
-    url.hash = '';
-    return url.href;
-  } catch {
-    return null;
-  }
-}
-
-function canonicalIpv6(ip: string): string {
-  try {
-    return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
-  } catch {
-    return ip.toLowerCase();
-  }
 }

@@ -1,8 +1,11 @@
 import { INDICATOR_TYPES } from '../../contracts/index.ts';
 import type { IndicatorType } from '../../contracts/index.ts';
 
-/** The verdicts a list can give; `unknown` is what a lookup returns when no list hits. */
-export type ListVerdict = 'malicious' | 'suspicious' | 'benign';
+/**
+ * The verdicts a list can give (the intel vocabulary; an allowlist is `clean`); `unknown` is what a
+ * lookup returns when no list hits. List files may still say `benign`, read as `clean`.
+ */
+export type ListVerdict = 'malicious' | 'suspicious' | 'clean';
 
 /** One indicator on one named list, as written in a list file or in code (see `demo-list.ts`). */
 export interface ListEntry {
@@ -31,10 +34,12 @@ export interface ParsedList {
 export const DEFAULT_LIST_SCORES: Readonly<Record<ListVerdict, number>> = Object.freeze({
   malicious: 0.9,
   suspicious: 0.5,
-  benign: 0.05,
+  clean: 0.05,
 });
 
-const LIST_VERDICTS: readonly string[] = ['malicious', 'suspicious', 'benign'];
+const LIST_VERDICTS: readonly string[] = ['malicious', 'suspicious', 'clean'];
+/** Older spellings still accepted in list files. */
+const VERDICT_ALIASES: Readonly<Record<string, ListVerdict>> = { benign: 'clean' };
 const DIRECTIVE = /^#\s*(verdict|score|type|description)\s*:\s*(.*?)\s*$/i;
 
 interface ListDefaults {
@@ -47,7 +52,7 @@ interface ListDefaults {
 /**
  * Parses a `.txt` list: one indicator per line, `#` comments (whole-line, or after whitespace).
  * Header comments before the first indicator set the list's defaults: `# verdict: malicious |
- * suspicious | benign` (default malicious), `# score: 0.9`, `# type: username`, `# description: …`.
+ * suspicious | clean` (`benign` is read as clean; default malicious), `# score: 0.9`, `# type: username`, `# description: …`.
  * Indicator values are validated later, when the provider indexes them.
  */
 export function parseTxtList(list: string, text: string, file = `${list}.txt`): ParsedList {
@@ -149,7 +154,8 @@ function applyDirective(line: string, d: ListDefaults, where: string, warnings: 
 
 function setVerdict(d: ListDefaults, raw: string): string | null {
   if (raw === '') return null;
-  const v = raw.toLowerCase();
+  const lower = raw.toLowerCase();
+  const v = VERDICT_ALIASES[lower] ?? lower;
   if (!LIST_VERDICTS.includes(v)) return `unknown verdict "${raw}"`;
   d.verdict = v as ListVerdict;
   return null;

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Indicator, IndicatorType } from '../../contracts/index.ts';
-import type { IntelProvider, IntelVerdict } from '../../core/enrichment/intel-provider.ts';
+import type { IntelProvider, IntelVerdict } from '../../ports/index.ts';
 import {
   domainSuffixes,
   emailDomain,
@@ -49,15 +49,15 @@ interface Indexed {
   description?: string;
 }
 
-const RANK: Readonly<Record<ListVerdict, number>> = { malicious: 3, suspicious: 2, benign: 1 };
+const RANK: Readonly<Record<ListVerdict, number>> = { malicious: 3, suspicious: 2, clean: 1 };
 
 /**
  * Offline threat intel from indicator lists (`*.txt`, `*.csv` in a folder, or entries in code).
  * Everything is indexed in Maps at load, so a lookup costs a few map probes: exact match for IPs,
  * hashes, e-mails, usernames, hostnames and URLs; IPv4 CIDR ranges; a listed domain matches itself
- * and its subdomains (also as the host of a URL, a hostname, or — for non-benign lists — the
+ * and its subdomains (also as the host of a URL, a hostname, or — for lists that are not allowlists — the
  * domain of an e-mail address, since sender domains are trivially spoofed into an allowlist).
- * When several lists hit, the strongest verdict (malicious > suspicious > benign) wins and
+ * When several lists hit, the strongest verdict (malicious > suspicious > clean) wins and
  * `details.hits` lists every hit.
  */
 export class LocalListIntelProvider implements IntelProvider {
@@ -166,7 +166,7 @@ export class LocalListIntelProvider implements IntelProvider {
       const domain = emailDomain(value);
       const before = hits.length;
       if (domain) this.#domainHits(domain, 'email-domain', add);
-      const kept = hits.splice(before).filter((h) => h.verdict !== 'benign');
+      const kept = hits.splice(before).filter((h) => h.verdict !== 'clean');
       hits.push(...kept);
     }
     return summarize(hits);
@@ -244,11 +244,12 @@ function push<K>(map: Map<K, Indexed[]>, k: K, v: Indexed): void {
 
 /** Strongest verdict wins; its score is the most decisive one among its hits. */
 function summarize(hits: ListHit[]): IntelVerdict {
-  if (hits.length === 0) return { verdict: 'unknown', score: null, details: {} };
+  if (hits.length === 0)
+    return { verdict: 'unknown', score: null, first_seen: null, last_seen: null, details: {} };
   hits.sort((a, b) => RANK[b.verdict] - RANK[a.verdict] || cmp(a.list, b.list) || cmp(a.entry, b.entry));
   const top = hits[0]?.verdict ?? 'unknown';
   const winning = hits.filter((h) => h.verdict === top).map((h) => h.score);
-  const score = top === 'benign' ? Math.min(...winning) : Math.max(...winning);
+  const score = top === 'clean' ? Math.min(...winning) : Math.max(...winning);
   const lists = [...new Set(hits.map((h) => h.list))];
-  return { verdict: top, score, details: { lists, hits } };
+  return { verdict: top, score, first_seen: null, last_seen: null, details: { lists, hits } };
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Indicator, IndicatorType } from '../../../src/contracts/index.ts';
 import { EnrichmentService } from '../../../src/core/enrichment/enrichment.service.ts';
 import type { IntelProvider, IntelVerdict } from '../../../src/core/enrichment/intel-provider.ts';
@@ -14,6 +14,11 @@ class MapCache implements Cache {
   }
   async set<T>(key: string, value: T, ttlMs: number): Promise<void> {
     this.store.set(key, { value: structuredClone(value), expires: Date.now() + ttlMs });
+  }
+  async setIfAbsent<T>(key: string, value: T, ttlMs: number): Promise<boolean> {
+    if ((await this.get(key)) !== undefined) return false;
+    await this.set(key, value, ttlMs);
+    return true;
   }
   async delete(key: string): Promise<void> {
     this.store.delete(key);
@@ -53,7 +58,20 @@ class ScriptedProvider implements IntelProvider {
 }
 
 const ip = (n: number): Indicator => ({ type: 'ipv4', value: `203.0.113.${n}` });
-const unknown: IntelVerdict = { verdict: 'unknown', score: null, details: {} };
+const unknown: IntelVerdict = {
+  verdict: 'unknown',
+  score: null,
+  first_seen: null,
+  last_seen: null,
+  details: {},
+};
+const verdict = (v: IntelVerdict['verdict'], score: number | null = null, details = {}): IntelVerdict => ({
+  verdict: v,
+  score,
+  first_seen: null,
+  last_seen: null,
+  details,
+});
 
 describe('EnrichmentService', () => {
   it('answers from the cache on the second call, under intel:<provider>:<type>:<value>', async () => {
@@ -106,7 +124,7 @@ describe('EnrichmentService', () => {
   it('isolates a provider error to its own indicator', async () => {
     const flaky = new ScriptedProvider('flaky', (i) => {
       if (i.value.endsWith('.2')) throw new Error('upstream 503');
-      return { verdict: 'suspicious', score: 0.5, details: { feed: 'x' } };
+      return verdict('suspicious', 0.5, { feed: 'x' });
     });
     const steady = new ScriptedProvider('steady', () => unknown);
     const cache = new MapCache();
@@ -136,10 +154,11 @@ describe('EnrichmentService', () => {
     const broken: Cache = {
       get: () => Promise.reject(new Error('cache down')),
       set: () => Promise.reject(new Error('cache down')),
+      setIfAbsent: () => Promise.reject(new Error('cache down')),
       delete: () => Promise.resolve(),
       close: () => Promise.resolve(),
     };
-    const p = new ScriptedProvider('p', () => ({ verdict: 'benign', score: 0.1, details: {} }));
+    const p = new ScriptedProvider('p', () => verdict('clean', 0.1));
     const service = new EnrichmentService({
       providers: [p],
       cache: broken,
@@ -148,7 +167,7 @@ describe('EnrichmentService', () => {
     });
     const out = await service.enrich([ip(1)]);
     expect(out).toMatchObject({ cacheMisses: 1, errors: 0 });
-    expect(out.enrichments[0]?.verdict).toBe('benign');
+    expect(out.enrichments[0]?.verdict).toBe('clean');
   });
 
   it('refuses two providers with one name, since they would share cache keys', () => {
@@ -177,6 +196,110 @@ describe('EnrichmentService', () => {
       concurrency: 1,
     });
     await expect(service.enrich([ip(1), ip(2)], ac.signal)).rejects.toThrow('shutting down');
-    expect(service.semaphore.inFlight).toBe(0);
+    // The shared lookup is not any one caller's: it ends on its own (the provider's timeouts bound it).
+    await vi.waitFor(() => expect(service.semaphore.inFlight).toBe(0));
+  });
+
+  it('caches positive answers per indicator type and negative ones with their own TTL; provider TTLs win', async () => {
+    const cache = new MapCache();
+    const answers: Record<string, IntelVerdict> = {
+      '203.0.113.1': verdict('malicious', 0.9),
+      '203.0.113.2': verdict('clean', 0),
+      '203.0.113.3': unknown,
+    };
+    const p = new ScriptedProvider('p', (i) => answers[i.value] ?? verdict('suspicious', 0.5));
+    const own = Object.assign(new ScriptedProvider('own', () => verdict('malicious', 1)), {
+      cacheTtl: { negative: 5_000, byType: { domain: 7_000 } },
+    });
+    const service = new EnrichmentService({
+      providers: [p, own],
+      cache,
+      cacheTtlMs: 3_600_000,
+      cacheTtl: { negative: 900_000, byType: { domain: 86_400_000 } },
+      concurrency: 4,
+    });
+    const before = Date.now();
+    await service.enrich([ip(1), ip(2), ip(3), { type: 'domain', value: 'Evil.Example.COM.' }]);
+    const ttl = (key: string) => Math.round(((cache.store.get(key)?.expires ?? 0) - before) / 1000);
+    expect(ttl('intel:p:ipv4:203.0.113.1')).toBe(3600);
+    expect(ttl('intel:p:ipv4:203.0.113.2')).toBe(900);
+    expect(ttl('intel:p:ipv4:203.0.113.3')).toBe(900);
+    // The indicator is normalised before it keys the cache.
+    expect(ttl('intel:p:domain:evil.example.com')).toBe(86_400);
+    expect(ttl('intel:own:domain:evil.example.com')).toBe(7);
+    expect(ttl('intel:own:ipv4:203.0.113.1')).toBe(3600);
+  });
+
+  it('collapses concurrent identical lookups from several incidents onto one provider call', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const p = new ScriptedProvider('p', async () => {
+      await gate;
+      return verdict('malicious', 1);
+    });
+    const service = new EnrichmentService({
+      providers: [p],
+      cache: new MapCache(),
+      cacheTtlMs: 60_000,
+      concurrency: 4,
+    });
+    const runs = [1, 2, 3, 4, 5].map(() => service.enrich([ip(9)]));
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    const outcomes = await Promise.all(runs);
+    expect(p.calls).toBe(1);
+    expect(outcomes.map((o) => o.enrichments[0]?.verdict)).toEqual(Array(5).fill('malicious'));
+    expect(outcomes.reduce((n, o) => n + o.cacheMisses, 0)).toBe(1);
+    expect(outcomes.reduce((n, o) => n + o.cacheHits, 0)).toBe(4);
+  });
+
+  it('across processes sharing a cache, one calls the provider and the other takes its answer', async () => {
+    const { InProcessCache, InProcessCacheStore } = await import('../../../src/adapters/in-process/index.ts');
+    const store = new InProcessCacheStore();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = () =>
+      new ScriptedProvider('vendor', async () => {
+        await gate;
+        return verdict('malicious', 1);
+      });
+    const [pa, pb] = [slow(), slow()];
+    const make = (p: ScriptedProvider) =>
+      new EnrichmentService({
+        providers: [p],
+        cache: new InProcessCache({ store }),
+        cacheTtlMs: 60_000,
+        concurrency: 4,
+        lock: { waitMs: 5_000, pollMs: 10 },
+      });
+    const [a, b] = [make(pa), make(pb)];
+    const ra = a.enrich([ip(7)]);
+    const shared = new InProcessCache({ store });
+    await vi.waitFor(async () => expect(await shared.get('intel-lock:vendor:ipv4:203.0.113.7')).toBe(1));
+    const rb = b.enrich([ip(7)]);
+    await new Promise((r) => setTimeout(r, 30));
+    release();
+    const [oa, ob] = await Promise.all([ra, rb]);
+    expect([pa.calls, pb.calls]).toEqual([1, 0]);
+    expect([oa.cacheMisses, ob.cacheHits]).toEqual([1, 1]);
+    expect(ob.enrichments[0]?.verdict).toBe('malicious');
+    // The lock is released: a later miss elsewhere is not held up.
+    expect(await shared.get('intel-lock:vendor:ipv4:203.0.113.7')).toBeUndefined();
+  });
+
+  it('a process waiting on another one past lock wait asks the provider itself', async () => {
+    const cache = new MapCache();
+    await cache.set('intel-lock:p:ipv4:203.0.113.8', 1, 60_000);
+    const p = new ScriptedProvider('p', () => verdict('suspicious', 0.5));
+    const service = new EnrichmentService({
+      providers: [p],
+      cache,
+      cacheTtlMs: 60_000,
+      concurrency: 1,
+      lock: { waitMs: 100, pollMs: 10 },
+    });
+    const out = await service.enrich([ip(8)]);
+    expect(p.calls).toBe(1);
+    expect(out.enrichments[0]?.verdict).toBe('suspicious');
   });
 });

@@ -138,10 +138,10 @@ describe('LocalListIntelProvider.fromFolder', () => {
     expect(r.details['lists']).toEqual(['tor-exits', 'allowlist']);
     expect(hitsOf(r.details).map((h) => [h.list, h.verdict, h.match, h.entry])).toEqual([
       ['tor-exits', 'malicious', 'cidr', '185.220.101.0/24'],
-      ['allowlist', 'benign', 'exact', '185.220.101.1'],
+      ['allowlist', 'clean', 'exact', '185.220.101.1'],
     ]);
     expect((await look('ipv4', '185.220.102.1')).verdict).toBe('unknown');
-    expect(await look('ipv4', '8.8.8.8')).toMatchObject({ verdict: 'benign', score: 0.05 });
+    expect(await look('ipv4', '8.8.8.8')).toMatchObject({ verdict: 'clean', score: 0.05 });
   });
 
   it('matches domains and their subdomains, and URLs exactly or by host', async () => {
@@ -153,7 +153,7 @@ describe('LocalListIntelProvider.fromFolder', () => {
       ['phish', 'subdomain', undefined],
     ]);
     expect((await look('domain', 'notevil.com')).verdict).toBe('unknown');
-    expect((await look('hostname', 'login.microsoft.com')).verdict).toBe('benign');
+    expect((await look('hostname', 'login.microsoft.com')).verdict).toBe('clean');
     const url = await look('url', 'HTTPS://Login.Evil.com/path');
     expect(hitsOf(url.details).map((h) => h.match)).toEqual(['url-host', 'url-host']);
     expect(hitsOf((await look('url', 'http://bad.example/login?x=1')).details)[0]?.match).toBe('exact');
@@ -198,11 +198,11 @@ describe('the demo list', () => {
       ['sha256', '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', 'malicious'],
       ['md5', '44d88612fea8a8f36de82e1278abb02f', 'malicious'],
       ['domain', 'pastebin.com', 'suspicious'],
-      ['ipv4', '8.8.8.8', 'benign'],
-      ['ipv4', '1.1.1.1', 'benign'],
-      ['domain', 'microsoft.com', 'benign'],
-      ['domain', 'accounts.google.com', 'benign'],
-      ['domain', 'okta.com', 'benign'],
+      ['ipv4', '8.8.8.8', 'clean'],
+      ['ipv4', '1.1.1.1', 'clean'],
+      ['domain', 'microsoft.com', 'clean'],
+      ['domain', 'accounts.google.com', 'clean'],
+      ['domain', 'okta.com', 'clean'],
       ['domain', 'example.org', 'unknown'],
     ];
     for (const [type, value, verdict] of expectations) {
@@ -219,7 +219,7 @@ describe('the demo list', () => {
       const p = await LocalListIntelProvider.fromFolder(dir, { include: DEMO_LIST_ENTRIES, name: 'lists' });
       expect(p.name).toBe('lists');
       expect((await p.lookup({ type: 'ipv4', value: '203.0.113.7' })).verdict).toBe('malicious');
-      expect((await p.lookup({ type: 'ipv4', value: '8.8.8.8' })).verdict).toBe('benign');
+      expect((await p.lookup({ type: 'ipv4', value: '8.8.8.8' })).verdict).toBe('clean');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -45,7 +45,7 @@ describe('DeterministicAnalyzer: verdicts per incident type', () => {
       input(
         { incident_type: 'phishing', severity: 'low' },
         [DOMAIN_MS, DOMAIN_GOOGLE],
-        [listHit(DOMAIN_MS, 'benign', ['allowlist']), listHit(DOMAIN_GOOGLE, 'benign', ['allowlist'])],
+        [listHit(DOMAIN_MS, 'clean', ['allowlist']), listHit(DOMAIN_GOOGLE, 'clean', ['allowlist'])],
       ),
     );
     expect(v.classification).toBe('benign');
@@ -54,6 +54,21 @@ describe('DeterministicAnalyzer: verdicts per incident type', () => {
     expect(v.category).toBe('false_positive');
     expect(v.recommended_actions).toEqual(['close_as_false_positive']);
     expect(v.mitre_techniques).toEqual([]);
+  });
+
+  it("weighs an allowlist's clean but not a vendor's (no detections is weak evidence)", async () => {
+    const vendorClean = await analyzer.analyze(
+      input(
+        { incident_type: 'phishing', severity: 'low' },
+        [DOMAIN_MS, DOMAIN_GOOGLE],
+        [listHit(DOMAIN_MS, 'clean', [], 'vt'), listHit(DOMAIN_GOOGLE, 'clean', [], 'vt')],
+      ),
+    );
+    const noIntel = await analyzer.analyze(
+      input({ incident_type: 'phishing', severity: 'low' }, [DOMAIN_MS, DOMAIN_GOOGLE], []),
+    );
+    expect(vendorClean.score).toBe(noIntel.score);
+    expect(vendorClean.classification).not.toBe('benign');
   });
 
   it('is inconclusive with low-moderate confidence when there is no intel at all, whatever the severity', async () => {
@@ -80,8 +95,8 @@ describe('DeterministicAnalyzer: verdicts per incident type', () => {
         [DOMAIN_PHISH, DOMAIN_MS, DOMAIN_GOOGLE],
         [
           listHit(DOMAIN_PHISH, 'malicious', ['phishing-domains']),
-          listHit(DOMAIN_MS, 'benign', ['allowlist']),
-          listHit(DOMAIN_GOOGLE, 'benign', ['allowlist']),
+          listHit(DOMAIN_MS, 'clean', ['allowlist']),
+          listHit(DOMAIN_GOOGLE, 'clean', ['allowlist']),
         ],
       ),
     );
@@ -107,7 +122,7 @@ describe('DeterministicAnalyzer: verdicts per incident type', () => {
         [DOMAIN_PHISH, ...allowed],
         [
           listHit(DOMAIN_PHISH, 'malicious', ['phishing-domains']),
-          ...allowed.map((i) => listHit(i, 'benign', ['allowlist'])),
+          ...allowed.map((i) => listHit(i, 'clean', ['allowlist'])),
         ],
       ),
     );
@@ -115,10 +130,10 @@ describe('DeterministicAnalyzer: verdicts per incident type', () => {
     // -1.0, -1.0, -0.5, then nothing: the allowlist floor of -2.5 holds.
     expect(v.reasons.filter((r) => r.includes('allowlist total floor -2.5 reached'))).toHaveLength(18);
     expect(v.reasons).toContain(
-      'indicator ok2.example (domain) is on list allowlist: benign, -0.5 (allowlist total floor -2.5 reached)',
+      'indicator ok2.example (domain) is on list allowlist: clean, -0.5 (allowlist total floor -2.5 reached)',
     );
     expect(v.reasons).toContain(
-      'indicator ok3.example (domain) is on list allowlist: benign, +0.0 (allowlist total floor -2.5 reached)',
+      'indicator ok3.example (domain) is on list allowlist: clean, +0.0 (allowlist total floor -2.5 reached)',
     );
   });
 
@@ -180,7 +195,7 @@ describe('DeterministicAnalyzer: model properties', () => {
       listHit(HASH_BAD, 'malicious', ['malware-hashes-demo']),
       listHit(IP_TOR, 'malicious', ['tor-exit-demo']),
       listHit(IP_TOR, 'malicious', [], 'virustotal'),
-      listHit(IP_DNS, 'benign', ['allowlist-demo']),
+      listHit(IP_DNS, 'clean', ['allowlist-demo']),
       listHit(HASH_UNKNOWN, 'unknown'),
     ],
     0.8,
@@ -193,7 +208,7 @@ describe('DeterministicAnalyzer: model properties', () => {
       `indicator ${HASH_BAD.value} (sha256) is on list malware-hashes-demo: malicious, +2.0`,
       'indicator 185.220.101.47 (ipv4) is on list tor-exit-demo: malicious, +2.0',
       'indicator 185.220.101.47 (ipv4) is rated malicious by virustotal (score 0.90), +1.0',
-      'indicator 8.8.8.8 (ipv4) is on list allowlist-demo: benign, -1.0',
+      'indicator 8.8.8.8 (ipv4) is on list allowlist-demo: clean, -1.0',
       '1 indicator had no threat-intel match: +0.0',
       `known-malicious file hash ${HASH_BAD.value} on a malware incident: +1.5`,
       'vendor confidence 0.80: +0.7',
@@ -226,8 +241,8 @@ describe('DeterministicAnalyzer: model properties', () => {
     for (const type of ['malware', 'phishing', 'suspicious_login', 'data_exfiltration', 'other']) {
       for (const severity of ['info', 'medium', 'critical'] as const) {
         let enrichments = [
-          listHit(DOMAIN_MS, 'benign', ['allowlist']),
-          listHit(IP_DNS, 'benign', ['allowlist']),
+          listHit(DOMAIN_MS, 'clean', ['allowlist']),
+          listHit(IP_DNS, 'clean', ['allowlist']),
         ];
         let prev = analyzeDeterministic(
           input({ incident_type: type, severity }, [DOMAIN_MS, IP_DNS, ...others], enrichments),
@@ -273,7 +288,7 @@ describe('DeterministicAnalyzer: model properties', () => {
       input(
         { severity: 'low' },
         [DOMAIN_MS, DOMAIN_GOOGLE],
-        [listHit(DOMAIN_MS, 'benign', ['allowlist']), listHit(DOMAIN_GOOGLE, 'benign', ['allowlist'])],
+        [listHit(DOMAIN_MS, 'clean', ['allowlist']), listHit(DOMAIN_GOOGLE, 'clean', ['allowlist'])],
       ),
     );
     const partial = analyzeDeterministic(
@@ -281,8 +296,8 @@ describe('DeterministicAnalyzer: model properties', () => {
         { severity: 'low' },
         [DOMAIN_MS, DOMAIN_GOOGLE, HASH_UNKNOWN, IP_TOR],
         [
-          listHit(DOMAIN_MS, 'benign', ['allowlist']),
-          listHit(DOMAIN_GOOGLE, 'benign', ['allowlist']),
+          listHit(DOMAIN_MS, 'clean', ['allowlist']),
+          listHit(DOMAIN_GOOGLE, 'clean', ['allowlist']),
           listHit(HASH_UNKNOWN, 'unknown'),
           listHit(IP_TOR, 'unknown'),
         ],

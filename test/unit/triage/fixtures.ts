@@ -47,7 +47,7 @@ export function listHit(
     indicator_value: indicator.value,
     provider,
     verdict,
-    score: verdict === 'unknown' ? null : verdict === 'benign' ? 0.05 : 0.9,
+    score: verdict === 'unknown' ? null : verdict === 'clean' ? 0.05 : 0.9,
     details:
       verdict === 'unknown' ? {} : { lists, hits: lists.map((list) => ({ list, verdict, match: 'exact' })) },
   };

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Indicator, IndicatorType } from '../../../contracts/index.ts';
-import type { IntelProvider, IntelVerdict } from '../../../core/enrichment/intel-provider.ts';
+import type { IntelProvider, IntelVerdict } from '../../../ports/index.ts';
 import type { Logger } from '../../../ports/telemetry.port.ts';
 import { IntelProtocolError } from '../http/vendor-protocol.ts';
 import type { IntelHttpRequest, IntelResult } from '../http/vendor-protocol.ts';
@@ -116,9 +116,11 @@ export class StixFeedIntelProvider implements IntelProvider {
   async lookup(indicator: Indicator): Promise<IntelVerdict> {
     const r = this.match(indicator);
     return {
-      verdict: r.verdict === 'clean' ? 'benign' : r.verdict,
+      verdict: r.verdict,
       score: r.score,
-      details: { ...r.details, first_seen: r.first_seen, last_seen: r.last_seen },
+      first_seen: r.first_seen,
+      last_seen: r.last_seen,
+      details: r.details,
     };
   }
 
