@@ -37,6 +37,8 @@ export interface IntelProvider {
   lookup(indicator: Indicator, signal?: AbortSignal): Promise<IntelVerdict>;
   /** Cache TTLs overriding the service's for this provider (ms). */
   readonly cacheTtl?: Partial<IntelCacheTtl>;
+  /** Releases what the provider holds (a feed's poll timer); called once when the process stops. */
+  close?(): Promise<void>;
 }
 
 /** How long answers are cached, ms: positive answers per indicator type, negative ones (clean/unknown) apart. */

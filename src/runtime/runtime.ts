@@ -160,6 +160,7 @@ export async function createRuntime(
         // Stop the things that do work before the things they depend on (STYLE.md #16).
         await Promise.allSettled([app.close(), jobs?.stop(grace)]);
         await leaderJobs?.stop();
+        await worker?.close();
         await leaderElector.stop().catch(() => undefined);
         if (leaderElector !== t.elector) await t.elector.stop().catch(() => undefined);
         await t.queue.close({ graceMs: 0 }).catch(() => undefined);

@@ -37,6 +37,8 @@ export interface WorkerWiring {
   /** Consumes the work queue: one handler per job kind of the catalog. */
   jobs: JobWorker<JobCatalog>;
   leaderJobs: LeaderJobs;
+  /** Releases the intel providers (feed pollers); after the jobs stopped. */
+  close(): Promise<void>;
 }
 
 /** The orchestrator side: intel, the triage service and its queue consumer, and the leader jobs. */
@@ -110,5 +112,5 @@ export async function createWorker(input: WorkerWiringInput): Promise<WorkerWiri
       ),
     },
   });
-  return { jobs, leaderJobs };
+  return { jobs, leaderJobs, close: () => enricher.close() };
 }

@@ -109,6 +109,11 @@ export class EnrichmentService {
     this.semaphore = options.semaphore ?? new Semaphore(options.concurrency);
   }
 
+  /** Closes every provider that holds something (feeds poll on a timer). Idempotent per provider. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.#providers.map((p) => p.close?.()));
+  }
+
   /** The cache key of one provider's answer about one (normalised) indicator. */
   static cacheKey(provider: string, indicator: Pick<Indicator, 'type' | 'value'>): string {
     return `intel:${provider}:${indicator.type}:${indicator.value}`;

@@ -6,6 +6,8 @@ import type { VendorConfig, VendorProtocol } from './http/vendor-protocol.ts';
 import { LocalListIntelProvider } from './local-list.provider.ts';
 import { ABUSEIPDB_BASE_URL, abuseIpDbProtocol } from './vendors/abuseipdb.ts';
 import { VIRUSTOTAL_BASE_URL, virusTotalProtocol } from './vendors/virustotal.ts';
+import { VENDOR_PROTOCOLS } from './vendors/catalog.ts';
+import { StixFeedIntelProvider, type StixFeedSource } from './vendors/stix-feed.provider.ts';
 
 /** One provider's settings (`intel.providers.<name>`, durations in ms); every field is optional. */
 export interface IntelProviderSettings {
@@ -82,7 +84,8 @@ export class IntelProviderRegistry {
 
 /** Defaults of an HTTP vendor kind; the operator's settings override them. */
 export interface HttpVendorDefaults {
-  baseUrl: string;
+  /** Absent for vendors without a public endpoint (MISP): then `base_url` must be configured. */
+  baseUrl?: string;
   /** Refuse to start without an API key. Default true. */
   requiresKey?: boolean;
   /** The vendor's free-tier limits, applied unless configured. */
@@ -105,10 +108,12 @@ export function httpVendor<C extends VendorConfig = VendorConfig>(
         `intel.providers.${name}: ${protocol.vendor} needs an API key (api_key or ${env})`,
       );
     }
+    const baseUrl = s.base_url ?? defaults.baseUrl;
+    if (!baseUrl) throw new IntelConfigError(`intel.providers.${name}: ${protocol.vendor} needs base_url`);
     // The protocol's own fields come from `options`; it checks them when it builds a request.
     const config = {
       ...s.options,
-      base_url: (s.base_url ?? defaults.baseUrl).replace(/\/+$/, ''),
+      base_url: baseUrl.replace(/\/+$/, ''),
       ...(s.api_key ? { api_key: s.api_key } : {}),
     } as C;
     const rateLimitPerMinute = s.rate_limit ?? defaults.rateLimitPerMinute;
@@ -156,20 +161,94 @@ export const localListsFactory: IntelProviderFactory = async ({ name, settings: 
  * `.register('otx', httpVendor(otxProtocol, { baseUrl: OTX_BASE_URL }))`.
  */
 export function defaultIntelRegistry(): IntelProviderRegistry {
-  return new IntelProviderRegistry()
-    .register('local_lists', localListsFactory)
-    .register(
-      'virustotal',
-      // The public API's limits (4 requests/min, 500/day); premium keys configure their own.
-      httpVendor(virusTotalProtocol, {
-        baseUrl: VIRUSTOTAL_BASE_URL,
-        rateLimitPerMinute: 4,
-        quotaPerDay: 500,
-      }),
-    )
-    .register(
-      'abuseipdb',
-      // The free plan's 1,000 checks a day.
-      httpVendor(abuseIpDbProtocol, { baseUrl: ABUSEIPDB_BASE_URL, quotaPerDay: 1000 }),
-    );
+  return (
+    new IntelProviderRegistry()
+      .register('local_lists', localListsFactory)
+      .register(
+        'virustotal',
+        // The public API's limits (4 requests/min, 500/day); premium keys configure their own.
+        httpVendor(virusTotalProtocol, {
+          baseUrl: VIRUSTOTAL_BASE_URL,
+          rateLimitPerMinute: 4,
+          quotaPerDay: 500,
+        }),
+      )
+      .register(
+        'abuseipdb',
+        // The free plan's 1,000 checks a day.
+        httpVendor(abuseIpDbProtocol, { baseUrl: ABUSEIPDB_BASE_URL, quotaPerDay: 1000 }),
+      )
+      .register('otx', vendorKind('otx'))
+      .register('urlhaus', vendorKind('urlhaus'))
+      .register('threatfox', vendorKind('threatfox'))
+      .register('greynoise', vendorKind('greynoise'))
+      // MISP pages through `{next}`: one lookup may take up to its max_pages (default 5) requests.
+      .register('misp', vendorKind('misp', 6))
+      .register('stix_feed', stixFeedFactory)
+  );
 }
+
+/** A vendor of vendors/catalog.ts as an HTTP kind, with the catalog's defaults. */
+function vendorKind(kind: keyof typeof VENDOR_PROTOCOLS, maxRequests?: number): IntelProviderFactory {
+  const entry = VENDOR_PROTOCOLS[kind];
+  const defaults = entry.defaults as { base_url?: string };
+  const factory = httpVendor(entry.protocol as VendorProtocol, {
+    ...(defaults.base_url ? { baseUrl: defaults.base_url } : {}),
+    requiresKey: entry.requiresKey,
+  });
+  if (maxRequests === undefined) return factory;
+  return (ctx) =>
+    factory({
+      ...ctx,
+      settings: { ...ctx.settings, max_requests: ctx.settings.max_requests ?? maxRequests },
+    });
+}
+
+/**
+ * `stix_feed`: a TAXII 2.1 collection or a STIX 2.1 bundle (URL or file) polled into memory; lookups
+ * are answered from what it holds. Options: `source` (`taxii` | `bundle_url` | `bundle_file`) with
+ * `api_root` + `collection_id` (+ `username`/`password` or the provider's `api_key`,
+ * `api_key_header`), `url`, or `path`; `poll_interval` (ms). Each orchestrator polls on its own.
+ */
+export const stixFeedFactory: IntelProviderFactory = ({ name, settings: s, log }) => {
+  const o = (s.options ?? {}) as Record<string, unknown>;
+  const str = (k: string): string | undefined => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+  const need = (k: string): string => {
+    const v = str(k);
+    if (!v) throw new IntelConfigError(`intel.providers.${name}: stix_feed needs options.${k}`);
+    return v;
+  };
+  let source: StixFeedSource;
+  const kind = str('source') ?? 'taxii';
+  if (kind === 'taxii') {
+    const user = str('username');
+    const password = str('password');
+    const header = str('api_key_header');
+    source = {
+      kind: 'taxii',
+      taxii: {
+        api_root: (s.base_url ?? need('api_root')).replace(/\/+$/, ''),
+        collection_id: need('collection_id'),
+        ...(user ? { username: user } : {}),
+        ...(password ? { password } : {}),
+        ...(s.api_key ? { api_key: s.api_key } : {}),
+        ...(header ? { api_key_header: header } : {}),
+      },
+    };
+  } else if (kind === 'bundle_url') source = { kind: 'bundle-url', url: s.base_url ?? need('url') };
+  else if (kind === 'bundle_file') source = { kind: 'bundle-file', path: need('path') };
+  else
+    throw new IntelConfigError(
+      `intel.providers.${name}: options.source must be taxii, bundle_url or bundle_file`,
+    );
+  const interval = typeof o.poll_interval === 'number' ? o.poll_interval : undefined;
+  const provider = new StixFeedIntelProvider({
+    source,
+    name,
+    ...(interval !== undefined ? { poll_interval_ms: Math.max(60_000, interval) } : {}),
+    ...(s.timeout !== undefined ? { request_timeout_ms: s.timeout } : {}),
+    logger: log.child({ provider: name }),
+  });
+  provider.start();
+  return provider;
+};

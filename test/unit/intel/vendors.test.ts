@@ -243,7 +243,7 @@ describe('AbuseIPDB v2 against a loopback AbuseIPDB', () => {
 describe('intel provider registry', () => {
   it('refuses unknown kinds, bad names and vendors without a key, naming the env variable', async () => {
     await expect(provider('x', 'nope', {})).rejects.toThrow(
-      'intel.providers.x: unknown kind "nope" (known: abuseipdb, local_lists, virustotal)',
+      'intel.providers.x: unknown kind "nope" (known: abuseipdb, greynoise, local_lists, misp, otx, stix_feed, threatfox, urlhaus, virustotal)',
     );
     await expect(provider('Bad Name', 'virustotal', { api_key: 'k' })).rejects.toThrow(/must match/);
     await expect(provider('my-vt', 'virustotal', {})).rejects.toThrow(

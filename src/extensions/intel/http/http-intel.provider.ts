@@ -173,7 +173,9 @@ export class HttpIntelProvider<C extends VendorConfig = VendorConfig> implements
   ): Promise<{ verdict: IntelVerdict; status: number }> {
     let request = first;
     for (let n = 1; ; n++) {
-      const response = await this.#send(request, signal);
+      const sent = await this.#send(request, signal);
+      // A protocol that spans requests (pagination) carries its state on the request it built.
+      const response = request.carry === undefined ? sent : { ...sent, carry: request.carry };
       const parsed = this.#protocol.parse(response, indicator, this.#config);
       if (!('next' in parsed)) {
         const { verdict, score, first_seen, last_seen, details } = parsed;

@@ -164,6 +164,11 @@ export class StixFeedIntelProvider implements IntelProvider {
   }
 
   /** Stops polling and aborts a poll in flight. Idempotent. */
+  /** The port's close: stops polling. */
+  async close(): Promise<void> {
+    await this.stop();
+  }
+
   async stop(): Promise<void> {
     this.#started = false;
     clearTimeout(this.#timer);

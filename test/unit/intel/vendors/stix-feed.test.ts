@@ -8,7 +8,7 @@ import { startTaxiiFake, stixIndicator } from '../../../fakes/intel/taxii.ts';
 import type { TaxiiFake } from '../../../fakes/intel/taxii.ts';
 
 const COLLECTION = '91a7b528-80eb-42ed-a74d-c6fbd5a26116';
-const SHA = 'e'.repeat(64);
+const SHA = 'e1f2'.repeat(16);
 const NOW = Date.parse('2024-06-01T00:00:00Z');
 let fake: TaxiiFake;
 let taxii: TaxiiConfig;
@@ -118,7 +118,7 @@ describe('TAXII 2.1 feed provider against a loopback TAXII server', () => {
     );
     expect(report).toMatchObject({ outcome: 'ok', objects: 3, added: 1, updated: 1, removed: 1 });
     expect(feed.match({ type: 'ipv4', value: '198.51.100.7' })).toMatchObject({ verdict: 'clean', score: 0 });
-    expect(await feed.lookup({ type: 'ipv4', value: '198.51.100.7' })).toMatchObject({ verdict: 'benign' });
+    expect(await feed.lookup({ type: 'ipv4', value: '198.51.100.7' })).toMatchObject({ verdict: 'clean' });
     expect(feed.match({ type: 'ipv4', value: '203.0.113.77' }).verdict).toBe('unknown');
     expect(feed.match({ type: 'email', value: 'CEO@phish.example' }).verdict).toBe('malicious');
     expect(feed.stats.added_after).toBe(stamp(8));
@@ -259,12 +259,12 @@ describe('plain STIX 2.1 bundle feed', () => {
       JSON.stringify({
         type: 'bundle',
         id: 'bundle--1',
-        objects: [stixIndicator(20, `[file:hashes.MD5 = '${'f'.repeat(32)}']`)],
+        objects: [stixIndicator(20, `[file:hashes.MD5 = '${'f1a2'.repeat(8)}']`)],
       }),
     );
     const feed = new StixFeedIntelProvider({ source: { kind: 'bundle-file', path: file }, now: () => NOW });
     expect(await feed.poll()).toMatchObject({ outcome: 'ok', added: 1 });
-    expect(feed.match({ type: 'md5', value: 'F'.repeat(32) }).verdict).toBe('malicious');
+    expect(feed.match({ type: 'md5', value: 'F1A2'.repeat(8) }).verdict).toBe('malicious');
     await writeFile(file, '{"type":"not-a-bundle"}');
     expect(await feed.poll()).toMatchObject({ outcome: 'error', error: 'stix: not a STIX bundle' });
     expect(feed.stats.indicators).toBe(1);

@@ -25,14 +25,14 @@ describe('STIX 2.1 pattern parser', () => {
     expect(parseStixPattern("[ipv6-addr:value = '2001:DB8::1']")).toMatchObject({
       values: [{ type: 'ipv6', value: '2001:db8::1' }],
     });
-    const sha = 'A'.repeat(64);
+    const sha = 'A1B2C3D4'.repeat(8);
     expect(parseStixPattern(`[file:hashes.'SHA-256' = '${sha}']`)).toMatchObject({
       values: [{ type: 'sha256', value: sha.toLowerCase() }],
     });
-    expect(parseStixPattern(`[file:hashes.MD5 = '${'b'.repeat(32)}']`)).toMatchObject({
+    expect(parseStixPattern(`[file:hashes.MD5 = '${'b1c2'.repeat(8)}']`)).toMatchObject({
       values: [{ type: 'md5' }],
     });
-    expect(parseStixPattern(`[file:hashes.'SHA-1' = '${'c'.repeat(40)}']`)).toMatchObject({
+    expect(parseStixPattern(`[file:hashes.'SHA-1' = '${'c1d2e'.repeat(8)}']`)).toMatchObject({
       values: [{ type: 'sha1' }],
     });
     expect(parseStixPattern("[ipv4-addr:value = '198.51.100.0/24']")).toMatchObject({
@@ -63,12 +63,12 @@ describe('STIX 2.1 pattern parser', () => {
     expect(
       parseStixPattern(
         "[file:name = 'evil.exe' OR file:hashes.MD5 = '" +
-          'd'.repeat(32) +
+          'd1e2'.repeat(8) +
           "' OR ipv4-addr:value = 'not-an-ip']",
       ),
     ).toEqual({
       ok: true,
-      values: [{ type: 'md5', value: 'd'.repeat(32) }],
+      values: [{ type: 'md5', value: 'd1e2'.repeat(8) }],
       skipped: 2,
     });
   });
