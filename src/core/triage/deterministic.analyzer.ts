@@ -1,5 +1,6 @@
 import type { Classification, Indicator, IndicatorType, Severity } from '../../contracts/index.ts';
-import type { AnalysisInput, Analyzer, Verdict } from './analyzer.ts';
+import { ruleHitsOf, type AnalysisInput, type Analyzer, type Verdict } from './analyzer.ts';
+import type { VendorRuleHit } from './rules/index.ts';
 import {
   DESTINATIONS,
   HASHES,
@@ -43,6 +44,13 @@ export const WEIGHTS = Object.freeze({
   mitreMapped: 0.3,
   mitreMany: 0.5,
   criticalAsset: 0.3,
+  /** The strongest vendor rule hit, by the rule's severity; `info` marks a routine event. */
+  ruleHit: Object.freeze({ info: -1.0, low: 0.5, medium: 1.0, high: 2.0, critical: 3.0 }) as Readonly<
+    Record<Severity, number>
+  >,
+  /** Each further distinct non-routine rule hit on the incident (at most `maxRuleCorroborations`). */
+  ruleCorroboration: 0.5,
+  maxRuleCorroborations: 2,
 });
 
 /** A signal specific to one incident type, applied once when an indicator of `types` has a `verdicts` hit. */
@@ -127,7 +135,12 @@ export function analyzeDeterministic(input: AnalysisInput): Verdict {
   const { incident } = input;
   const prior = SEVERITY_PRIOR[incident.severity] ?? 0;
   const intel = collectIntel(input);
-  const evidence = [...intelEvidence(intel), ...typeEvidence(incident.incident_type, intel)];
+  const hits = ruleHitsOf(input);
+  const evidence = [
+    ...intelEvidence(intel),
+    ...typeEvidence(incident.incident_type, intel),
+    ...ruleEvidence(hits),
+  ];
   const vendor = input.vendorConfidence ?? incident.vendor_confidence;
   if (typeof vendor === 'number' && Number.isFinite(vendor)) {
     const c = Math.min(0.95, Math.max(0.05, vendor));
@@ -140,7 +153,10 @@ export function analyzeDeterministic(input: AnalysisInput): Verdict {
   const logOdds = Math.max(-LOG_ODDS_LIMIT, Math.min(LOG_ODDS_LIMIT, prior + sum));
   const p = sigmoid(logOdds);
   const decisive = evidence.reduce((s, e) => s + (e.decisive ? Math.abs(e.weight) : 0), 0);
-  const hasBad = intel.some((i) => i.sightings.some((s) => s.verdict !== 'benign'));
+  // A known-bad indicator, or a high/critical vendor rule, is never closed as benign.
+  const hasBad =
+    intel.some((i) => i.sightings.some((s) => s.verdict !== 'benign')) ||
+    hits.some((h) => h.severity === 'high' || h.severity === 'critical');
   const classification = classify(p, decisive, hasBad);
 
   const pos = evidence.reduce((s, e) => s + Math.max(0, e.weight), 0);
@@ -179,7 +195,11 @@ export function analyzeDeterministic(input: AnalysisInput): Verdict {
       ...evidence.map((e) => e.text),
     ],
     recommended_actions: recommendedActions(input, classification, intel),
-    mitre_techniques: impliedTechniques(input, classification, intel),
+    mitre_techniques: withRuleTechniques(
+      impliedTechniques(input, classification, intel),
+      classification,
+      hits,
+    ),
     indicators: drivingIndicators(classification, evidence),
     score: Math.round(p * 1000) / 1000,
   };
@@ -317,6 +337,35 @@ function typeEvidence(type: string, intel: IndicatorIntel[]): Evidence[] {
       hit.indicator,
     ),
   ];
+}
+
+/** The strongest rule hit at its weight, then up to two more at the corroboration weight. */
+function ruleEvidence(hits: readonly VendorRuleHit[]): Evidence[] {
+  return hits.map((h, n) => {
+    const w =
+      n === 0
+        ? WEIGHTS.ruleHit[h.severity]
+        : n <= WEIGHTS.maxRuleCorroborations
+          ? WEIGHTS.ruleCorroboration
+          : 0;
+    const what = h.severity === 'info' ? 'routine vendor event' : `vendor rule (${h.severity})`;
+    const note = n > WEIGHTS.maxRuleCorroborations ? ' (rule cap reached)' : '';
+    return ev(`${what} ${h.rule_id}: ${h.title}: ${fmt(w)}${note}`, w, true);
+  });
+}
+
+/** The rules' techniques join a malicious or suspicious verdict's. */
+function withRuleTechniques(
+  techniques: string[],
+  c: Classification,
+  hits: readonly VendorRuleHit[],
+): string[] {
+  if (c !== 'malicious' && c !== 'suspicious') return techniques;
+  const out = [...techniques];
+  for (const t of hits.flatMap((h) => h.mitre)) {
+    if (!out.some((o) => o === t || o.startsWith(`${t}.`))) out.push(t);
+  }
+  return out;
 }
 
 function contextEvidence({ incident }: AnalysisInput): Evidence[] {
