@@ -1,5 +1,6 @@
 import type { IncidentType, Severity } from '../../../contracts/index.ts';
 import { SEVERITY_RANK } from '../../../contracts/index.ts';
+import { ruleIncidentType } from '../../triage/rules/index.ts';
 import { typeFromText } from '../classify.ts';
 import { firstDate, firstStr, isObject, list, own, str } from '../read.ts';
 import type { AlertParser } from '../types.ts';
@@ -37,7 +38,7 @@ const LOGIN_EVENTS =
  * `eventType` decides: threat and sign-on events are suspicious logins, privilege grants are
  * privilege escalation, policy and app-assignment changes are policy violations.
  */
-function incidentType(eventType: string, title: string | undefined): IncidentType {
+function incidentType(eventType: string, title: string | undefined, event: unknown): IncidentType {
   if (/^security\.(threat\.detected|attack\.)|^user\.risk\./.test(eventType)) return 'suspicious_login';
   if (LOGIN_EVENTS.test(eventType)) return 'suspicious_login';
   if (/privilege\.grant|role\.assign|admin/.test(eventType)) return 'privilege_escalation';
@@ -50,7 +51,8 @@ function incidentType(eventType: string, title: string | undefined): IncidentTyp
   }
   if (/^policy\.|^application\.policy|^system\.(api_token|org\.rate_limit)/.test(eventType))
     return 'policy_violation';
-  return typeFromText(title) ?? 'other';
+  // Event types outside the patterns above: the rule pack's type, then the message's words.
+  return ruleIncidentType('okta', event) ?? typeFromText(title) ?? 'other';
 }
 
 function raise(current: Severity, floor: Severity): Severity {
@@ -134,7 +136,7 @@ export const oktaParser: AlertParser = {
         .concat(risk ? [`Okta risk level: ${risk}`] : [])
         .join('. '),
       severity,
-      incidentType: incidentType(eventType, title),
+      incidentType: incidentType(eventType, title, event),
       occurredAt: firstDate(own(event, 'published')),
       receivedAt: ctx.receivedAt,
       // Okta scores risk LOW/MEDIUM/HIGH; we place those on the 0..1 scale.
