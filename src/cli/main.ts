@@ -17,6 +17,7 @@ Commands:
   incidents      incident maintenance: retry-failed [--id X] takes incidents out of the triage dead letter
   api-key        create, list or revoke API keys (create prints the key once)
   webhook-source manage webhook sources: add, list, rotate, retire, disable, enable, remove
+  eval           measure an analyzer on a labelled dataset (accuracy, confusion matrix, calibration)
 
 Options (every command):
   -c, --config <file>   YAML configuration (also TW_CONFIG); TW_* environment variables override it
@@ -85,6 +86,15 @@ Works on the configured database directly (like migrate); embedded mode needs th
 (it holds the data folder). Secrets are stored encrypted with webhooks.encryption_key
 (TW_WEBHOOKS__ENCRYPTION_KEY), or in embedded mode a key generated into TW_DATA_DIR. Running servers
 pick a change up within about a second.`,
+  eval: `triage-warden eval --dataset FILE.jsonl [--analyzer deterministic|llm] [--report FILE.json] [--split tune|holdout|all]
+
+Runs every case of a labelled JSONL dataset as triage would (the webhook's parser for the case's
+source, offline intel seeded from the case, enrichment, the analyzer) and prints accuracy, per-class
+precision/recall/F1, the confusion matrix, the calibration table with its expected calibration error,
+and the malicious→benign miss rate: for the selected cases and for each split (tune, holdout).
+--report writes those figures and every case's expected and predicted verdict as JSON. A bad line is
+reported with its line number and reason (exit 2). Needs no database. The shipped set is
+eval/dataset.jsonl; docs/ANALYZER.md describes the format and the figures.`,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -117,6 +127,10 @@ async function main(argv: string[]): Promise<number> {
       unsigned: { type: 'boolean' },
       'no-require-timestamp': { type: 'boolean' },
       'rate-limit': { type: 'string' },
+      dataset: { type: 'string' },
+      analyzer: { type: 'string' },
+      report: { type: 'string' },
+      split: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -185,6 +199,13 @@ async function main(argv: string[]): Promise<number> {
         expires: values.expires,
         scopes: values.scopes,
         url: values.url,
+      });
+    case 'eval':
+      return (await import('./eval.command.ts')).runEval(config, {
+        dataset: values.dataset,
+        analyzer: values.analyzer,
+        report: values.report,
+        split: values.split,
       });
     case 'demo':
       return (await import('./demo.command.ts')).runDemo(config, {
