@@ -1,11 +1,11 @@
 import type { Severity } from '../../../contracts/index.ts';
 import type { NormalizedAlert } from '../../../contracts/index.ts';
 import { ruleIncidentType } from '../../triage/rules/index.ts';
-import { inferIncidentType, severityFromName, typeFromText } from '../classify.ts';
+import { inferIncidentType, severityFromName } from '../classify.ts';
 import { firstDate, firstStr, isObject, num, own, ratio, str } from '../read.ts';
 import type { AlertParser, ParseContext } from '../types.ts';
 import { AlertDraft, invalid, requireObject, sourceName } from './draft.ts';
-import { words } from './event-fields.ts';
+import { typeOf, words } from './event-fields.ts';
 
 /** Falcon `Severity` is 1..5 (Informational, Low, Medium, High, Critical). */
 const BY_NUMBER: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
@@ -81,7 +81,7 @@ function auditAlert(
     titleFallback: `CrowdStrike ${eventType}`,
     description: `${eventType}${operation ? ` ${operation}` : ''}${failed ? ' (failed)' : ''}`,
     severity: 'low',
-    incidentType: ruleIncidentType(source, body) ?? typeFromText(action) ?? 'other',
+    incidentType: ruleIncidentType(source, body) ?? typeOf(event, operation ?? eventType) ?? 'other',
     occurredAt: firstDate(own(own(body, 'metadata'), 'eventCreationTime'), get('UTCTimestamp')),
     receivedAt: ctx.receivedAt,
     raw: body,

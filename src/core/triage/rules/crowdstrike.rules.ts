@@ -43,6 +43,16 @@ export const CROWDSTRIKE_RULES: readonly VendorRule[] = [
     when: [type(...DETECTIONS), either(oneOf('event.Severity', '4'), oneOf('event.SeverityName', 'High'))],
   },
   {
+    id: 'crowdstrike.detection_medium',
+    vendor: 'crowdstrike',
+    event_type: 'DetectionSummaryEvent / EppDetectionSummaryEvent with Severity 3 (Medium)',
+    severity: 'medium',
+    title: 'Falcon medium-severity detection',
+    mitre: [],
+    reference: FALCON_DOCS,
+    when: [type(...DETECTIONS), either(oneOf('event.Severity', '3'), oneOf('event.SeverityName', 'Medium'))],
+  },
+  {
     id: 'crowdstrike.identity_detection',
     vendor: 'crowdstrike',
     event_type: 'IdpDetectionSummaryEvent (Falcon Identity Protection)',

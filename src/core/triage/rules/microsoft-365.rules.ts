@@ -51,6 +51,25 @@ export const MICROSOFT_365_RULES: readonly VendorRule[] = [
     ],
   },
   {
+    id: 'microsoft_365.inbox_rule_forward_and_hide',
+    vendor: 'microsoft_365',
+    event_type: 'New-InboxRule / Set-InboxRule that forwards mail and deletes it or marks it read',
+    severity: 'critical',
+    title: 'Inbox rule forwards mail and hides it from the owner (business email compromise pattern)',
+    mitre: ['T1114.003', 'T1564.008'],
+    reference: ACTIVITIES,
+    incident_type: 'data_exfiltration',
+    when: [
+      op('New-InboxRule', 'Set-InboxRule'),
+      either(...FORWARD_PARAMS.map((n) => param('Parameters', n, '\\S'))),
+      either(
+        param('Parameters', 'DeleteMessage', '^(true|\\$true)$'),
+        param('Parameters', 'MarkAsRead', '^(true|\\$true)$'),
+        param('Parameters', 'MoveToFolder', 'rss|archive|conversation history|junk|deleted items'),
+      ),
+    ],
+  },
+  {
     id: 'microsoft_365.inbox_rule_forwarding',
     vendor: 'microsoft_365',
     event_type: 'New-InboxRule / Set-InboxRule with ForwardTo, RedirectTo or ForwardAsAttachmentTo',
@@ -216,6 +235,26 @@ export const MICROSOFT_365_RULES: readonly VendorRule[] = [
     when: [op('FileMalwareDetected')],
   },
   // Routine events.
+  {
+    id: 'microsoft_365.routine_inbox_rule',
+    vendor: 'microsoft_365',
+    event_type: 'New-InboxRule / Set-InboxRule that only files mail into an ordinary folder',
+    severity: 'info',
+    title: 'Routine inbox rule (files mail, no forwarding, deleting or hiding)',
+    mitre: [],
+    reference: ACTIVITIES,
+    when: [
+      op('New-InboxRule', 'Set-InboxRule'),
+      not(
+        either(
+          ...FORWARD_PARAMS.map((n) => param('Parameters', n, '\\S')),
+          param('Parameters', 'DeleteMessage', '^(true|\\$true)$'),
+          param('Parameters', 'MarkAsRead', '^(true|\\$true)$'),
+          param('Parameters', 'MoveToFolder', 'rss|archive|conversation history|junk|deleted items'),
+        ),
+      ),
+    ],
+  },
   {
     id: 'microsoft_365.routine_activity',
     vendor: 'microsoft_365',
