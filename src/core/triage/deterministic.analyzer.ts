@@ -45,9 +45,11 @@ export const WEIGHTS = Object.freeze({
   mitreMany: 0.5,
   criticalAsset: 0.3,
   /** The strongest vendor rule hit, by the rule's severity; `info` marks a routine event. */
-  ruleHit: Object.freeze({ info: -1.0, low: 0.5, medium: 1.0, high: 2.0, critical: 3.0 }) as Readonly<
+  ruleHit: Object.freeze({ info: -1.0, low: 0.5, medium: 1.0, high: 2.0, critical: 3.5 }) as Readonly<
     Record<Severity, number>
   >,
+  /** A rule that restates the vendor's risk rating, already in the severity prior and vendor confidence. */
+  ruleRestatingRisk: 0.5,
   /** Each further distinct non-routine rule hit on the incident (at most `maxRuleCorroborations`). */
   ruleCorroboration: 0.5,
   maxRuleCorroborations: 2,
@@ -83,6 +85,13 @@ export const TYPE_SIGNALS: Readonly<Record<string, TypeSignal>> = Object.freeze(
     text: 'phishing infrastructure {v} is known-malicious',
   },
   suspicious_login: { types: IPS, verdicts: ['malicious'], weight: 1.0, text: 'login from malicious IP {v}' },
+  // An untyped incident: a known-bad file or destination is what says what it is.
+  other: {
+    types: [...HASHES, ...DESTINATIONS],
+    verdicts: ['malicious'],
+    weight: 1.0,
+    text: 'known-malicious {v} on an incident of no specific type',
+  },
   data_exfiltration: {
     types: DESTINATIONS,
     verdicts: ['malicious', 'suspicious'],
@@ -97,6 +106,18 @@ export const LARGE_BURST_OCCURRENCES = 50;
 /** Incident tags that mark a critical asset. */
 export const CRITICAL_ASSET_TAG =
   /^(critical|critical[-_ ]asset|crown[-_ ]jewels?|tier[-_ ]?0|vip|executive|domain[-_ ]controller)$/i;
+
+/**
+ * Confidence range per classification: `lo + (hi − lo) × strength` (docs/ANALYZER.md, "Confidence").
+ * The ranges were set from the observed accuracy of each call on the tune split of the shipped
+ * evaluation set (never the holdout), so that confidence reads as the chance the call is right.
+ */
+export const CONFIDENCE_RANGE: Readonly<Record<Classification, readonly [number, number]>> = Object.freeze({
+  malicious: [0.75, 0.99],
+  benign: [0.75, 0.99],
+  suspicious: [0.6, 0.95],
+  inconclusive: [0.4, 0.6],
+});
 
 /** Probability of "malicious" at or above which the verdict is malicious. */
 export const MALICIOUS_THRESHOLD = 0.85;
@@ -157,7 +178,8 @@ export function analyzeDeterministic(input: AnalysisInput): Verdict {
   const hasBad =
     intel.some((i) => i.sightings.some((s) => s.verdict !== 'benign')) ||
     hits.some((h) => h.severity === 'high' || h.severity === 'critical');
-  const classification = classify(p, decisive, hasBad);
+  const alarming = hits.some((h) => h.severity === 'high' || h.severity === 'critical');
+  const classification = classify(p, alarming ? Math.max(decisive, MIN_DECISIVE_EVIDENCE) : decisive, hasBad);
 
   const pos = evidence.reduce((s, e) => s + Math.max(0, e.weight), 0);
   const neg = evidence.reduce((s, e) => s + Math.max(0, -e.weight), 0);
@@ -226,11 +248,16 @@ function confidenceOf(
   agreement: number,
   coverage: number,
 ): number {
-  const strength = Math.abs(2 * p - 1) * support * agreement;
-  if (c === 'malicious') return 0.5 + 0.5 * strength;
-  if (c === 'benign') return 0.5 + 0.5 * strength * coverage;
-  if (c === 'suspicious') return 0.35 + 0.35 * support * agreement;
-  return 0.2 + 0.2 * support;
+  const strength =
+    c === 'malicious'
+      ? Math.abs(2 * p - 1) * support * agreement
+      : c === 'benign'
+        ? Math.abs(2 * p - 1) * support * agreement * coverage
+        : c === 'suspicious'
+          ? support * agreement
+          : support;
+  const [lo, hi] = CONFIDENCE_RANGE[c];
+  return lo + (hi - lo) * strength;
 }
 
 /** Groups enrichments by indicator; each distinct provider/list with a verdict is one sighting. */
@@ -264,13 +291,17 @@ function collectIntel(input: AnalysisInput): IndicatorIntel[] {
 function listHits(
   details: Record<string, unknown>,
   verdict: string,
-): Array<{ list: string; description?: string }> {
-  const out: Array<{ list: string; description?: string }> = [];
+): Array<{ list: string; description?: string; entry?: string }> {
+  const out: Array<{ list: string; description?: string; entry?: string }> = [];
   for (const h of Array.isArray(details['hits']) ? (details['hits'] as unknown[]) : []) {
     if (typeof h !== 'object' || h === null) continue;
-    const { list, verdict: v, description } = h as Record<string, unknown>;
+    const { list, verdict: v, description, entry } = h as Record<string, unknown>;
     if (typeof list !== 'string' || v !== verdict || out.some((o) => o.list === list)) continue;
-    out.push(typeof description === 'string' && description ? { list, description } : { list });
+    out.push({
+      list,
+      ...(typeof description === 'string' && description ? { description } : {}),
+      ...(typeof entry === 'string' && entry ? { entry } : {}),
+    });
   }
   return out;
 }
@@ -278,6 +309,9 @@ function listHits(
 function intelEvidence(intel: IndicatorIntel[]): Evidence[] {
   const out: Evidence[] = [];
   let benignTotal = 0;
+  // One list entry seen through several forms of one indicator (a domain, its URL, its host name)
+  // is one piece of evidence.
+  const entries = new Map<string, string>();
   for (const { indicator, sightings } of intel) {
     for (const verdict of ['malicious', 'suspicious', 'benign'] as const) {
       sightings
@@ -285,7 +319,13 @@ function intelEvidence(intel: IndicatorIntel[]): Evidence[] {
         .forEach((s, n) => {
           let w: number;
           let note = '';
-          if (verdict === 'benign') {
+          const key = s.entry ? `${s.provider}|${s.list}|${s.entry}|${verdict}` : undefined;
+          const seenAs = key ? entries.get(key) : undefined;
+          if (key && seenAs === undefined) entries.set(key, indicator.value);
+          if (seenAs !== undefined) {
+            w = 0;
+            note = ` (the same list entry as ${seenAs})`;
+          } else if (verdict === 'benign') {
             w = n === 0 ? Math.max(WEIGHTS.benignHit, WEIGHTS.benignTotalFloor - benignTotal) : 0;
             if (n > 0) note = ' (already allowlisted)';
             else if (w > WEIGHTS.benignHit)
@@ -339,19 +379,31 @@ function typeEvidence(type: string, intel: IndicatorIntel[]): Evidence[] {
   ];
 }
 
-/** The strongest rule hit at its weight, then up to two more at the corroboration weight. */
+/**
+ * The strongest rule hit at its weight (a rule restating the vendor's risk rating at
+ * `ruleRestatingRisk`), then up to `maxRuleCorroborations` more at most `ruleCorroboration` each.
+ */
 function ruleEvidence(hits: readonly VendorRuleHit[]): Evidence[] {
-  return hits.map((h, n) => {
-    const w =
-      n === 0
-        ? WEIGHTS.ruleHit[h.severity]
-        : n <= WEIGHTS.maxRuleCorroborations
-          ? WEIGHTS.ruleCorroboration
-          : 0;
-    const what = h.severity === 'info' ? 'routine vendor event' : `vendor rule (${h.severity})`;
-    const note = n > WEIGHTS.maxRuleCorroborations ? ' (rule cap reached)' : '';
-    return ev(`${what} ${h.rule_id}: ${h.title}: ${fmt(w)}${note}`, w, true);
-  });
+  const base = (h: VendorRuleHit): number =>
+    h.restates_vendor_risk ? WEIGHTS.ruleRestatingRisk : WEIGHTS.ruleHit[h.severity];
+  return [...hits]
+    .sort((a, b) => Math.abs(base(b)) - Math.abs(base(a)))
+    .map((h, n) => {
+      const w =
+        n === 0
+          ? base(h)
+          : n <= WEIGHTS.maxRuleCorroborations
+            ? Math.min(base(h), WEIGHTS.ruleCorroboration)
+            : 0;
+      const what = h.severity === 'info' ? 'routine vendor event' : `vendor rule (${h.severity})`;
+      const note =
+        n > WEIGHTS.maxRuleCorroborations
+          ? ' (rule cap reached)'
+          : h.restates_vendor_risk && n === 0
+            ? ' (restates the vendor risk already in the prior)'
+            : '';
+      return ev(`${what} ${h.rule_id}: ${h.title}: ${fmt(w)}${note}`, w, true);
+    });
 }
 
 /** The rules' techniques join a malicious or suspicious verdict's. */

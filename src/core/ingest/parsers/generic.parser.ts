@@ -15,7 +15,7 @@ import {
   typeOf,
 } from './event-fields.ts';
 import { scanObject } from './scan.ts';
-import { ruleIncidentType } from '../../triage/rules/index.ts';
+import { detectVendor, ruleIncidentType } from '../../triage/rules/index.ts';
 
 /** A `confidence` given either as 0..1 or as a percentage. */
 function confidence(value: unknown): number | undefined {
@@ -99,7 +99,11 @@ export const genericParser: AlertParser = {
       titleFallback: 'Alert',
       description,
       severity:
-        severityFromName(own(body, 'severity')) ?? (documented ? undefined : severityOf(body)) ?? 'medium',
+        severityFromName(own(body, 'severity')) ??
+        (documented ? undefined : severityOf(body)) ??
+        // An audit record of a vendor with a rule pack is a record, not an alert: low unless it says
+        // otherwise; the rule pack weighs what it records (docs/ANALYZER.md).
+        (!documented && detectVendor(body) ? 'low' : 'medium'),
       incidentType: documented
         ? inferIncidentType({
             names: [alertType],

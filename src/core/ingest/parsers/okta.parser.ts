@@ -35,10 +35,13 @@ const LOGIN_EVENTS =
   /^(user\.session\.start|user\.authentication\.|user\.mfa\.|policy\.evaluate_sign_on|user\.account\.lock|security\.request\.blocked)/;
 
 /**
- * `eventType` decides: threat and sign-on events are suspicious logins, privilege grants are
+ * The rule pack's type when one of its rules knows the event (docs/ANALYZER.md), else `eventType`
+ * decides: threat and sign-on events are suspicious logins, privilege grants are
  * privilege escalation, policy and app-assignment changes are policy violations.
  */
 function incidentType(eventType: string, title: string | undefined, event: unknown): IncidentType {
+  const fromRule = ruleIncidentType('okta', event);
+  if (fromRule) return fromRule;
   if (/^security\.(threat\.detected|attack\.)|^user\.risk\./.test(eventType)) return 'suspicious_login';
   if (LOGIN_EVENTS.test(eventType)) return 'suspicious_login';
   if (/privilege\.grant|role\.assign|admin/.test(eventType)) return 'privilege_escalation';
@@ -51,8 +54,7 @@ function incidentType(eventType: string, title: string | undefined, event: unkno
   }
   if (/^policy\.|^application\.policy|^system\.(api_token|org\.rate_limit)/.test(eventType))
     return 'policy_violation';
-  // Event types outside the patterns above: the rule pack's type, then the message's words.
-  return ruleIncidentType('okta', event) ?? typeFromText(title) ?? 'other';
+  return typeFromText(title) ?? 'other';
 }
 
 function raise(current: Severity, floor: Severity): Severity {

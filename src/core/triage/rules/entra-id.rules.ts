@@ -57,6 +57,7 @@ export const ENTRA_ID_RULES: readonly VendorRule[] = [
     mitre: ['T1078.004'],
     reference: SIGN_IN,
     incident_type: 'suspicious_login',
+    restates_vendor_risk: true,
     when: [riskHigh, not(oneOf('riskState', 'dismissed', 'remediated', 'confirmedSafe'))],
   },
   {
@@ -85,6 +86,7 @@ export const ENTRA_ID_RULES: readonly VendorRule[] = [
     mitre: ['T1078.004'],
     reference: SIGN_IN,
     incident_type: 'suspicious_login',
+    restates_vendor_risk: true,
     when: [riskMedium, not(oneOf('riskState', 'dismissed', 'remediated', 'confirmedSafe'))],
   },
   {

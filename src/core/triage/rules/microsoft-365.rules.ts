@@ -256,20 +256,28 @@ export const MICROSOFT_365_RULES: readonly VendorRule[] = [
     ],
   },
   {
+    id: 'microsoft_365.routine_sign_in',
+    vendor: 'microsoft_365',
+    event_type: 'UserLoggedIn, UserLoginFailed, MailboxLogin',
+    severity: 'info',
+    title: 'Routine Microsoft 365 sign-in',
+    mitre: [],
+    reference: SCHEMA,
+    incident_type: 'suspicious_login',
+    when: [op('UserLoggedIn', 'UserLoginFailed', 'MailboxLogin')],
+  },
+  {
     id: 'microsoft_365.routine_activity',
     vendor: 'microsoft_365',
     event_type:
-      'UserLoggedIn, UserLoginFailed, MailboxLogin, MailItemsAccessed, Send, FileAccessed, FileModified, FileUploaded, FileDownloaded, Add user., Update user.',
+      'MailItemsAccessed, Send, FileAccessed, FileModified, FileUploaded, FileDownloaded, Add user., Update user.',
     severity: 'info',
-    title: 'Routine Microsoft 365 sign-in, mail or file activity',
+    title: 'Routine Microsoft 365 mail, file or directory activity',
     mitre: [],
     reference: SCHEMA,
     when: [
       either(
         op(
-          'UserLoggedIn',
-          'UserLoginFailed',
-          'MailboxLogin',
           'MailItemsAccessed',
           'Send',
           'FileAccessed',

@@ -46,6 +46,7 @@ export const OKTA_RULES: readonly VendorRule[] = [
     mitre: ['T1078.004'],
     reference: ITP,
     incident_type: 'suspicious_login',
+    restates_vendor_risk: true,
     when: [riskHigh],
   },
   {
@@ -57,6 +58,7 @@ export const OKTA_RULES: readonly VendorRule[] = [
     mitre: ['T1078.004'],
     reference: ITP,
     incident_type: 'suspicious_login',
+    restates_vendor_risk: true,
     when: [riskMedium],
   },
   {

@@ -65,6 +65,11 @@ export interface VendorRule {
   reference: string;
   /** The incident type this event is, when ingest has nothing more specific. */
   incident_type?: IncidentType;
+  /**
+   * The rule restates the vendor's own risk rating (Okta `risk` level, Entra `riskLevel*`), which
+   * ingest already turned into the severity and vendor confidence: it weighs less (docs/ANALYZER.md).
+   */
+  restates_vendor_risk?: boolean;
   /** Every condition must hold. */
   when: readonly Condition[];
 }
@@ -79,6 +84,7 @@ export interface VendorRuleHit {
   mitre: string[];
   reference: string;
   incident_type?: IncidentType;
+  restates_vendor_risk?: boolean;
 }
 
 const MAX_VALUES = 200;
@@ -161,5 +167,6 @@ export function hitOf(rule: VendorRule): VendorRuleHit {
     mitre: [...rule.mitre],
     reference: rule.reference,
     ...(rule.incident_type ? { incident_type: rule.incident_type } : {}),
+    ...(rule.restates_vendor_risk ? { restates_vendor_risk: true } : {}),
   };
 }
