@@ -18,6 +18,7 @@ Commands:
   api-key        create, list or revoke API keys (create prints the key once)
   webhook-source manage webhook sources: add, list, rotate, retire, disable, enable, remove
   playbook       validate playbook YAML files (file:line:column: field: message per error)
+  eval           measure an analyzer on a labelled dataset (accuracy, confusion matrix, calibration)
 
 Options (every command):
   -c, --config <file>   YAML configuration (also TW_CONFIG); TW_* environment variables override it
@@ -91,6 +92,15 @@ pick a change up within about a second.`,
 Compiles each playbook document (a folder: its *.yaml and *.yml files) exactly as the server does
 and prints \`ok <name> <file>\`, or one \`file:line:column: field: message\` line per error. Needs no
 database or running server; exit code 1 when any document is invalid. See docs/PLAYBOOKS.md.`,
+  eval: `triage-warden eval --dataset FILE.jsonl [--analyzer deterministic|llm] [--report FILE.json] [--split tune|holdout|all]
+
+Runs every case of a labelled JSONL dataset as triage would (the webhook's parser for the case's
+source, offline intel seeded from the case, enrichment, the analyzer) and prints accuracy, per-class
+precision/recall/F1, the confusion matrix, the calibration table with its expected calibration error,
+and the malicious→benign miss rate: for the selected cases and for each split (tune, holdout).
+--report writes those figures and every case's expected and predicted verdict as JSON. A bad line is
+reported with its line number and reason (exit 2). Needs no database. The shipped set is
+eval/dataset.jsonl; docs/ANALYZER.md describes the format and the figures.`,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -123,6 +133,10 @@ async function main(argv: string[]): Promise<number> {
       unsigned: { type: 'boolean' },
       'no-require-timestamp': { type: 'boolean' },
       'rate-limit': { type: 'string' },
+      dataset: { type: 'string' },
+      analyzer: { type: 'string' },
+      report: { type: 'string' },
+      split: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -191,6 +205,13 @@ async function main(argv: string[]): Promise<number> {
         expires: values.expires,
         scopes: values.scopes,
         url: values.url,
+      });
+    case 'eval':
+      return (await import('./eval.command.ts')).runEval(config, {
+        dataset: values.dataset,
+        analyzer: values.analyzer,
+        report: values.report,
+        split: values.split,
       });
     case 'demo':
       return (await import('./demo.command.ts')).runDemo(config, {

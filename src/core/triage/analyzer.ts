@@ -1,4 +1,11 @@
-import type { EnrichmentRecord, IncidentRecord, IndicatorRecord, NewAnalysis } from '../../ports/index.ts';
+import type {
+  AlertRecord,
+  EnrichmentRecord,
+  IncidentRecord,
+  IndicatorRecord,
+  NewAnalysis,
+} from '../../ports/index.ts';
+import { vendorRuleHits, type VendorRuleHit } from './rules/index.ts';
 
 /** Everything an analyst engine sees about one incident. */
 export interface AnalysisInput {
@@ -10,6 +17,32 @@ export interface AnalysisInput {
   >[];
   /** The first alert's vendor confidence (0..1) when the vendor gave one. */
   vendorConfidence?: number;
+  /**
+   * The incident's alerts as received (webhook source and raw payload), read by the vendor rule packs.
+   * When absent, the alerts of an incident detail record passed as `incident` are used.
+   */
+  alerts?: ReadonlyArray<Pick<AlertRecord, 'source' | 'raw'>>;
+  /** Vendor rule hits worked out by the caller; when absent they are computed from the alerts. */
+  ruleHits?: readonly VendorRuleHit[];
+}
+
+/**
+ * The vendor rule hits of an incident (docs/ANALYZER.md, "Vendor rule packs"): `input.ruleHits`, or
+ * those of every alert, each rule once, strongest first; routine (`info`) hits only when nothing
+ * else fired. Pure: any analyzer may call it to give its engine the same context.
+ */
+export function ruleHitsOf(input: AnalysisInput): VendorRuleHit[] {
+  if (input.ruleHits) return [...input.ruleHits];
+  const detail = input.incident as IncidentRecord & { alerts?: unknown };
+  const alerts = input.alerts ?? (Array.isArray(detail.alerts) ? (detail.alerts as AlertRecord[]) : []);
+  const all = new Map<string, VendorRuleHit>();
+  for (const a of alerts.slice(0, 100)) {
+    for (const h of vendorRuleHits(a.source, a.raw)) if (!all.has(h.rule_id)) all.set(h.rule_id, h);
+  }
+  const hits = [...all.values()];
+  const alarming = hits.filter((h) => h.severity !== 'info');
+  const rank = { info: 0, low: 1, medium: 2, high: 3, critical: 4 } as const;
+  return (alarming.length ? alarming : hits).sort((a, b) => rank[b.severity] - rank[a.severity]);
 }
 
 /**

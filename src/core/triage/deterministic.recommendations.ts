@@ -19,6 +19,8 @@ export interface Sighting {
   verdict: KnownVerdict;
   provider: string;
   list?: string;
+  /** The list entry that matched (`evil.com` for `https://a.evil.com/x`), when the provider says. */
+  entry?: string;
   score: number | null;
   description?: string;
 }

@@ -32,7 +32,8 @@ describe('vendor events without a dedicated parser (generic path)', () => {
 
   it('Entra ID audit: the activity names the title and the type', () => {
     const [a] = parsed('entra-audit', 'entra-id', 'audit_role_assignment');
-    expect(a).toMatchObject({ incidentType: 'privilege_escalation', severity: 'medium' });
+    // An audit record of a vendor with a rule pack, with no severity of its own, is low.
+    expect(a).toMatchObject({ incidentType: 'privilege_escalation', severity: 'low' });
     expect(a!.title).toBe('Add member to role: svc-backup@contoso.com by bob.keller@contoso.com');
     expect(pairs(a!)).toEqual(
       expect.arrayContaining(['ipv4:45.155.205.233', 'username:svc-backup@contoso.com']),
@@ -43,7 +44,8 @@ describe('vendor events without a dedicated parser (generic path)', () => {
     const page = parsed('entra-signins', 'entra-id', 'graph_page');
     const items = (scenario('entra-id', 'graph_page') as { value: unknown[] }).value;
     expect(page.map((a) => a.raw)).toEqual(items);
-    expect(page.map((a) => a.severity)).toEqual(['medium', 'medium']);
+    // No risk (`none`) says nothing: an audit record, low; the second sign-in is rated medium risk.
+    expect(page.map((a) => a.severity)).toEqual(['low', 'medium']);
     expect(page.map((a) => a.incidentType)).toEqual(['suspicious_login', 'suspicious_login']);
     const records = parsed('azure-diag', 'entra-id', 'diagnostic_records');
     expect(records).toHaveLength(2);
@@ -57,7 +59,7 @@ describe('vendor events without a dedicated parser (generic path)', () => {
     expect(a).toMatchObject({
       title: 'suspicious_login by dana.whitfield@example.org',
       incidentType: 'suspicious_login',
-      severity: 'medium',
+      severity: 'low',
       vendorId: '-4815162342108731337',
     });
     expect(a!.occurredAt.toISOString()).toBe('2024-06-15T07:58:13.402Z');

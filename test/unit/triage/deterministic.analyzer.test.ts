@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   BENIGN_THRESHOLD,
+  CONFIDENCE_RANGE,
   DeterministicAnalyzer,
   MALICIOUS_THRESHOLD,
   SUSPICIOUS_THRESHOLD,
@@ -81,8 +82,8 @@ describe('DeterministicAnalyzer: verdicts per incident type', () => {
         ),
       );
       expect(v.classification).toBe('inconclusive');
-      expect(v.confidence).toBeGreaterThanOrEqual(0.2);
-      expect(v.confidence).toBeLessThanOrEqual(0.4);
+      expect(v.confidence).toBeGreaterThanOrEqual(CONFIDENCE_RANGE.inconclusive[0]);
+      expect(v.confidence).toBeLessThanOrEqual(CONFIDENCE_RANGE.inconclusive[1]);
       expect(v.recommended_actions).toEqual(['escalate_to_analyst']);
       expect(v.reasons).toContain('no threat-intel data for the 2 indicators: +0.0');
     }
@@ -101,8 +102,10 @@ describe('DeterministicAnalyzer: verdicts per incident type', () => {
       ),
     );
     expect(v.classification).toBe('suspicious');
-    expect(v.confidence).toBeGreaterThanOrEqual(0.4);
-    expect(v.confidence).toBeLessThanOrEqual(0.7);
+    expect(v.confidence).toBeGreaterThanOrEqual(CONFIDENCE_RANGE.suspicious[0]);
+    expect(v.confidence).toBeLessThanOrEqual(CONFIDENCE_RANGE.suspicious[1]);
+    // Conflicting evidence sits below the top of the suspicious range.
+    expect(v.confidence).toBeLessThan(0.9);
     expect(v.recommended_actions).toEqual([
       'quarantine_email',
       `block_domain:${DOMAIN_PHISH.value}`,

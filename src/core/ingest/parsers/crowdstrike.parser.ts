@@ -1,8 +1,11 @@
 import type { Severity } from '../../../contracts/index.ts';
+import type { NormalizedAlert } from '../../../contracts/index.ts';
+import { ruleIncidentType } from '../../triage/rules/index.ts';
 import { inferIncidentType, severityFromName } from '../classify.ts';
 import { firstDate, firstStr, isObject, num, own, ratio, str } from '../read.ts';
-import type { AlertParser } from '../types.ts';
+import type { AlertParser, ParseContext } from '../types.ts';
 import { AlertDraft, invalid, requireObject, sourceName } from './draft.ts';
+import { typeOf, words } from './event-fields.ts';
 
 /** Falcon `Severity` is 1..5 (Informational, Low, Medium, High, Critical). */
 const BY_NUMBER: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
@@ -24,9 +27,72 @@ const IOC_TYPES: Readonly<Record<string, 'md5' | 'sha1' | 'sha256' | 'domain' | 
   url: 'url',
 };
 
+/** A stream event that is not a detection: the console audit events and session events. */
+function isAuditEvent(eventType: string | undefined, event: Record<string, unknown>): boolean {
+  if (eventType === undefined || /DetectionSummaryEvent$/i.test(eventType)) return false;
+  return own(event, 'DetectId') === undefined && own(event, 'CompositeId') === undefined;
+}
+
+/**
+ * `AuthActivityAuditEvent`, `UserActivityAuditEvent`, `RemoteResponseSession*Event`…: who did what in
+ * the Falcon console (`OperationName`, `ServiceName`, `UserId`, `UserIp`, `Success`). Severity low:
+ * they are records, not detections; the vendor rule pack says which ones matter.
+ */
+function auditAlert(
+  body: Record<string, unknown>,
+  event: Record<string, unknown>,
+  eventType: string,
+  source: string,
+  ctx: ParseContext,
+): NormalizedAlert {
+  const get = (key: string): unknown => own(event, key);
+  const d = new AlertDraft();
+  const user = firstStr(get('UserId'), get('UserName'));
+  d.user(user, 'event.UserId');
+  d.add('ipv4', get('UserIp'), 'event.UserIp');
+  d.add('ipv6', get('UserIp'), 'event.UserIp');
+  const host = firstStr(get('HostnameField'), get('ComputerName'), get('Hostname'));
+  d.host(host, 'event.HostnameField');
+  const operation = firstStr(get('OperationName'));
+  const service = firstStr(get('ServiceName'));
+  d.tag(eventType, 'event_type');
+  d.tag(operation, 'operation');
+  d.tag(service, 'service');
+  for (const kv of Array.isArray(get('AuditKeyValues'))
+    ? (get('AuditKeyValues') as unknown[]).slice(0, 20)
+    : []) {
+    if (own(kv, 'Key') === 'target_name') d.user(own(kv, 'ValueString'), 'event.AuditKeyValues.target_name');
+  }
+  const failed = get('Success') === false || str(get('Success'), 10)?.toLowerCase() === 'false';
+  const action = operation ? words(operation) : eventType;
+  const title = [
+    service ? `${action} (${service})` : action,
+    user ? ` by ${user}` : '',
+    host ? ` on ${host}` : '',
+    failed ? ' (failed)' : '',
+  ].join('');
+  return d.build({
+    source,
+    // The stream offset identifies a delivery: a re-sent event folds into its incident.
+    vendorId: str(own(own(body, 'metadata'), 'offset'), 40)
+      ? `${eventType}:${str(own(own(body, 'metadata'), 'offset'), 40)}`
+      : undefined,
+    title,
+    titleFallback: `CrowdStrike ${eventType}`,
+    description: `${eventType}${operation ? ` ${operation}` : ''}${failed ? ' (failed)' : ''}`,
+    severity: 'low',
+    incidentType: ruleIncidentType(source, body) ?? typeOf(event, operation ?? eventType) ?? 'other',
+    occurredAt: firstDate(own(own(body, 'metadata'), 'eventCreationTime'), get('UTCTimestamp')),
+    receivedAt: ctx.receivedAt,
+    raw: body,
+  });
+}
+
 /**
  * CrowdStrike Falcon streaming API `DetectionSummaryEvent` (also the Epp variant's field names):
  * `{ metadata: { eventType, eventCreationTime (ms), offset, … }, event: { DetectId, Severity, … } }`.
+ * Console audit events of the same stream (`AuthActivityAuditEvent`, `UserActivityAuditEvent`…) are
+ * read by what they record (operation, user, IP) rather than as detections.
  */
 export const crowdstrikeParser: AlertParser = {
   name: 'crowdstrike',
@@ -37,6 +103,8 @@ export const crowdstrikeParser: AlertParser = {
     const event = own(body, 'event');
     if (!isObject(event)) throw invalid(source, 'event', 'CrowdStrike payload is missing the "event" object');
     const metadata = own(body, 'metadata');
+    const eventType = str(own(metadata, 'eventType'), 100);
+    if (isAuditEvent(eventType, event)) return auditAlert(body, event, eventType!, source, ctx);
     const get = (key: string): unknown => own(event, key);
 
     const d = new AlertDraft();

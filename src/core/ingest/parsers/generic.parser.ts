@@ -15,6 +15,7 @@ import {
   typeOf,
 } from './event-fields.ts';
 import { scanObject } from './scan.ts';
+import { detectVendor, ruleIncidentType } from '../../triage/rules/index.ts';
 
 /** A `confidence` given either as 0..1 or as a percentage. */
 function confidence(value: unknown): number | undefined {
@@ -98,15 +99,21 @@ export const genericParser: AlertParser = {
       titleFallback: 'Alert',
       description,
       severity:
-        severityFromName(own(body, 'severity')) ?? (documented ? undefined : severityOf(body)) ?? 'medium',
+        severityFromName(own(body, 'severity')) ??
+        (documented ? undefined : severityOf(body)) ??
+        // An audit record of a vendor with a rule pack is a record, not an alert: low unless it says
+        // otherwise; the rule pack weighs what it records (docs/ANALYZER.md).
+        (!documented && detectVendor(body) ? 'low' : 'medium'),
       incidentType: documented
         ? inferIncidentType({
             names: [alertType],
             texts: [alertType, title, description],
             techniques: d.techniques,
           })
-        : // Not the derived title: the actor, host and object names in it are no evidence of a type.
-          (typeFromName(own(body, 'category')) ??
+        : // A vendor rule pack that knows the event type first (docs/ANALYZER.md); not the derived
+          // title: the actor, host and object names in it are no evidence of a type.
+          (ruleIncidentType(source, body) ??
+          typeFromName(own(body, 'category')) ??
           typeOf(body, action) ??
           inferIncidentType({ techniques: d.techniques })),
       occurredAt: documented

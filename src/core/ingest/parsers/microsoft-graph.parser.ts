@@ -3,6 +3,7 @@ import { inferIncidentType, typeFromText } from '../classify.ts';
 import { firstDate, firstStr, isObject, list, own, str, strings } from '../read.ts';
 import type { AlertParser } from '../types.ts';
 import { AlertDraft, invalid, requireObject, sourceName } from './draft.ts';
+import { genericParser } from './generic.parser.ts';
 
 /** Graph `alertSeverity`: unknown, informational, low, medium, high (no critical). */
 function severity(value: unknown): Severity {
@@ -147,9 +148,22 @@ function incidentType(
 }
 
 /**
+ * A Microsoft 365 Management Activity API audit record (`Operation` with `Workload` or `RecordType`,
+ * no `title`): SOCs point the `m365` source at the audit feed as well as at Defender alerts.
+ */
+function isManagementActivityRecord(body: Record<string, unknown>): boolean {
+  return (
+    str(own(body, 'title')) === undefined &&
+    str(own(body, 'Operation'), 200) !== undefined &&
+    (own(body, 'Workload') !== undefined || own(body, 'RecordType') !== undefined)
+  );
+}
+
+/**
  * Microsoft Graph security alert v2 (`microsoft.graph.security.alert`, Defender XDR / M365),
  * bare or as the first item of a `{ value: [alert] }` collection (`parseAlerts` splits a collection
- * into one alert per item before this).
+ * into one alert per item before this). A Microsoft 365 Management Activity audit record posted to the
+ * same source is read as a vendor event (`generic.parser.ts`), its title built from `Operation`.
  */
 export const microsoftGraphParser: AlertParser = {
   name: 'microsoft-graph',
@@ -157,6 +171,7 @@ export const microsoftGraphParser: AlertParser = {
   parse(payload, ctx) {
     const source = sourceName(ctx.source, 'microsoft-graph');
     const body = requireObject(payload, source, 'Microsoft Graph');
+    if (isManagementActivityRecord(body)) return genericParser.parse(payload, { ...ctx, source });
     const value = own(body, 'value');
     const alert = Array.isArray(value) && isObject(value[0]) ? value[0] : body;
     if (str(own(alert, 'id')) === undefined && str(own(alert, 'title')) === undefined) {

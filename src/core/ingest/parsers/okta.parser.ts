@@ -1,5 +1,6 @@
 import type { IncidentType, Severity } from '../../../contracts/index.ts';
 import { SEVERITY_RANK } from '../../../contracts/index.ts';
+import { ruleIncidentType } from '../../triage/rules/index.ts';
 import { typeFromText } from '../classify.ts';
 import { firstDate, firstStr, isObject, list, own, str } from '../read.ts';
 import type { AlertParser } from '../types.ts';
@@ -34,10 +35,13 @@ const LOGIN_EVENTS =
   /^(user\.session\.start|user\.authentication\.|user\.mfa\.|policy\.evaluate_sign_on|user\.account\.lock|security\.request\.blocked)/;
 
 /**
- * `eventType` decides: threat and sign-on events are suspicious logins, privilege grants are
+ * The rule pack's type when one of its rules knows the event (docs/ANALYZER.md), else `eventType`
+ * decides: threat and sign-on events are suspicious logins, privilege grants are
  * privilege escalation, policy and app-assignment changes are policy violations.
  */
-function incidentType(eventType: string, title: string | undefined): IncidentType {
+function incidentType(eventType: string, title: string | undefined, event: unknown): IncidentType {
+  const fromRule = ruleIncidentType('okta', event);
+  if (fromRule) return fromRule;
   if (/^security\.(threat\.detected|attack\.)|^user\.risk\./.test(eventType)) return 'suspicious_login';
   if (LOGIN_EVENTS.test(eventType)) return 'suspicious_login';
   if (/privilege\.grant|role\.assign|admin/.test(eventType)) return 'privilege_escalation';
@@ -134,7 +138,7 @@ export const oktaParser: AlertParser = {
         .concat(risk ? [`Okta risk level: ${risk}`] : [])
         .join('. '),
       severity,
-      incidentType: incidentType(eventType, title),
+      incidentType: incidentType(eventType, title, event),
       occurredAt: firstDate(own(event, 'published')),
       receivedAt: ctx.receivedAt,
       // Okta scores risk LOW/MEDIUM/HIGH; we place those on the 0..1 scale.

@@ -54,11 +54,22 @@ export function isIdentifierKey(key: string): boolean {
   return /(^|[^a-z])(id|uuid|guid|aid|cid)$/.test(k);
 }
 
+/**
+ * An address without its port: Exchange audit records log `ClientIP` as `81.2.69.165:51234` or
+ * `[2a0d:5600:24:a3::1]:51234`.
+ */
+export function withoutPort(value: string): string {
+  const v6 = /^\[([0-9a-f:.]{2,45})\](?::\d{1,5})?$/i.exec(value);
+  if (v6) return v6[1]!;
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(value);
+  return v4 ? v4[1]! : value;
+}
+
 /** Add the value of a typed field to the draft. */
 export function addTyped(draft: AlertDraft, kind: FieldKind, value: string, path: string): void {
   switch (kind) {
     case 'ip':
-      draft.host(value, path);
+      draft.host(withoutPort(value), path);
       return;
     case 'host':
       draft.host(value, path);
