@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import { AppError } from '../../contracts/index.ts';
+import type {
+  EmailAnalysisRecord,
+  EmailAnalysisStore,
+  EmailAttachResult,
+  EventBus,
+  IncidentStore,
+  JobQueue,
+  Logger,
+  Page,
+} from '../../ports/index.ts';
+import type { JobPayloads } from '../jobs/job-catalog.ts';
+import { withTimeout } from '../shared/timeout.ts';
+import { findAlertMessages } from './alert-email.ts';
+import { analyzeEmail, EMAIL_DEFAULTS } from './analyze.ts';
+import type { EmailAnalysis, EmailAnalysisOptions } from './email.types.ts';
+import { emailEvidence } from './evidence.ts';
+
+export interface EmailAnalysisServiceDeps {
+  store: EmailAnalysisStore;
+  incidents: Pick<IncidentStore, 'get'>;
+  queue: JobQueue<JobPayloads['triage']>;
+  bus: EventBus;
+  log: Logger;
+  /** Limits and trust (config `email`); defaults in EMAIL_DEFAULTS. */
+  options: EmailAnalysisOptions;
+  /** Longest wait for the queue and the bus after a commit (default 2000); the reconciler covers the rest. */
+  handoffTimeoutMs?: number;
+}
+
+export interface AttachOutcome extends EmailAttachResult {
+  analysis: EmailAnalysis;
+  /** False when the incident went back to `new` but the queue could not take it now (the reconciler will). */
+  queued: boolean;
+}
+
+/** Alerts of an incident looked at for raw messages before each triage run (newest first). */
+const ALERT_SCAN_LIMIT = 50;
+
+/**
+ * Email analysis for incidents (docs/EMAIL-ANALYSIS.md): a dry run, an upload attached to an incident
+ * as new evidence (stored, its indicators and findings added, the incident re-triaged), and the
+ * messages found inside an incident's own alerts, analysed just before triage.
+ */
+export class EmailAnalysisService {
+  constructor(private readonly deps: EmailAnalysisServiceDeps) {}
+
+  /** The findings only; nothing is stored. */
+  analyze(raw: Buffer | string): Promise<EmailAnalysis> {
+    return analyzeEmail(raw, this.deps.options);
+  }
+
+  /** Analyses `raw` and attaches it to the incident; NOT_FOUND when there is no such incident. */
+  async attach(
+    incidentId: string,
+    raw: Buffer | string,
+    actor: string,
+    origin: { source: 'upload' } | { source: 'alert'; alertId: string } = { source: 'upload' },
+  ): Promise<AttachOutcome> {
+    // Existence first: a missing incident should not cost an analysis.
+    if (!(await this.deps.incidents.get(incidentId))) throw notFound(incidentId);
+    const analysis = await this.analyze(raw);
+    const evidence = emailEvidence(analysis);
+    const result = await this.deps.store.attach({
+      incident_id: incidentId,
+      sha256: analysis.sha256,
+      message_id: analysis.summary.message_id,
+      subject: analysis.summary.subject,
+      from_address: analysis.summary.from,
+      source: origin.source,
+      ...(origin.source === 'alert' ? { alert_id: origin.alertId } : {}),
+      score: analysis.score,
+      verdict: analysis.verdict,
+      analysis,
+      indicators: evidence.indicators,
+      enrichments: evidence.enrichments,
+      actor,
+    });
+    if (!result) throw notFound(incidentId);
+    const queued = result.created ? await this.handoff(result, actor) : true;
+    return { ...result, analysis, queued };
+  }
+
+  async list(incidentId: string, page: number, perPage: number): Promise<Page<EmailAnalysisRecord>> {
+    const result = await this.deps.store.list(incidentId, page, perPage);
+    if (!result) throw notFound(incidentId);
+    return result;
+  }
+
+  /**
+   * Before a triage run: analyses the raw messages in the incident's alerts not analysed yet, so
+   * their evidence is there when enrichment and analysis run. A message that cannot be analysed is
+   * logged (its reason code, never its content) and skipped; a storage failure fails the run (the
+   * job is retried).
+   */
+  async fromAlerts(incidentId: string, actor: string): Promise<number> {
+    const maxBytes = this.deps.options.maxBytes ?? EMAIL_DEFAULTS.maxBytes;
+    const alerts = await this.deps.store.alertPayloads(incidentId, ALERT_SCAN_LIMIT);
+    const found = alerts.flatMap((a) =>
+      findAlertMessages(a.raw, maxBytes).map((m) => ({ alert: a.id, ...m })),
+    );
+    if (found.length === 0) return 0;
+    const known = await this.deps.store.knownHashes(incidentId);
+    let attached = 0;
+    for (const m of found) {
+      const sha256 = createHash('sha256').update(m.bytes).digest('hex');
+      if (known.has(sha256)) continue;
+      let analysis: EmailAnalysis;
+      try {
+        analysis = await this.analyze(m.bytes);
+      } catch (err) {
+        const reason =
+          ((err as AppError).details as { reason?: string } | undefined)?.reason ?? 'EMAIL_ERROR';
+        this.deps.log.warn(
+          { incident_id: incidentId, alert_id: m.alert, path: m.path, reason },
+          'raw email in alert not analysed',
+        );
+        continue;
+      }
+      known.add(sha256);
+      const evidence = emailEvidence(analysis);
+      const result = await this.deps.store.attach({
+        incident_id: incidentId,
+        sha256: analysis.sha256,
+        message_id: analysis.summary.message_id,
+        subject: analysis.summary.subject,
+        from_address: analysis.summary.from,
+        source: 'alert',
+        alert_id: m.alert,
+        score: analysis.score,
+        verdict: analysis.verdict,
+        analysis,
+        indicators: evidence.indicators,
+        enrichments: evidence.enrichments,
+        actor,
+      });
+      if (result?.created) {
+        attached++;
+        await this.publish(result, actor);
+      }
+    }
+    return attached;
+  }
+
+  /** After the commit: re-triage when the incident went back to `new`, and announce the analysis. */
+  private async handoff(result: EmailAttachResult, actor: string): Promise<boolean> {
+    let queued = true;
+    if (result.requeued_from) {
+      try {
+        await withTimeout(
+          this.deps.queue.enqueueMany([
+            { name: 'triage', id: result.incident.id, payload: { incident_id: result.incident.id } },
+          ]),
+          this.deps.handoffTimeoutMs ?? 2000,
+          'enqueue',
+        );
+      } catch (err) {
+        queued = false;
+        this.deps.log.warn(
+          { incident_id: result.incident.id, err: String(err) },
+          'enqueue after email analysis failed; the reconciler will re-enqueue',
+        );
+      }
+    }
+    await this.publish(result, actor);
+    return queued;
+  }
+
+  private async publish(result: EmailAttachResult, actor: string): Promise<void> {
+    const incidentId = result.incident.id;
+    const events = [
+      {
+        type: 'email_analyzed' as const,
+        data: {
+          incident_id: incidentId,
+          analysis_id: result.record.id,
+          verdict: result.record.verdict,
+          score: result.record.score,
+          indicators_added: result.indicators_added,
+        },
+      },
+      ...(result.requeued_from
+        ? [
+            {
+              type: 'status_changed' as const,
+              data: { incident_id: incidentId, from: result.requeued_from, to: 'new' as const, by: actor },
+            },
+          ]
+        : []),
+    ];
+    await withTimeout(
+      this.deps.bus.publishMany(events),
+      this.deps.handoffTimeoutMs ?? 2000,
+      'event publish',
+    ).catch((err: unknown) =>
+      this.deps.log.warn(
+        { incident_id: incidentId, err: String(err) },
+        'event publish failed after email analysis',
+      ),
+    );
+  }
+}
+
+function notFound(id: string): AppError {
+  return new AppError('NOT_FOUND', `incident ${id} not found`);
+}
+
+/**
+ * The triage step that runs first (without the triage service knowing): analyse the raw messages
+ * in the incident's alerts, then triage. Wraps anything with the triage service's `triage` method.
+ */
+export function withEmailEvidence<R>(
+  triage: { triage(incidentId: string, signal: AbortSignal): Promise<R> },
+  email: EmailAnalysisService,
+  actor: string,
+): { triage(incidentId: string, signal: AbortSignal): Promise<R> } {
+  return {
+    async triage(incidentId, signal) {
+      await email.fromAlerts(incidentId, actor);
+      signal.throwIfAborted();
+      return triage.triage(incidentId, signal);
+    },
+  };
+}
