@@ -26,6 +26,14 @@ export interface EventMap {
   kill_switch_activated: { by: string; reason: string };
   kill_switch_deactivated: { by: string };
   leader_changed: { leader_id: string | null; term: number };
+  /** A raw email was analysed and attached to an incident (docs/EMAIL-ANALYSIS.md). */
+  email_analyzed: {
+    incident_id: string;
+    analysis_id: string;
+    verdict: 'malicious' | 'suspicious' | 'benign';
+    score: number;
+    indicators_added: number;
+  };
   /**
    * Internal (never relayed to WebSocket clients; not in EVENT_NAMES): a credential was revoked or
    * changed, so every API process drops what it cached about it at once.
@@ -51,6 +59,7 @@ export const EVENT_NAMES = [
   'kill_switch_activated',
   'kill_switch_deactivated',
   'leader_changed',
+  'email_analyzed',
 ] as const satisfies readonly EventName[];
 
 /**

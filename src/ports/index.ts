@@ -69,3 +69,9 @@ export type {
   WebhookSourceRow,
   WebhookSourceStore,
 } from './webhook-source-store.port.ts';
+export type {
+  EmailAnalysisRecord,
+  EmailAnalysisStore,
+  EmailAttachResult,
+  NewEmailAnalysis,
+} from './email-analysis-store.port.ts';

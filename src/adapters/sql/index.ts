@@ -6,3 +6,4 @@ export { migrate } from './migrator.ts';
 export type { DB } from './schema.ts';
 export { SqlIdentityStore } from './identity.repository.ts';
 export { SqlReplayGuard, SqlWebhookSourceStore } from './webhook-source.repository.ts';
+export { SqlEmailAnalysisStore } from './email-analysis.repository.ts';

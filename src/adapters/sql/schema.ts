@@ -183,6 +183,22 @@ export interface WebhookReplaysTable {
   expires_at: Timestamp;
 }
 
+export interface EmailAnalysesTable {
+  id: string;
+  incident_id: string;
+  sha256: string;
+  message_id: string | null;
+  subject: string | null;
+  from_address: string | null;
+  source: string;
+  alert_id: string | null;
+  score: number;
+  verdict: string;
+  analysis: Json;
+  created_by: string;
+  created_at: Timestamp;
+}
+
 export interface DB {
   incidents: IncidentsTable;
   alerts: AlertsTable;
@@ -198,4 +214,5 @@ export interface DB {
   auth_events: AuthEventsTable;
   webhook_sources: WebhookSourcesTable;
   webhook_replays: WebhookReplaysTable;
+  email_analyses: EmailAnalysesTable;
 }
