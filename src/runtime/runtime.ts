@@ -26,6 +26,7 @@ import { LeaderJobs } from '../worker/leader-jobs.ts';
 import { TriageProcessor } from '../worker/triage.processor.ts';
 import { createIdentity, type FirstStart } from './identity-wiring.ts';
 import { createWebhookSources } from './webhook-sources.wiring.ts';
+import { createEmailAnalysis } from './email.wiring.ts';
 import { createInProcessTransports, type Transports } from './transports.ts';
 
 export type Role = 'all' | 'api' | 'orchestrator';
@@ -131,6 +132,12 @@ export async function createRuntime(
     },
   });
   const decisions = new IncidentActionsService({ store, bus: t.bus, log: portLog });
+  const email = createEmailAnalysis(config, database, {
+    incidents: store,
+    queue: t.queue,
+    bus: t.bus,
+    log: portLog,
+  });
   let shuttingDown = false;
   const identityWiring = createIdentity(config, database, t, portLog);
 
@@ -196,6 +203,7 @@ export async function createRuntime(
     // Single sign-on ends like a password login: a user in the identity store, a database session.
     sso: options.sso ?? { users: identityWiring.identity, setSessionCookie },
     knownSource,
+    email: email.service,
     triageRetry: new TriageRetryService({
       store,
       queue: t.queue,
@@ -242,7 +250,7 @@ export async function createRuntime(
     });
     processor = new TriageProcessor({
       queue: t.queue,
-      triage,
+      triage: email.wrapTriage(triage, `orchestrator:${config.server.instance_id}`),
       store,
       maxAttempts: config.triage.max_attempts,
       actor: `orchestrator:${config.server.instance_id}`,

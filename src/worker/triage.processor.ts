@@ -6,7 +6,8 @@ import type { JobQueue, Logger, Telemetry, TriageStateStore } from '../ports/ind
 
 export interface TriageProcessorDeps {
   queue: JobQueue<JobPayloads['triage']>;
-  triage: TriageService;
+  /** The triage service, possibly behind steps that run first (runtime/email.wiring.ts). */
+  triage: Pick<TriageService, 'triage'>;
   /** Where failed runs are counted and incidents dead-lettered. */
   store: Pick<TriageStateStore, 'recordTriageFailure'>;
   /**

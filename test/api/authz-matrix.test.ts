@@ -55,6 +55,9 @@ const EXPECTED: Record<string, Permission> = {
   'DELETE /api/v1/webhook-sources/{name}': 'webhook_sources:manage',
   'POST /api/v1/webhook-sources/{name}/rotate': 'webhook_sources:manage',
   'POST /api/v1/webhook-sources/{name}/retire': 'webhook_sources:manage',
+  'POST /api/v1/incidents/{id}/email': 'incidents:write',
+  'POST /api/v1/email/analyze': 'incidents:write',
+  'GET /api/v1/incidents/{id}/email-analyses': 'incidents:read',
 };
 
 /** Path parameters that match each route's schema but name nothing (404/400 after the access check). */
