@@ -4,7 +4,7 @@ import { cut, type AttachmentSummary, type Finding } from './email.types.ts';
 /** Executable or script types Windows/macOS run on a double click. */
 export const DANGEROUS_EXTENSIONS: ReadonlySet<string> = new Set(
   (
-    'exe scr com pif bat cmd vbs vbe js jse wsf wsh hta ps1 psm1 psd1 msi msp mst lnk jar cpl reg dll ' +
+    'exe scr com pif bat cmd vbs vbe js jse wsf wsh hta ps1 psm1 psd1 msi msp mst lnk jar cpl reg dll one ' +
     'iso img vhd vhdx chm scf url appx appref-ms msix application gadget xll inf sct ws app dmg pkg command'
   ).split(' '),
 );
