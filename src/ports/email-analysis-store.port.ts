@@ -65,6 +65,11 @@ export interface EmailAnalysisStore {
   list(incidentId: string, page: number, perPage: number): Promise<Page<EmailAnalysisRecord> | null>;
   /** SHA-256 of every message already analysed for the incident. */
   knownHashes(incidentId: string): Promise<Set<string>>;
-  /** The newest `limit` alert payloads of the incident (where triage looks for raw messages). */
+  /**
+   * The newest `limit` alert payloads of the incident not yet looked through for raw messages
+   * (see {@link markAlertsScanned}).
+   */
   alertPayloads(incidentId: string, limit: number): Promise<Array<{ id: string; raw: unknown }>>;
+  /** Marks alerts as looked through: `alertPayloads` no longer returns them. */
+  markAlertsScanned(alertIds: readonly string[]): Promise<void>;
 }

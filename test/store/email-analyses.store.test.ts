@@ -192,6 +192,10 @@ for (const backend of backends) {
       expect(await store.alertPayloads(incident.id, 5)).toEqual([
         { id: r!.record.alert_id, raw: { raw_email: 'From: a@b.example\n\nx' } },
       ]);
+      // Looked through once: later triage runs do not read the payload again.
+      await store.markAlertsScanned([r!.record.alert_id!]);
+      expect(await store.alertPayloads(incident.id, 5)).toEqual([]);
+      await store.markAlertsScanned([]);
     });
   });
 }

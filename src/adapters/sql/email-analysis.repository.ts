@@ -168,10 +168,20 @@ export class SqlEmailAnalysisStore implements EmailAnalysisStore {
       .selectFrom('alerts')
       .select(['id', 'raw'])
       .where('incident_id', '=', incidentId)
+      .where('email_scanned', '=', false)
       .orderBy('received_at', 'desc')
       .limit(limit)
       .execute();
     return rows.map((r) => ({ id: r.id, raw: r.raw }));
+  }
+
+  async markAlertsScanned(alertIds: readonly string[]): Promise<void> {
+    if (alertIds.length === 0) return;
+    await this.database.primary
+      .updateTable('alerts')
+      .set({ email_scanned: true })
+      .where('id', 'in', [...alertIds])
+      .execute();
   }
 }
 

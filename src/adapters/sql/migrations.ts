@@ -362,6 +362,9 @@ CREATE TABLE email_analyses (
 );
 CREATE INDEX email_analyses_incident_idx ON email_analyses (incident_id, created_at DESC, id DESC);
 CREATE INDEX email_analyses_alert_idx ON email_analyses (alert_id) WHERE alert_id IS NOT NULL;
+-- Alerts whose payload triage has looked through for raw messages: each alert is read once, not on
+-- every triage run of its incident. Metadata-only (constant default).
+ALTER TABLE alerts ADD COLUMN email_scanned boolean NOT NULL DEFAULT false;
 `,
   },
 ];

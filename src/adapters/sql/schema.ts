@@ -46,6 +46,8 @@ export interface AlertsTable {
   occurred_at: Timestamp;
   received_at: Timestamp;
   raw: Json;
+  /** Migration 0009: triage has looked through the payload for raw messages. */
+  email_scanned: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface IndicatorsTable {

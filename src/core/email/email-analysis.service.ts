@@ -61,22 +61,9 @@ export class EmailAnalysisService {
     // Existence first: a missing incident should not cost an analysis.
     if (!(await this.deps.incidents.get(incidentId))) throw notFound(incidentId);
     const analysis = await this.analyze(raw);
-    const evidence = emailEvidence(analysis);
-    const result = await this.deps.store.attach({
-      incident_id: incidentId,
-      sha256: analysis.sha256,
-      message_id: analysis.summary.message_id,
-      subject: analysis.summary.subject,
-      from_address: analysis.summary.from,
-      source: origin.source,
-      ...(origin.source === 'alert' ? { alert_id: origin.alertId } : {}),
-      score: analysis.score,
-      verdict: analysis.verdict,
-      analysis,
-      indicators: evidence.indicators,
-      enrichments: evidence.enrichments,
-      actor,
-    });
+    const result = await this.deps.store.attach(
+      this.record(incidentId, analysis, actor, origin.source === 'alert' ? origin.alertId : undefined),
+    );
     if (!result) throw notFound(incidentId);
     const queued = result.created ? await this.handoff(result, actor) : true;
     return { ...result, analysis, queued };
@@ -89,7 +76,7 @@ export class EmailAnalysisService {
   }
 
   /**
-   * Before a triage run: analyses the raw messages in the incident's alerts not analysed yet, so
+   * Before a triage run: analyses the raw messages in the incident's alerts not looked through yet, so
    * their evidence is there when enrichment and analysis run. A message that cannot be analysed is
    * logged (its reason code, never its content) and skipped; a storage failure fails the run (the
    * job is retried).
@@ -97,50 +84,61 @@ export class EmailAnalysisService {
   async fromAlerts(incidentId: string, actor: string): Promise<number> {
     const maxBytes = this.deps.options.maxBytes ?? EMAIL_DEFAULTS.maxBytes;
     const alerts = await this.deps.store.alertPayloads(incidentId, ALERT_SCAN_LIMIT);
+    if (alerts.length === 0) return 0;
     const found = alerts.flatMap((a) =>
       findAlertMessages(a.raw, maxBytes).map((m) => ({ alert: a.id, ...m })),
     );
-    if (found.length === 0) return 0;
-    const known = await this.deps.store.knownHashes(incidentId);
+    // Alerts are marked once looked through, except those with a message that timed out: a loaded
+    // worker should not lose it for good, the next run tries again.
+    const retry = new Set<string>();
     let attached = 0;
-    for (const m of found) {
-      const sha256 = createHash('sha256').update(m.bytes).digest('hex');
-      if (known.has(sha256)) continue;
-      let analysis: EmailAnalysis;
-      try {
-        analysis = await this.analyze(m.bytes);
-      } catch (err) {
-        const reason =
-          ((err as AppError).details as { reason?: string } | undefined)?.reason ?? 'EMAIL_ERROR';
-        this.deps.log.warn(
-          { incident_id: incidentId, alert_id: m.alert, path: m.path, reason },
-          'raw email in alert not analysed',
-        );
-        continue;
-      }
-      known.add(sha256);
-      const evidence = emailEvidence(analysis);
-      const result = await this.deps.store.attach({
-        incident_id: incidentId,
-        sha256: analysis.sha256,
-        message_id: analysis.summary.message_id,
-        subject: analysis.summary.subject,
-        from_address: analysis.summary.from,
-        source: 'alert',
-        alert_id: m.alert,
-        score: analysis.score,
-        verdict: analysis.verdict,
-        analysis,
-        indicators: evidence.indicators,
-        enrichments: evidence.enrichments,
-        actor,
-      });
-      if (result?.created) {
-        attached++;
-        await this.publish(result, actor);
+    if (found.length > 0) {
+      const known = await this.deps.store.knownHashes(incidentId);
+      for (const m of found) {
+        const sha256 = createHash('sha256').update(m.bytes).digest('hex');
+        if (known.has(sha256)) continue;
+        let analysis: EmailAnalysis;
+        try {
+          analysis = await this.analyze(m.bytes);
+        } catch (err) {
+          const reason =
+            ((err as AppError).details as { reason?: string } | undefined)?.reason ?? 'EMAIL_ERROR';
+          if (reason === 'EMAIL_TIMEOUT') retry.add(m.alert);
+          this.deps.log.warn(
+            { incident_id: incidentId, alert_id: m.alert, path: m.path, reason },
+            'raw email in alert not analysed',
+          );
+          continue;
+        }
+        known.add(sha256);
+        const result = await this.deps.store.attach(this.record(incidentId, analysis, actor, m.alert));
+        if (result?.created) {
+          attached++;
+          await this.publish(result, actor);
+        }
       }
     }
+    await this.deps.store.markAlertsScanned(alerts.map((a) => a.id).filter((id) => !retry.has(id)));
     return attached;
+  }
+
+  private record(incidentId: string, analysis: EmailAnalysis, actor: string, alertId?: string) {
+    const evidence = emailEvidence(analysis);
+    return {
+      incident_id: incidentId,
+      sha256: analysis.sha256,
+      message_id: analysis.summary.message_id,
+      subject: analysis.summary.subject,
+      from_address: analysis.summary.from,
+      source: alertId ? ('alert' as const) : ('upload' as const),
+      ...(alertId ? { alert_id: alertId } : {}),
+      score: analysis.score,
+      verdict: analysis.verdict,
+      analysis,
+      indicators: evidence.indicators,
+      enrichments: evidence.enrichments,
+      actor,
+    };
   }
 
   /** After the commit: re-triage when the incident went back to `new`, and announce the analysis. */
