@@ -116,6 +116,12 @@ export class Metrics implements Telemetry {
     help: 'Incidents dead-lettered by this process after triage.max_attempts failed triage runs',
     registers: [this.instance],
   });
+  readonly emailAnalyses = new Counter({
+    name: 'tw_email_analyses_total',
+    help: 'Raw emails analysed, by where they came from (upload, alert, dry_run) and verdict (or error)',
+    labelNames: ['source', 'verdict'] as const,
+    registers: [this.instance],
+  });
   readonly wsSlowConsumers = new Counter({
     name: 'tw_websocket_slow_consumer_disconnects_total',
     help: 'WebSocket clients closed (code 1013) because their unsent buffer outgrew the limit',
@@ -275,6 +281,13 @@ export class Metrics implements Telemetry {
     this.triaged.inc({ classification });
     this.triageDuration.observe(seconds);
   }
+  emailAnalyzed(
+    source: 'upload' | 'alert' | 'dry_run',
+    verdict: 'malicious' | 'suspicious' | 'benign' | 'error',
+  ): void {
+    this.emailAnalyses.inc({ source, verdict });
+  }
+
   triageDeadLettered(): void {
     this.deadLetters.inc();
   }

@@ -2,7 +2,7 @@ import { SqlEmailAnalysisStore, type SqlDatabase } from '../adapters/sql/index.t
 import type { Config } from '../config/index.ts';
 import { EmailAnalysisService, withEmailEvidence } from '../core/email/index.ts';
 import type { JobPayloads } from '../core/jobs/job-catalog.ts';
-import type { EventBus, IncidentStore, JobQueue, Logger } from '../ports/index.ts';
+import type { EventBus, IncidentStore, JobQueue, Logger, Telemetry } from '../ports/index.ts';
 
 /**
  * Email analysis (docs/EMAIL-ANALYSIS.md): the service behind the /email routes, and the triage
@@ -11,7 +11,13 @@ import type { EventBus, IncidentStore, JobQueue, Logger } from '../ports/index.t
 export function createEmailAnalysis(
   config: Config,
   database: SqlDatabase,
-  deps: { incidents: IncidentStore; queue: JobQueue<JobPayloads['triage']>; bus: EventBus; log: Logger },
+  deps: {
+    incidents: IncidentStore;
+    queue: JobQueue<JobPayloads['triage']>;
+    bus: EventBus;
+    log: Logger;
+    telemetry?: Pick<Telemetry, 'emailAnalyzed'>;
+  },
 ) {
   const e = config.email;
   const service = new EmailAnalysisService({
@@ -20,6 +26,7 @@ export function createEmailAnalysis(
     queue: deps.queue,
     bus: deps.bus,
     log: deps.log.child({ component: 'email' }),
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     options: {
       maxBytes: e.max_bytes,
       maxUrls: e.max_urls,

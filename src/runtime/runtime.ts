@@ -137,6 +137,7 @@ export async function createRuntime(
     queue: t.queue,
     bus: t.bus,
     log: portLog,
+    telemetry: metrics,
   });
   let shuttingDown = false;
   const identityWiring = createIdentity(config, database, t, portLog);

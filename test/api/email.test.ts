@@ -246,6 +246,9 @@ describe('POST /api/v1/email/analyze (dry run)', () => {
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ details: { reason: 'EMAIL_MALFORMED' } });
+    const metrics = (await rt.app.inject('/metrics')).body;
+    expect(metrics).toMatch(/^tw_email_analyses_total\{source="dry_run",verdict="suspicious"\} [1-9]/m);
+    expect(metrics).toMatch(/^tw_email_analyses_total\{source="dry_run",verdict="error"\} [1-9]/m);
   });
 });
 

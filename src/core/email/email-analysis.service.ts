@@ -9,6 +9,7 @@ import type {
   JobQueue,
   Logger,
   Page,
+  Telemetry,
 } from '../../ports/index.ts';
 import type { JobPayloads } from '../jobs/job-catalog.ts';
 import { withTimeout } from '../shared/timeout.ts';
@@ -23,6 +24,8 @@ export interface EmailAnalysisServiceDeps {
   queue: JobQueue<JobPayloads['triage']>;
   bus: EventBus;
   log: Logger;
+  /** Counts analyses (`tw_email_analyses_total`). Default none. */
+  telemetry?: Pick<Telemetry, 'emailAnalyzed'>;
   /** Limits and trust (config `email`); defaults in EMAIL_DEFAULTS. */
   options: EmailAnalysisOptions;
   /** Longest wait for the queue and the bus after a commit (default 2000); the reconciler covers the rest. */
@@ -47,8 +50,17 @@ export class EmailAnalysisService {
   constructor(private readonly deps: EmailAnalysisServiceDeps) {}
 
   /** The findings only; nothing is stored. */
-  analyze(raw: Buffer | string): Promise<EmailAnalysis> {
-    return analyzeEmail(raw, this.deps.options);
+  analyze(raw: Buffer | string, source: 'upload' | 'alert' | 'dry_run' = 'dry_run'): Promise<EmailAnalysis> {
+    return analyzeEmail(raw, this.deps.options).then(
+      (a) => {
+        this.deps.telemetry?.emailAnalyzed?.(source, a.verdict);
+        return a;
+      },
+      (err: unknown) => {
+        this.deps.telemetry?.emailAnalyzed?.(source, 'error');
+        throw err;
+      },
+    );
   }
 
   /** Analyses `raw` and attaches it to the incident; NOT_FOUND when there is no such incident. */
@@ -60,7 +72,7 @@ export class EmailAnalysisService {
   ): Promise<AttachOutcome> {
     // Existence first: a missing incident should not cost an analysis.
     if (!(await this.deps.incidents.get(incidentId))) throw notFound(incidentId);
-    const analysis = await this.analyze(raw);
+    const analysis = await this.analyze(raw, origin.source);
     const result = await this.deps.store.attach(
       this.record(incidentId, analysis, actor, origin.source === 'alert' ? origin.alertId : undefined),
     );
@@ -99,7 +111,7 @@ export class EmailAnalysisService {
         if (known.has(sha256)) continue;
         let analysis: EmailAnalysis;
         try {
-          analysis = await this.analyze(m.bytes);
+          analysis = await this.analyze(m.bytes, 'alert');
         } catch (err) {
           const reason =
             ((err as AppError).details as { reason?: string } | undefined)?.reason ?? 'EMAIL_ERROR';
