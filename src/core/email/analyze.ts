@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { domainToASCII } from 'node:url';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { AppError } from '../../contracts/index.ts';
 import { inspectAttachment } from './attachments.ts';
@@ -81,7 +82,7 @@ async function analyzeBytes(
   const findings: Finding[] = [];
   const lines = mail.headerLines;
   const fromEntry = mail.from?.value.find((v) => v.address) ?? mail.from?.value[0];
-  const fromAddress = fromEntry?.address ? fromEntry.address.toLowerCase().slice(0, 320) : null;
+  const fromAddress = fromEntry?.address ? asciiAddress(fromEntry.address) : null;
   const returnPath = headerValues(lines, 'return-path')[0];
   const path = receivedPath(lines);
   const summary: MessageSummary = {
@@ -90,7 +91,7 @@ async function analyzeBytes(
     from_domain: domainOfAddress(fromAddress),
     to: addresses(mail.to).slice(0, 50),
     reply_to: addresses(mail.replyTo).slice(0, 10),
-    return_path: returnPath ? bareAddress(returnPath) : null,
+    return_path: returnPath ? asciiAddress(bareAddress(returnPath)) : null,
     subject: mail.subject ? cut(mail.subject) : null,
     date: mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date.toISOString() : null,
     message_id: mail.messageId ? cut(mail.messageId, 250) : null,
@@ -259,11 +260,24 @@ function addresses(v: AddressObject | AddressObject[] | undefined): string[] {
   const out: string[] = [];
   for (const obj of list) {
     for (const e of obj.value) {
-      if (e.address) out.push(e.address.toLowerCase().slice(0, 320));
-      for (const g of e.group ?? []) if (g.address) out.push(g.address.toLowerCase().slice(0, 320));
+      if (e.address) out.push(asciiAddress(e.address)!);
+      for (const g of e.group ?? []) if (g.address) out.push(asciiAddress(g.address)!);
     }
   }
   return [...new Set(out)];
+}
+
+/**
+ * An address lower-cased with its domain in ASCII (punycode): `pаypal.com` with a Cyrillic `а` reads
+ * exactly like `paypal.com`, `xn--pypal-4ve.com` does not — analysts, indicators and intel see that.
+ */
+function asciiAddress(address: string | null): string | null {
+  if (!address) return null;
+  const a = address.toLowerCase().slice(0, 320);
+  const at = a.lastIndexOf('@');
+  if (at < 0 || !/[^\x20-\x7e]/.test(a)) return a;
+  const domain = domainToASCII(a.slice(at + 1));
+  return domain ? `${a.slice(0, at)}@${domain}` : a;
 }
 
 /** True when a multipart message lacks its closing boundary. */

@@ -1,3 +1,4 @@
+import { domainToUnicode } from 'node:url';
 import { isPrivateIp } from '../ingest/indicators.ts';
 import { parseAuthenticationResults } from './auth-results.ts';
 import { cut, type AuthenticationSummary, type Finding, type MessageSummary } from './email.types.ts';
@@ -133,7 +134,7 @@ export function senderFindings(
       findings.push({
         code: 'LOOKALIKE_DOMAIN',
         severity: 'high',
-        message: `${where} domain ${cut(d, 100)} imitates ${match.protected} (${match.technique})`,
+        message: `${where} domain ${cut(d, 100)}${unicodeNote(d)} imitates ${match.protected} (${match.technique})`,
         details: {
           domain: cut(d, 253),
           header: where,
@@ -145,12 +146,19 @@ export function senderFindings(
       findings.push({
         code: 'IDN_DOMAIN',
         severity: 'medium',
-        message: `${where} domain ${cut(d, 100)} is internationalised (may mix look-alike scripts)`,
+        message: `${where} domain ${cut(d, 100)}${unicodeNote(d)} is internationalised (may mix look-alike scripts)`,
         details: { domain: cut(d, 253), header: where },
       });
     }
   }
   return auth;
+}
+
+/** ` (shown as pаypal.com)` for a punycode domain: what the recipient saw. */
+function unicodeNote(domain: string): string {
+  if (!domain.split('.').some((l) => l.startsWith('xn--'))) return '';
+  const u = domainToUnicode(domain);
+  return u && u !== domain ? ` (shown as ${cut(u, 100)})` : '';
 }
 
 function authFindings(auth: AuthenticationSummary, fromDomain: string | null, findings: Finding[]): void {

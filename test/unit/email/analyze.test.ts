@@ -240,3 +240,23 @@ describe('analyzeEmail limits and broken input', () => {
     expect(a.findings.find((f) => f.code === 'URL_CAP_REACHED')?.details).toEqual({ dropped: 20, limit: 10 });
   });
 });
+
+describe('internationalised senders', () => {
+  it('shows IDN domains in punycode (what the eye cannot tell apart) with what the recipient saw', async () => {
+    const a = await analyzeEmail(
+      'From: PayPal <service@xn--pypal-4ve.com>\r\nReply-To: x@ex\u00e4mple.de\r\nSubject: s\r\nMessage-ID: <a@b>\r\nDate: Tue, 01 Dec 2026 09:12:01 +0000\r\n\r\nhi\r\n',
+    );
+    expect(a.summary).toMatchObject({ from: 'service@xn--pypal-4ve.com', reply_to: ['x@xn--exmple-cua.de'] });
+    const lookalike = a.findings.find((f) => f.code === 'LOOKALIKE_DOMAIN')!;
+    expect(lookalike.message).toBe(
+      'From domain xn--pypal-4ve.com (shown as p\u0430ypal.com) imitates paypal.com (confusable)',
+    );
+    expect(codes(a)).toEqual([
+      'AUTH_RESULTS_MISSING',
+      'DISPLAY_NAME_SPOOF',
+      'IDN_DOMAIN',
+      'LOOKALIKE_DOMAIN',
+      'REPLY_TO_MISMATCH',
+    ]);
+  });
+});
