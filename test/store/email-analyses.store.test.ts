@@ -11,8 +11,9 @@ import {
   type SqlDatabase,
 } from '../../src/adapters/sql/index.ts';
 import type { IncidentStatus, NormalizedAlert } from '../../src/contracts/index.ts';
-import { analyzeEmail, emailEvidence } from '../../src/core/email/index.ts';
-import type { NewEmailAnalysis } from '../../src/ports/index.ts';
+import { InProcessEventBus, InProcessJobQueue } from '../../src/adapters/in-process/index.ts';
+import { analyzeEmail, emailEvidence, EmailAnalysisService } from '../../src/core/email/index.ts';
+import { SILENT_LOGGER, type NewEmailAnalysis } from '../../src/ports/index.ts';
 import { storeBackends } from '../helpers/store-backends.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/email/${name}`, import.meta.url));
@@ -196,6 +197,51 @@ for (const backend of backends) {
       await store.markAlertsScanned([r!.record.alert_id!]);
       expect(await store.alertPayloads(incident.id, 5)).toEqual([]);
       await store.markAlertsScanned([]);
+    });
+
+    it('the triage step analyses messages in alerts once, retries a timed-out one, and re-triages on upload', async () => {
+      const queue = new InProcessJobQueue<{ incident_id: string }>({ retry: { attempts: 1, backoffMs: 10 } });
+      const bus = new InProcessEventBus();
+      const service = (timeLimitMs: number) =>
+        new EmailAnalysisService({
+          store,
+          incidents,
+          queue,
+          bus,
+          log: SILENT_LOGGER,
+          options: { timeLimitMs },
+        });
+      const eml = fixture('malware-attachments.eml').toString('base64');
+      const { incident } = await incidents.ingest(
+        alert({ evidence: [{ contentType: 'message/rfc822', contentBytes: eml }] }),
+        3_600_000,
+      );
+
+      // Too slow: nothing stored, the alert stays to be looked at again.
+      expect(await service(0).fromAlerts(incident.id, 'orchestrator:t')).toBe(0);
+      expect(await store.alertPayloads(incident.id, 5)).toHaveLength(1);
+      expect(await service(5000).fromAlerts(incident.id, 'orchestrator:t')).toBe(1);
+      expect(await store.alertPayloads(incident.id, 5)).toEqual([]);
+      expect(await service(5000).fromAlerts(incident.id, 'orchestrator:t')).toBe(0);
+      const [stored] = (await store.list(incident.id, 1, 5))!.data;
+      expect(stored).toMatchObject({ source: 'alert', verdict: 'malicious', created_by: 'orchestrator:t' });
+
+      // An upload to the triaged incident sends it back to `new` and enqueues it.
+      for (const [from, to] of [
+        ['new', 'enriching'],
+        ['enriching', 'analyzing'],
+        ['analyzing', 'pending_review'],
+      ] as const) {
+        await incidents.transition({ id: incident.id, from, to, actor: 't', action: 't' });
+      }
+      const out = await service(5000).attach(incident.id, fixture('phish-credential.eml'), 'user:alice');
+      expect(out).toMatchObject({ created: true, requeued_from: 'pending_review', queued: true });
+      expect((await queue.enqueue('triage', incident.id, { incident_id: incident.id })).added).toBe(false);
+      await expect(
+        service(5000).attach(randomUUID(), fixture('phish-credential.eml'), 'u'),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await queue.close({ graceMs: 0 });
+      await bus.close();
     });
   });
 }
