@@ -201,6 +201,16 @@ describe('analyzeEmail limits and broken input', () => {
     expect(slow).toMatchObject({ code: 'VALIDATION_ERROR', details: { reason: 'EMAIL_TIMEOUT' } });
   });
 
+  it('a header flood (600 Received hops) is refused over max_header_bytes and analysed within it', async () => {
+    const flood = fixture('huge-header.eml');
+    const err = await rejection(analyzeEmail(flood, { maxHeaderBytes: 32 * 1024 }));
+    expect(err).toMatchObject({ code: 'VALIDATION_ERROR', details: { reason: 'EMAIL_MALFORMED' } });
+    expect(err.message).toBe('not a readable message: a header block is larger than allowed');
+    const a = await analyzeEmail(flood);
+    expect(a.summary).toMatchObject({ received_hops: 600, originating_ip: '198.18.0.1' });
+    expect(codes(a)).toEqual(['AUTH_RESULTS_MISSING', 'URL_IP_LITERAL']);
+  });
+
   it('a huge header block is refused with a short message that quotes nothing', async () => {
     const huge = `From: a@b.example\r\nX-Filler: ${'A'.repeat(300 * 1024)}\r\nSubject: x\r\n\r\nbody\r\n`;
     const err = await rejection(analyzeEmail(huge));
