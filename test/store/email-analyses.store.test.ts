@@ -243,5 +243,39 @@ for (const backend of backends) {
       await queue.close({ graceMs: 0 });
       await bus.close();
     });
+
+    it('the triage step analyses at most 10 messages per run; alerts not reached wait for the next run', async () => {
+      const queue = new InProcessJobQueue<{ incident_id: string }>({ retry: { attempts: 1, backoffMs: 10 } });
+      const bus = new InProcessEventBus();
+      const service = new EmailAnalysisService({
+        store,
+        incidents,
+        queue,
+        bus,
+        log: SILENT_LOGGER,
+        options: {},
+      });
+      const fingerprint = `test:email:${randomUUID()}`;
+      let id = '';
+      for (let a = 0; a < 3; a++) {
+        const messages = Array.from({ length: 5 }, (_, m) => ({
+          eml: `From: s${a}${m}@sender.example\r\nSubject: m${a}-${m}\r\n\r\nhello\r\n`,
+        }));
+        id = (await incidents.ingest({ ...alert({ messages }), fingerprint }, 3_600_000)).incident.id;
+      }
+      expect(await service.fromAlerts(id, 'orchestrator:t')).toBe(10);
+      expect(await store.alertPayloads(id, 5)).toHaveLength(1);
+      expect(await service.fromAlerts(id, 'orchestrator:t')).toBe(5);
+      expect(await store.alertPayloads(id, 5)).toEqual([]);
+      expect((await store.list(id, 1, 20))!.pagination.total_items).toBe(15);
+      const aborted = AbortSignal.abort();
+      const other = (
+        await incidents.ingest(alert({ eml: 'From: x@y.example\r\nSubject: s\r\n\r\nb\r\n' }), 3_600_000)
+      ).incident.id;
+      expect(await service.fromAlerts(other, 'orchestrator:t', aborted)).toBe(0);
+      expect(await store.alertPayloads(other, 5)).toHaveLength(1);
+      await queue.close({ graceMs: 0 });
+      await bus.close();
+    });
   });
 }

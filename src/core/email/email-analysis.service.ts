@@ -40,6 +40,8 @@ export interface AttachOutcome extends EmailAttachResult {
 
 /** Alerts of an incident looked at for raw messages before each triage run (newest first). */
 const ALERT_SCAN_LIMIT = 50;
+/** Messages analysed in one triage run's email step; more wait for the next run. */
+export const MAX_ANALYSES_PER_RUN = 10;
 
 /**
  * Email analysis for incidents (docs/EMAIL-ANALYSIS.md): a dry run, an upload attached to an incident
@@ -91,46 +93,51 @@ export class EmailAnalysisService {
    * Before a triage run: analyses the raw messages in the incident's alerts not looked through yet, so
    * their evidence is there when enrichment and analysis run. A message that cannot be analysed is
    * logged (its reason code, never its content) and skipped; a storage failure fails the run (the
-   * job is retried).
+   * job is retried). At most {@link MAX_ANALYSES_PER_RUN} analyses per run, stopping when `signal`
+   * aborts: alerts not reached are left for the next run.
    */
-  async fromAlerts(incidentId: string, actor: string): Promise<number> {
+  async fromAlerts(incidentId: string, actor: string, signal?: AbortSignal): Promise<number> {
     const maxBytes = this.deps.options.maxBytes ?? EMAIL_DEFAULTS.maxBytes;
     const alerts = await this.deps.store.alertPayloads(incidentId, ALERT_SCAN_LIMIT);
     if (alerts.length === 0) return 0;
-    const found = alerts.flatMap((a) =>
-      findAlertMessages(a.raw, maxBytes).map((m) => ({ alert: a.id, ...m })),
-    );
-    // Alerts are marked once looked through, except those with a message that timed out: a loaded
-    // worker should not lose it for good, the next run tries again.
-    const retry = new Set<string>();
+    let known: Set<string> | undefined;
+    let analysed = 0;
     let attached = 0;
-    if (found.length > 0) {
-      const known = await this.deps.store.knownHashes(incidentId);
-      for (const m of found) {
+    // Alerts are marked once looked through, except one with a message that timed out (a loaded
+    // worker should not lose it for good) and those not reached.
+    const done: string[] = [];
+    for (const a of alerts) {
+      const messages = findAlertMessages(a.raw, maxBytes);
+      if (messages.length > 0 && (analysed >= MAX_ANALYSES_PER_RUN || signal?.aborted)) break;
+      let complete = true;
+      for (const m of messages) {
+        known ??= await this.deps.store.knownHashes(incidentId);
         const sha256 = createHash('sha256').update(m.bytes).digest('hex');
         if (known.has(sha256)) continue;
+        analysed++;
         let analysis: EmailAnalysis;
         try {
           analysis = await this.analyze(m.bytes, 'alert');
         } catch (err) {
           const reason =
             ((err as AppError).details as { reason?: string } | undefined)?.reason ?? 'EMAIL_ERROR';
-          if (reason === 'EMAIL_TIMEOUT') retry.add(m.alert);
+          if (reason === 'EMAIL_TIMEOUT') complete = false;
           this.deps.log.warn(
-            { incident_id: incidentId, alert_id: m.alert, path: m.path, reason },
+            { incident_id: incidentId, alert_id: a.id, path: m.path, reason },
             'raw email in alert not analysed',
           );
           continue;
         }
         known.add(sha256);
-        const result = await this.deps.store.attach(this.record(incidentId, analysis, actor, m.alert));
+        const result = await this.deps.store.attach(this.record(incidentId, analysis, actor, a.id));
         if (result?.created) {
           attached++;
           await this.publish(result, actor);
         }
       }
+      if (complete) done.push(a.id);
     }
-    await this.deps.store.markAlertsScanned(alerts.map((a) => a.id).filter((id) => !retry.has(id)));
+    await this.deps.store.markAlertsScanned(done);
     return attached;
   }
 
@@ -227,7 +234,7 @@ export function withEmailEvidence<R>(
 ): { triage(incidentId: string, signal: AbortSignal): Promise<R> } {
   return {
     async triage(incidentId, signal) {
-      await email.fromAlerts(incidentId, actor);
+      await email.fromAlerts(incidentId, actor, signal);
       signal.throwIfAborted();
       return triage.triage(incidentId, signal);
     },
