@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.ts';
 import type { IncidentActionsService } from '../core/incidents/incident-actions.service.ts';
 import type { IdentityService } from '../core/identity/index.ts';
+import type { EmailAnalysisService } from '../core/email/index.ts';
 import type { IngestService } from '../core/ingest/ingest.service.ts';
 import type { TriageRetryService } from '../core/triage/triage-retry.service.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -49,6 +50,8 @@ export interface ApiDeps {
   knownSource?: (name: string) => boolean;
   /** Playbooks (docs/PLAYBOOKS.md); the /playbooks routes exist only when set. */
   playbooks?: PlaybookService;
+  /** Email analysis (docs/EMAIL-ANALYSIS.md); its routes exist only when set. */
+  email?: EmailAnalysisService;
   /** Retrying dead-lettered triage; its routes exist only when set. */
   triageRetry?: TriageRetryService;
 }

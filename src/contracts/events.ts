@@ -33,6 +33,14 @@ export interface EventMap {
   kill_switch_activated: { by: string; reason: string };
   kill_switch_deactivated: { by: string };
   leader_changed: { leader_id: string | null; term: number };
+  /** A raw email was analysed and attached to an incident (docs/EMAIL-ANALYSIS.md). */
+  email_analyzed: {
+    incident_id: string;
+    analysis_id: string;
+    verdict: 'malicious' | 'suspicious' | 'benign';
+    score: number;
+    indicators_added: number;
+  };
   /**
    * A playbook was created, replaced, enabled, disabled, deleted or (re)loaded from its file at start
    * (docs/PLAYBOOKS.md). Every process also drops its compiled playbook set on it.
@@ -79,6 +87,7 @@ export const EVENT_NAMES = [
   'leader_changed',
   'playbook_changed',
   'sla_breached',
+  'email_analyzed',
 ] as const satisfies readonly EventName[];
 
 /**

@@ -122,6 +122,12 @@ export class Metrics implements Telemetry, IntelTelemetry {
     labelNames: ['playbook', 'kind'] as const,
     registers: [this.instance],
   });
+  readonly emailAnalyses = new Counter({
+    name: 'tw_email_analyses_total',
+    help: 'Raw emails analysed, by where they came from (upload, alert, dry_run) and verdict (or error)',
+    labelNames: ['source', 'verdict'] as const,
+    registers: [this.instance],
+  });
   readonly wsSlowConsumers = new Counter({
     name: 'tw_websocket_slow_consumer_disconnects_total',
     help: 'WebSocket clients closed (code 1013) because their unsent buffer outgrew the limit',
@@ -313,6 +319,13 @@ export class Metrics implements Telemetry, IntelTelemetry {
     this.triaged.inc({ classification });
     this.triageDuration.observe(seconds);
   }
+  emailAnalyzed(
+    source: 'upload' | 'alert' | 'dry_run',
+    verdict: 'malicious' | 'suspicious' | 'benign' | 'error',
+  ): void {
+    this.emailAnalyses.inc({ source, verdict });
+  }
+
   triageDeadLettered(): void {
     this.deadLetters.inc();
   }

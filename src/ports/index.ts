@@ -93,3 +93,9 @@ export type {
   SlaKind,
   SlaStore,
 } from './playbook-store.port.ts';
+export type {
+  EmailAnalysisRecord,
+  EmailAnalysisStore,
+  EmailAttachResult,
+  NewEmailAnalysis,
+} from './email-analysis-store.port.ts';

@@ -16,6 +16,11 @@ export interface Telemetry {
   jobFailed(job: string, permanent: boolean): void;
   /** An incident was dead-lettered after triage.max_attempts failed runs. */
   triageDeadLettered(): void;
+  /** A raw email was analysed (docs/EMAIL-ANALYSIS.md); `error` when it could not be. Optional for fakes. */
+  emailAnalyzed?(
+    source: 'upload' | 'alert' | 'dry_run',
+    verdict: 'malicious' | 'suspicious' | 'benign' | 'error',
+  ): void;
 }
 
 /** How one threat-intel provider call ended (a bounded label set). */

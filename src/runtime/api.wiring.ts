@@ -99,6 +99,7 @@ export async function createApi(input: ApiWiringInput): Promise<ApiWiring> {
     webhookSources: services.webhooks.sources,
     replays: services.webhooks.replays,
     playbooks: services.playbooks.service,
+    email: services.email.service,
     isShuttingDown: input.isShuttingDown,
     ...(oidc ? { oidc } : {}),
     // Single sign-on ends like a password login: a user in the identity store, a database session.

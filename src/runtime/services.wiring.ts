@@ -8,6 +8,7 @@ import { TriageRetryService } from '../core/triage/triage-retry.service.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { LeaderElector, Logger } from '../ports/index.ts';
 import type { Transports } from './transports.ts';
+import { createEmailAnalysis } from './email.wiring.ts';
 import { createPlaybooks, type PlaybooksWiring } from './playbooks.wiring.ts';
 import { createWebhookSources } from './webhook-sources.wiring.ts';
 
@@ -25,6 +26,8 @@ export interface CoreServices {
   triageRetry: TriageRetryService;
   /** Playbooks: selection for the pipeline, management for the API, the SLA job for the leader. */
   playbooks: PlaybooksWiring;
+  /** Email analysis: the routes' service, and the step that analyses raw messages inside alerts. */
+  email: ReturnType<typeof createEmailAnalysis>;
 }
 
 /** Builds the core services. Closes nothing on failure: the caller owns the database and transports. */
@@ -77,11 +80,29 @@ export async function createCoreServices(
     },
   });
   const decisions = new IncidentActionsService({ store, bus: t.bus, log: portLog });
+  const email = createEmailAnalysis(config, database, {
+    incidents: store,
+    queue: t.queue,
+    bus: t.bus,
+    log: portLog,
+    telemetry: metrics,
+  });
   const triageRetry = new TriageRetryService({
     store,
     queue: t.queue,
     bus: t.bus,
     log: portLog.child({ component: 'triage-retry' }),
   });
-  return { store, metrics, leaderElector, webhooks, knownSource, ingest, decisions, triageRetry, playbooks };
+  return {
+    store,
+    metrics,
+    leaderElector,
+    webhooks,
+    knownSource,
+    ingest,
+    decisions,
+    triageRetry,
+    playbooks,
+    email,
+  };
 }

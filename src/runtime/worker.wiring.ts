@@ -17,6 +17,8 @@ import { createEnrichment } from './intel.wiring.ts';
 import type { Transports } from './transports.ts';
 
 export interface WorkerWiringInput {
+  /** Steps that run before each triage (email analysis of raw messages in alerts). */
+  wrapTriage?: (triage: TriageService, actor: string) => Pick<TriageService, 'triage'>;
   config: Config;
   transports: Transports;
   store: SqlIncidentStore;
@@ -71,7 +73,8 @@ export async function createWorker(input: WorkerWiringInput): Promise<WorkerWiri
   });
   const workerLog = portLog.child({ component: 'worker' });
   const triageJobs = new TriageProcessor({
-    triage,
+    // Raw messages inside alerts are analysed before the pipeline runs (docs/EMAIL-ANALYSIS.md).
+    triage: input.wrapTriage ? input.wrapTriage(triage, actor) : triage,
     store,
     maxAttempts: config.triage.max_attempts,
     actor,

@@ -5,7 +5,8 @@ import type { TriageService } from '../core/triage/triage.service.ts';
 import type { Logger, Telemetry, TriageStateStore } from '../ports/index.ts';
 
 export interface TriageProcessorDeps {
-  triage: TriageService;
+  /** The triage service, possibly behind steps that run first (runtime/email.wiring.ts). */
+  triage: Pick<TriageService, 'triage'>;
   /** Where failed runs are counted and incidents dead-lettered. */
   store: Pick<TriageStateStore, 'recordTriageFailure'>;
   /**

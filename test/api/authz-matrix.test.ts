@@ -64,6 +64,9 @@ const EXPECTED: Record<string, Permission> = {
   'DELETE /api/v1/playbooks/{name}': 'playbooks:manage',
   'POST /api/v1/playbooks/{name}/enable': 'playbooks:manage',
   'POST /api/v1/playbooks/{name}/disable': 'playbooks:manage',
+  'POST /api/v1/incidents/{id}/email': 'incidents:write',
+  'POST /api/v1/email/analyze': 'incidents:write',
+  'GET /api/v1/incidents/{id}/email-analyses': 'incidents:read',
 };
 
 /** Path parameters that match each route's schema but name nothing (404/400 after the access check). */

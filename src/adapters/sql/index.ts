@@ -7,3 +7,4 @@ export type { DB } from './schema.ts';
 export { SqlIdentityStore } from './identity.repository.ts';
 export { SqlReplayGuard, SqlWebhookSourceStore } from './webhook-source.repository.ts';
 export { SqlPlaybookStore, SqlSlaStore } from './playbook.repository.ts';
+export { SqlEmailAnalysisStore } from './email-analysis.repository.ts';

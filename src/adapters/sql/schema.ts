@@ -59,6 +59,8 @@ export interface AlertsTable {
   occurred_at: Timestamp;
   received_at: Timestamp;
   raw: Json;
+  /** Migration 0009: triage has looked through the payload for raw messages. */
+  email_scanned: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface IndicatorsTable {
@@ -229,6 +231,22 @@ export interface PlaybookSlaBreachesTable {
   breached_at: Timestamp;
 }
 
+export interface EmailAnalysesTable {
+  id: string;
+  incident_id: string;
+  sha256: string;
+  message_id: string | null;
+  subject: string | null;
+  from_address: string | null;
+  source: string;
+  alert_id: string | null;
+  score: number;
+  verdict: string;
+  analysis: Json;
+  created_by: string;
+  created_at: Timestamp;
+}
+
 export interface DB {
   incidents: IncidentsTable;
   alerts: AlertsTable;
@@ -248,4 +266,5 @@ export interface DB {
   playbook_versions: PlaybookVersionsTable;
   playbook_sla_breaches: PlaybookSlaBreachesTable;
   triage_steps: TriageStepsTable;
+  email_analyses: EmailAnalysesTable;
 }
