@@ -25,6 +25,7 @@ import { readinessRoutes } from './routes/readiness.routes.ts';
 import { incidentRoutes } from './routes/incidents.routes.ts';
 import { oidcDisabledRoutes, oidcRoutes } from './routes/oidc.routes.ts';
 import { triageRetryRoutes } from './routes/triage-retry.routes.ts';
+import { llmTranscriptRoutes } from './routes/llm-transcripts.routes.ts';
 import { StreamHub, streamRoutes } from './routes/stream.routes.ts';
 import { userRoutes } from './routes/users.routes.ts';
 import { webhookRoutes } from './routes/webhooks.routes.ts';
@@ -233,6 +234,7 @@ export async function buildApp(
       }
       await api.register(readinessRoutes(deps));
       if (deps.triageRetry) await api.register(triageRetryRoutes(deps.triageRetry, cache));
+      if (deps.llmTranscripts) await api.register(llmTranscriptRoutes(deps.store, deps.llmTranscripts));
       if (deps.identity) {
         await api.register(authRoutes(deps, deps.identity));
         await api.register(userRoutes(deps.identity));

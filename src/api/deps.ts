@@ -4,7 +4,13 @@ import type { IdentityService } from '../core/identity/index.ts';
 import type { IngestService } from '../core/ingest/ingest.service.ts';
 import type { TriageRetryService } from '../core/triage/triage-retry.service.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { EventBus, IncidentStore, RateLimiter, ReplayGuard } from '../ports/index.ts';
+import type {
+  EventBus,
+  IncidentStore,
+  LlmTranscriptStore,
+  RateLimiter,
+  ReplayGuard,
+} from '../ports/index.ts';
 import type { WebhookSourceService } from '../core/webhooks/webhook-sources.service.ts';
 import type { AccessPolicy } from './plugins/access.ts';
 import type { OidcLoginPort } from '../core/identity/oidc-login.port.ts';
@@ -46,6 +52,8 @@ export interface ApiDeps {
    * sources plus the built-in parser names.
    */
   knownSource?: (name: string) => boolean;
+  /** LLM analyst transcripts (GET /incidents/:id/transcripts); the route exists only when set. */
+  llmTranscripts?: LlmTranscriptStore;
   /** Retrying dead-lettered triage; its routes exist only when set. */
   triageRetry?: TriageRetryService;
 }

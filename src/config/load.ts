@@ -48,6 +48,7 @@ const SHORTCUTS: Record<string, string> = {
   TW_OIDC_CLIENT_SECRET: 'auth.oidc.client_secret',
   TW_ADMIN_API_KEY: 'auth.admin_api_key',
   TW_ADMIN_PASSWORD: 'auth.admin_password',
+  TW_LLM_API_KEY: 'llm.api_key',
 };
 
 /**
@@ -136,6 +137,12 @@ export function loadConfig(options: LoadOptions = {}): Config {
     );
   }
   checkOidc((cfg.auth as { oidc: Record<string, unknown> }).oidc);
+  const llm = cfg.llm as { provider: string; model?: string };
+  if (llm.provider !== 'none' && !llm.model) {
+    throw new ConfigError(
+      `invalid configuration:\n  llm.model: required when llm.provider is ${llm.provider}`,
+    );
+  }
   const frozen = deepFreeze(cfg) as unknown as Config;
   const fromEnv = new Set<string>();
   for (const key of sources.keys()) {
@@ -214,6 +221,8 @@ const DURATION_KEYS = new Set([
   'auth.login_window',
   'auth.credential_cache_ttl',
   'webhooks.rotation_grace',
+  'llm.timeout',
+  'llm.wall_time',
 ]);
 
 /** `15s` → 15000; a bare number means seconds (the seed writes `connect_timeout: 30`). */

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { AuthConfigSchema } from './schema.identity.ts';
+import { LlmConfigSchema } from './schema.llm.ts';
 import { Duration, Obj } from './schema.parts.ts';
 import { ServerConfigSchema } from './schema.server.ts';
 
@@ -213,6 +214,7 @@ export const ConfigSchema = Obj({
     demo_list: Type.Boolean({ default: true, description: 'load the small built-in demo list' }),
     cache_ttl: Duration('1h', 'enrichment cache TTL'),
   }),
+  llm: LlmConfigSchema,
   webhooks: Obj({
     /** Largest accepted distance between X-Webhook-Timestamp and now. */
     timestamp_tolerance: Duration('5m', 'replay window'),

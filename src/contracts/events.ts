@@ -27,6 +27,11 @@ export interface EventMap {
   kill_switch_deactivated: { by: string };
   leader_changed: { leader_id: string | null; term: number };
   /**
+   * Alert content tried to instruct the LLM analyst (docs/LLM.md): recorded on the incident, ignored
+   * as an instruction. `rules` are fixed rule ids, never alert text.
+   */
+  prompt_injection_detected: { incident_id: string; rules: string[]; findings: number };
+  /**
    * Internal (never relayed to WebSocket clients; not in EVENT_NAMES): a credential was revoked or
    * changed, so every API process drops what it cached about it at once.
    */
@@ -51,6 +56,7 @@ export const EVENT_NAMES = [
   'kill_switch_activated',
   'kill_switch_deactivated',
   'leader_changed',
+  'prompt_injection_detected',
 ] as const satisfies readonly EventName[];
 
 /**

@@ -46,8 +46,8 @@ export type {
 export { SEED_LEASE_TIMINGS } from './leader-elector.port.ts';
 export type { LeaderElector, LeadershipState, LeaseTimings } from './leader-elector.port.ts';
 export type { RateLimitResult, RateLimiter } from './rate-limiter.port.ts';
-export { NOOP_TELEMETRY, SILENT_LOGGER } from './telemetry.port.ts';
-export type { Logger, Telemetry } from './telemetry.port.ts';
+export { NOOP_LLM_TELEMETRY, NOOP_TELEMETRY, SILENT_LOGGER } from './telemetry.port.ts';
+export type { LlmTelemetry, Logger, Telemetry } from './telemetry.port.ts';
 export type {
   ApiKeyRecord,
   AuthEventQuery,
@@ -69,3 +69,12 @@ export type {
   WebhookSourceRow,
   WebhookSourceStore,
 } from './webhook-source-store.port.ts';
+export type {
+  DecidedBy,
+  LlmTranscriptRecord,
+  LlmTranscriptStore,
+  NewLlmTranscript,
+  RawAlert,
+  RelatedIncident,
+  TranscriptMessage,
+} from './llm-transcript-store.port.ts';

@@ -6,7 +6,7 @@ import type { StreamHub } from '../api/routes/stream.routes.ts';
 import type { SsoWiring } from '../api/routes/oidc.routes.ts';
 import { setSessionCookie } from '../api/plugins/identity-access.ts';
 import { OpenIdClientLogin } from '../adapters/oidc/index.ts';
-import { SqlIncidentStore, migrate, type SqlDatabase } from '../adapters/sql/index.ts';
+import { SqlIncidentStore, SqlLlmTranscriptStore, migrate, type SqlDatabase } from '../adapters/sql/index.ts';
 import { selectedModes, type Config } from '../config/index.ts';
 import { EnrichmentService } from '../core/enrichment/enrichment.service.ts';
 import { IncidentActionsService } from '../core/incidents/incident-actions.service.ts';
@@ -25,6 +25,7 @@ import { Metrics } from '../observability/metrics.ts';
 import { LeaderJobs } from '../worker/leader-jobs.ts';
 import { TriageProcessor } from '../worker/triage.processor.ts';
 import { createIdentity, type FirstStart } from './identity-wiring.ts';
+import { createLlmAnalyzer, lookupFromEnricher } from './llm.wiring.ts';
 import { createWebhookSources } from './webhook-sources.wiring.ts';
 import { createInProcessTransports, type Transports } from './transports.ts';
 
@@ -95,6 +96,7 @@ export async function createRuntime(
     : new InProcessLeaderElector({ instanceName: config.server.instance_id });
   const metrics = new Metrics();
   const store = new SqlIncidentStore(database);
+  const llmTranscripts = new SqlLlmTranscriptStore(database);
   metrics.bind({
     poolStats: () => database.poolStats(),
     leader: () => leaderElector.state(),
@@ -196,6 +198,7 @@ export async function createRuntime(
     // Single sign-on ends like a password login: a user in the identity store, a database session.
     sso: options.sso ?? { users: identityWiring.identity, setSessionCookie },
     knownSource,
+    llmTranscripts,
     triageRetry: new TriageRetryService({
       store,
       queue: t.queue,
@@ -221,6 +224,16 @@ export async function createRuntime(
       cacheTtlMs: config.intel.cache_ttl,
       concurrency: config.orchestrator.concurrency.enrichment,
     });
+    // The LLM analyst when llm.provider is set (docs/LLM.md); the pipeline work makes it a registry entry.
+    const llm = createLlmAnalyzer({
+      config,
+      store: llmTranscripts,
+      counters: t.counters,
+      telemetry: metrics,
+      bus: t.bus,
+      log: portLog.child({ component: 'llm' }),
+      lookup: lookupFromEnricher(enricher),
+    });
     const triage = new TriageService({
       store,
       bus: t.bus,
@@ -228,7 +241,7 @@ export async function createRuntime(
       pipelines: new PipelineRegistry({
         name: 'default',
         enrich: true,
-        analyzer: options.analyzer ?? new DeterministicAnalyzer(),
+        analyzer: options.analyzer ?? llm ?? new DeterministicAnalyzer(),
       }),
       analyzerSlots: new Semaphore(config.orchestrator.concurrency.llm),
       policy: {

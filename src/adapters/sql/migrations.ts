@@ -338,4 +338,36 @@ CREATE INDEX incidents_related_idx ON incidents (related_incident_id) WHERE rela
 ALTER TABLE leader_fences ADD COLUMN epoch bigint NOT NULL DEFAULT 0;
 `,
   },
+  {
+    // The LLM analyst (issue 11 part 4): one transcript per (incident, pipeline step, run/attempt),
+    // what left the process (redacted), the verdict and who decided it. The unique key is what lets a
+    // redelivered job find the stored result instead of calling the model again.
+    id: '0007_llm_transcripts',
+    sql: `
+CREATE TABLE llm_transcripts (
+  id uuid PRIMARY KEY,
+  incident_id uuid NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+  step_key text NOT NULL,
+  attempt_key text NOT NULL,
+  provider text NOT NULL,
+  model text NOT NULL,
+  outcome text NOT NULL CHECK (outcome IN ('verdict','fallback')),
+  decided_by text NOT NULL CHECK (decided_by IN ('llm','deterministic')),
+  fallback_reason text,
+  verdict jsonb NOT NULL,
+  messages jsonb NOT NULL DEFAULT '[]',
+  iterations integer NOT NULL DEFAULT 0,
+  tool_calls integer NOT NULL DEFAULT 0,
+  unknown_tool_calls integer NOT NULL DEFAULT 0,
+  input_tokens integer NOT NULL DEFAULT 0,
+  output_tokens integer NOT NULL DEFAULT 0,
+  cost_usd double precision,
+  latency_ms integer NOT NULL DEFAULT 0,
+  injection jsonb NOT NULL DEFAULT '[]',
+  redactions jsonb NOT NULL DEFAULT '{}',
+  created_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (incident_id, step_key, attempt_key)
+);
+`,
+  },
 ];

@@ -183,6 +183,30 @@ export interface WebhookReplaysTable {
   expires_at: Timestamp;
 }
 
+export interface LlmTranscriptsTable {
+  id: string;
+  incident_id: string;
+  step_key: string;
+  attempt_key: string;
+  provider: string;
+  model: string;
+  outcome: string;
+  decided_by: string;
+  fallback_reason: string | null;
+  verdict: Json;
+  messages: Json;
+  iterations: number;
+  tool_calls: number;
+  unknown_tool_calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number | null;
+  latency_ms: number;
+  injection: Json;
+  redactions: Json;
+  created_at: Timestamp;
+}
+
 export interface DB {
   incidents: IncidentsTable;
   alerts: AlertsTable;
@@ -198,4 +222,5 @@ export interface DB {
   auth_events: AuthEventsTable;
   webhook_sources: WebhookSourcesTable;
   webhook_replays: WebhookReplaysTable;
+  llm_transcripts: LlmTranscriptsTable;
 }
