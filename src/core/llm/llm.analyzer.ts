@@ -126,7 +126,8 @@ export class LlmAnalyzer implements Analyzer {
     const extraLines = d.contextSource ? await d.contextSource(input) : [];
     const fence = newFence();
     const system = systemPrompt(fence, d.limits.maxIterations);
-    const first = userPrompt(fence, redactor.redact(JSON.stringify(view)), {
+    // Values are redacted before serialising, so JSON escapes can never split a secret.
+    const first = userPrompt(fence, JSON.stringify(redactor.redactValue(view)), {
       contextLines: extraLines,
       injectionRules: injection.map((f) => f.rule),
     });
@@ -268,7 +269,11 @@ export class LlmAnalyzer implements Analyzer {
               arguments: call.arguments && s.redactor.restoreValue(call.arguments),
             };
             const out = await runToolSafely(restored, s, d);
-            if (out.ok) content = s.redactor.redact(out.content);
+            if (out.ok)
+              content = s.fence.wrap(
+                out.label,
+                clip(JSON.stringify(s.redactor.redactValue(out.data)), limits.maxToolResultChars),
+              );
             else {
               isError = true;
               content = s.redactor.redact(out.error);
@@ -278,7 +283,8 @@ export class LlmAnalyzer implements Analyzer {
                   `${s.log.unknownToolCalls} calls to tools that do not exist`,
                 );
             }
-            seenCalls.set(key, content);
+            // Only answers are reused: a repeated bad call is counted again.
+            if (!isError) seenCalls.set(key, content);
           }
           s.log.tool(call, content, isError);
           messages.push({
@@ -321,17 +327,14 @@ export class LlmAnalyzer implements Analyzer {
 
 async function runToolSafely(
   call: Parameters<typeof runTool>[0],
-  s: { input: AnalysisInput; fence: ReturnType<typeof newFence>; signal: AbortSignal },
+  s: { input: AnalysisInput; signal: AbortSignal },
   d: LlmAnalyzerDeps,
 ) {
-  return runTool(call, {
-    input: s.input,
-    store: d.store,
-    lookup: d.lookup,
-    fence: s.fence,
-    maxResultChars: d.limits.maxToolResultChars,
-    signal: s.signal,
-  });
+  return runTool(call, { input: s.input, store: d.store, lookup: d.lookup, signal: s.signal });
+}
+
+function clip(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}… [truncated]` : s;
 }
 
 /** The model's verdict in the pipeline's shape. Its evidence lines become `reasons`. */

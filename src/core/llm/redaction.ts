@@ -27,8 +27,8 @@ type Kind = 'secret' | 'email' | 'card' | 'ssn' | 'phone';
 interface Rule {
   kind: Kind;
   re: RegExp;
-  /** Index of the capture group holding the sensitive part (0 = the whole match). */
-  group?: number;
+  /** Capture group(s) holding the sensitive part, the first that matched (none = the whole match). */
+  group?: number | number[];
   /** Extra check on the candidate (Luhn, entropy). */
   accept?: (value: string) => boolean;
 }
@@ -58,13 +58,13 @@ const SECRET_RULES: Rule[] = [
   },
   {
     kind: 'secret',
-    // key=value, key: value, "key": "value" (JSON), with the value in group 2 (quoted or bare).
+    // key=value, key: value, "key": "value" (JSON), also inside a JSON string (\"value\"): the value alone is replaced.
     re: new RegExp(
-      `(["']?\\b(?:${SECRET_KEYS})\\b["']?\\s*[:=]\\s*)("(?:[^"\\\\]|\\\\.){1,512}"|'[^']{1,512}'|[^\\s,;&"'}\\])]{1,512})`,
+      `((?<!REDACTED:)["']?\\b(?:${SECRET_KEYS})\\b["']?\\s*[:=]\\s*)(?:\\\\"((?:[^"\\\\]|\\\\[^"]){1,512})\\\\"|"((?:[^"\\\\]|\\\\.){1,512})"|'([^']{1,512})'|([^\\s,;&"'}\\])\\\\]{1,512}))`,
       'gi',
     ),
-    group: 2,
-    accept: (v) => !/^["']?(?:\[REDACTED:[a-z]+:[0-9a-f]+\]|null|true|false|none|\*+)["']?$/i.test(v),
+    group: [2, 3, 4, 5],
+    accept: (v) => !/^(?:\[REDACTED:[a-z]+:[0-9a-f]+\]|null|true|false|none|\*+)$/i.test(v),
   },
   {
     kind: 'secret',
@@ -128,11 +128,17 @@ export class RedactionSession {
     for (const rule of this.#rules) {
       out = out.replace(rule.re, (...m: unknown[]) => {
         const whole = m[0] as string;
-        const part = rule.group ? (m[rule.group] as string | undefined) : whole;
+        const groups = rule.group === undefined ? [] : Array.isArray(rule.group) ? rule.group : [rule.group];
+        const part = groups.length
+          ? groups.map((g) => m[g] as string | undefined).find((v) => v !== undefined)
+          : whole;
         if (!part || part.startsWith('[REDACTED:')) return whole;
         if (rule.accept && !rule.accept(part)) return whole;
         const token = this.#placeholder(rule.kind, part);
-        return rule.group ? whole.replace(part, token) : token;
+        if (!groups.length) return token;
+        // Replace the group's own occurrence (the last one: a key never follows its value).
+        const at = whole.lastIndexOf(part);
+        return whole.slice(0, at) + token + whole.slice(at + part.length);
       });
     }
     return out;

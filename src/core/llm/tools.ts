@@ -2,7 +2,7 @@ import { INDICATOR_TYPES, type Indicator, type IndicatorType } from '../../contr
 import type { LlmTranscriptStore } from '../../ports/index.ts';
 import type { AnalysisInput } from '../triage/analyzer.ts';
 import type { ChatTool, ChatToolCall } from './chat.ts';
-import { incidentView, type Fence } from './prompt.ts';
+import { incidentView } from './prompt.ts';
 
 /** One provider's answer about one indicator, as the `lookup_indicator` tool returns it. */
 export interface IndicatorLookupResult {
@@ -73,18 +73,19 @@ export interface ToolContext {
   input: AnalysisInput;
   store: LlmTranscriptStore;
   lookup: IndicatorLookup | undefined;
-  fence: Fence;
-  /** Largest tool result sent back, characters (default 8000). */
-  maxResultChars: number;
   signal: AbortSignal;
 }
 
-export type ToolOutcome = { ok: true; content: string } | { ok: false; error: string; unknown?: boolean };
+/**
+ * A tool's answer: structured `data` under a fence `label` (the analyzer redacts the values, then
+ * serialises and fences them), or an error message for the model.
+ */
+export type ToolOutcome =
+  { ok: true; label: string; data: unknown } | { ok: false; error: string; unknown?: boolean };
 
 /**
- * Runs one tool call. Every result that carries alert or third-party text is fenced; arguments are
- * checked before anything is looked up; a tool that fails answers the model with an error rather than
- * failing the analysis.
+ * Runs one tool call. Arguments are checked before anything is looked up; a tool that fails answers
+ * the model with an error rather than failing the analysis. Reads only: no tool changes anything.
  */
 export async function runTool(call: ChatToolCall, ctx: ToolContext): Promise<ToolOutcome> {
   if (!(TOOL_NAMES as readonly string[]).includes(call.name)) {
@@ -96,8 +97,6 @@ export async function runTool(call: ChatToolCall, ctx: ToolContext): Promise<Too
   }
   const args = call.arguments;
   if (args === undefined) return { ok: false, error: 'arguments must be a JSON object' };
-  const clip = (s: string): string =>
-    s.length > ctx.maxResultChars ? `${s.slice(0, ctx.maxResultChars)}… [truncated]` : s;
   try {
     switch (call.name as ToolName) {
       case 'lookup_indicator': {
@@ -107,28 +106,16 @@ export async function runTool(call: ChatToolCall, ctx: ToolContext): Promise<Too
           return { ok: false, error: `"type" must be one of ${INDICATOR_TYPES.join(', ')}` };
         if (typeof value !== 'string' || value.length === 0 || value.length > 2048)
           return { ok: false, error: '"value" must be a non-empty string' };
-        if (!ctx.lookup)
-          return {
-            ok: true,
-            content: JSON.stringify({ results: [], note: 'no threat-intel source configured' }),
-          };
-        const results = await ctx.lookup({ type: type as IndicatorType, value }, ctx.signal);
-        return {
-          ok: true,
-          content: ctx.fence.wrap(
-            'threat_intel',
-            clip(JSON.stringify({ indicator: { type, value }, results })),
-          ),
-        };
+        const results = ctx.lookup
+          ? await ctx.lookup({ type: type as IndicatorType, value }, ctx.signal)
+          : [];
+        return { ok: true, label: 'threat_intel', data: { indicator: { type, value }, results } };
       }
       case 'get_incident_context':
-        return {
-          ok: true,
-          content: ctx.fence.wrap('incident', clip(JSON.stringify(incidentView(ctx.input)))),
-        };
+        return { ok: true, label: 'incident', data: incidentView(ctx.input) };
       case 'list_related_incidents': {
         const related = await ctx.store.relatedIncidents(ctx.input.incident.id, 10);
-        return { ok: true, content: ctx.fence.wrap('related_incidents', clip(JSON.stringify(related))) };
+        return { ok: true, label: 'related_incidents', data: related };
       }
       case 'get_raw_alert': {
         const index = args['index'] ?? 0;
@@ -138,7 +125,7 @@ export async function runTool(call: ChatToolCall, ctx: ToolContext): Promise<Too
         const alert = alerts[index];
         if (!alert)
           return { ok: false, error: `no alert at index ${index} (the incident has ${alerts.length})` };
-        return { ok: true, content: ctx.fence.wrap('raw_alert', clip(JSON.stringify(alert))) };
+        return { ok: true, label: 'raw_alert', data: alert };
       }
     }
   } catch (err) {

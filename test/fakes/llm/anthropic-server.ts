@@ -1,5 +1,5 @@
 // A loopback server speaking Anthropic's Messages API, so the real `@anthropic-ai/sdk` client runs
-// against it: x-api-key and anthropic-version headers, alternating user/assistant turns, tool_use and
+// against it: the key (x-api-key, or Authorization: Bearer as SDK 1.17 sends it), anthropic-version, alternating user/assistant turns, tool_use and
 // tool_result content blocks (each tool_result must answer a tool_use of the turn before), stop_reason,
 // usage, anthropic-ratelimit-* and request-id headers, and the {"type":"error","error":{…}} shape
 // for 400/401/429/500/529. Streaming is refused: our client never streams.
@@ -46,7 +46,10 @@ export function startAnthropicServer(
         const url = new URL(req.url ?? '/', 'http://x');
         if (req.method !== 'POST' || url.pathname !== '/v1/messages')
           return err(404, 'not_found_error', 'Not found');
-        if (req.headers['x-api-key'] !== key) return err(401, 'authentication_error', 'invalid x-api-key');
+        // The documented header is x-api-key; the pinned SDK (1.17.0) sends the key as a Bearer token.
+        const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+        if (req.headers['x-api-key'] !== key && bearer !== key)
+          return err(401, 'authentication_error', 'invalid x-api-key');
         if (!req.headers['anthropic-version'])
           return err(400, 'invalid_request_error', 'anthropic-version: header is required');
         const json = parseJson(body) as
