@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 /** Which classes of data are replaced before a prompt leaves the process (config `llm.redaction`). */
 export interface RedactionSettings {
@@ -164,7 +164,7 @@ export class RedactionSession {
     this.#counts.set(kind, (this.#counts.get(kind) ?? 0) + 1);
     const id =
       kind === 'email' && this.#settings.emails === 'hash'
-        ? createHash('sha256').update(`${this.#hashKey}\0${value.toLowerCase()}`).digest('hex').slice(0, 10)
+        ? createHmac('sha256', this.#hashKey).update(value.toLowerCase()).digest('hex').slice(0, 10)
         : String(this.#counts.get(kind));
     const token = `[REDACTED:${kind}:${id}]`;
     this.#forward.set(value, token);
