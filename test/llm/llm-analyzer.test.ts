@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  InProcessLlmTranscriptStore,
   InProcessCache,
   InProcessEventBus,
   InProcessRateLimiter,
@@ -467,6 +468,43 @@ describe('Azure OpenAI through the openai provider', () => {
       );
       expect(server.requests[0]!.headers['api-key']).toBe('azure-key');
       expect(server.requests[0]!.headers.authorization).toBeUndefined();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('without a database (an offline eval over fixtures)', () => {
+  it('the in-process transcript store keeps the transcript and the save-once reuse', async () => {
+    const server = await startOpenAiServer(deterministicModel());
+    try {
+      const store = new InProcessLlmTranscriptStore();
+      const analyzer = createLlmAnalyzer({
+        config: testConfig({
+          llm: { provider: 'openai', base_url: `${server.url}/v1`, model: 'eval-model', api_key: 'test-key' },
+        }),
+        store,
+        counters: new InProcessRateLimiter(),
+        telemetry: new Metrics(),
+        log: SILENT_LOGGER,
+        lookup: lookupFromEnricher(
+          new EnrichmentService({
+            providers: [LocalListIntelProvider.fromEntries(DEMO_LIST_ENTRIES)],
+            cache: new InProcessCache(),
+            cacheTtlMs: 60_000,
+            concurrency: 2,
+          }),
+        ),
+      })!;
+      const input = await newIncident();
+      const fixture: AnalysisInput = { ...input, incident: { ...input.incident, id: randomUUID() } };
+      const verdict = await analyzer.analyze(fixture);
+      expect(verdict.classification).toBe('malicious');
+      expect(await analyzer.analyze(fixture)).toEqual(verdict);
+      expect(server.calls).toBe(2);
+      const [t] = await store.list(fixture.incident.id);
+      expect(t).toMatchObject({ decided_by: 'llm', model: 'eval-model' });
+      expect(store.audit.map((a) => a.action)).toEqual(['llm.analysis']);
     } finally {
       await server.close();
     }
