@@ -313,9 +313,9 @@ export class Metrics implements Telemetry, LlmTelemetry {
     if (cacheMisses) this.cacheMisses.inc(cacheMisses);
     if (errors) this.enrichmentErrors.inc(errors);
   }
-  analyzerCall(analyzer: string, seconds: number, ok: boolean): void {
+  /** Whole analyses; an LLM analyst's individual requests are counted by {@link llmRequest}. */
+  analyzerCall(analyzer: string, _seconds: number, ok: boolean): void {
     this.analyzerCalls.inc({ analyzer, result: ok ? 'success' : 'failure' });
-    void seconds;
   }
   // LlmTelemetry port: one model request each (an analysis makes several).
   llmRequest(
