@@ -71,6 +71,7 @@ export type {
 } from './webhook-source-store.port.ts';
 export type {
   DecidedBy,
+  LlmTranscriptProgress,
   LlmTranscriptRecord,
   LlmTranscriptStore,
   NewLlmTranscript,

@@ -51,10 +51,36 @@ export interface NewLlmTranscript {
   redactions: Record<string, number>;
 }
 
-export interface LlmTranscriptRecord extends NewLlmTranscript {
+/**
+ * The state of an analysis still under way, stored after every model turn so that a redelivered job
+ * resumes the conversation instead of paying for the same turns again.
+ */
+export type LlmTranscriptProgress = Pick<
+  NewLlmTranscript,
+  | 'incident_id'
+  | 'step_key'
+  | 'attempt_key'
+  | 'provider'
+  | 'model'
+  | 'messages'
+  | 'iterations'
+  | 'tool_calls'
+  | 'unknown_tool_calls'
+  | 'input_tokens'
+  | 'output_tokens'
+  | 'latency_ms'
+  | 'injection'
+  | 'redactions'
+>;
+
+/** A stored transcript: final (`verdict`, `fallback`) or an analysis under way (`in_progress`: no verdict yet). */
+export type LlmTranscriptRecord = Omit<NewLlmTranscript, 'outcome' | 'decided_by' | 'verdict'> & {
   id: string;
+  outcome: NewLlmTranscript['outcome'] | 'in_progress';
+  decided_by: DecidedBy | null;
+  verdict: NewLlmTranscript['verdict'] | null;
   created_at: string;
-}
+};
 
 /** An incident sharing indicators with another (the `list_related_incidents` tool). */
 export interface RelatedIncident {
@@ -84,7 +110,13 @@ export interface RawAlert {
 export interface LlmTranscriptStore {
   find(incidentId: string, stepKey: string, attemptKey: string): Promise<LlmTranscriptRecord | null>;
   /**
-   * Stores the transcript unless one exists for the key; when this call stored it, also writes the
+   * Stores the progress of an analysis under way (creates or replaces its `in_progress` row). False,
+   * writing nothing, when the key already has a final transcript.
+   */
+  checkpoint(progress: LlmTranscriptProgress): Promise<boolean>;
+  /**
+   * Stores the final transcript unless a final one exists for the key (an `in_progress` row is
+   * completed); when this call stored it, also writes the
    * incident's audit entries in the same transaction: `llm.analysis` (decided_by, fallback_reason,
    * model, tokens) and, when `injection` is not empty, `llm.prompt_injection_detected`. Returns the
    * stored row (the earlier one on a conflict) and whether this call created it.

@@ -258,6 +258,48 @@ for (const p of PROVIDERS) {
       ]);
     });
 
+    it('a job that dies mid-analysis: the redelivery resumes the stored conversation, earlier turns are not paid again', async () => {
+      const model = deterministicModel();
+      let release: () => void = () => {};
+      server.setScript(async (turn, index) => {
+        if (index === 1) await new Promise<void>((r) => (release = r));
+        return model(turn, index);
+      });
+      const input = await newIncident();
+      const job = new AbortController();
+      const dying = build().analyze(input, job.signal, { run: 'run-crash' });
+      await expect.poll(() => server.calls).toBe(2);
+      job.abort(new Error('worker lost its lock'));
+      await expect(dying).rejects.toThrow('worker lost its lock');
+      release();
+      const [partial] = await transcripts.list(input.incident.id);
+      expect(partial).toMatchObject({ outcome: 'in_progress', verdict: null, iterations: 1, tool_calls: 2 });
+
+      server.setScript(model);
+      const verdict = await build().analyze(input, undefined, { run: 'run-crash' });
+      expect(verdict.classification).toBe('malicious');
+      expect(server.calls).toBe(1);
+      // The resumed request carried turn 1 and its tool results; the lookups were not repeated.
+      expect(server.requests.at(-1)!.body).toContain('tor-exit-demo');
+      expect(looked).toHaveLength(2);
+      const [done] = await transcripts.list(input.incident.id);
+      expect(done).toMatchObject({
+        id: partial!.id,
+        outcome: 'verdict',
+        decided_by: 'llm',
+        iterations: 2,
+        tool_calls: 2,
+      });
+      expect(done!.messages.map((m) => m.role)).toEqual([
+        'system',
+        'user',
+        'assistant',
+        'tool',
+        'tool',
+        'assistant',
+      ]);
+    });
+
     it('garbage output → one repair attempt with the errors → deterministic fallback, recorded', async () => {
       server.setScript(queue({ text: 'I think it is bad.' }, { text: '{"classification": "evil"}' }));
       const input = await newIncident();

@@ -142,6 +142,28 @@ for (const backend of backends) {
       expect(audit[2]!.details).toMatchObject({ rules: ['role_tag'] });
     });
 
+    it('checkpoints keep an in_progress row that the final save completes; none after the final save', async () => {
+      const { incident } = await incidents.ingest(alert(), 60_000);
+      const t = transcript(incident.id, { attempt_key: 'cp' });
+      const { outcome: _o, decided_by: _d, fallback_reason: _f, verdict: _v, cost_usd: _c, ...progress } = t;
+      expect(await store.checkpoint({ ...progress, iterations: 1 })).toBe(true);
+      expect(await store.checkpoint({ ...progress, iterations: 2 })).toBe(true);
+      const partial = await store.find(incident.id, 'analyze', 'cp');
+      expect(partial).toMatchObject({
+        outcome: 'in_progress',
+        decided_by: null,
+        verdict: null,
+        iterations: 2,
+      });
+      const saved = await store.save(t, 'a');
+      expect(saved).toMatchObject({
+        created: true,
+        record: { id: partial!.id, outcome: 'verdict', iterations: 2 },
+      });
+      expect(await store.checkpoint(progress)).toBe(false);
+      expect((await store.find(incident.id, 'analyze', 'cp'))!.outcome).toBe('verdict');
+    });
+
     it('concurrent saves of one key: exactly one row and one audit entry', async () => {
       const { incident } = await incidents.ingest(alert(), 60_000);
       const results = await Promise.all([1, 2, 3].map(() => store.save(transcript(incident.id), 'a')));

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  LlmTranscriptProgress,
   LlmTranscriptRecord,
   LlmTranscriptStore,
   NewLlmTranscript,
@@ -39,14 +40,32 @@ export class InProcessLlmTranscriptStore implements LlmTranscriptStore {
     return structuredClone(this.#rows.get(key(incidentId, stepKey, attemptKey)) ?? null);
   }
 
+  async checkpoint(p: LlmTranscriptProgress): Promise<boolean> {
+    const k = key(p.incident_id, p.step_key, p.attempt_key);
+    const existing = this.#rows.get(k);
+    if (existing && existing.outcome !== 'in_progress') return false;
+    this.#rows.set(k, {
+      ...structuredClone(p),
+      id: existing?.id ?? randomUUID(),
+      outcome: 'in_progress',
+      decided_by: null,
+      fallback_reason: null,
+      verdict: null,
+      cost_usd: null,
+      created_at: existing?.created_at ?? new Date().toISOString(),
+    });
+    return true;
+  }
+
   async save(t: NewLlmTranscript, actor: string): Promise<{ record: LlmTranscriptRecord; created: boolean }> {
     const k = key(t.incident_id, t.step_key, t.attempt_key);
     const existing = this.#rows.get(k);
-    if (existing) return { record: structuredClone(existing), created: false };
+    if (existing && existing.outcome !== 'in_progress')
+      return { record: structuredClone(existing), created: false };
     const record: LlmTranscriptRecord = {
       ...structuredClone(t),
-      id: randomUUID(),
-      created_at: new Date().toISOString(),
+      id: existing?.id ?? randomUUID(),
+      created_at: existing?.created_at ?? new Date().toISOString(),
     };
     this.#rows.set(k, record);
     this.audit.push({

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import type {
+  LlmTranscriptProgress,
   LlmTranscriptRecord,
   LlmTranscriptStore,
   NewLlmTranscript,
@@ -22,9 +23,9 @@ function toRecord(r: Selectable<LlmTranscriptsTable>): LlmTranscriptRecord {
     provider: r.provider,
     model: r.model,
     outcome: r.outcome as LlmTranscriptRecord['outcome'],
-    decided_by: r.decided_by as LlmTranscriptRecord['decided_by'],
+    decided_by: (r.decided_by ?? null) as LlmTranscriptRecord['decided_by'],
     fallback_reason: r.fallback_reason,
-    verdict: r.verdict as LlmTranscriptRecord['verdict'],
+    verdict: (r.verdict ?? null) as LlmTranscriptRecord['verdict'],
     messages: (r.messages ?? []) as LlmTranscriptRecord['messages'],
     iterations: Number(r.iterations),
     tool_calls: Number(r.tool_calls),
@@ -36,6 +37,28 @@ function toRecord(r: Selectable<LlmTranscriptsTable>): LlmTranscriptRecord {
     injection: (r.injection ?? []) as LlmTranscriptRecord['injection'],
     redactions: (r.redactions ?? {}) as LlmTranscriptRecord['redactions'],
     created_at: iso(r.created_at),
+  };
+}
+
+const json = (v: unknown): string => JSON.stringify(stripNul(v));
+
+/** The columns an in-progress row and a final row share. */
+function progressValues(p: LlmTranscriptProgress) {
+  return {
+    incident_id: p.incident_id,
+    step_key: p.step_key,
+    attempt_key: p.attempt_key,
+    provider: p.provider,
+    model: p.model,
+    messages: json(p.messages),
+    iterations: p.iterations,
+    tool_calls: p.tool_calls,
+    unknown_tool_calls: p.unknown_tool_calls,
+    input_tokens: p.input_tokens,
+    output_tokens: p.output_tokens,
+    latency_ms: p.latency_ms,
+    injection: json(p.injection),
+    redactions: json(p.redactions),
   };
 }
 
@@ -57,37 +80,45 @@ export class SqlLlmTranscriptStore implements LlmTranscriptStore {
     return row ? toRecord(row) : null;
   }
 
+  async checkpoint(p: LlmTranscriptProgress): Promise<boolean> {
+    const values = progressValues(p);
+    const row = await this.database.primary
+      .insertInto('llm_transcripts')
+      .values({ id: randomUUID(), ...values, outcome: 'in_progress', decided_by: null, verdict: null })
+      .onConflict((oc) =>
+        oc
+          .columns(['incident_id', 'step_key', 'attempt_key'])
+          .doUpdateSet({ ...values, updated_at: sql`now()` })
+          .where('llm_transcripts.outcome', '=', 'in_progress'),
+      )
+      .returning('id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async save(t: NewLlmTranscript, actor: string): Promise<{ record: LlmTranscriptRecord; created: boolean }> {
-    const json = (v: unknown) => JSON.stringify(stripNul(v));
+    const final = {
+      ...progressValues(t),
+      outcome: t.outcome,
+      decided_by: t.decided_by,
+      fallback_reason: t.fallback_reason === null ? null : stripNul(t.fallback_reason),
+      verdict: json(t.verdict),
+      cost_usd: t.cost_usd,
+    };
     return this.database.primary.transaction().execute(async (tx) => {
-      const inserted = await tx
+      // Completes an in_progress row; a final row already there wins (nothing written).
+      const stored = await tx
         .insertInto('llm_transcripts')
-        .values({
-          id: randomUUID(),
-          incident_id: t.incident_id,
-          step_key: t.step_key,
-          attempt_key: t.attempt_key,
-          provider: t.provider,
-          model: t.model,
-          outcome: t.outcome,
-          decided_by: t.decided_by,
-          fallback_reason: t.fallback_reason === null ? null : stripNul(t.fallback_reason),
-          verdict: json(t.verdict),
-          messages: json(t.messages),
-          iterations: t.iterations,
-          tool_calls: t.tool_calls,
-          unknown_tool_calls: t.unknown_tool_calls,
-          input_tokens: t.input_tokens,
-          output_tokens: t.output_tokens,
-          cost_usd: t.cost_usd,
-          latency_ms: t.latency_ms,
-          injection: json(t.injection),
-          redactions: json(t.redactions),
-        })
-        .onConflict((oc) => oc.columns(['incident_id', 'step_key', 'attempt_key']).doNothing())
+        .values({ id: randomUUID(), ...final })
+        .onConflict((oc) =>
+          oc
+            .columns(['incident_id', 'step_key', 'attempt_key'])
+            .doUpdateSet({ ...final, updated_at: sql`now()` })
+            .where('llm_transcripts.outcome', '=', 'in_progress'),
+        )
         .returningAll()
         .executeTakeFirst();
-      if (!inserted) {
+      if (!stored) {
         const existing = await tx
           .selectFrom('llm_transcripts')
           .selectAll()
@@ -98,7 +129,7 @@ export class SqlLlmTranscriptStore implements LlmTranscriptStore {
         return { record: toRecord(existing), created: false };
       }
       await audit(tx, t.incident_id, actor, 'llm.analysis', {
-        transcript_id: inserted.id,
+        transcript_id: stored.id,
         step: t.step_key,
         provider: t.provider,
         model: t.model,
@@ -112,13 +143,13 @@ export class SqlLlmTranscriptStore implements LlmTranscriptStore {
       });
       if (t.injection.length > 0) {
         await audit(tx, t.incident_id, actor, 'llm.prompt_injection_detected', {
-          transcript_id: inserted.id,
+          transcript_id: stored.id,
           rules: [...new Set(t.injection.map((f) => f.rule))],
           findings: stripNul(t.injection),
           policy: 'ignored as an instruction; the verdict may not be benign',
         });
       }
-      return { record: toRecord(inserted), created: true };
+      return { record: toRecord(stored), created: true };
     });
   }
 

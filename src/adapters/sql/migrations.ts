@@ -351,10 +351,11 @@ CREATE TABLE llm_transcripts (
   attempt_key text NOT NULL,
   provider text NOT NULL,
   model text NOT NULL,
-  outcome text NOT NULL CHECK (outcome IN ('verdict','fallback')),
-  decided_by text NOT NULL CHECK (decided_by IN ('llm','deterministic')),
+  -- in_progress: the conversation so far, stored after each model turn so a redelivered job resumes it.
+  outcome text NOT NULL CHECK (outcome IN ('verdict','fallback','in_progress')),
+  decided_by text CHECK (decided_by IN ('llm','deterministic')),
   fallback_reason text,
-  verdict jsonb NOT NULL,
+  verdict jsonb,
   messages jsonb NOT NULL DEFAULT '[]',
   iterations integer NOT NULL DEFAULT 0,
   tool_calls integer NOT NULL DEFAULT 0,
@@ -366,7 +367,9 @@ CREATE TABLE llm_transcripts (
   injection jsonb NOT NULL DEFAULT '[]',
   redactions jsonb NOT NULL DEFAULT '{}',
   created_at timestamptz NOT NULL DEFAULT now(),
-  UNIQUE (incident_id, step_key, attempt_key)
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (incident_id, step_key, attempt_key),
+  CHECK ((outcome = 'in_progress') = (verdict IS NULL) AND (outcome = 'in_progress') = (decided_by IS NULL))
 );
 `,
   },

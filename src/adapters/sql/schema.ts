@@ -191,9 +191,9 @@ export interface LlmTranscriptsTable {
   provider: string;
   model: string;
   outcome: string;
-  decided_by: string;
+  decided_by: string | null;
   fallback_reason: string | null;
-  verdict: Json;
+  verdict: ColumnType<unknown, string | null, string | null>;
   messages: Json;
   iterations: number;
   tool_calls: number;
@@ -205,6 +205,7 @@ export interface LlmTranscriptsTable {
   injection: Json;
   redactions: Json;
   created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface DB {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type {
   EventBus,
   LlmTelemetry,
+  LlmTranscriptProgress,
   LlmTranscriptStore,
   Logger,
   NewLlmTranscript,
@@ -11,7 +12,16 @@ import { analyzeDeterministic } from '../triage/deterministic.analyzer.ts';
 import type { ChatMessage, ChatRequest } from './chat.ts';
 import { detectInjection, type InjectionFinding } from './injection.ts';
 import { ModelCallFailed, type ModelCaller } from './model-caller.ts';
-import { incidentView, newFence, PROMPT_VERSION, repairPrompt, systemPrompt, userPrompt } from './prompt.ts';
+import {
+  fenceId,
+  incidentView,
+  newFence,
+  PROMPT_VERSION,
+  repairPrompt,
+  systemPrompt,
+  userPrompt,
+  type Fence,
+} from './prompt.ts';
 import { RedactionSession, type RedactionSettings } from './redaction.ts';
 import { runTool, TOOLS, type IndicatorLookup } from './tools.ts';
 import { TranscriptLog } from './transcript-log.ts';
@@ -116,23 +126,56 @@ export class LlmAnalyzer implements Analyzer {
     const attemptKey = context.run ?? `input:${this.#inputHash(view)}`;
 
     const stored = await d.store.find(incidentId, stepKey, attemptKey);
-    if (stored) {
+    if (stored?.verdict) {
       d.telemetry.llmReused();
       return stored.verdict;
     }
+    // A redelivery of a run that died mid-analysis resumes its stored conversation.
+    const resumed = stored?.outcome === 'in_progress' ? stored : undefined;
 
     const rawAlerts = await d.store.alerts(incidentId, 5).catch(() => []);
     const injection = detectInjection(input, rawAlerts);
-    const extraLines = d.contextSource ? await d.contextSource(input) : [];
-    const fence = newFence();
-    const system = systemPrompt(fence, d.limits.maxIterations);
-    // Values are redacted before serialising, so JSON escapes can never split a secret.
-    const first = userPrompt(fence, JSON.stringify(redactor.redactValue(view)), {
-      contextLines: extraLines,
-      injectionRules: injection.map((f) => f.rule),
+    // Values are redacted before serialising, so JSON escapes can never split a secret. Redacting the
+    // same view again on resume gives the same placeholders (numbered in order of appearance).
+    const viewJson = JSON.stringify(redactor.redactValue(view));
+    let fence: Fence;
+    let log: TranscriptLog;
+    if (resumed && resumed.messages.length >= 2 && fenceId(resumed.messages[0]!.content)) {
+      fence = newFence(fenceId(resumed.messages[0]!.content));
+      log = TranscriptLog.resume(resumed);
+    } else {
+      const extraLines = d.contextSource ? await d.contextSource(input) : [];
+      fence = newFence();
+      const first = userPrompt(fence, viewJson, {
+        contextLines: extraLines,
+        injectionRules: injection.map((f) => f.rule),
+      });
+      log = new TranscriptLog(systemPrompt(fence, d.limits.maxIterations), first);
+    }
+    const system = log.messages[0]!.content;
+    const progress = (): LlmTranscriptProgress => ({
+      incident_id: incidentId,
+      step_key: stepKey,
+      attempt_key: attemptKey,
+      provider: d.provider,
+      model: d.model,
+      messages: log.messages,
+      iterations: log.iterations,
+      tool_calls: log.toolCalls,
+      unknown_tool_calls: log.unknownToolCalls,
+      input_tokens: log.inputTokens,
+      output_tokens: log.outputTokens,
+      latency_ms: Math.round(performance.now() - started),
+      injection,
+      redactions: redactor.counts,
     });
-    const log = new TranscriptLog(system, first);
-    const started = performance.now();
+    const checkpoint = async (): Promise<void> => {
+      // Best effort: losing a checkpoint costs a repeated turn on redelivery, not the analysis.
+      await d.store.checkpoint(progress()).catch((err: unknown) => {
+        d.log.warn({ err: err instanceof Error ? err.name : 'error' }, 'llm transcript checkpoint failed');
+      });
+    };
+    const started = performance.now() - (resumed?.latency_ms ?? 0);
     const deadline = Date.now() + d.limits.wallTimeMs;
     const timer = new AbortController();
     const timeout = setTimeout(() => timer.abort(new Error('llm wall time reached')), d.limits.wallTimeMs);
@@ -145,10 +188,10 @@ export class LlmAnalyzer implements Analyzer {
       const answer = await this.#loop({
         input,
         system,
-        first,
         fence,
         redactor,
         log,
+        checkpoint,
         deadline,
         signal: combined,
       });
@@ -202,6 +245,7 @@ export class LlmAnalyzer implements Analyzer {
       redactions: redactor.counts,
     };
     const { record, created } = await d.store.save(transcript, d.actor);
+    if (!record.verdict) throw new Error('llm transcript stored without a verdict');
     if (created && injection.length && d.bus) {
       await d.bus
         .publish('prompt_injection_detected', {
@@ -219,19 +263,20 @@ export class LlmAnalyzer implements Analyzer {
   async #loop(s: {
     input: AnalysisInput;
     system: string;
-    first: string;
-    fence: ReturnType<typeof newFence>;
+    fence: Fence;
     redactor: RedactionSession;
     log: TranscriptLog;
+    checkpoint: () => Promise<void>;
     deadline: number;
     signal: AbortSignal;
   }): Promise<LlmVerdict> {
     const d = this.#d;
     const { limits } = d;
-    const messages: ChatMessage[] = [{ role: 'user', content: s.first }];
-    let repaired = false;
-    const seenCalls = new Map<string, string>();
-    for (let turn = 0; turn < limits.maxIterations; turn++) {
+    // The conversation so far (one user message, or what a resumed run had stored).
+    const messages: ChatMessage[] = s.log.chatMessages();
+    let repaired = s.log.repairAsked();
+    const seenCalls = s.log.answeredCalls();
+    for (let turn = s.log.iterations; turn < limits.maxIterations; turn++) {
       const used = s.log.inputTokens + s.log.outputTokens;
       if (used >= limits.maxTokens)
         throw new Fallback('token_budget', `${used} tokens used of ${limits.maxTokens}`);
@@ -301,6 +346,7 @@ export class LlmAnalyzer implements Analyzer {
           s.log.tool(call, content, true);
           messages.push({ role: 'tool', toolCallId: call.id, name: call.name, content, isError: true });
         }
+        await s.checkpoint();
         continue;
       }
 
@@ -313,6 +359,7 @@ export class LlmAnalyzer implements Analyzer {
       const ask = repairPrompt(parsed.errors);
       s.log.user(ask);
       messages.push({ role: 'user', content: ask });
+      await s.checkpoint();
     }
     throw new Fallback('iteration_limit', `no valid verdict after ${limits.maxIterations} model turns`);
   }

@@ -14,8 +14,8 @@ export interface Fence {
   wrap(label: string, content: string): string;
 }
 
-export function newFence(): Fence {
-  const id = randomBytes(12).toString('hex');
+/** A new fence; `id` only to resume a stored conversation (its system prompt names the fence). */
+export function newFence(id: string = randomBytes(12).toString('hex')): Fence {
   return {
     id,
     wrap(label, content) {
@@ -24,6 +24,11 @@ export function newFence(): Fence {
       return `<untrusted_data id="${id}" label="${label}">\n${safe}\n</untrusted_data id="${id}">`;
     },
   };
+}
+
+/** The fence id a stored system prompt names, if any. */
+export function fenceId(system: string): string | undefined {
+  return /<untrusted_data id="([0-9a-f]{24})"/.exec(system)?.[1];
 }
 
 /**
@@ -107,10 +112,13 @@ export function userPrompt(fence: Fence, incidentJson: string, extras: PromptExt
   return lines.join('\n');
 }
 
+/** How the repair request starts (a resumed conversation finds it by this). */
+export const REPAIR_PREFIX = 'Your answer is not a valid verdict.';
+
 /** The repair request after an answer that is not a valid verdict. */
 export function repairPrompt(errors: readonly string[]): string {
   return [
-    'Your answer is not a valid verdict. Problems:',
+    `${REPAIR_PREFIX} Problems:`,
     ...errors.slice(0, 10).map((e) => `- ${e}`),
     'Answer again with exactly one JSON object matching the schema in the instructions, and nothing else.',
   ].join('\n');
