@@ -5,7 +5,13 @@ import type { EmailAnalysisService } from '../core/email/index.ts';
 import type { IngestService } from '../core/ingest/ingest.service.ts';
 import type { TriageRetryService } from '../core/triage/triage-retry.service.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { EventBus, IncidentStore, RateLimiter, ReplayGuard } from '../ports/index.ts';
+import type {
+  EventBus,
+  IncidentStore,
+  LlmTranscriptStore,
+  RateLimiter,
+  ReplayGuard,
+} from '../ports/index.ts';
 import type { WebhookSourceService } from '../core/webhooks/webhook-sources.service.ts';
 import type { PlaybookService } from '../core/playbooks/playbook.service.ts';
 import type { AccessPolicy } from './plugins/access.ts';
@@ -52,6 +58,8 @@ export interface ApiDeps {
   playbooks?: PlaybookService;
   /** Email analysis (docs/EMAIL-ANALYSIS.md); its routes exist only when set. */
   email?: EmailAnalysisService;
+  /** LLM analyst transcripts (GET /incidents/:id/transcripts); the route exists only when set. */
+  llmTranscripts?: LlmTranscriptStore;
   /** Retrying dead-lettered triage; its routes exist only when set. */
   triageRetry?: TriageRetryService;
 }

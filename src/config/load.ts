@@ -49,6 +49,7 @@ const SHORTCUTS: Record<string, string> = {
   TW_OIDC_CLIENT_SECRET: 'auth.oidc.client_secret',
   TW_ADMIN_API_KEY: 'auth.admin_api_key',
   TW_ADMIN_PASSWORD: 'auth.admin_password',
+  TW_LLM_API_KEY: 'llm.api_key',
 };
 
 /**
@@ -147,6 +148,12 @@ export function loadConfig(options: LoadOptions = {}): Config {
         `invalid configuration:\n  intel.providers: provider name ${JSON.stringify(name.slice(0, 60))} must match [a-z0-9_-], at most 40 characters`,
       );
   }
+  const llm = cfg.llm as { provider: string; model?: string };
+  if (llm.provider !== 'none' && !llm.model) {
+    throw new ConfigError(
+      `invalid configuration:\n  llm.model: required when llm.provider is ${llm.provider}`,
+    );
+  }
   const frozen = deepFreeze(cfg) as unknown as Config;
   const fromEnv = new Set<string>();
   for (const key of sources.keys()) {
@@ -229,6 +236,8 @@ const DURATION_KEYS = new Set([
   'webhooks.rotation_grace',
   'playbooks.cache_ttl',
   'playbooks.sla_check_interval',
+  'llm.timeout',
+  'llm.wall_time',
 ]);
 
 /** `15s` → 15000; a bare number means seconds (the seed writes `connect_timeout: 30`). */

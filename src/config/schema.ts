@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { AuthConfigSchema } from './schema.identity.ts';
 import { IntelConfigSchema } from './schema.intel.ts';
+import { LlmConfigSchema } from './schema.llm.ts';
 import { Duration, Obj } from './schema.parts.ts';
 import { EmailConfigSchema } from './schema.email.ts';
 import { ServerConfigSchema } from './schema.server.ts';
@@ -222,6 +223,7 @@ export const ConfigSchema = Obj({
     sla_check_interval: Duration('30s', 'how often the leader looks for incidents past their playbook SLA'),
   }),
   email: EmailConfigSchema,
+  llm: LlmConfigSchema,
   webhooks: Obj({
     /** Largest accepted distance between X-Webhook-Timestamp and now. */
     timestamp_tolerance: Duration('5m', 'replay window'),

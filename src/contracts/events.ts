@@ -59,6 +59,11 @@ export interface EventMap {
     due_at: string;
   };
   /**
+   * Alert content tried to instruct the LLM analyst (docs/LLM.md): recorded on the incident, ignored
+   * as an instruction. `rules` are fixed rule ids, never alert text.
+   */
+  prompt_injection_detected: { incident_id: string; rules: string[]; findings: number };
+  /**
    * Internal (never relayed to WebSocket clients; not in EVENT_NAMES): a credential was revoked or
    * changed, so every API process drops what it cached about it at once.
    */
@@ -88,6 +93,7 @@ export const EVENT_NAMES = [
   'playbook_changed',
   'sla_breached',
   'email_analyzed',
+  'prompt_injection_detected',
 ] as const satisfies readonly EventName[];
 
 /**

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CircuitState, IntelOutcome, IntelTelemetry, Telemetry } from '../ports/index.ts';
+import type { CircuitState, IntelOutcome, IntelTelemetry, LlmTelemetry, Telemetry } from '../ports/index.ts';
 import { cpuLimitCores, memoryLimitBytes } from './cgroup.ts';
 
 /** Sliding window for http_requests_per_second, seconds. */
@@ -26,7 +26,7 @@ export const OTHER_SOURCE = 'other';
  * per-instance metrics, and cluster-wide gauges that only the leader exposes so sums do not
  * double count (DESIGN.md "Metrics").
  */
-export class Metrics implements Telemetry, IntelTelemetry {
+export class Metrics implements Telemetry, IntelTelemetry, LlmTelemetry {
   readonly instance = new Registry();
   readonly cluster = new Registry();
   private sources: MetricSources = {};
@@ -83,16 +83,46 @@ export class Metrics implements Telemetry, IntelTelemetry {
     labelNames: ['analyzer', 'result'] as const,
     registers: [this.instance],
   });
+  // LLM requests (docs/LLM.md "Metrics"): provider and model come from operator config (bounded).
   readonly llmCalls = new Counter({
     name: 'tw_llm_calls_total',
-    help: 'Calls to an LLM analyst, by result',
-    labelNames: ['result'] as const,
+    help: 'Requests to an LLM, by provider, model and result (success, rate_limited, unavailable, timeout, connection, auth, bad_request, aborted)',
+    labelNames: ['provider', 'model', 'result'] as const,
     registers: [this.instance],
   });
   readonly llmDuration = new Histogram({
     name: 'tw_llm_call_duration_seconds',
-    help: 'LLM analyst call latency',
+    help: 'LLM request latency, by provider and model',
+    labelNames: ['provider', 'model'] as const,
     buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [this.instance],
+  });
+  readonly llmTokens = new Counter({
+    name: 'tw_llm_tokens_total',
+    help: 'Tokens of LLM requests as the server reported them, by provider, model and kind (prompt, completion)',
+    labelNames: ['provider', 'model', 'kind'] as const,
+    registers: [this.instance],
+  });
+  readonly llmCost = new Counter({
+    name: 'tw_llm_cost_usd_total',
+    help: 'Estimated LLM spend in USD from llm.prices, by provider and model',
+    labelNames: ['provider', 'model'] as const,
+    registers: [this.instance],
+  });
+  readonly llmFallbacks = new Counter({
+    name: 'tw_llm_fallbacks_total',
+    help: 'LLM analyses decided by the deterministic analyzer instead, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.instance],
+  });
+  readonly llmReuses = new Counter({
+    name: 'tw_llm_transcript_reuses_total',
+    help: 'LLM analyses answered from a stored transcript (redelivered jobs) without calling the model',
+    registers: [this.instance],
+  });
+  readonly llmInjections = new Counter({
+    name: 'tw_llm_prompt_injections_total',
+    help: 'Analyses whose alert content tried to instruct the model (recorded on the incident)',
     registers: [this.instance],
   });
   readonly jobFailures = new Counter({
@@ -338,12 +368,33 @@ export class Metrics implements Telemetry, IntelTelemetry {
     if (cacheMisses) this.cacheMisses.inc(cacheMisses);
     if (errors) this.enrichmentErrors.inc(errors);
   }
-  analyzerCall(analyzer: string, seconds: number, ok: boolean): void {
+  /** Whole analyses; an LLM analyst's individual requests are counted by {@link llmRequest}. */
+  analyzerCall(analyzer: string, _seconds: number, ok: boolean): void {
     this.analyzerCalls.inc({ analyzer, result: ok ? 'success' : 'failure' });
-    if (analyzer.startsWith('llm')) {
-      this.llmCalls.inc({ result: ok ? 'success' : 'failure' });
-      this.llmDuration.observe(seconds);
-    }
+  }
+  // LlmTelemetry port: one model request each (an analysis makes several).
+  llmRequest(
+    provider: string,
+    model: string,
+    result: string,
+    seconds: number,
+    usage: { inputTokens: number; outputTokens: number },
+    costUsd: number,
+  ): void {
+    this.llmCalls.inc({ provider, model, result });
+    this.llmDuration.observe({ provider, model }, seconds);
+    if (usage.inputTokens) this.llmTokens.inc({ provider, model, kind: 'prompt' }, usage.inputTokens);
+    if (usage.outputTokens) this.llmTokens.inc({ provider, model, kind: 'completion' }, usage.outputTokens);
+    if (costUsd > 0) this.llmCost.inc({ provider, model }, costUsd);
+  }
+  llmFallback(reason: string): void {
+    this.llmFallbacks.inc({ reason });
+  }
+  llmReused(): void {
+    this.llmReuses.inc();
+  }
+  llmInjectionDetected(): void {
+    this.llmInjections.inc();
   }
   jobFailed(job: string, permanent: boolean): void {
     this.jobFailures.inc({ job, permanent: String(permanent) });

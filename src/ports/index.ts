@@ -60,8 +60,15 @@ export type {
 export { SEED_LEASE_TIMINGS } from './leader-elector.port.ts';
 export type { LeaderElector, LeadershipState, LeaseTimings } from './leader-elector.port.ts';
 export type { RateLimitResult, RateLimiter } from './rate-limiter.port.ts';
-export { NOOP_INTEL_TELEMETRY, NOOP_TELEMETRY, SILENT_LOGGER } from './telemetry.port.ts';
-export type { CircuitState, IntelOutcome, IntelTelemetry, Logger, Telemetry } from './telemetry.port.ts';
+export { NOOP_INTEL_TELEMETRY, NOOP_LLM_TELEMETRY, NOOP_TELEMETRY, SILENT_LOGGER } from './telemetry.port.ts';
+export type {
+  CircuitState,
+  IntelOutcome,
+  IntelTelemetry,
+  LlmTelemetry,
+  Logger,
+  Telemetry,
+} from './telemetry.port.ts';
 export type {
   ApiKeyRecord,
   AuthEventQuery,
@@ -99,3 +106,13 @@ export type {
   EmailAttachResult,
   NewEmailAnalysis,
 } from './email-analysis-store.port.ts';
+export type {
+  DecidedBy,
+  LlmTranscriptProgress,
+  LlmTranscriptRecord,
+  LlmTranscriptStore,
+  NewLlmTranscript,
+  RawAlert,
+  RelatedIncident,
+  TranscriptMessage,
+} from './llm-transcript-store.port.ts';

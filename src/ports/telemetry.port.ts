@@ -58,6 +58,35 @@ export const NOOP_INTEL_TELEMETRY: IntelTelemetry = Object.freeze({
   intelRateLimited() {},
 });
 
+/**
+ * What the LLM analyst reports (docs/LLM.md "Metrics"). `provider` and `model` come from operator
+ * config, so they are bounded label values; `result` and `reason` are from fixed lists.
+ */
+export interface LlmTelemetry {
+  /** One model request: its result (`success`, `rate_limited`, `unavailable`, `timeout`, `error`…), latency and tokens. */
+  llmRequest(
+    provider: string,
+    model: string,
+    result: string,
+    seconds: number,
+    usage: { inputTokens: number; outputTokens: number },
+    costUsd: number,
+  ): void;
+  /** An analysis that fell back to the deterministic analyzer, by reason code. */
+  llmFallback(reason: string): void;
+  /** An analysis answered from a stored transcript (a redelivered job) without calling the model. */
+  llmReused(): void;
+  /** An alert whose content tried to instruct the model. */
+  llmInjectionDetected(): void;
+}
+
+export const NOOP_LLM_TELEMETRY: LlmTelemetry = Object.freeze({
+  llmRequest() {},
+  llmFallback() {},
+  llmReused() {},
+  llmInjectionDetected() {},
+});
+
 export const NOOP_TELEMETRY: Telemetry = Object.freeze({
   incidentIngested() {},
   triageFinished() {},

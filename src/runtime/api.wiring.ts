@@ -100,6 +100,7 @@ export async function createApi(input: ApiWiringInput): Promise<ApiWiring> {
     replays: services.webhooks.replays,
     playbooks: services.playbooks.service,
     email: services.email.service,
+    llmTranscripts: services.llmTranscripts,
     isShuttingDown: input.isShuttingDown,
     ...(oidc ? { oidc } : {}),
     // Single sign-on ends like a password login: a user in the identity store, a database session.

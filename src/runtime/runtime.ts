@@ -101,6 +101,7 @@ export async function createRuntime(
           ...(options.analyzer ? { analyzer: options.analyzer } : {}),
           playbooks: options.playbooks ?? services.playbooks.source,
           sla: services.playbooks.sla,
+          llmTranscripts: services.llmTranscripts,
           wrapTriage: (triage, actor) => services.email.wrapTriage(triage, actor),
           portLog,
         })

@@ -1,5 +1,5 @@
 import { InProcessLeaderElector } from '../adapters/in-process/index.ts';
-import { SqlIncidentStore, type SqlDatabase } from '../adapters/sql/index.ts';
+import { SqlIncidentStore, SqlLlmTranscriptStore, type SqlDatabase } from '../adapters/sql/index.ts';
 import type { Config } from '../config/index.ts';
 import { IncidentActionsService } from '../core/incidents/incident-actions.service.ts';
 import { IngestService } from '../core/ingest/ingest.service.ts';
@@ -26,6 +26,8 @@ export interface CoreServices {
   triageRetry: TriageRetryService;
   /** Playbooks: selection for the pipeline, management for the API, the SLA job for the leader. */
   playbooks: PlaybooksWiring;
+  /** LLM analyst transcripts: written by the analyst, read by GET /incidents/:id/transcripts. */
+  llmTranscripts: SqlLlmTranscriptStore;
   /** Email analysis: the routes' service, and the step that analyses raw messages inside alerts. */
   email: ReturnType<typeof createEmailAnalysis>;
 }
@@ -104,5 +106,6 @@ export async function createCoreServices(
     triageRetry,
     playbooks,
     email,
+    llmTranscripts: new SqlLlmTranscriptStore(database),
   };
 }

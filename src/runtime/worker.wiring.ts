@@ -1,7 +1,9 @@
 import type { SqlIncidentStore } from '../adapters/sql/index.ts';
 import type { Config } from '../config/index.ts';
 import { Semaphore } from '../core/shared/semaphore.ts';
-import type { Analyzer } from '../core/triage/analyzer.ts';
+import { ruleHitsOf, type Analyzer } from '../core/triage/analyzer.ts';
+import { InProcessLlmTranscriptStore } from '../adapters/in-process/in-process.llm-transcript-store.ts';
+import type { LlmTranscriptStore } from '../ports/index.ts';
 import { DeterministicAnalyzer } from '../core/triage/deterministic.analyzer.ts';
 import { AnalyzerRegistry } from '../core/triage/analyzer-registry.ts';
 import { BuiltinPlaybookSource } from '../core/playbooks/builtin-playbooks.ts';
@@ -14,6 +16,7 @@ import { JobWorker } from '../worker/job-worker.ts';
 import { LeaderJobs, type LeaderJobsDeps } from '../worker/leader-jobs.ts';
 import { TriageProcessor } from '../worker/triage.processor.ts';
 import { createEnrichment } from './intel.wiring.ts';
+import { createLlmAnalyzer, lookupFromEnricher } from './llm.wiring.ts';
 import type { Transports } from './transports.ts';
 
 export interface WorkerWiringInput {
@@ -26,8 +29,8 @@ export interface WorkerWiringInput {
   leaderElector: LeaderElector;
   /** Replaces the built-in analyzer (benchmarks wrap it with a simulated LLM latency). */
   analyzer?: Analyzer;
-  /** The LLM analyst, when configured: analyze steps asking `llm` or `auto` get it. */
-  llmAnalyzer?: Analyzer;
+  /** Where the LLM analyst (built here when `llm.provider` is set) keeps its transcripts. */
+  llmTranscripts?: LlmTranscriptStore;
   /** Picks each incident's playbook. Default: the built-in source (the generic playbook for all). */
   playbooks?: PlaybookSource;
   /** The leader's SLA check (playbooks). */
@@ -54,7 +57,22 @@ export async function createWorker(input: WorkerWiringInput): Promise<WorkerWiri
     log: portLog.child({ component: 'intel' }),
   });
   const analyzers = new AnalyzerRegistry(input.analyzer ?? new DeterministicAnalyzer());
-  if (input.llmAnalyzer) analyzers.registerLlm(input.llmAnalyzer);
+  // The LLM analyst when llm.provider is set (docs/LLM.md): analyze steps asking `llm` or `auto` get it.
+  const llm = createLlmAnalyzer({
+    config,
+    store: input.llmTranscripts ?? new InProcessLlmTranscriptStore(),
+    counters: t.counters,
+    telemetry: metrics,
+    bus: t.bus,
+    log: portLog.child({ component: 'llm' }),
+    lookup: lookupFromEnricher(enricher),
+    // The vendor rule packs' hits go to the model as context, as the deterministic analyzer weighs them.
+    contextSource: (analysis) =>
+      ruleHitsOf(analysis).map(
+        (h) => `vendor rule ${h.rule_id} (${h.severity}): ${h.title}; MITRE ${h.mitre.join(', ') || 'none'}`,
+      ),
+  });
+  if (llm) analyzers.registerLlm(llm);
   const triage = new TriageService({
     store,
     bus: t.bus,

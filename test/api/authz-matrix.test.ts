@@ -25,6 +25,7 @@ const EXPECTED: Record<string, Permission> = {
   'GET /api/v1/incidents': 'incidents:read',
   'POST /api/v1/incidents': 'incidents:write',
   'GET /api/v1/incidents/{id}': 'incidents:read',
+  'GET /api/v1/incidents/{id}/transcripts': 'incidents:read',
   'POST /api/v1/incidents/{id}/resolve': 'incidents:decide',
   'POST /api/v1/incidents/{id}/dismiss': 'incidents:decide',
   'POST /api/v1/incidents/{id}/escalate': 'incidents:decide',

@@ -9,3 +9,5 @@ export type { InProcessLeaderElectorOptions, LeaseStore } from './in-process.lea
 export { InProcessQueueBackend } from './in-process.queue-backend.ts';
 export { InProcessCounterStore, InProcessRateLimiter } from './in-process.rate-limiter.ts';
 export type { InProcessRateLimiterOptions } from './in-process.rate-limiter.ts';
+export { InProcessLlmTranscriptStore } from './in-process.llm-transcript-store.ts';
+export type { InProcessLlmTranscriptStoreOptions } from './in-process.llm-transcript-store.ts';

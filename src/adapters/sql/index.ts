@@ -5,6 +5,7 @@ export type { Migration } from './migrations.ts';
 export { migrate } from './migrator.ts';
 export type { DB } from './schema.ts';
 export { SqlIdentityStore } from './identity.repository.ts';
+export { SqlLlmTranscriptStore } from './llm-transcript.repository.ts';
 export { SqlReplayGuard, SqlWebhookSourceStore } from './webhook-source.repository.ts';
 export { SqlPlaybookStore, SqlSlaStore } from './playbook.repository.ts';
 export { SqlEmailAnalysisStore } from './email-analysis.repository.ts';

@@ -247,6 +247,31 @@ export interface EmailAnalysesTable {
   created_at: Timestamp;
 }
 
+export interface LlmTranscriptsTable {
+  id: string;
+  incident_id: string;
+  step_key: string;
+  attempt_key: string;
+  provider: string;
+  model: string;
+  outcome: string;
+  decided_by: string | null;
+  fallback_reason: string | null;
+  verdict: ColumnType<unknown, string | null, string | null>;
+  messages: Json;
+  iterations: number;
+  tool_calls: number;
+  unknown_tool_calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number | null;
+  latency_ms: number;
+  injection: Json;
+  redactions: Json;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   incidents: IncidentsTable;
   alerts: AlertsTable;
@@ -267,4 +292,5 @@ export interface DB {
   playbook_sla_breaches: PlaybookSlaBreachesTable;
   triage_steps: TriageStepsTable;
   email_analyses: EmailAnalysesTable;
+  llm_transcripts: LlmTranscriptsTable;
 }

@@ -1,0 +1,114 @@
+import { AnthropicChatClient, OpenAiChatClient } from '../adapters/llm/index.ts';
+import type { Config } from '../config/index.ts';
+import type { ChatClient } from '../core/llm/chat.ts';
+import { LlmAnalyzer, type PromptContextSource } from '../core/llm/llm.analyzer.ts';
+import { ModelCaller } from '../core/llm/model-caller.ts';
+import type { IndicatorLookup } from '../core/llm/tools.ts';
+import type { Enricher } from '../core/triage/pipeline.ts';
+import type { EventBus, LlmTelemetry, LlmTranscriptStore, Logger, RateLimiter } from '../ports/index.ts';
+
+/** What {@link createLlmAnalyzer} needs from the runtime. */
+export interface LlmWiringDeps {
+  config: Config;
+  /** Transcripts and the tools' incident reads (SqlLlmTranscriptStore). */
+  store: LlmTranscriptStore;
+  /** The shared counters (transports.counters): Redis in distributed mode, so llm.rpm/tpm are cluster-wide. */
+  counters: RateLimiter;
+  telemetry: LlmTelemetry;
+  log: Logger;
+  /** Publishes prompt_injection_detected; omit in tools that have no bus (eval). */
+  bus?: EventBus;
+  /** The lookup_indicator tool; see {@link lookupFromEnricher}. Without it the tool answers "no source". */
+  lookup?: IndicatorLookup;
+  /** Trusted context lines for the prompt (e.g. vendor rule-pack hits). */
+  contextSource?: PromptContextSource;
+  /** Audit actor; default `analyzer:llm`. */
+  actor?: string;
+  /** Replaces the chat client built from config (tests). */
+  client?: ChatClient;
+}
+
+const DEFAULT_BASE_URL = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com',
+} as const;
+
+/**
+ * The LLM analyst configured in `llm.*`, or undefined when `llm.provider` is `none` (then nothing
+ * changes: the deterministic analyzer decides). Per-process concurrency is the triage service's
+ * analyzer slots (orchestrator.concurrency.llm), which wrap every `analyze` call.
+ */
+export function createLlmAnalyzer(deps: LlmWiringDeps): LlmAnalyzer | undefined {
+  const c = deps.config.llm;
+  if (c.provider === 'none') return undefined;
+  const model = c.model!;
+  const baseURL = (c.base_url ?? DEFAULT_BASE_URL[c.provider]).replace(/\/+$/, '');
+  // Local OpenAI-compatible servers take any key; the SDKs refuse an empty one.
+  const apiKey = c.api_key ?? 'not-set';
+  const client: ChatClient =
+    deps.client ??
+    (c.provider === 'openai'
+      ? new OpenAiChatClient({
+          baseURL,
+          apiKey,
+          model,
+          timeoutMs: c.timeout,
+          maxCompletionTokensParam: c.max_completion_tokens_param,
+          ...(c.azure_api_version ? { azureApiVersion: c.azure_api_version } : {}),
+        })
+      : new AnthropicChatClient({ baseURL, apiKey, model, timeoutMs: c.timeout }));
+  const caller = new ModelCaller({
+    client,
+    limiter: deps.counters,
+    limits: { rpm: c.rpm, tpm: c.tpm },
+    prices: c.prices,
+    telemetry: deps.telemetry,
+    maxRetries: c.max_retries,
+  });
+  deps.log.info(
+    { provider: c.provider, model, base_url: new URL(baseURL).origin, rpm: c.rpm, tpm: c.tpm },
+    'LLM analyst enabled (recommends only; the deterministic analyzer decides when it cannot)',
+  );
+  return new LlmAnalyzer({
+    caller,
+    provider: c.provider,
+    model,
+    store: deps.store,
+    ...(deps.lookup ? { lookup: deps.lookup } : {}),
+    ...(deps.bus ? { bus: deps.bus } : {}),
+    ...(deps.contextSource ? { contextSource: deps.contextSource } : {}),
+    telemetry: deps.telemetry,
+    log: deps.log,
+    limits: {
+      maxIterations: c.max_iterations,
+      maxTokens: c.max_tokens,
+      maxOutputTokens: c.max_output_tokens,
+      wallTimeMs: c.wall_time,
+      maxUnknownTools: c.max_unknown_tools,
+      temperature: c.temperature,
+      maxToolResultChars: 8000,
+    },
+    redaction: {
+      secrets: c.redaction.secrets,
+      emails: c.redaction.emails,
+      credit_cards: c.redaction.credit_cards,
+      national_ids: c.redaction.national_ids,
+      phones: c.redaction.phones,
+    },
+    ...(c.redaction.hash_key ? { redactionHashKey: c.redaction.hash_key } : {}),
+    actor: deps.actor ?? 'analyzer:llm',
+  });
+}
+
+/** The lookup_indicator tool over the enrichment service (its cache and provider bounds apply). */
+export function lookupFromEnricher(enricher: Enricher): IndicatorLookup {
+  return async (indicator, signal) => {
+    const out = await enricher.enrich([indicator], signal);
+    return out.enrichments.map((e) => ({
+      provider: e.provider,
+      verdict: e.verdict,
+      score: e.score,
+      details: e.details,
+    }));
+  };
+}
