@@ -69,7 +69,7 @@ interface Intel {
 /**
  * The deterministic double: turn 1 calls lookup_indicator for each indicator of the fenced incident
  * (at most 8); the next turn answers from the results: any malicious → malicious 0.9, any suspicious
- * → suspicious 0.7, all answered benign → benign 0.8, else inconclusive 0.4.
+ * → suspicious 0.7, all answered clean → benign 0.8, else inconclusive 0.4.
  */
 export function deterministicModel(): ModelScript {
   return (turn) => {
@@ -117,7 +117,7 @@ export function deterministicModel(): ModelScript {
         ? (['malicious', 0.9] as const)
         : suspicious.length > 0
           ? (['suspicious', 0.7] as const)
-          : answered.length > 0 && answered.length === intel.length && hits('benign').length === intel.length
+          : answered.length > 0 && answered.length === intel.length && hits('clean').length === intel.length
             ? (['benign', 0.8] as const)
             : (['inconclusive', 0.4] as const);
     const evidence = intel.map(
