@@ -131,7 +131,9 @@ export class IdentityAccessPolicy implements AccessPolicy {
   peek(request: FastifyRequest): Principal | undefined {
     const header = request.headers.authorization;
     if (header === undefined) return undefined;
-    const token = BEARER.exec(header)?.[1];
+    // The usual spelling without a regular expression; whatever else follows `Bearer ` can only
+    // match a cached key if it is that key, character for character (sameKey).
+    const token = header.startsWith('Bearer ') ? header.slice(7) : BEARER.exec(header)?.[1];
     const prefix = token === undefined ? undefined : prefixOf(token);
     if (prefix === undefined) return undefined;
     return this.known(token!, prefix, Date.now());

@@ -86,6 +86,17 @@ describe('IdentityAccessPolicy: the API key cache', () => {
     const spaced = { headers: { authorization: `bearer   ${key}  ` } } as unknown as FastifyRequest;
     expect(policy.peek(spaced)).toBe(principal);
     expect(await policy.authenticate(spaced)).toBe(principal);
+    const header = (authorization: string) => ({ headers: { authorization } }) as unknown as FastifyRequest;
+    // Extra spaces after `Bearer ` or after the key: the same key (authenticate decides, from memory).
+    for (const odd of [`Bearer  ${key}`, `Bearer ${key} `]) {
+      expect(await policy.authenticate(header(odd))).toBe(principal);
+    }
+    // Anything else glued to the key is not the key.
+    for (const odd of [`Bearer ${key}\t`, `Bearer ${key}x`, `Bearer x${key}`, `Bearer ${key} x`]) {
+      expect(policy.peek(header(odd))).toBeUndefined();
+      expect(await status(policy.authenticate(header(odd)))).toBe(401);
+    }
+    expect(lookups()).toBeLessThanOrEqual(5); // the refusals above, once each
   });
 
   it('a near miss of a cached key (same prefix, one character off) is refused and does not displace it', async () => {
