@@ -91,6 +91,12 @@ export class IdentityAccessPolicy implements AccessPolicy {
   /** Credentials the database refused, by the hash of the secret. */
   readonly refused: CredentialCache<true>;
   private readonly admin: { prefix: string; secret: Buffer } | undefined;
+  /**
+   * Database lookups in flight, by hash: requests that miss the cache together (each time a
+   * verification expires, every connection's next request does) share one read. Forgotten on
+   * clear(), so no request that starts after a revocation joins a read that began before it.
+   */
+  private readonly lookups = new Map<string, Promise<unknown>>();
   private static readonly ADMIN: Principal = {
     id: 'admin-env',
     kind: 'api_key',
@@ -112,6 +118,7 @@ export class IdentityAccessPolicy implements AccessPolicy {
 
   /** Forgets every cached credential (a key or session changed somewhere in the cluster). */
   clear(): void {
+    this.lookups.clear();
     this.keys.clear();
     this.sessions.clear();
     this.refused.clear();
@@ -168,6 +175,18 @@ export class IdentityAccessPolicy implements AccessPolicy {
     return cached.principal;
   }
 
+  /** `read()`, or the same read already in flight for `hash`. */
+  private shared<T>(hash: string, read: () => Promise<T>): Promise<T> {
+    let lookup = this.lookups.get(hash) as Promise<T> | undefined;
+    if (lookup === undefined) {
+      lookup = read().finally(() => {
+        if (this.lookups.get(hash) === lookup) this.lookups.delete(hash);
+      });
+      this.lookups.set(hash, lookup);
+    }
+    return lookup;
+  }
+
   private async byKey(token: string): Promise<Principal> {
     const prefix = prefixOf(token)!;
     const known = this.known(token, prefix, Date.now());
@@ -176,7 +195,7 @@ export class IdentityAccessPolicy implements AccessPolicy {
     if (this.refused.get(hash)) throw new AppError('UNAUTHORIZED', BAD_CREDENTIAL);
     const ticket = this.keys.begin();
     const refusal = this.refused.begin();
-    const key = await this.options.identity.keys.resolve(hash);
+    const key = await this.shared(hash, () => this.options.identity.keys.resolve(hash));
     if (!key) {
       this.refused.set(hash, refusal, true);
       throw new AppError('UNAUTHORIZED', BAD_CREDENTIAL);
@@ -202,7 +221,7 @@ export class IdentityAccessPolicy implements AccessPolicy {
     if (this.refused.get(hash)) throw new AppError('UNAUTHORIZED', BAD_CREDENTIAL);
     const ticket = this.sessions.begin();
     const refusal = this.refused.begin();
-    const found = await this.options.identity.sessions.resolve(hash);
+    const found = await this.shared(hash, () => this.options.identity.sessions.resolve(hash));
     if (!found) {
       this.refused.set(hash, refusal, true);
       throw new AppError('UNAUTHORIZED', BAD_CREDENTIAL);

@@ -171,6 +171,33 @@ describe('IdentityAccessPolicy: the API key cache', () => {
     expect(policy.peek(bearer(key))).toBeUndefined();
   });
 
+  it('requests that miss together share one database read', async () => {
+    const { policy, add, lookups } = setup();
+    const { key } = add();
+    const answers = await Promise.all(Array.from({ length: 32 }, () => policy.authenticate(bearer(key))));
+    expect(lookups()).toBe(1);
+    expect(new Set(answers.map((p) => p?.id)).size).toBe(1);
+    // A wrong key: one read for all, each refused.
+    const wrong = nearMiss(key);
+    const refusals = await Promise.all(
+      Array.from({ length: 8 }, () => status(policy.authenticate(bearer(wrong)))),
+    );
+    expect(refusals).toEqual(Array(8).fill(401));
+    expect(lookups()).toBe(2);
+  });
+
+  it('a request that starts after a revocation does not join a read begun before it', async () => {
+    const { policy, add, table } = setup();
+    const { key, hash } = add();
+    const before = policy.authenticate(bearer(key)); // reads the key while it is still valid
+    table.set(hash, { ...table.get(hash)!, revoked_at: new Date() });
+    policy.clear(); // the revocation is announced while that read is in flight
+    const after = policy.authenticate(bearer(key));
+    expect(await status(before)).toBe(200);
+    expect(await status(after)).toBe(401);
+    expect(policy.peek(bearer(key))).toBeUndefined();
+  });
+
   it('the TTL bounds how long a verified key is trusted without the database', async () => {
     const { policy, add, lookups } = setup({ ttlMs: 30 });
     const { key } = add();
