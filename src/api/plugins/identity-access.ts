@@ -42,9 +42,19 @@ export const BAD_CREDENTIAL = 'invalid or expired credential';
 const BEARER = /^Bearer +([^\s]+) *$/i;
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
-/** A verified API key, cached by its prefix; `secret` is the whole key, confirmed in constant time. */
-interface VerifiedKey {
+/** A key to confirm in constant time: the whole key, and a buffer of its length to copy a candidate into. */
+interface KeySecret {
   secret: Buffer;
+  scratch: Buffer;
+}
+
+function keySecret(key: string): KeySecret {
+  const secret = Buffer.from(key, 'latin1');
+  return { secret, scratch: Buffer.alloc(secret.length) };
+}
+
+/** A verified API key, cached by its prefix; `secret` is the whole key, confirmed in constant time. */
+interface VerifiedKey extends KeySecret {
   principal: Principal;
   /** Absent for the configured admin key. */
   key?: ApiKeyRecord;
@@ -65,9 +75,15 @@ function prefixOf(token: string): string | undefined {
   return cut > 3 ? token.slice(3, cut) : undefined;
 }
 
-/** Constant-time: true when `token` is the whole key `secret` holds (lengths are not secret). */
-function sameKey(token: string, secret: Buffer): boolean {
-  return token.length === secret.length && timingSafeEqual(Buffer.from(token, 'latin1'), secret);
+/**
+ * Constant-time: true when `token` is the whole key (lengths are not secret). The candidate is
+ * copied into the entry's own buffer (no allocation per request; JavaScript runs one request's
+ * check at a time) and compared with timingSafeEqual.
+ */
+function sameKey(token: string, key: KeySecret): boolean {
+  if (token.length !== key.secret.length) return false;
+  key.scratch.write(token, 'latin1');
+  return timingSafeEqual(key.scratch, key.secret);
 }
 
 /**
@@ -90,7 +106,7 @@ export class IdentityAccessPolicy implements AccessPolicy {
   readonly sessions: CredentialCache<Principal>;
   /** Credentials the database refused, by the hash of the secret. */
   readonly refused: CredentialCache<true>;
-  private readonly admin: { prefix: string; secret: Buffer } | undefined;
+  private readonly admin: (KeySecret & { prefix: string }) | undefined;
   /**
    * Database lookups in flight, by hash: requests that miss the cache together (each time a
    * verification expires, every connection's next request does) share one read. Forgotten on
@@ -112,7 +128,7 @@ export class IdentityAccessPolicy implements AccessPolicy {
     const adminPrefix = options.adminApiKey ? prefixOf(options.adminApiKey) : undefined;
     this.admin =
       options.adminApiKey && adminPrefix
-        ? { prefix: adminPrefix, secret: Buffer.from(options.adminApiKey, 'latin1') }
+        ? { prefix: adminPrefix, ...keySecret(options.adminApiKey) }
         : undefined;
   }
 
@@ -163,10 +179,10 @@ export class IdentityAccessPolicy implements AccessPolicy {
 
   /** The principal of a well-formed key verified earlier, if it is cached, matches and has not expired. */
   private known(token: string, prefix: string, now: number): Principal | undefined {
-    if (this.admin !== undefined && prefix === this.admin.prefix && sameKey(token, this.admin.secret))
+    if (this.admin !== undefined && prefix === this.admin.prefix && sameKey(token, this.admin))
       return IdentityAccessPolicy.ADMIN;
     const cached = this.keys.get(prefix);
-    if (cached === undefined || !sameKey(token, cached.secret)) return undefined;
+    if (cached === undefined || !sameKey(token, cached)) return undefined;
     const key = cached.key;
     if (key !== undefined) {
       if (key.expires_at !== null && key.expires_at.getTime() <= now) return undefined;
@@ -209,7 +225,7 @@ export class IdentityAccessPolicy implements AccessPolicy {
       permissions: permissionsOf(key.role, key.scopes),
     };
     // The prefix the key was stored under, not the presented one (they are equal: the hash matched).
-    this.keys.set(key.prefix, ticket, { secret: Buffer.from(token, 'latin1'), principal, key });
+    this.keys.set(key.prefix, ticket, { ...keySecret(token), principal, key });
     this.options.identity.keys.touch(key);
     return principal;
   }
