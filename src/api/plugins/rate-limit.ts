@@ -127,6 +127,8 @@ export async function registerRateLimits(app: FastifyInstance, deps: RateLimitDe
   // Route-level onRequest hooks run after every instance-level one, so after the access check.
   app.addHook('onRoute', (route) => {
     const config = (route.config ?? {}) as { permission?: Permission; rateLimit?: unknown };
+    if (config.rateLimit !== undefined && config.rateLimit !== false)
+      throw new Error(`route ${route.url}: config.rateLimit may only be false (the buckets are chosen here)`);
     if (config.rateLimit === false || UNLIMITED_ROUTES.has(route.url)) return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     let hook: onRequestHookHandler;

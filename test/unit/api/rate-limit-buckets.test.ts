@@ -127,6 +127,16 @@ describe('rate-limit buckets', () => {
     expect((await a.inject({ url: '/unlimited', headers })).statusCode).toBe(200);
   });
 
+  it('a route may opt out (rateLimit: false) but not bring limits of its own', async () => {
+    const a = Fastify();
+    app = a;
+    await registerRateLimits(a, { config: testConfig({}), counters: new InProcessRateLimiter() });
+    registerAccess(a, OPEN_ACCESS);
+    expect(() =>
+      a.get('/own', { config: { permission: 'public', rateLimit: { max: 5 } } as never }, async () => ({})),
+    ).toThrow(/config.rateLimit may only be false/);
+  });
+
   it('the 429 message says the wait as @fastify/rate-limit did', () => {
     expect(retryIn(0)).toBe('0 ms');
     expect(retryIn(1000)).toBe('1 second');
