@@ -15,7 +15,7 @@
  * `node node_modules/typescript/bin/tsc -p tsconfig.build.json --noCheck --outDir /tmp/base/dist`.
  * Needs PostgreSQL and Redis as the bench does. Absolute figures depend on the load of the machine.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureBuild } from '../lib/build.ts';
@@ -30,6 +30,13 @@ import {
   dropDatabase,
   suffix,
 } from '../lib/services.ts';
+
+/** CPU seconds of this process's finished children (the load generators), from /proc/self/stat. */
+function childrenCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100; // cutime, cstime
+}
 
 const { values } = parseArgs({
   options: {
@@ -71,8 +78,8 @@ async function api(name: string, entry: string): Promise<NodeProcess> {
 }
 
 try {
-  const servers: { name: string; proc: NodeProcess; us: number[]; rps: number[] }[] = [];
-  servers.push({ name: 'this', proc: await api('this', build.entry), us: [], rps: [] });
+  const servers: { name: string; proc: NodeProcess; us: number[]; rps: number[]; loadUs: number[] }[] = [];
+  servers.push({ name: 'this', proc: await api('this', build.entry), us: [], rps: [], loadUs: [] });
   for (const [i, dir] of (values.baseline ?? []).entries()) {
     const name = `baseline ${i + 1}`;
     servers.push({
@@ -80,6 +87,7 @@ try {
       proc: await api(`baseline-${i + 1}`, join(resolve(dir), 'cli', 'main.js')),
       us: [],
       rps: [],
+      loadUs: [],
     });
   }
   const [barePort] = await freePorts(1);
@@ -92,7 +100,7 @@ try {
   });
   procs.push(bare);
   await bare.waitReady(60_000);
-  servers.push({ name: 'bare Fastify', proc: bare, us: [], rps: [] });
+  servers.push({ name: 'bare Fastify', proc: bare, us: [], rps: [], loadUs: [] });
 
   const first = servers[0]!.proc;
   const ids = await seedIncidents(first.url, 20);
@@ -101,6 +109,7 @@ try {
     for (const s of servers) {
       const paths = s.name === 'bare Fastify' ? ['/'] : ids.map((i) => `/api/v1/incidents/${i}`);
       const before = cpuSecondsOf(s.proc.pid);
+      const loadBefore = childrenCpuSeconds();
       const res = await runLoad(
         {
           url: s.proc.url,
@@ -114,11 +123,14 @@ try {
         `${s.name.replace(/\W+/g, '-')}-${r}`,
       );
       const used = cpuSecondsOf(s.proc.pid) - before;
+      const loadUsed = childrenCpuSeconds() - loadBefore;
       if (res.non2xx || res.errors)
         throw new Error(`${s.name}: ${JSON.stringify(res.status_codes)}, ${res.errors} errors`);
       // The warm-up's answers are not in res.ok: only count rounds without one.
       if (r > 0) {
         s.us.push((used * 1e6) / res.ok);
+        // The load generator's warm-up is in its CPU too: only rounds without one count (as here).
+        s.loadUs.push((loadUsed * 1e6) / res.ok);
         s.rps.push(res.rps);
       }
     }
@@ -127,7 +139,16 @@ try {
   console.log(`${rounds - 1} measured rounds of ${seconds} s x ${connections} connections (medians)`);
   for (const s of servers)
     console.log(
-      `${s.name.padEnd(13)} ${median(s.us).toFixed(1)} µs CPU per request  (${Math.round(median(s.rps))} req/s under today's load)`,
+      `${s.name.padEnd(13)} ${median(s.us).toFixed(1)} µs CPU per request, load generator ${median(s.loadUs).toFixed(1)} µs ` +
+        `(${Math.round(median(s.rps))} req/s under today's load)`,
+    );
+  // When server and load generator share the cores and use them fully (the bench on an idle 2-core
+  // machine), throughput goes as 1 / (their CPU per request together): the share of bare it predicts.
+  const bareRow = servers.at(-1)!;
+  const whole = (s: (typeof servers)[number]) => median(s.us) + median(s.loadUs);
+  for (const s of servers.slice(0, -1))
+    console.log(
+      `${s.name.padEnd(13)} predicted share of bare Fastify: ${((whole(bareRow) / whole(s)) * 100).toFixed(1)} %`,
     );
 } finally {
   await Promise.allSettled(procs.map((p) => p.stop()));
