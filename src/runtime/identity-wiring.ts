@@ -47,7 +47,7 @@ export function createIdentity(
       loginMaxFailuresPerIp: config.auth.login_max_failures_per_ip,
       loginWindowMs: config.auth.login_window,
     },
-    onCredentialsChanged: () => ref.access?.cache.clear(),
+    onCredentialsChanged: () => ref.access?.clear(),
   });
   const policy = new IdentityAccessPolicy({
     identity,
@@ -59,7 +59,7 @@ export function createIdentity(
   return {
     identity,
     access: policy,
-    watch: () => policy.cache.watch(t.bus),
+    watch: () => policy.watch(t.bus),
     bootstrap: () => bootstrap(config, identity, store, log),
   };
 }

@@ -32,8 +32,8 @@ export interface RedisConnectionOptions {
   /**
    * Auto-pipelining on the shared command client: commands issued in the same event-loop turn go out
    * in one write (and while one such batch is in flight the next one gathers), which cuts socket
-   * writes and syscalls under concurrent load. Never on `duplicate()` clients (blocking readers, BullMQ
-   * workers). Default true.
+   * writes and syscalls under concurrent load. Not on `duplicate()` clients (blocking readers, BullMQ
+   * workers) unless they ask for it. Default true.
    */
   autoPipelining?: boolean;
   /** Called on every client 'error' event (connection refused, reset…), e.g. to log at warn. Default: none. */
@@ -52,6 +52,8 @@ export interface RedisConnectionStatus {
 export interface DuplicateOptions {
   /** For blocking readers (XREAD BLOCK, BZPOPMIN): no command timeout. Default false. */
   blocking?: boolean;
+  /** Auto-pipelining (see {@link RedisConnectionOptions.autoPipelining}); not with `blocking`. Default false. */
+  autoPipelining?: boolean;
 }
 
 /** Exponential backoff from 50 ms, capped, with jitter; never returns null, so ioredis never stops reconnecting. */
@@ -122,7 +124,8 @@ export class RedisConnection {
    * must own its connection, e.g. a BullMQ Worker). Closed by `close()` unless closed before.
    */
   duplicate(name: string, options: DuplicateOptions = {}): RedisClient {
-    return this.create(name, options.blocking ?? false);
+    const blocking = options.blocking ?? false;
+    return this.create(name, blocking, !blocking && (options.autoPipelining ?? false));
   }
 
   /** Connected or not, and the last error seen on any client. */

@@ -49,6 +49,11 @@ export interface Principal {
  */
 export interface AccessPolicy {
   authenticate(request: FastifyRequest): Promise<Principal | null>;
+  /**
+   * Optional hot path: the principal when the request's credential was verified recently and is
+   * known in memory (synchronously, no promise); undefined whenever `authenticate` must decide.
+   */
+  peek?(request: FastifyRequest): Principal | undefined;
 }
 
 /** Lets everyone through as `anonymous` (unit tests of routes that are not about access). */
@@ -93,10 +98,13 @@ export function registerAccess(app: FastifyInstance, policy: AccessPolicy): void
       throw new Error(`route ${String(route.method)} ${route.url} declares no permission`);
     }
   });
-  // Callback style: public routes (health, login) pay no promise; the rest one authenticate().
+  // Callback style: public routes (health, login) pay no promise, nor does a credential the policy
+  // verified recently (peek); the rest one authenticate().
   app.addHook('onRequest', (request, reply, done) => {
     const permission = request.routeOptions.config.permission;
     if (!permission || permission === 'public') return done(); // no permission: the 404 handler
+    const known = policy.peek?.(request);
+    if (known !== undefined) return done(check(request, reply, permission, known));
     policy.authenticate(request).then(
       (principal) => done(check(request, reply, permission, principal)),
       (err: unknown) =>

@@ -1,10 +1,13 @@
 import type { EventBus } from '../../ports/index.ts';
 
 /**
- * Verified credentials (API keys, sessions) of this API process, keyed by the SHA-256 of the secret,
- * with a short TTL and LRU bound, so the hot path (GET /incidents/:id) does not hit the database per
- * request. Every `credentials_changed` event (revocation, logout, role change, on any replica) clears
- * it at once; the TTL bounds staleness when the bus is behind.
+ * Credentials of this API process (see IdentityAccessPolicy for what is kept under which key), with a
+ * short TTL and a size bound (the oldest entry goes first), so the hot path (GET /incidents/:id) does
+ * not hit the database per request. Every `credentials_changed` event (revocation, logout, role
+ * change, on any replica) clears it at once; the TTL bounds staleness when the bus is behind.
+ *
+ * A hit does not move its entry (no Map delete + set per request): entries are re-inserted when they
+ * are verified again, at least once per TTL, so insertion order is close to recency anyway.
  */
 export class CredentialCache<T> {
   private readonly entries = new Map<string, { value: T; expires: number }>();
@@ -27,9 +30,6 @@ export class CredentialCache<T> {
       this.entries.delete(hash);
       return undefined;
     }
-    // LRU: a hit moves to the back of the Map's insertion order.
-    this.entries.delete(hash);
-    this.entries.set(hash, entry);
     return entry.value;
   }
 

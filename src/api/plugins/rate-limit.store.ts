@@ -20,13 +20,17 @@ interface KeyState {
   inflight: boolean;
 }
 
-/** What @fastify/rate-limit calls on its store (its `FastifyRateLimitStore`, callback style). */
-interface PluginStore {
+/** What the HTTP rate limits call on their store (callback style: no promise on the hot path). */
+export interface CounterStore {
+  /**
+   * Counts one hit on `key` in memory when that is allowed (far from the limit, window known);
+   * false when the hit must go through {@link CounterStore.incr}. Synchronous, allocates nothing.
+   */
+  admitLocally(key: string, timeWindow: number, max: number): boolean;
+  /** Counts one hit; `current` above `max` means refused. `err` when the backend failed. */
   incr(key: string, cb: StoreCallback, timeWindow: number, max: number): void;
-  read(key: string, cb: StoreCallback, timeWindow: number, max: number): void;
-  child(): PluginStore;
 }
-type StoreCallback = (err: Error | null, result?: { current: number; ttl: number }) => void;
+export type StoreCallback = (err: Error | null, result?: { current: number; ttl: number }) => void;
 
 export interface CounterStoreOptions {
   /** A backend call slower than this counts as a failure. Default 1000 ms. */
@@ -38,7 +42,7 @@ export interface CounterStoreOptions {
 }
 
 /**
- * A @fastify/rate-limit store on the {@link RateLimiter} port, so the limits are the port's atomic
+ * The HTTP rate limits' store on the {@link RateLimiter} port, so the limits are the port's atomic
  * fixed windows: Redis (one Lua call, shared by every replica) in distributed mode, this process's
  * memory in embedded mode. Keys live under `http:` in the port's namespace; every route shares one
  * store (buckets are told apart by the key prefix the caller chooses, not by route).
@@ -46,7 +50,7 @@ export interface CounterStoreOptions {
  * When the backend is down the limiter fails open, and fast: after one failure it stops asking for
  * `pauseMs`, so a Redis outage costs no request more than one `deadlineMs`.
  */
-export function counterStore(counters: RateLimiter, options: CounterStoreOptions = {}) {
+export function counterStore(counters: RateLimiter, options: CounterStoreOptions = {}): CounterStore {
   const deadlineMs = options.deadlineMs ?? 1000;
   const pauseMs = options.pauseMs ?? 5000;
   let pausedUntil = 0;
@@ -107,14 +111,14 @@ export function counterStore(counters: RateLimiter, options: CounterStoreOptions
       },
     );
   };
-  const local = (key: string, cb: StoreCallback, windowMs: number, max: number): boolean => {
+  const local = (key: string, windowMs: number, max: number): KeyState | undefined => {
+    if (max <= MARGIN) return undefined;
     const now = performance.now();
     const st = states.get(key);
-    if (!st || now >= st.resetAt || st.synced + st.pending + 1 > max - MARGIN) return false;
+    if (!st || now >= st.resetAt || st.synced + st.pending + 1 > max - MARGIN) return undefined;
     st.pending += 1;
     if (st.pending >= BATCH || now - st.lastSync >= SYNC_MS) flush(key, st, max, windowMs);
-    cb(null, { current: st.synced + st.pending, ttl: Math.max(0, st.resetAt - now) });
-    return true;
+    return st;
   };
   const remember = (key: string, current: number, ttl: number): void => {
     if (states.size >= MAX_KEYS) states.delete(states.keys().next().value!);
@@ -124,20 +128,18 @@ export function counterStore(counters: RateLimiter, options: CounterStoreOptions
     states.set(key, { synced: current, pending: 0, resetAt: now + ttl, lastSync: now, inflight: false });
   };
 
-  return class CounterRateLimitStore implements PluginStore {
-    incr(key: string, cb: StoreCallback, timeWindow: number, max: number): void {
-      if (max > MARGIN && local(key, cb, timeWindow, max)) return;
+  return {
+    admitLocally: (key, timeWindow, max) => local(key, timeWindow, max) !== undefined,
+    incr(key, cb, timeWindow, max) {
+      const st = local(key, timeWindow, max);
+      if (st) {
+        cb(null, { current: st.synced + st.pending, ttl: Math.max(0, st.resetAt - performance.now()) });
+        return;
+      }
       call(key, max, timeWindow, 1, (err, result) => {
         if (!err && result && max > MARGIN) remember(key, result.current, result.ttl);
         cb(err, result);
       });
-    }
-    /** Cost 0: the window's state without counting (the port has no separate read). */
-    read(key: string, cb: StoreCallback, timeWindow: number, max: number): void {
-      call(key, max, timeWindow, 0, cb);
-    }
-    child(): PluginStore {
-      return this;
-    }
+    },
   };
 }

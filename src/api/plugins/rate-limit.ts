@@ -1,11 +1,17 @@
-import rateLimit, { normalizeIP, type RateLimitOptions } from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { normalizeIP } from '@fastify/rate-limit';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+  onRequestHookHandler,
+} from 'fastify';
 import type { Config } from '../../config/index.ts';
 import { AppError } from '../../contracts/index.ts';
 import type { RateLimiter } from '../../ports/index.ts';
 import { ErrorSchema } from '../schemas.ts';
 import { counterStore } from './rate-limit.store.ts';
-import type { Permission } from './access.ts';
+import type { Permission, Principal } from './access.ts';
 
 /** Polled by load balancers and Prometheus: never limited. */
 export const UNLIMITED_ROUTES: ReadonlySet<string> = new Set(['/live', '/ready', '/metrics']);
@@ -26,72 +32,115 @@ function clientIp(request: FastifyRequest): string {
   return normalizeIP(request.ip);
 }
 
+/** `c:<kind>:<id>` of each principal, made once per principal object (they are cached and reused). */
+const credentialKeys = new WeakMap<Principal, string>();
+function credentialKey(p: Principal): string {
+  let key = credentialKeys.get(p);
+  if (key === undefined) credentialKeys.set(p, (key = `c:${p.kind}:${p.id}`));
+  return key;
+}
+
+const SECOND = 1000;
+const UNITS: readonly [number, string][] = [
+  [365.25 * 86_400 * SECOND, 'year'],
+  [86_400 * SECOND, 'day'],
+  [3600 * SECOND, 'hour'],
+  [60 * SECOND, 'minute'],
+  [SECOND, 'second'],
+];
+/** "59 seconds", "1 minute", "0 ms": how long until the window ends, as the 429's message says it. */
+export function retryIn(ms: number): string {
+  for (const [size, unit] of UNITS) {
+    if (ms < size) continue;
+    const n = Math.round(ms / size);
+    return `${n} ${unit}${n === 1 ? '' : 's'}`;
+  }
+  return `${ms} ms`;
+}
+
 /**
- * Rate limits of the HTTP API (@fastify/rate-limit on the shared {@link RateLimiter} port):
+ * Rate limits of the HTTP API, counted on the shared {@link RateLimiter} port (see
+ * {@link counterStore}: Redis, shared by every replica, in distributed mode):
  *
- * - routes that need a credential: per credential (`c:<kind>:<id>`, after authentication, so in
- *   `preHandler`), or per IP when the caller is anonymous;
- * - public routes: per IP, before anything else runs; login routes: `rate_limits.login` per IP;
+ * - routes that need a credential: per credential (`c:<kind>:<id>`), or per IP when the caller is
+ *   anonymous; checked right after authentication (a request refused by the access check, 401 or
+ *   403, is not counted), before its body is read;
+ * - public routes: per IP (`rate_limits.per_ip`); login routes: `rate_limits.login` per IP;
  * - webhooks: per IP (`rate_limits.webhook_per_ip`); each source has its own limit in its route;
  * - answers of 401 (not webhooks): more than `auth_failures_per_ip` in a window and that IP gets 429 on every
  *   route until the window ends (credential guessing costs a lookup each).
  *
- * `/live`, `/ready` and `/metrics` are exempt. A refusal is 429 RATE_LIMIT_EXCEEDED with
- * `Retry-After` and `RateLimit-Limit/-Remaining/-Reset`. Must be registered before any route.
+ * `/live`, `/ready` and `/metrics` are exempt (and any route whose `config.rateLimit` is `false`).
+ * A refusal is 429 RATE_LIMIT_EXCEEDED with `Retry-After` and `RateLimit-Limit/-Remaining/-Reset`;
+ * other answers carry none of them (three headers on each hot-path response cost throughput, and
+ * the limits are documented). When the backend fails, requests pass (see {@link counterStore}).
+ *
+ * One route-level onRequest hook per limited route, callback style: far from its limit a request is
+ * counted in memory without a promise, an allocation or a backend call. Must be registered before
+ * any route.
  */
 export async function registerRateLimits(app: FastifyInstance, deps: RateLimitDeps): Promise<void> {
   const limits = deps.config.rate_limits;
   if (!limits.enabled) return;
   const windowMs = limits.window;
-  const perIp = (bucket: string, max: number): RateLimitOptions => ({
-    hook: 'onRequest',
-    max,
-    keyGenerator: (request) => `${bucket}:${clientIp(request)}`,
+  const store = counterStore(deps.counters, {
+    onUnavailable: (err) =>
+      app.log.warn(
+        { err: err.message },
+        'rate limits paused: their backend failed (requests pass meanwhile)',
+      ),
   });
 
-  // Each route gets its bucket before the plugin's own onRoute hook reads `config.rateLimit`.
+  /** Counts one request on `key`; refuses it (429) past `max`. A failed backend lets it pass. */
+  const take = (key: string, max: number, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (store.admitLocally(key, windowMs, max)) return done();
+    store.incr(
+      key,
+      (err, result) => {
+        if (err || !result || result.current <= max) return done();
+        const seconds = Math.ceil(result.ttl / 1000);
+        void reply.headers({
+          'ratelimit-limit': max,
+          'ratelimit-remaining': 0,
+          'ratelimit-reset': seconds,
+          'retry-after': seconds,
+        });
+        done(new AppError('RATE_LIMIT_EXCEEDED', `rate limit exceeded, retry in ${retryIn(seconds * 1000)}`));
+      },
+      windowMs,
+      max,
+    );
+  };
+  const perIp =
+    (bucket: string, max: number): onRequestHookHandler =>
+    (request, reply, done) =>
+      take(`${bucket}:${clientIp(request)}`, max, reply, done);
+  const perCredential: onRequestHookHandler = (request, reply, done) => {
+    const p = request.principal;
+    if (p && p.kind !== 'anonymous') take(credentialKey(p), limits.per_credential, reply, done);
+    else take(`ip:${clientIp(request)}`, limits.per_ip, reply, done);
+  };
+  const login = perIp('login', limits.login);
+  const webhook = perIp('wh', limits.webhook_per_ip);
+  const open = perIp('ip', limits.per_ip);
+
+  // Route-level onRequest hooks run after every instance-level one, so after the access check.
   app.addHook('onRoute', (route) => {
-    const config = (route.config ?? {}) as { permission?: Permission; rateLimit?: RateLimitOptions | false };
-    if (config.rateLimit !== undefined) return;
+    const config = (route.config ?? {}) as { permission?: Permission; rateLimit?: unknown };
+    if (config.rateLimit !== undefined && config.rateLimit !== false)
+      throw new Error(`route ${route.url}: config.rateLimit may only be false (the buckets are chosen here)`);
+    if (config.rateLimit === false || UNLIMITED_ROUTES.has(route.url)) return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    let bucket: RateLimitOptions | false | undefined;
-    if (UNLIMITED_ROUTES.has(route.url)) bucket = false;
-    else if (LOGIN_ROUTE.test(route.url) && methods.includes('POST')) bucket = perIp('login', limits.login);
-    else if (config.permission === 'webhooks:ingest') bucket = perIp('wh', limits.webhook_per_ip);
-    else if (config.permission === 'public' || route.url.startsWith('/docs'))
-      bucket = perIp('ip', limits.per_ip);
-    if (bucket !== undefined) route.config = { ...config, rateLimit: bucket };
+    let hook: onRequestHookHandler;
+    if (LOGIN_ROUTE.test(route.url) && methods.includes('POST')) hook = login;
+    else if (config.permission === 'webhooks:ingest') hook = webhook;
+    else if (config.permission === 'public' || route.url.startsWith('/docs')) hook = open;
+    else hook = perCredential;
+    const existing = route.onRequest;
+    route.onRequest =
+      existing === undefined ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook];
     const response = route.schema?.response as Record<string, unknown> | undefined;
-    if (bucket !== false && response && !response[429]) response[429] = ErrorSchema;
-  });
-
-  await app.register(rateLimit, {
-    global: true,
-    hook: 'preHandler',
-    timeWindow: windowMs,
-    store: counterStore(deps.counters, {
-      onUnavailable: (err) =>
-        app.log.warn(
-          { err: err.message },
-          'rate limits paused: their backend failed (requests pass meanwhile)',
-        ),
-    }),
-    skipOnError: true,
-    enableDraftSpec: true,
-    // RateLimit-* headers go with the 429 (and Retry-After), not with every answer: three headers
-    // on each hot-path response cost throughput, and the limits are documented.
-    addHeadersOnExceeding: {
-      'ratelimit-limit': false,
-      'ratelimit-remaining': false,
-      'ratelimit-reset': false,
-    },
-    keyGenerator: (request) => {
-      const p = request.principal;
-      return p && p.kind !== 'anonymous' ? `c:${p.kind}:${p.id}` : `ip:${clientIp(request)}`;
-    },
-    max: (_request, key) => (key.startsWith('c:') ? limits.per_credential : limits.per_ip),
-    errorResponseBuilder: (_request, context) =>
-      new AppError('RATE_LIMIT_EXCEEDED', `rate limit exceeded, retry in ${context.after}`),
+    if (response && !response[429]) response[429] = ErrorSchema;
   });
 
   registerAuthFailureLimit(app, deps.counters, limits.auth_failures_per_ip, windowMs);

@@ -87,9 +87,9 @@ export class ApiKeysService {
     return key;
   }
 
-  /** Records use, at most once a minute per key, without making the caller wait. */
+  /** Records use, at most once a minute per key, without making the caller wait (every request: no Date made). */
   touch(key: ApiKeyRecord): void {
-    const now = (this.deps.now?.() ?? new Date()).getTime();
+    const now = this.deps.now ? this.deps.now().getTime() : Date.now();
     if (key.last_used_at && now - key.last_used_at.getTime() < KEY_TOUCH_INTERVAL_MS) return;
     key.last_used_at = new Date(now);
     this.deps.store

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InProcessRateLimiter } from '../../../src/adapters/in-process/in-process.rate-limiter.ts';
-import { counterStore } from '../../../src/api/plugins/rate-limit.store.ts';
+import { counterStore, type CounterStore } from '../../../src/api/plugins/rate-limit.store.ts';
 import type { RateLimiter } from '../../../src/ports/index.ts';
 
 /** A limiter that counts the backend calls made through it. */
@@ -20,24 +20,16 @@ function counting(): { limiter: RateLimiter; calls: () => number } {
   };
 }
 
-function incr(store: { incr: (...a: never[]) => void }, key: string, windowMs: number, max: number) {
+function incr(store: CounterStore, key: string, windowMs: number, max: number) {
   return new Promise<{ current: number; ttl: number }>((resolve, reject) =>
-    (
-      store.incr as (
-        k: string,
-        cb: (e: Error | null, r?: { current: number; ttl: number }) => void,
-        w: number,
-        m: number,
-      ) => void
-    )(key, (err, r) => (err ? reject(err) : resolve(r!)), windowMs, max),
+    store.incr(key, (err, r) => (err ? reject(err) : resolve(r!)), windowMs, max),
   );
 }
 
 describe('rate-limit store on the RateLimiter port', () => {
   it('far from the limit, hits are counted locally and sent in batches (not one backend call each)', async () => {
     const { limiter, calls } = counting();
-    const Store = counterStore(limiter);
-    const store = new Store();
+    const store = counterStore(limiter);
     for (let i = 0; i < 1000; i++) await incr(store, 'k', 60_000, 1_000_000);
     expect(calls()).toBeLessThan(50);
     // What was admitted reaches the shared count (within one unsent batch).
@@ -49,8 +41,7 @@ describe('rate-limit store on the RateLimiter port', () => {
 
   it('a small limit is counted exactly: the limit-th + 1 hit is refused by the backend count', async () => {
     const { limiter, calls } = counting();
-    const Store = counterStore(limiter);
-    const store = new Store();
+    const store = counterStore(limiter);
     const seen: number[] = [];
     for (let i = 0; i < 12; i++) seen.push((await incr(store, 'small', 60_000, 10)).current);
     expect(calls()).toBe(12);
