@@ -5,6 +5,7 @@ import { LlmAnalyzer, type PromptContextSource } from '../core/llm/llm.analyzer.
 import { ModelCaller } from '../core/llm/model-caller.ts';
 import type { IndicatorLookup } from '../core/llm/tools.ts';
 import type { Enricher } from '../core/triage/pipeline.ts';
+import { ruleHitsOf, type AnalysisInput } from '../core/triage/analyzer.ts';
 import type { EventBus, LlmTelemetry, LlmTranscriptStore, Logger, RateLimiter } from '../ports/index.ts';
 
 /** What {@link createLlmAnalyzer} needs from the runtime. */
@@ -111,4 +112,11 @@ export function lookupFromEnricher(enricher: Enricher): IndicatorLookup {
       details: e.details,
     }));
   };
+}
+
+/** The vendor rule packs' hits as prompt context lines (trusted: computed by our own code). */
+export function ruleHitContext(analysis: AnalysisInput): string[] {
+  return ruleHitsOf(analysis).map(
+    (h) => `vendor rule ${h.rule_id} (${h.severity}): ${h.title}; MITRE ${h.mitre.join(', ') || 'none'}`,
+  );
 }

@@ -1,7 +1,7 @@
 import type { SqlIncidentStore } from '../adapters/sql/index.ts';
 import type { Config } from '../config/index.ts';
 import { Semaphore } from '../core/shared/semaphore.ts';
-import { ruleHitsOf, type Analyzer } from '../core/triage/analyzer.ts';
+import type { Analyzer } from '../core/triage/analyzer.ts';
 import { InProcessLlmTranscriptStore } from '../adapters/in-process/in-process.llm-transcript-store.ts';
 import type { LlmTranscriptStore } from '../ports/index.ts';
 import { DeterministicAnalyzer } from '../core/triage/deterministic.analyzer.ts';
@@ -16,7 +16,7 @@ import { JobWorker } from '../worker/job-worker.ts';
 import { LeaderJobs, type LeaderJobsDeps } from '../worker/leader-jobs.ts';
 import { TriageProcessor } from '../worker/triage.processor.ts';
 import { createEnrichment } from './intel.wiring.ts';
-import { createLlmAnalyzer, lookupFromEnricher } from './llm.wiring.ts';
+import { createLlmAnalyzer, lookupFromEnricher, ruleHitContext } from './llm.wiring.ts';
 import type { Transports } from './transports.ts';
 
 export interface WorkerWiringInput {
@@ -67,10 +67,7 @@ export async function createWorker(input: WorkerWiringInput): Promise<WorkerWiri
     log: portLog.child({ component: 'llm' }),
     lookup: lookupFromEnricher(enricher),
     // The vendor rule packs' hits go to the model as context, as the deterministic analyzer weighs them.
-    contextSource: (analysis) =>
-      ruleHitsOf(analysis).map(
-        (h) => `vendor rule ${h.rule_id} (${h.severity}): ${h.title}; MITRE ${h.mitre.join(', ') || 'none'}`,
-      ),
+    contextSource: ruleHitContext,
   });
   if (llm) analyzers.registerLlm(llm);
   const triage = new TriageService({

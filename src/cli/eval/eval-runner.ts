@@ -15,8 +15,16 @@ export interface CaseResult {
   split: Split;
   expected: { classification: Classification; incident_type?: string };
   predicted: { classification: Classification; confidence: number; incident_type: string };
+  /** Which analyzer decided: the one run, or `deterministic` when the LLM analyst fell back. */
   analyzer: string;
   rule_hits: string[];
+  /** The LLM analyst's transcripts of this case (prompt, tool calls, answer, usage), when it ran. */
+  transcripts?: unknown[];
+}
+
+/** An analyzer that can also show what it did for a case (the LLM analyst's transcripts). */
+export interface EvalAnalyzer extends Analyzer {
+  transcripts?(incidentId: string): Promise<Array<{ decided_by?: string | null }>>;
 }
 
 /** What a run produced: per-case results, figures per split, and the cases that could not run. */
@@ -87,7 +95,7 @@ function incidentFor(alert: NormalizedAlert, id: string): IncidentRecord {
  * {@link EnrichmentService} with a {@link LocalListIntelProvider} seeded from the case's intel (and a
  * fresh in-memory cache, so one case's intel never answers another's), then analyze.
  */
-export async function runCase(c: EvalCase, analyzer: Analyzer): Promise<CaseResult> {
+export async function runCase(c: EvalCase, analyzer: EvalAnalyzer): Promise<CaseResult> {
   let alert: NormalizedAlert;
   try {
     alert = alertForCase(c);
@@ -124,6 +132,8 @@ export async function runCase(c: EvalCase, analyzer: Analyzer): Promise<CaseResu
     alerts: [{ source: alert.source, raw: alert.raw }],
   };
   const verdict = await analyzer.analyze(input);
+  const transcripts = analyzer.transcripts ? await analyzer.transcripts(c.id) : undefined;
+  const decidedBy = transcripts?.at(-1)?.decided_by;
   return {
     id: c.id,
     split: c.split,
@@ -133,8 +143,9 @@ export async function runCase(c: EvalCase, analyzer: Analyzer): Promise<CaseResu
       confidence: verdict.confidence,
       incident_type: alert.incidentType,
     },
-    analyzer: analyzer.name,
+    analyzer: decidedBy ?? analyzer.name,
     rule_hits: ruleHitsOf(input).map((h) => h.rule_id),
+    ...(transcripts ? { transcripts } : {}),
   };
 }
 
@@ -148,7 +159,7 @@ const scored = (r: CaseResult): ScoredCase => ({
 });
 
 /** Runs every case; a case that cannot run is reported as a problem on its line, not a crash. */
-export async function runEvaluation(cases: readonly EvalCase[], analyzer: Analyzer): Promise<EvalRun> {
+export async function runEvaluation(cases: readonly EvalCase[], analyzer: EvalAnalyzer): Promise<EvalRun> {
   const results: CaseResult[] = [];
   const problems: DatasetProblem[] = [];
   for (const c of cases) {

@@ -13,6 +13,8 @@ import { computeMetrics } from '../../../src/core/triage/evaluation/metrics.ts';
 import { DeterministicAnalyzer } from '../../../src/core/triage/deterministic.analyzer.ts';
 import { canonicalSource } from '../../../src/core/webhooks/source-names.ts';
 import { testConfig } from '../../helpers/runtime.ts';
+import { deterministicModel } from '../../fakes/llm/model-double.ts';
+import { startOpenAiServer } from '../../fakes/llm/openai-server.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-cli-eval-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -241,6 +243,36 @@ describe('triage-warden eval', () => {
     await expect(createAnalyzerForEval('gpt', testConfig())).rejects.toThrow(
       /unknown analyzer "gpt": choose one of deterministic, llm/,
     );
+  });
+
+  it('--analyzer llm runs the LLM analyst against a loopback OpenAI-compatible server, transcripts in the report', async () => {
+    const server = await startOpenAiServer(deterministicModel());
+    try {
+      const config = testConfig({
+        llm: {
+          provider: 'openai',
+          base_url: `${server.url}/v1`,
+          model: 'fake-deterministic',
+          api_key: 'test-key',
+        },
+      });
+      const report = join(dir, 'llm-report.json');
+      const io = capture();
+      expect(await runEval(config, { dataset: file, analyzer: 'llm', report, split: undefined })).toBe(0);
+      expect(io.out()).toMatch(/accuracy/);
+      const written = JSON.parse(readFileSync(report, 'utf8')) as {
+        cases: Array<{ analyzer: string; transcripts?: Array<{ messages: unknown[]; tool_calls: number }> }>;
+      };
+      expect(written.cases.length).toBeGreaterThan(0);
+      for (const c of written.cases) {
+        expect(c.analyzer).toBe('llm');
+        expect(c.transcripts?.[0]?.messages.length).toBeGreaterThan(2);
+      }
+      // The model asked our lookup tool, so the tool loop ran for real.
+      expect(written.cases.some((c) => (c.transcripts?.[0]?.tool_calls ?? 0) > 0)).toBe(true);
+    } finally {
+      await server.close();
+    }
   });
 
   it('lists bad lines, and a payload the webhook would refuse, with file and line; never a stack trace', async () => {
