@@ -15,6 +15,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -94,6 +95,10 @@ async function compileBareFastify(): Promise<string> {
 /** The snapshot of the current sources, compiled now unless it exists. */
 export async function ensureBuild(log: (message: string) => void = () => {}): Promise<CompiledBuild> {
   mkdirSync(BUILD_ROOT, { recursive: true });
+  // The built-in playbooks ship beside dist/ (two levels above a compiled module): a snapshot at
+  // build/<hash>/ finds them at build/playbooks.
+  const playbooks = join(BUILD_ROOT, 'playbooks');
+  if (!existsSync(playbooks)) symlinkSync(join(REPO_ROOT, 'playbooks'), playbooks, 'dir');
   const bareFastify = await compileBareFastify();
   for (let attempt = 0; attempt < 3; attempt++) {
     const hash = sourceHash();
@@ -130,7 +135,7 @@ export async function ensureBuild(log: (message: string) => void = () => {}): Pr
 function prune(keep: string): void {
   const now = Date.now();
   for (const name of readdirSync(BUILD_ROOT)) {
-    if (name === keep || name.startsWith('bare-fastify.')) continue;
+    if (name === keep || name === 'playbooks' || name.startsWith('bare-fastify.')) continue;
     const path = join(BUILD_ROOT, name);
     if (now - statSync(path).mtimeMs > KEEP_MS) rmSync(path, { recursive: true, force: true });
   }
