@@ -200,7 +200,9 @@ for (const backend of backends) {
     });
 
     it('the triage step analyses messages in alerts once, retries a timed-out one, and re-triages on upload', async () => {
-      const queue = new InProcessJobQueue<{ triage: { incident_id: string } }>({ retry: { attempts: 1, backoffMs: 10 } });
+      const queue = new InProcessJobQueue<{ triage: { incident_id: string } }>({
+        retry: { attempts: 1, backoffMs: 10 },
+      });
       const bus = new InProcessEventBus();
       const service = (timeLimitMs: number) =>
         new EmailAnalysisService({
@@ -245,7 +247,9 @@ for (const backend of backends) {
     });
 
     it('the triage step analyses at most 10 messages per run; alerts not reached wait for the next run', async () => {
-      const queue = new InProcessJobQueue<{ triage: { incident_id: string } }>({ retry: { attempts: 1, backoffMs: 10 } });
+      const queue = new InProcessJobQueue<{ triage: { incident_id: string } }>({
+        retry: { attempts: 1, backoffMs: 10 },
+      });
       const bus = new InProcessEventBus();
       const service = new EmailAnalysisService({
         store,
