@@ -65,8 +65,15 @@ describe('webhook ingest of every vendor format', () => {
         expect(detail.verdict.reasons.length).toBeGreaterThan(0);
         expect(detail.alerts).toHaveLength(1);
         expect(detail.alerts[0].raw).toEqual(expected.raw);
-        const actions = detail.timeline.map((t: { action: string }) => t.action);
-        expect(actions).toEqual(['incident.created', 'triage.started', 'triage.enriched', 'triage.analyzed']);
+        const actions: string[] = detail.timeline.map((t: { action: string }) => t.action);
+        // The built-in playbook's propose_action / notify steps add their own records (nothing runs).
+        const steps = new Set(['triage.action_recommended', 'triage.notification_requested']);
+        expect(actions.filter((a) => !steps.has(a))).toEqual([
+          'incident.created',
+          'triage.started',
+          'triage.enriched',
+          'triage.analyzed',
+        ]);
       });
     }
   }
