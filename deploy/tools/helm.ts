@@ -89,7 +89,8 @@ function run(bin: string, args: string[]): string {
     });
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
-    const detail = (e.stderr || e.stdout || e.message).trim();
+    // helm lint prints its findings on stdout and only the verdict on stderr: findings first.
+    const detail = [e.stdout, e.stderr].filter(Boolean).join('\n').trim() || e.message;
     throw new ToolError(`${args.slice(0, 2).join(' ')} failed: ${detail}`);
   }
 }
