@@ -1,7 +1,8 @@
 /**
  * Writes the files derived from the Helm chart, so they cannot drift apart from it:
  * `npx tsx deploy/tools/generate.ts` (the deploy tests fail when a committed file differs in content
- * from what this produces; files are written through prettier).
+ * from what this produces; files are written through prettier). Renders with the real helm
+ * (deploy/tools/helm.ts finds it: TW_HELM, PATH, or the cache of scripts/get-helm.sh).
  *
  * - deploy/kubernetes/base/*.yaml: the chart rendered with deploy/kubernetes/base-values.yaml, minus
  *   what only Helm uses (managed-by/chart labels, hook and checksum annotations);
@@ -14,7 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
-import { renderChart, type RenderedObject } from './render-chart.ts';
+import { helmTemplate, type RenderedObject } from './helm.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -56,21 +57,21 @@ const key = (o: Obj) => `${String(o.kind)}/${String((o.metadata as Obj).name)}`;
 
 /** The chart rendered for the base: base-values.yaml on top of the chart defaults, Helm-only bits removed. */
 export function renderBaseObjects(): RenderedObject[] {
-  return renderChart(CHART_DIR, {
+  return helmTemplate(CHART_DIR, {
     valuesFiles: [resolve(here, '../kubernetes/base-values.yaml')],
     releaseName: 'triage-warden',
     namespace: 'triage-warden',
-  }).objects.map((o) => ({ source: o.source, object: clean(o.object) as Obj }));
+  }).map((o) => ({ source: o.source, object: clean(o.object) as Obj }));
 }
 
 /** The chart rendered with values-ha.yaml under the same names as the base, Helm-only bits removed. */
 export function renderHaObjects(): RenderedObject[] {
-  return renderChart(CHART_DIR, {
+  return helmTemplate(CHART_DIR, {
     valuesFiles: ['values-ha.yaml'],
     values: [{ fullnameOverride: 'triage-warden' }],
     releaseName: 'triage-warden',
     namespace: 'triage-warden',
-  }).objects.map((o) => ({ source: o.source, object: clean(o.object) as Obj }));
+  }).map((o) => ({ source: o.source, object: clean(o.object) as Obj }));
 }
 
 /** Objects the HA overlay adds to the base (PgBouncer, monitoring, VPA, …): overlays/ha/resources.yaml. */
@@ -82,7 +83,7 @@ export function generateHaResources(): string {
 
 /** Prometheus rule file for the compose setup, from the chart's PrometheusRule. */
 export function generateComposeAlerts(): string {
-  const { objects } = renderChart(CHART_DIR, {
+  const objects = helmTemplate(CHART_DIR, {
     values: [{ fullnameOverride: 'triage-warden', metrics: { prometheusRule: { enabled: true } } }],
     namespace: 'triage-warden',
   });

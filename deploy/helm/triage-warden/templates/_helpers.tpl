@@ -1,6 +1,5 @@
 {{/*
-Helpers. The chart sticks to a small subset of Go template syntax on purpose, so that
-deploy/tools/render-chart.ts can render it where helm is not installed (see docs/DEPLOYMENT.md).
+Helpers. The tests run helm lint --strict and helm template on this chart (docs/DEPLOYMENT.md §6).
 */}}
 
 {{- define "tw.fullname" -}}
