@@ -156,10 +156,19 @@ describe.skipIf(missing)('failover of single processes', () => {
         [inFlight],
       );
       // started and enriched once each, by the victim; never redone.
-      expect(steps.filter((s) => s.action !== 'triage.analyzed')).toEqual([
+      const playbookSteps = new Set(['triage.action_recommended', 'triage.notification_requested']);
+      expect(steps.filter((s) => s.action !== 'triage.analyzed' && !playbookSteps.has(s.action))).toEqual([
         { action: 'triage.enriched', actor, n: inFlight.length },
         { action: 'triage.started', actor, n: inFlight.length },
       ]);
+      // The playbook's own steps (whoever ran them) are recorded at most once per incident and step.
+      const perStep = await cluster.query<{ n: number }>(
+        `select count(*)::int as n from audit_log where incident_id = any($1::uuid[])
+         and action in ('triage.action_recommended', 'triage.notification_requested')
+         group by incident_id, action, details->>'step' having count(*) > 1`,
+        [inFlight],
+      );
+      expect(perStep).toEqual([]);
       const report = await expectExactlyOnce(cluster, acked);
       console.info(`[failover b] ${report.incidents} incidents, statuses ${JSON.stringify(report.byStatus)}`);
     } finally {

@@ -289,7 +289,7 @@ export class PlaybookRunner {
       audit: {
         actor: this.deps.actor,
         action: 'triage.action_recommended',
-        details: { action: step.action, target, recommendation: action, executed: false },
+        details: { step: step.id, action: step.action, target, recommendation: action, executed: false },
       },
     });
     if (!stored) return { ok: false };
@@ -308,7 +308,7 @@ export class PlaybookRunner {
       audit: {
         actor: this.deps.actor,
         action: 'triage.notification_requested',
-        details: { channel: step.channel, message, sent: false },
+        details: { step: step.id, channel: step.channel, message, sent: false },
       },
     });
     if (!stored) return { ok: false };
