@@ -222,6 +222,7 @@ const DURATION_KEYS = new Set([
   'orchestrator.stalled_interval',
   'orchestrator.housekeeping_interval',
   'retention.closed_incidents',
+  'retention.audit',
   'triage.dedup_window',
   'intel.cache_ttl',
   'intel.negative_cache_ttl',

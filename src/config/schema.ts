@@ -275,6 +275,11 @@ export const ConfigSchema = Obj({
   retention: Obj({
     /** Closed incidents (resolved, false_positive, dismissed, closed) untouched this long are deleted by the leader. */
     closed_incidents: Duration('365d', 'retention of closed incidents'),
+    /**
+     * Audit rows older than this are deleted by the leader, oldest first, keeping the chain verifiable
+     * (docs/AUDIT.md). Independent of incidents: deleting an incident keeps its audit. 0 keeps audit forever.
+     */
+    audit: Duration('730d', 'retention of the audit log (0: forever)'),
   }),
   /** Identity and access (users, API keys, sessions, single sign-on). */
   auth: AuthConfigSchema,

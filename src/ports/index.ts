@@ -116,3 +116,4 @@ export type {
   RelatedIncident,
   TranscriptMessage,
 } from './llm-transcript-store.port.ts';
+export type { AuditChainProblem, AuditChainReport, AuditLogStore } from './audit-log.port.ts';

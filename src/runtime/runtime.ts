@@ -3,6 +3,7 @@ import type { AccessPolicy } from '../api/plugins/access.ts';
 import type { SsoWiring } from '../api/routes/oidc.routes.ts';
 import type { StreamHub } from '../api/routes/stream.routes.ts';
 import type { SqlDatabase, SqlIncidentStore } from '../adapters/sql/index.ts';
+import { SqlAuditLog } from '../adapters/sql/audit-chain.ts';
 import type { Config } from '../config/index.ts';
 import type { PlaybookSource } from '../core/playbooks/playbook.model.ts';
 import type { Analyzer } from '../core/triage/analyzer.ts';
@@ -98,6 +99,7 @@ export async function createRuntime(
           store,
           metrics,
           leaderElector,
+          audit: new SqlAuditLog(database),
           ...(options.analyzer ? { analyzer: options.analyzer } : {}),
           playbooks: options.playbooks ?? services.playbooks.source,
           sla: services.playbooks.sla,
