@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.ts';
-import type { IncidentActionsService } from '../core/incidents/incident-actions.service.ts';
+import type { IncidentDecisionsService } from '../core/incidents/incident-decisions.service.ts';
 import type { IdentityService } from '../core/identity/index.ts';
 import type { EmailAnalysisService } from '../core/email/index.ts';
 import type { IngestService } from '../core/ingest/ingest.service.ts';
@@ -28,7 +28,7 @@ export interface ApiDeps {
   config: Config;
   store: IncidentStore;
   ingest: IngestService;
-  decisions: IncidentActionsService;
+  decisions: IncidentDecisionsService;
   bus: EventBus;
   /** Shared counters (webhook replay guard) and rate limits. */
   counters: RateLimiter;

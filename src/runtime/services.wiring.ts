@@ -1,7 +1,7 @@
 import { InProcessLeaderElector } from '../adapters/in-process/index.ts';
 import { SqlIncidentStore, SqlLlmTranscriptStore, type SqlDatabase } from '../adapters/sql/index.ts';
 import type { Config } from '../config/index.ts';
-import { IncidentActionsService } from '../core/incidents/incident-actions.service.ts';
+import { IncidentDecisionsService } from '../core/incidents/incident-decisions.service.ts';
 import { IngestService } from '../core/ingest/ingest.service.ts';
 import { PARSERS } from '../core/ingest/index.ts';
 import { TriageRetryService } from '../core/triage/triage-retry.service.ts';
@@ -22,7 +22,7 @@ export interface CoreServices {
   /** Whether a source name may be a metric label (built-in parsers and known webhook sources). */
   knownSource(name: string): boolean;
   ingest: IngestService;
-  decisions: IncidentActionsService;
+  decisions: IncidentDecisionsService;
   triageRetry: TriageRetryService;
   /** Playbooks: selection for the pipeline, management for the API, the SLA job for the leader. */
   playbooks: PlaybooksWiring;
@@ -81,7 +81,7 @@ export async function createCoreServices(
       maxQueued: config.ingest.max_queued,
     },
   });
-  const decisions = new IncidentActionsService({ store, bus: t.bus, log: portLog });
+  const decisions = new IncidentDecisionsService({ store, bus: t.bus, log: portLog });
   const email = createEmailAnalysis(config, database, {
     incidents: store,
     queue: t.queue,
