@@ -223,6 +223,7 @@ const DURATION_KEYS = new Set([
   'orchestrator.housekeeping_interval',
   'retention.closed_incidents',
   'retention.audit',
+  'response.kill_switch_poll',
   'triage.dedup_window',
   'intel.cache_ttl',
   'intel.negative_cache_ttl',

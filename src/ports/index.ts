@@ -117,3 +117,4 @@ export type {
   TranscriptMessage,
 } from './llm-transcript-store.port.ts';
 export type { AuditChainProblem, AuditChainReport, AuditLogStore } from './audit-log.port.ts';
+export type { KillSwitchState, KillSwitchStore, KillSwitchView } from './kill-switch.port.ts';

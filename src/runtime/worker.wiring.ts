@@ -10,7 +10,7 @@ import { BuiltinPlaybookSource } from '../core/playbooks/builtin-playbooks.ts';
 import type { PlaybookSource } from '../core/playbooks/playbook.model.ts';
 import { TriageService } from '../core/triage/triage.service.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { AuditLogStore, LeaderElector, Logger } from '../ports/index.ts';
+import type { AuditLogStore, KillSwitchView, LeaderElector, Logger } from '../ports/index.ts';
 import { JOB_CATALOG, type JobCatalog } from '../core/jobs/job-catalog.ts';
 import { JobWorker } from '../worker/job-worker.ts';
 import { LeaderJobs, type LeaderJobsDeps } from '../worker/leader-jobs.ts';
@@ -37,6 +37,8 @@ export interface WorkerWiringInput {
   sla?: LeaderJobsDeps['sla'];
   /** The audit log, for audit's own retention (retention.audit). */
   audit?: AuditLogStore;
+  /** Consulted before any automated response action (docs/RESPONSE.md). */
+  killSwitch?: KillSwitchView;
   portLog: Logger;
 }
 
@@ -87,6 +89,7 @@ export async function createWorker(input: WorkerWiringInput): Promise<WorkerWiri
     log: portLog.child({ component: 'triage' }),
     telemetry: metrics,
     actor,
+    ...(input.killSwitch ? { killSwitch: input.killSwitch } : {}),
   });
   const workerLog = portLog.child({ component: 'worker' });
   const triageJobs = new TriageProcessor({

@@ -10,3 +10,4 @@ export { SqlReplayGuard, SqlWebhookSourceStore } from './webhook-source.reposito
 export { SqlPlaybookStore, SqlSlaStore } from './playbook.repository.ts';
 export { SqlEmailAnalysisStore } from './email-analysis.repository.ts';
 export { SqlAuditLog, auditRowHash, GENESIS_HASH } from './audit-chain.ts';
+export { SqlKillSwitchStore } from './kill-switch.repository.ts';
