@@ -1,5 +1,5 @@
 import { SqlAuditLog, migrate } from '../adapters/sql/index.ts';
-import type { Config } from '../config/index.ts';
+import { selectedModes, type Config } from '../config/index.ts';
 import type { PinoLogger } from '../observability/logger.ts';
 import { openCliDatabase } from './migrate.command.ts';
 
@@ -17,6 +17,17 @@ export async function runAudit(
   if (args.action !== 'verify') {
     console.error('usage: triage-warden audit verify');
     return 2;
+  }
+  if (selectedModes(config).database === 'pglite') {
+    const { dataDirHolder } = await import('../adapters/pglite/pglite.database.ts');
+    const pid = dataDirHolder(config.data_dir);
+    if (pid !== null) {
+      console.error(
+        `triage-warden audit: the running server (process ${pid}) holds the data folder ${config.data_dir}; ` +
+          'stop it, then run `triage-warden audit verify` again (PGlite admits one process per folder).',
+      );
+      return 2;
+    }
   }
   let db;
   try {

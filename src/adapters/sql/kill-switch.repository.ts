@@ -49,18 +49,20 @@ export class SqlKillSwitchStore implements KillSwitchStore {
   ): Promise<{ state: KillSwitchState; changed: boolean }> {
     return this.db.transaction().execute(async (tx) => {
       const value = JSON.stringify({ active, reason } satisfies Stored);
+      // updated_at is the time of the write itself (clock_timestamp, after the row lock), so later
+      // changes always carry later times: processes keep the newest state they read.
       // Only a flip writes (the row lock serialises concurrent changes); never set means inactive, so
       // deactivating it then writes nothing.
       const r = active
         ? await sql<{ value: unknown; updated_at: Date; updated_by: string | null }>`
             INSERT INTO settings (key, value, updated_at, updated_by)
-            VALUES (${KEY}, ${value}::jsonb, now(), ${actor})
-            ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now(),
+            VALUES (${KEY}, ${value}::jsonb, clock_timestamp(), ${actor})
+            ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = clock_timestamp(),
               updated_by = EXCLUDED.updated_by
             WHERE (settings.value->>'active')::boolean IS DISTINCT FROM true
             RETURNING value, updated_at, updated_by`.execute(tx)
         : await sql<{ value: unknown; updated_at: Date; updated_by: string | null }>`
-            UPDATE settings SET value = ${value}::jsonb, updated_at = now(), updated_by = ${actor}
+            UPDATE settings SET value = ${value}::jsonb, updated_at = clock_timestamp(), updated_by = ${actor}
             WHERE key = ${KEY} AND (value->>'active')::boolean IS DISTINCT FROM false
             RETURNING value, updated_at, updated_by`.execute(tx);
       const row = r.rows[0];

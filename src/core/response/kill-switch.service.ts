@@ -28,7 +28,6 @@ export class KillSwitchService implements KillSwitchView {
   private current: KillSwitchState = { active: false, reason: null, changedBy: null, changedAt: null };
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
-  private reading?: Promise<KillSwitchState>;
   private stopped = false;
 
   constructor(private readonly deps: KillSwitchDeps) {}
@@ -58,17 +57,19 @@ export class KillSwitchService implements KillSwitchView {
     return { ...this.current };
   }
 
-  /** Re-reads the stored state (one read at a time; a caller during a read gets that read). */
-  refresh(): Promise<KillSwitchState> {
-    this.reading ??= this.deps.store
-      .get()
-      .then((s) => (this.apply(s), s))
-      .catch((err: unknown) => {
-        this.deps.log.warn({ err: String(err) }, 'kill switch state not read; keeping the last one');
-        throw err;
-      })
-      .finally(() => (this.reading = undefined));
-    return this.reading;
+  /**
+   * Re-reads the stored state. Reads are not merged (a read started before a change committed must
+   * not answer for one asked after it); one that completes late cannot undo a newer state (apply).
+   */
+  async refresh(): Promise<KillSwitchState> {
+    try {
+      const s = await this.deps.store.get();
+      this.apply(s);
+      return s;
+    } catch (err) {
+      this.deps.log.warn({ err: String(err) }, 'kill switch state not read; keeping the last one');
+      throw err;
+    }
   }
 
   async activate(reason: string, actor: string): Promise<{ state: KillSwitchState; changed: boolean }> {
@@ -101,7 +102,7 @@ export class KillSwitchService implements KillSwitchView {
   private apply(s: KillSwitchState): void {
     if (this.stopped) return;
     // A slower read must not undo a newer state: keep the most recent change.
-    if (this.current.changedAt && s.changedAt && s.changedAt < this.current.changedAt) return;
+    if (this.current.changedAt && (!s.changedAt || s.changedAt < this.current.changedAt)) return;
     this.current = s;
     this.deps.gauge?.set(s.active ? 1 : 0);
   }
