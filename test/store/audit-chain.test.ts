@@ -60,7 +60,7 @@ for (const backend of backends) {
     const rows = async () =>
       (
         await sql<Row>`SELECT id::text, seq::text, prev_hash, hash, created_at, actor, action,
-          incident_id::text, details FROM audit_log ORDER BY seq`.execute(db.primary)
+          incident_id::text, details FROM audit_log ORDER BY audit_log.seq`.execute(db.primary)
       ).rows;
     /** Runs `fn` with the audit triggers off (a tamperer with table-owner rights), then turns them on. */
     const tamper = async (fn: () => Promise<unknown>) => {
@@ -192,7 +192,7 @@ for (const backend of backends) {
       );
       expect((await log.verify()).problem).toMatchObject({ kind: 'edited', seq: '5' });
       await tamper(() =>
-        sql`UPDATE audit_log SET created_at = ${target.created_at} WHERE id = ${target.id}`.execute(
+        sql`UPDATE audit_log SET created_at = created_at - interval '1 microsecond' WHERE id = ${target.id}`.execute(
           db.primary,
         ),
       );
@@ -202,13 +202,19 @@ for (const backend of backends) {
     it('catches a deleted middle row and deleted newest rows', async () => {
       const all = await rows();
       const middle = all[6]!;
+      // Kept aside whole (microsecond times included) to put back.
+      await sql`CREATE TABLE IF NOT EXISTS audit_backup AS SELECT * FROM audit_log WHERE false`.execute(
+        db.primary,
+      );
+      const remove = async (r: Row) => {
+        await sql`INSERT INTO audit_backup SELECT * FROM audit_log WHERE id = ${r.id}`.execute(db.primary);
+        await tamper(() => sql`DELETE FROM audit_log WHERE id = ${r.id}`.execute(db.primary));
+      };
       const reinsert = (r: Row) =>
         tamper(() =>
-          sql`INSERT INTO audit_log (id, seq, prev_hash, hash, created_at, actor, action, incident_id, details)
-            VALUES (${r.id}::bigint, ${r.seq}::bigint, ${r.prev_hash}, ${r.hash}, ${r.created_at}, ${r.actor},
-              ${r.action}, ${r.incident_id}::uuid, ${JSON.stringify(r.details)}::jsonb)`.execute(db.primary),
+          sql`INSERT INTO audit_log SELECT * FROM audit_backup WHERE id = ${r.id}`.execute(db.primary),
         );
-      await tamper(() => sql`DELETE FROM audit_log WHERE id = ${middle.id}`.execute(db.primary));
+      await remove(middle);
       expect(await log.verify()).toMatchObject({
         ok: false,
         rows: 6,
@@ -218,7 +224,7 @@ for (const backend of backends) {
       expect((await log.verify()).ok).toBe(true);
 
       const newest = all[all.length - 1]!;
-      await tamper(() => sql`DELETE FROM audit_log WHERE id = ${newest.id}`.execute(db.primary));
+      await remove(newest);
       expect(await log.verify()).toMatchObject({
         ok: false,
         problem: { kind: 'missing', seq: newest.seq },
@@ -230,19 +236,20 @@ for (const backend of backends) {
     it('catches a swapped order', async () => {
       const all = await rows();
       const [a, b] = [all[8]!, all[9]!];
-      const swap = () =>
+      /** Gives row `x` the seq `to` and row `y` the seq `from` (through -1: seq is unique). */
+      const exchange = (x: Row, y: Row, to: string, from: string) =>
         tamper(async () => {
-          await sql`UPDATE audit_log SET seq = -1 WHERE id = ${a.id}`.execute(db.primary);
-          await sql`UPDATE audit_log SET seq = ${a.seq}::bigint WHERE id = ${b.id}`.execute(db.primary);
-          await sql`UPDATE audit_log SET seq = ${b.seq}::bigint WHERE seq = -1`.execute(db.primary);
+          await sql`UPDATE audit_log SET seq = -1 WHERE id = ${x.id}`.execute(db.primary);
+          await sql`UPDATE audit_log SET seq = ${from}::bigint WHERE id = ${y.id}`.execute(db.primary);
+          await sql`UPDATE audit_log SET seq = ${to}::bigint WHERE id = ${x.id}`.execute(db.primary);
         });
-      await swap();
+      await exchange(a, b, b.seq, a.seq);
       expect(await log.verify()).toMatchObject({
         ok: false,
         rows: 8,
         problem: { kind: 'reordered', seq: '9', id: b.id },
       });
-      await swap();
+      await exchange(a, b, a.seq, b.seq);
       expect((await log.verify()).ok).toBe(true);
     });
 

@@ -63,7 +63,7 @@ export class SqlAuditLog implements AuditLogStore {
           head_hash: string;
           anchor_seq: string;
           anchor_prev: string;
-          moved_at: Date | null;
+          moved_at: Date | string | null;
         }>`
           SELECT c.seq::text AS head_seq, c.hash AS head_hash, a.seq::text AS anchor_seq,
             a.prev_hash AS anchor_prev, a.moved_at
@@ -73,7 +73,12 @@ export class SqlAuditLog implements AuditLogStore {
         const report: AuditChainReport = {
           ok: true,
           rows: 0,
-          anchor: { seq: e.anchor_seq, prevHash: e.anchor_prev, movedAt: e.moved_at },
+          anchor: {
+            seq: e.anchor_seq,
+            prevHash: e.anchor_prev,
+            // A raw query may hand timestamptz back as text (PostgreSQL driver).
+            movedAt: e.moved_at === null ? null : new Date(e.moved_at),
+          },
           head: { seq: e.head_seq, hash: e.head_hash },
         };
         const fail = (problem: AuditChainProblem): AuditChainReport => ({ ...report, ok: false, problem });
@@ -89,7 +94,7 @@ export class SqlAuditLog implements AuditLogStore {
               (extract(epoch FROM created_at) * 1000000)::bigint::text AS created_us,
               actor, action, incident_id::text, details::text
             FROM audit_log WHERE seq > ${String(after)}::bigint AND seq <= ${e.head_seq}::bigint
-            ORDER BY seq LIMIT ${PAGE}`.execute(tx);
+            ORDER BY audit_log.seq LIMIT ${PAGE}`.execute(tx);
           for (const row of page.rows) {
             const seq = BigInt(row.seq);
             if (seq !== expected) {

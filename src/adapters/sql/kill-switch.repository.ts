@@ -21,7 +21,7 @@ function toState(
     active: v.active === true,
     reason: v.reason ?? null,
     changedBy: row.updated_by,
-    changedAt: row.updated_at,
+    changedAt: new Date(row.updated_at),
   };
 }
 
