@@ -26,6 +26,7 @@ import { incidentRoutes } from './routes/incidents.routes.ts';
 import { oidcDisabledRoutes, oidcRoutes } from './routes/oidc.routes.ts';
 import { playbookRoutes } from './routes/playbooks.routes.ts';
 import { triageRetryRoutes } from './routes/triage-retry.routes.ts';
+import { killSwitchRoutes } from './routes/kill-switch.routes.ts';
 import { emailRoutes } from './routes/email.routes.ts';
 import { llmTranscriptRoutes } from './routes/llm-transcripts.routes.ts';
 import { StreamHub, streamRoutes } from './routes/stream.routes.ts';
@@ -199,6 +200,7 @@ export async function buildApp(
         { name: 'api-keys' },
         { name: 'webhook-sources' },
         { name: 'playbooks' },
+        { name: 'response' },
       ],
       components: {
         securitySchemes: {
@@ -237,6 +239,7 @@ export async function buildApp(
       }
       await api.register(readinessRoutes(deps));
       if (deps.triageRetry) await api.register(triageRetryRoutes(deps.triageRetry, cache));
+      if (deps.killSwitch) await api.register(killSwitchRoutes(deps.killSwitch));
       if (deps.email) await api.register(emailRoutes(deps.email, cache, deps.config.email.max_bytes));
       if (deps.llmTranscripts) await api.register(llmTranscriptRoutes(deps.store, deps.llmTranscripts));
       if (deps.identity) {

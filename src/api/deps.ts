@@ -1,8 +1,9 @@
 import type { Config } from '../config/index.ts';
-import type { IncidentActionsService } from '../core/incidents/incident-actions.service.ts';
+import type { IncidentDecisionsService } from '../core/incidents/incident-decisions.service.ts';
 import type { IdentityService } from '../core/identity/index.ts';
 import type { EmailAnalysisService } from '../core/email/index.ts';
 import type { IngestService } from '../core/ingest/ingest.service.ts';
+import type { KillSwitchService } from '../core/response/kill-switch.service.ts';
 import type { TriageRetryService } from '../core/triage/triage-retry.service.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type {
@@ -28,7 +29,7 @@ export interface ApiDeps {
   config: Config;
   store: IncidentStore;
   ingest: IngestService;
-  decisions: IncidentActionsService;
+  decisions: IncidentDecisionsService;
   bus: EventBus;
   /** Shared counters (webhook replay guard) and rate limits. */
   counters: RateLimiter;
@@ -62,4 +63,6 @@ export interface ApiDeps {
   llmTranscripts?: LlmTranscriptStore;
   /** Retrying dead-lettered triage; its routes exist only when set. */
   triageRetry?: TriageRetryService;
+  /** The kill switch (docs/RESPONSE.md); its routes exist only when set. */
+  killSwitch?: KillSwitchService;
 }

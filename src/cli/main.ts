@@ -15,6 +15,7 @@ Commands:
   migrate        apply database migrations and exit
   demo           send a handful of realistic vendor alerts to a running instance and show the verdicts
   incidents      incident maintenance: retry-failed [--id X] takes incidents out of the triage dead letter
+  audit          audit log: verify checks the hash chain (edited, missing or reordered rows)
   api-key        create, list or revoke API keys (create prints the key once)
   webhook-source manage webhook sources: add, list, rotate, retire, disable, enable, remove
   playbook       validate playbook YAML files (file:line:column: field: message per error)
@@ -64,6 +65,13 @@ Takes dead-lettered incidents (triage given up after triage.max_attempts failure
 letter: all of them, or the one given with --id. Opens the configured database directly, as migrate
 does; the leader's reconciler enqueues them on its next pass. In embedded mode stop the server first
 (one process per PGlite data folder), or call POST /api/v1/incidents/retry-failed instead.`,
+  audit: `triage-warden audit verify [--config file]
+
+Walks the audit log's hash chain from its anchor (the oldest retained row; retention.audit moves it)
+to its head, recomputing every row's SHA-256. Prints OK with the row count, or the first row that was
+edited, is missing or is out of order, with exit code 1. Opens the configured database directly, as
+migrate does; in embedded mode stop the server first (one process per PGlite data folder). See
+docs/AUDIT.md.`,
   'api-key': `triage-warden api-key create --name <name> --role admin|analyst|viewer [--expires 30d] [--scopes a,b]
 triage-warden api-key list
 triage-warden api-key revoke <id|prefix>
@@ -196,6 +204,8 @@ async function main(argv: string[]): Promise<number> {
         action: positionals[1],
         ...(values.id ? { id: values.id } : {}),
       });
+    case 'audit':
+      return (await import('./audit.command.ts')).runAudit(config, log, { action: positionals[1] });
     case 'api-key':
       return (await import('./api-key.command.ts')).runApiKey(config, {
         action: positionals[1],

@@ -222,6 +222,8 @@ const DURATION_KEYS = new Set([
   'orchestrator.stalled_interval',
   'orchestrator.housekeeping_interval',
   'retention.closed_incidents',
+  'retention.audit',
+  'response.kill_switch_poll',
   'triage.dedup_window',
   'intel.cache_ttl',
   'intel.negative_cache_ttl',

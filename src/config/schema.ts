@@ -272,9 +272,22 @@ export const ConfigSchema = Obj({
       'how long the previous secret of a rotated webhook source stays valid (unless retired sooner)',
     ),
   }),
+  /** Automated response (docs/RESPONSE.md). */
+  response: Obj({
+    /**
+     * Every process re-reads the kill switch this often, in case the bus lost a change event (the
+     * event itself makes it effective at once).
+     */
+    kill_switch_poll: Duration('1s', 'safety-net re-read of the kill switch by every process'),
+  }),
   retention: Obj({
     /** Closed incidents (resolved, false_positive, dismissed, closed) untouched this long are deleted by the leader. */
     closed_incidents: Duration('365d', 'retention of closed incidents'),
+    /**
+     * Audit rows older than this are deleted by the leader, oldest first, keeping the chain verifiable
+     * (docs/AUDIT.md). Independent of incidents: deleting an incident keeps its audit. 0 keeps audit forever.
+     */
+    audit: Duration('730d', 'retention of the audit log (0: forever)'),
   }),
   /** Identity and access (users, API keys, sessions, single sign-on). */
   auth: AuthConfigSchema,

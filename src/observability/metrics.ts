@@ -195,6 +195,12 @@ export class Metrics implements Telemetry, IntelTelemetry, LlmTelemetry {
     labelNames: ['provider'] as const,
     registers: [this.instance],
   });
+  /** This process's view of the kill switch (docs/RESPONSE.md): 1 while no automated action may start. */
+  readonly killSwitchActive = new Gauge({
+    name: 'tw_kill_switch_active',
+    help: 'Kill switch as this process sees it: 1 active (no automated response action starts), 0 inactive',
+    registers: [this.instance],
+  });
   readonly intelRateLimitedWaits = new Counter({
     name: 'tw_intel_rate_limited_total',
     help: 'Waits before calling a threat-intel vendor, by provider and whose limit (local or vendor 429)',

@@ -116,3 +116,5 @@ export type {
   RelatedIncident,
   TranscriptMessage,
 } from './llm-transcript-store.port.ts';
+export type { AuditChainProblem, AuditChainReport, AuditLogStore } from './audit-log.port.ts';
+export type { KillSwitchState, KillSwitchStore, KillSwitchView } from './kill-switch.port.ts';

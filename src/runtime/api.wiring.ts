@@ -107,6 +107,7 @@ export async function createApi(input: ApiWiringInput): Promise<ApiWiring> {
     sso: input.sso ?? { users: input.identity.identity, setSessionCookie },
     knownSource: services.knownSource,
     triageRetry: services.triageRetry,
+    killSwitch: services.killSwitch,
   };
   if (config.server.trust_proxy && config.server.trusted_proxies.length === 0)
     log.warn(

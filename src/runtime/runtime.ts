@@ -3,6 +3,8 @@ import type { AccessPolicy } from '../api/plugins/access.ts';
 import type { SsoWiring } from '../api/routes/oidc.routes.ts';
 import type { StreamHub } from '../api/routes/stream.routes.ts';
 import type { SqlDatabase, SqlIncidentStore } from '../adapters/sql/index.ts';
+import { SqlAuditLog } from '../adapters/sql/audit-chain.ts';
+import type { KillSwitchService } from '../core/response/kill-switch.service.ts';
 import type { Config } from '../config/index.ts';
 import type { PlaybookSource } from '../core/playbooks/playbook.model.ts';
 import type { Analyzer } from '../core/triage/analyzer.ts';
@@ -31,6 +33,8 @@ export interface Runtime {
   readonly leaderJobs?: LeaderJobs;
   /** Playbooks: the source the triage pipeline selects from, management, the SLA job. */
   readonly playbooks: PlaybooksWiring;
+  /** The kill switch as this process sees it (docs/RESPONSE.md). */
+  readonly killSwitch: KillSwitchService;
   /** The listening address after start(), e.g. http://127.0.0.1:8080. */
   url?: string;
   /** The address the listener is bound to after start(), e.g. 127.0.0.1:8080 or 0.0.0.0:8080. */
@@ -98,6 +102,8 @@ export async function createRuntime(
           store,
           metrics,
           leaderElector,
+          audit: new SqlAuditLog(database),
+          killSwitch: services.killSwitch,
           ...(options.analyzer ? { analyzer: options.analyzer } : {}),
           playbooks: options.playbooks ?? services.playbooks.source,
           sla: services.playbooks.sla,
@@ -121,6 +127,7 @@ export async function createRuntime(
     app,
     hub,
     playbooks: services.playbooks,
+    killSwitch: services.killSwitch,
     ...(leaderJobs ? { leaderJobs } : {}),
     async start(opts = {}) {
       if (role !== 'orchestrator') {
@@ -159,6 +166,7 @@ export async function createRuntime(
         unwatchCredentials?.();
         webhooks.sources.stop();
         services.playbooks.stop();
+        services.killSwitch.stop();
         // Stop the things that do work before the things they depend on (STYLE.md #16).
         await Promise.allSettled([app.close(), jobs?.stop(grace)]);
         await leaderJobs?.stop();

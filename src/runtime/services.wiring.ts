@@ -1,9 +1,15 @@
 import { InProcessLeaderElector } from '../adapters/in-process/index.ts';
-import { SqlIncidentStore, SqlLlmTranscriptStore, type SqlDatabase } from '../adapters/sql/index.ts';
+import {
+  SqlIncidentStore,
+  SqlKillSwitchStore,
+  SqlLlmTranscriptStore,
+  type SqlDatabase,
+} from '../adapters/sql/index.ts';
 import type { Config } from '../config/index.ts';
-import { IncidentActionsService } from '../core/incidents/incident-actions.service.ts';
+import { IncidentDecisionsService } from '../core/incidents/incident-decisions.service.ts';
 import { IngestService } from '../core/ingest/ingest.service.ts';
 import { PARSERS } from '../core/ingest/index.ts';
+import { KillSwitchService } from '../core/response/kill-switch.service.ts';
 import { TriageRetryService } from '../core/triage/triage-retry.service.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { LeaderElector, Logger } from '../ports/index.ts';
@@ -22,8 +28,10 @@ export interface CoreServices {
   /** Whether a source name may be a metric label (built-in parsers and known webhook sources). */
   knownSource(name: string): boolean;
   ingest: IngestService;
-  decisions: IncidentActionsService;
+  decisions: IncidentDecisionsService;
   triageRetry: TriageRetryService;
+  /** The kill switch: routes on the API side, `isActive()` for automation (docs/RESPONSE.md). */
+  killSwitch: KillSwitchService;
   /** Playbooks: selection for the pipeline, management for the API, the SLA job for the leader. */
   playbooks: PlaybooksWiring;
   /** LLM analyst transcripts: written by the analyst, read by GET /incidents/:id/transcripts. */
@@ -81,7 +89,7 @@ export async function createCoreServices(
       maxQueued: config.ingest.max_queued,
     },
   });
-  const decisions = new IncidentActionsService({ store, bus: t.bus, log: portLog });
+  const decisions = new IncidentDecisionsService({ store, bus: t.bus, log: portLog });
   const email = createEmailAnalysis(config, database, {
     incidents: store,
     queue: t.queue,
@@ -95,7 +103,22 @@ export async function createCoreServices(
     bus: t.bus,
     log: portLog.child({ component: 'triage-retry' }),
   });
+  const killSwitch = new KillSwitchService({
+    store: new SqlKillSwitchStore(database),
+    bus: t.bus,
+    log: portLog.child({ component: 'kill-switch' }),
+    gauge: metrics.killSwitchActive,
+    pollMs: Math.max(100, config.response.kill_switch_poll),
+  });
+  try {
+    await killSwitch.start();
+  } catch (err) {
+    webhooks.sources.stop();
+    playbooks.stop();
+    throw err;
+  }
   return {
+    killSwitch,
     store,
     metrics,
     leaderElector,

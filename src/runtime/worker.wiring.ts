@@ -10,7 +10,7 @@ import { BuiltinPlaybookSource } from '../core/playbooks/builtin-playbooks.ts';
 import type { PlaybookSource } from '../core/playbooks/playbook.model.ts';
 import { TriageService } from '../core/triage/triage.service.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { LeaderElector, Logger } from '../ports/index.ts';
+import type { AuditLogStore, KillSwitchView, LeaderElector, Logger } from '../ports/index.ts';
 import { JOB_CATALOG, type JobCatalog } from '../core/jobs/job-catalog.ts';
 import { JobWorker } from '../worker/job-worker.ts';
 import { LeaderJobs, type LeaderJobsDeps } from '../worker/leader-jobs.ts';
@@ -35,6 +35,10 @@ export interface WorkerWiringInput {
   playbooks?: PlaybookSource;
   /** The leader's SLA check (playbooks). */
   sla?: LeaderJobsDeps['sla'];
+  /** The audit log, for audit's own retention (retention.audit). */
+  audit?: AuditLogStore;
+  /** Consulted before any automated response action (docs/RESPONSE.md). */
+  killSwitch?: KillSwitchView;
   portLog: Logger;
 }
 
@@ -85,6 +89,7 @@ export async function createWorker(input: WorkerWiringInput): Promise<WorkerWiri
     log: portLog.child({ component: 'triage' }),
     telemetry: metrics,
     actor,
+    ...(input.killSwitch ? { killSwitch: input.killSwitch } : {}),
   });
   const workerLog = portLog.child({ component: 'worker' });
   const triageJobs = new TriageProcessor({
@@ -116,12 +121,14 @@ export async function createWorker(input: WorkerWiringInput): Promise<WorkerWiri
     log: portLog.child({ component: 'leader' }),
     ...(t.redisConnectedClients ? { redisConnectedClients: t.redisConnectedClients } : {}),
     ...(input.sla ? { sla: input.sla } : {}),
+    ...(input.audit ? { audit: input.audit } : {}),
     intervals: {
       reconcileMs: config.orchestrator.reconcile_interval,
       staleAfterMs: config.orchestrator.stale_after,
       metricsMs: config.orchestrator.metrics_interval,
       housekeepingMs: config.orchestrator.housekeeping_interval,
       retentionMs: config.retention.closed_incidents,
+      auditRetentionMs: config.retention.audit,
       // A live leader claims the fence every reconcile pass; one silent for three passes (and two
       // leases) is gone, e.g. another deployment that used this database before.
       fenceTakeoverMs: Math.max(

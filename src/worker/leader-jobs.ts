@@ -1,6 +1,7 @@
 import type { JobPayloads } from '../core/jobs/job-catalog.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type {
+  AuditLogStore,
   EventBus,
   FencedStore,
   IncidentStore,
@@ -21,12 +22,15 @@ export interface LeaderJobsDeps {
   redisConnectedClients?: () => Promise<number>;
   /** The playbook SLA check (core/playbooks/sla.check.ts), run under the fence every `intervalMs`. */
   sla?: { intervalMs: number; run(): Promise<unknown> };
+  /** Audit retention (docs/AUDIT.md): its own period, `intervals.auditRetentionMs`; 0 keeps audit forever. */
+  audit?: AuditLogStore;
   intervals: {
     reconcileMs: number;
     staleAfterMs: number;
     metricsMs: number;
     housekeepingMs: number;
     retentionMs: number;
+    auditRetentionMs?: number;
     /**
      * A fence whose holder (with a higher term) has not claimed it for this long is taken over in a
      * new epoch: it was left by another deployment or a holder long gone. An active leader claims it
@@ -49,7 +53,14 @@ export class LeaderJobs {
   private unsubscribe?: () => void;
   private running = new Set<Promise<unknown>>();
   /** Counters for tests and logs. */
-  readonly stats = { reconciled: 0, reconcileRuns: 0, purged: 0, fencedOut: 0, fenceTakeovers: 0 };
+  readonly stats = {
+    reconciled: 0,
+    reconcileRuns: 0,
+    purged: 0,
+    auditPurged: 0,
+    fencedOut: 0,
+    fenceTakeovers: 0,
+  };
   /** The fence epoch learned by this term's first successful claim (reset on each new term). */
   private fenceEpoch: number | undefined;
 
@@ -143,6 +154,16 @@ export class LeaderJobs {
       this.deps.intervals.retentionMs,
       1000,
     );
+    if (deleted !== null && this.deps.audit && this.deps.intervals.auditRetentionMs) {
+      const fence = {
+        name: FENCE,
+        term,
+        holder: this.deps.elector.id,
+        ...(this.fenceEpoch !== undefined ? { epoch: this.fenceEpoch } : {}),
+      };
+      const audited = await this.deps.audit.purge(fence, this.deps.intervals.auditRetentionMs, 10_000);
+      if (audited) this.stats.auditPurged += audited;
+    }
     if (deleted === null) {
       this.stats.fencedOut++;
       this.deps.metrics.fencedOut.inc();

@@ -68,6 +68,9 @@ const EXPECTED: Record<string, Permission> = {
   'POST /api/v1/incidents/{id}/email': 'incidents:write',
   'POST /api/v1/email/analyze': 'incidents:write',
   'GET /api/v1/incidents/{id}/email-analyses': 'incidents:read',
+  'GET /api/v1/kill-switch': 'kill_switch:read',
+  'POST /api/v1/kill-switch/activate': 'kill_switch:activate',
+  'POST /api/v1/kill-switch/deactivate': 'kill_switch:deactivate',
 };
 
 /** Path parameters that match each route's schema but name nothing (404/400 after the access check). */

@@ -9,3 +9,5 @@ export { SqlLlmTranscriptStore } from './llm-transcript.repository.ts';
 export { SqlReplayGuard, SqlWebhookSourceStore } from './webhook-source.repository.ts';
 export { SqlPlaybookStore, SqlSlaStore } from './playbook.repository.ts';
 export { SqlEmailAnalysisStore } from './email-analysis.repository.ts';
+export { SqlAuditLog, auditRowHash, GENESIS_HASH } from './audit-chain.ts';
+export { SqlKillSwitchStore } from './kill-switch.repository.ts';

@@ -109,6 +109,10 @@ export interface AuditLogTable {
   action: string;
   details: Json;
   created_at: Timestamp;
+  /** Set by the audit_log_chain trigger (migration 0011, docs/AUDIT.md). */
+  seq: Generated<string>;
+  prev_hash: Generated<string>;
+  hash: Generated<string>;
 }
 
 export interface SettingsTable {

@@ -22,6 +22,9 @@ export const PERMISSIONS = [
   'audit:read',
   'playbooks:read',
   'playbooks:manage',
+  'kill_switch:read',
+  'kill_switch:activate',
+  'kill_switch:deactivate',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -3,7 +3,7 @@ import { PERMISSIONS, type Permission } from './access.ts';
 
 /** The one role → permissions table (issue #9). Admin holds every permission. */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[] | 'all'>> = {
-  viewer: ['authenticated', 'incidents:read', 'stream:read', 'playbooks:read'],
+  viewer: ['authenticated', 'incidents:read', 'stream:read', 'playbooks:read', 'kill_switch:read'],
   analyst: [
     'authenticated',
     'incidents:read',
@@ -11,6 +11,9 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[] | 'al
     'incidents:write',
     'incidents:decide',
     'playbooks:read',
+    // An analyst may pull the brake; only an admin releases it (kill_switch:deactivate).
+    'kill_switch:read',
+    'kill_switch:activate',
   ],
   admin: 'all',
 };

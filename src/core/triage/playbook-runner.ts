@@ -3,6 +3,7 @@ import type {
   EventBus,
   EventInput,
   IndicatorRecord,
+  KillSwitchView,
   Logger,
   NewEnrichment,
   NewTriageStep,
@@ -41,6 +42,11 @@ export interface StepServices {
   log: Logger;
   telemetry: Telemetry;
   actor: string;
+  /**
+   * The kill switch (docs/RESPONSE.md). No action executor exists yet: a propose_action step only
+   * records a recommendation, and records too that the switch was active when it was.
+   */
+  killSwitch?: KillSwitchView;
 }
 
 /** One enrichment as analyzers and conditions see it. */
@@ -279,17 +285,28 @@ export class PlaybookRunner {
     const target = renderTemplate(step.target, factReader(facts(state)), 512).trim();
     if (!target) return { ok: true, record: row(step, 'skipped', { reason: 'target rendered empty' }) };
     const action = `${step.action}:${target}`;
+    // Nothing executes an action yet (executed: false always); while the kill switch is active the
+    // record says so, and a future executor must not start it.
+    const halted = this.deps.killSwitch?.isActive() ? { kill_switch_active: true } : {};
     const record = row(step, 'done', {
       action: step.action,
       target,
       recommendation: action,
       executed: false,
+      ...halted,
     });
     const stored = await this.deps.store.recordTriageStep(guard(state), record, {
       audit: {
         actor: this.deps.actor,
         action: 'triage.action_recommended',
-        details: { step: step.id, action: step.action, target, recommendation: action, executed: false },
+        details: {
+          step: step.id,
+          action: step.action,
+          target,
+          recommendation: action,
+          executed: false,
+          ...halted,
+        },
       },
     });
     if (!stored) return { ok: false };

@@ -3,6 +3,7 @@ import type {
   EventBus,
   EventInput,
   IncidentStore,
+  KillSwitchView,
   Logger,
   Telemetry,
   TriageRunStore,
@@ -42,6 +43,8 @@ export interface TriageServiceDeps {
   telemetry: Telemetry;
   /** Written to the audit log as the actor, e.g. `orchestrator:<instance id>`. */
   actor: string;
+  /** The kill switch (docs/RESPONSE.md): propose_action records when it was active. */
+  killSwitch?: KillSwitchView;
 }
 
 export type TriageOutcome = 'completed' | 'skipped' | 'superseded';

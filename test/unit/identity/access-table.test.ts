@@ -11,6 +11,7 @@ describe('role → permissions table', () => {
     expect([...(permissionsOf('viewer') as Set<string>)].sort()).toEqual([
       'authenticated',
       'incidents:read',
+      'kill_switch:read',
       'playbooks:read',
       'stream:read',
     ]);
@@ -21,6 +22,8 @@ describe('role → permissions table', () => {
       'incidents:decide',
       'stream:read',
       'playbooks:read',
+      'kill_switch:read',
+      'kill_switch:activate',
     ] as const)
       expect(allows(analyst, p)).toBe(true);
     for (const p of [
@@ -30,6 +33,7 @@ describe('role → permissions table', () => {
       'webhook_sources:manage',
       'system:read',
       'playbooks:manage',
+      'kill_switch:deactivate',
     ] as const)
       expect(allows(analyst, p)).toBe(false);
     expect(ROLE_PERMISSIONS.admin).toBe('all');

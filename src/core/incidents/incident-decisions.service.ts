@@ -30,11 +30,12 @@ const TARGET: Record<AnalystDecision, IncidentStatus> = {
 };
 
 /**
- * An analyst's decision on an incident. Works from any open status (a decision taken mid-triage
+ * An analyst's decision on an incident (resolve, dismiss, escalate): a status move, not a response
+ * action ("action" means only what is done to the environment: isolate a host, disable an account). Works from any open status (a decision taken mid-triage
  * wins: the triage worker's next compare-and-set fails and it stops). Deciding on a closed incident
  * is a CONFLICT, and so is escalating one already escalated.
  */
-export class IncidentActionsService {
+export class IncidentDecisionsService {
   constructor(private readonly deps: { store: IncidentStore; bus: EventBus; log: Logger }) {}
 
   async decide(
