@@ -224,6 +224,9 @@ const DURATION_KEYS = new Set([
   'retention.closed_incidents',
   'retention.audit',
   'response.kill_switch_poll',
+  'response.approval_ttl',
+  'response.action_timeout',
+  'response.stale_executing_after',
   'triage.dedup_window',
   'intel.cache_ttl',
   'intel.negative_cache_ttl',
@@ -323,7 +326,9 @@ function coerceEnv(path: string[], value: string): unknown {
     key === 'redis.cluster_nodes' ||
     key === 'server.trusted_proxies' ||
     key === 'server.allowed_origins' ||
-    key === 'webhooks.previous_encryption_keys'
+    key === 'webhooks.previous_encryption_keys' ||
+    key === 'response.connectors.previous_encryption_keys' ||
+    key === 'response.outbound.allow_hosts'
   )
     return value
       .split(',')

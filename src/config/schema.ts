@@ -3,6 +3,7 @@ import { AuthConfigSchema } from './schema.identity.ts';
 import { IntelConfigSchema } from './schema.intel.ts';
 import { LlmConfigSchema } from './schema.llm.ts';
 import { Duration, Obj } from './schema.parts.ts';
+import { ResponseConfigSchema } from './schema.response.ts';
 import { EmailConfigSchema } from './schema.email.ts';
 import { ServerConfigSchema } from './schema.server.ts';
 
@@ -272,14 +273,8 @@ export const ConfigSchema = Obj({
       'how long the previous secret of a rotated webhook source stays valid (unless retired sooner)',
     ),
   }),
-  /** Automated response (docs/RESPONSE.md). */
-  response: Obj({
-    /**
-     * Every process re-reads the kill switch this often, in case the bus lost a change event (the
-     * event itself makes it effective at once).
-     */
-    kill_switch_poll: Duration('1s', 'safety-net re-read of the kill switch by every process'),
-  }),
+  /** Automated response (docs/RESPONSE.md, POLICY.md, CONNECTORS.md). */
+  response: ResponseConfigSchema,
   retention: Obj({
     /** Closed incidents (resolved, false_positive, dismissed, closed) untouched this long are deleted by the leader. */
     closed_incidents: Duration('365d', 'retention of closed incidents'),

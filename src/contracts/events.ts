@@ -68,6 +68,25 @@ export interface EventMap {
    * changed, so every API process drops what it cached about it at once.
    */
   credentials_changed: { kind: 'api_key' | 'session' | 'user'; id: string };
+  /** A response action changed status without an approve/deny/execute (proposed, started, expired). */
+  action_status_changed: {
+    incident_id: string;
+    action_id: string;
+    action_type: string;
+    from: string | null;
+    to: string;
+    by: string;
+  };
+  /** A new guardrails policy version became active (docs/POLICY.md). */
+  policy_changed: { version: number; by: string };
+  /** Case work: the incident's assignee changed (null: unassigned). */
+  incident_assigned: { incident_id: string; assignee: string | null; by: string };
+  /** Case work: tags, severity or type changed (`fields` names which). */
+  incident_updated: { incident_id: string; fields: string[]; by: string };
+  /** Case work: a comment was added; `mentions` are existing usernames. */
+  comment_added: { incident_id: string; comment_id: string; by: string; mentions: string[] };
+  /** Internal (never streamed): a connector was created, changed or deleted; processes drop their cache. */
+  connectors_changed: { name: string };
   /** Internal (never streamed): a managed webhook source changed; every API process drops its cache. */
   webhook_sources_changed: { name: string };
 }
@@ -94,6 +113,11 @@ export const EVENT_NAMES = [
   'sla_breached',
   'email_analyzed',
   'prompt_injection_detected',
+  'action_status_changed',
+  'policy_changed',
+  'incident_assigned',
+  'incident_updated',
+  'comment_added',
 ] as const satisfies readonly EventName[];
 
 /**
@@ -103,6 +127,7 @@ export const EVENT_NAMES = [
 export const INTERNAL_EVENT_NAMES = [
   'credentials_changed',
   'webhook_sources_changed',
+  'connectors_changed',
 ] as const satisfies readonly EventName[];
 
 // Every event is either streamed or internal: adding a name to EventMap without listing it fails here.

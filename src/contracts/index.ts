@@ -28,3 +28,26 @@ export type {
   Role,
   Severity,
 } from './vocabulary.ts';
+export { ACTION_TYPES, TARGET_TYPES } from './response.ts';
+export type {
+  ActionCreated,
+  ActionOrigin,
+  ActionTarget,
+  ActionType,
+  ActionView,
+  AuditEntryView,
+  ConnectorView,
+  PolicyDecision,
+  PolicyVersionView,
+  TargetType,
+} from './response.ts';
+export { BULK_OPS } from './casework.ts';
+export type {
+  BulkItemResult,
+  BulkOp,
+  BulkResult,
+  CaseFields,
+  CommentView,
+  RelatedIncident,
+  SavedView,
+} from './casework.ts';

@@ -25,6 +25,13 @@ export const PERMISSIONS = [
   'kill_switch:read',
   'kill_switch:activate',
   'kill_switch:deactivate',
+  'actions:read',
+  'actions:request',
+  'approvals:decide',
+  'policies:read',
+  'policies:manage',
+  'connectors:read',
+  'connectors:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

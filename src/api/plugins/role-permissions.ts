@@ -3,7 +3,15 @@ import { PERMISSIONS, type Permission } from './access.ts';
 
 /** The one role → permissions table (issue #9). Admin holds every permission. */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[] | 'all'>> = {
-  viewer: ['authenticated', 'incidents:read', 'stream:read', 'playbooks:read', 'kill_switch:read'],
+  viewer: [
+    'authenticated',
+    'incidents:read',
+    'stream:read',
+    'playbooks:read',
+    'kill_switch:read',
+    'actions:read',
+    'policies:read',
+  ],
   analyst: [
     'authenticated',
     'incidents:read',
@@ -14,6 +22,12 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[] | 'al
     // An analyst may pull the brake; only an admin releases it (kill_switch:deactivate).
     'kill_switch:read',
     'kill_switch:activate',
+    // Response (docs/RESPONSE.md): request actions, decide approvals up to the user's approval level.
+    'actions:read',
+    'actions:request',
+    'approvals:decide',
+    'policies:read',
+    'connectors:read',
   ],
   admin: 'all',
 };

@@ -9,10 +9,12 @@ import { typeMask } from '../../../src/api/routes/stream.hub.ts';
 describe('role → permissions table', () => {
   it('viewer reads; analyst also writes and decides; admin holds everything', () => {
     expect([...(permissionsOf('viewer') as Set<string>)].sort()).toEqual([
+      'actions:read',
       'authenticated',
       'incidents:read',
       'kill_switch:read',
       'playbooks:read',
+      'policies:read',
       'stream:read',
     ]);
     const analyst = permissionsOf('analyst');
@@ -24,6 +26,11 @@ describe('role → permissions table', () => {
       'playbooks:read',
       'kill_switch:read',
       'kill_switch:activate',
+      'actions:read',
+      'actions:request',
+      'approvals:decide',
+      'policies:read',
+      'connectors:read',
     ] as const)
       expect(allows(analyst, p)).toBe(true);
     for (const p of [
@@ -34,6 +41,8 @@ describe('role → permissions table', () => {
       'system:read',
       'playbooks:manage',
       'kill_switch:deactivate',
+      'policies:manage',
+      'connectors:manage',
     ] as const)
       expect(allows(analyst, p)).toBe(false);
     expect(ROLE_PERMISSIONS.admin).toBe('all');
