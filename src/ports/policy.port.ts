@@ -50,12 +50,18 @@ export interface ActionRateLimit {
 }
 
 /**
- * The active guardrails policy, compiled. `decide` is pure: the same subject, counts and kill-switch
- * state give the same decision, so a dry run (`POST /policies/evaluate`) shows exactly what would happen.
+ * The active guardrails policy, compiled. `decide` is pure: the same subject and counts give the same
+ * decision, so a dry run (`POST /policies/evaluate`) shows exactly what would happen. Order: deny lists
+ * → rate limits → approval rules (first match) → auto-approve rules → the default; then the operation
+ * mode adjusts it (docs/POLICY.md): `assisted` turns an `allowed` recommended action into
+ * `requires_approval` (analyst, rule `mode.assisted`); `autonomous` turns `requires_approval` at level
+ * analyst into `allowed` (rule `mode.autonomous`); senior/manager approvals hold in every mode; a
+ * denial holds in every mode. The kill switch is not part of the decision: it stops execution
+ * (the executor checks it right before it starts an action).
  */
 export interface CompiledPolicy {
   version: number;
-  decide(subject: PolicySubject, counts: ActionCounts, killSwitchActive: boolean): PolicyDecision;
+  decide(subject: PolicySubject, counts: ActionCounts): PolicyDecision;
   /** The rate limit of an action type, for the executor's atomic claim. */
   rateLimit(actionType: ActionType): ActionRateLimit | null;
 }
