@@ -8,7 +8,12 @@ let origin = '';
 
 function bot(token = FakeSlack.TOKEN, extra: Record<string, unknown> = {}, deps = loopbackDeps()) {
   return slackKind.create(
-    { name: 'slack-soc', config: { api_base_url: `${origin}/api`, timeout_ms: 500, ...extra }, secrets: { bot_token: token }, actionTypes: ['notify'] },
+    {
+      name: 'slack-soc',
+      config: { api_base_url: `${origin}/api`, timeout_ms: 500, ...extra },
+      secrets: { bot_token: token },
+      actionTypes: ['notify'],
+    },
     deps,
   );
 }
@@ -22,9 +27,9 @@ describe('slack connector', () => {
   it('validates: a token or a webhook URL is required', () => {
     expect(slackKind.validate({}, {}).map((p) => p.field)).toContain('secrets.bot_token');
     expect(slackKind.validate({}, { bot_token: 'nope' }).length).toBe(1);
-    expect(slackKind.validate({ timeout_ms: 5 }, { webhook_url: 'https://hooks.slack.com/services/x' })).toEqual([
-      { field: 'timeout_ms', message: 'must be an integer between 100 and 120000' },
-    ]);
+    expect(
+      slackKind.validate({ timeout_ms: 5 }, { webhook_url: 'https://hooks.slack.com/services/x' }),
+    ).toEqual([{ field: 'timeout_ms', message: 'must be an integer between 100 and 120000' }]);
     expect(slackKind.validate({}, { bot_token: FakeSlack.TOKEN })).toEqual([]);
   });
 
@@ -54,7 +59,10 @@ describe('slack connector', () => {
   });
 
   it('escapes alert-derived text: no <!here>, no live @channel, no links', async () => {
-    await bot().execute(actionRequest({ title: HOSTILE, parameters: { message: HOSTILE }, reason: HOSTILE }), never());
+    await bot().execute(
+      actionRequest({ title: HOSTILE, parameters: { message: HOSTILE }, reason: HOSTILE }),
+      never(),
+    );
     const sent = JSON.stringify(fake.messages.at(-1));
     expect(sent).not.toContain('<!here>');
     expect(sent).not.toContain('<@U123>');
@@ -65,7 +73,11 @@ describe('slack connector', () => {
   });
 
   it('maps Slack errors: invalid_auth, channel_not_found, 429 with Retry-After, 500', async () => {
-    expect(await bot('xoxb-wrong').execute(actionRequest(), never())).toMatchObject({ ok: false, code: 'AUTH_FAILED', not_applied: true });
+    expect(await bot('xoxb-wrong').execute(actionRequest(), never())).toMatchObject({
+      ok: false,
+      code: 'AUTH_FAILED',
+      not_applied: true,
+    });
     expect(
       await bot().execute(actionRequest({ target: { type: 'channel', value: 'C0NONE' } }), never()),
     ).toMatchObject({ ok: false, code: 'NOT_FOUND' });
@@ -76,12 +88,20 @@ describe('slack connector', () => {
       details: { retry_after: '30' },
     });
     fake.inject({ status: 500, body: 'oops' });
-    expect(await bot().execute(actionRequest(), never())).toMatchObject({ ok: false, code: 'VENDOR_ERROR', not_applied: false });
+    expect(await bot().execute(actionRequest(), never())).toMatchObject({
+      ok: false,
+      code: 'VENDOR_ERROR',
+      not_applied: false,
+    });
   });
 
   it('a hang is OUTCOME_UNKNOWN (the post may have happened)', async () => {
     fake.inject({ status: 200, hang: true });
-    expect(await bot().execute(actionRequest(), never())).toMatchObject({ ok: false, code: 'OUTCOME_UNKNOWN', not_applied: false });
+    expect(await bot().execute(actionRequest(), never())).toMatchObject({
+      ok: false,
+      code: 'OUTCOME_UNKNOWN',
+      not_applied: false,
+    });
   });
 
   it('test() calls auth.test and reports a bad token', async () => {
@@ -98,7 +118,9 @@ describe('slack connector', () => {
     const before = fake.messages.length;
     expect(await hook(FakeSlack.HOOK_PATH).execute(actionRequest(), never())).toMatchObject({ ok: true });
     expect(fake.messages.length).toBe(before + 1);
-    expect(JSON.stringify(await hook(FakeSlack.HOOK_PATH).dryRun(actionRequest()))).not.toContain('hooksecret');
+    expect(JSON.stringify(await hook(FakeSlack.HOOK_PATH).dryRun(actionRequest()))).not.toContain(
+      'hooksecret',
+    );
     expect(await hook('/services/T000/B000/wrong').execute(actionRequest(), never())).toMatchObject({
       ok: false,
       code: 'AUTH_FAILED',

@@ -6,7 +6,11 @@ import { actionRequest, guardedDeps, loopbackDeps, never } from '../../fakes/ven
 
 const fake = new FakeWebhookReceiver({ timestampBound: true });
 let origin = '';
-const hook = (config: Record<string, unknown> = {}, secret = FakeWebhookReceiver.SECRET, deps = loopbackDeps()) =>
+const hook = (
+  config: Record<string, unknown> = {},
+  secret = FakeWebhookReceiver.SECRET,
+  deps = loopbackDeps(),
+) =>
   signedWebhookKind.create(
     {
       name: 'soar',
@@ -25,7 +29,12 @@ afterAll(() => fake.close());
 describe('signed webhook connector', () => {
   it('validates url, signature mode and secret', () => {
     expect(signedWebhookKind.validate({}, {}).map((p) => p.field)).toEqual(['url', 'secrets.signing_secret']);
-    expect(signedWebhookKind.validate({ url: 'https://soar.example/h', signature: 'md5' }, { signing_secret: 'x'.repeat(16) })).toHaveLength(1);
+    expect(
+      signedWebhookKind.validate(
+        { url: 'https://soar.example/h', signature: 'md5' },
+        { signing_secret: 'x'.repeat(16) },
+      ),
+    ).toHaveLength(1);
   });
 
   it('signs <timestamp>.<body> so our own inbound verifier accepts it; Idempotency-Key = action id', async () => {
@@ -34,8 +43,14 @@ describe('signed webhook connector', () => {
     const req = fake.requests.at(-1)!;
     expect(req.headers['idempotency-key']).toBe(actionRequest().action_id);
     const ts = req.headers['x-webhook-timestamp']!;
-    expect(req.headers['x-webhook-signature']).toBe(`sha256=${hmacHex(FakeWebhookReceiver.SECRET, `${ts}.`, req.body)}`);
-    expect(fake.accepted.at(-1)).toMatchObject({ event: 'triage_warden.action', action_type: 'create_ticket', incident: { id: 'inc-42' } });
+    expect(req.headers['x-webhook-signature']).toBe(
+      `sha256=${hmacHex(FakeWebhookReceiver.SECRET, `${ts}.`, req.body)}`,
+    );
+    expect(fake.accepted.at(-1)).toMatchObject({
+      event: 'triage_warden.action',
+      action_type: 'create_ticket',
+      incident: { id: 'inc-42' },
+    });
   });
 
   it('the same action twice is one delivery at a deduping receiver', async () => {
@@ -52,43 +67,75 @@ describe('signed webhook connector', () => {
     const o = await open.start();
     try {
       const c = signedWebhookKind.create(
-        { name: 'b', config: { url: `${o}/hooks/tw`, signature: 'body' }, secrets: { signing_secret: FakeWebhookReceiver.SECRET }, actionTypes: ['notify'] },
+        {
+          name: 'b',
+          config: { url: `${o}/hooks/tw`, signature: 'body' },
+          secrets: { signing_secret: FakeWebhookReceiver.SECRET },
+          actionTypes: ['notify'],
+        },
         loopbackDeps(),
       );
       expect(await c.execute(actionRequest(), never())).toMatchObject({ ok: true });
       const req = open.requests.at(-1)!;
-      expect(req.headers['x-webhook-signature']).toBe(`sha256=${hmacHex(FakeWebhookReceiver.SECRET, req.body)}`);
+      expect(req.headers['x-webhook-signature']).toBe(
+        `sha256=${hmacHex(FakeWebhookReceiver.SECRET, req.body)}`,
+      );
     } finally {
       await open.close();
     }
-    expect(await hook({ signature: 'body' }).execute(actionRequest(), never())).toMatchObject({ ok: false, code: 'AUTH_FAILED' });
+    expect(await hook({ signature: 'body' }).execute(actionRequest(), never())).toMatchObject({
+      ok: false,
+      code: 'AUTH_FAILED',
+    });
   });
 
   it('dry run redacts the signature and sends nothing; unsupported types are refused', async () => {
     const n = fake.requests.length;
     const r = await hook().dryRun(actionRequest());
-    expect(r).toMatchObject({ ok: true, details: { request: { headers: { 'x-webhook-signature': '[redacted]' } } } });
+    expect(r).toMatchObject({
+      ok: true,
+      details: { request: { headers: { 'x-webhook-signature': '[redacted]' } } },
+    });
     expect(JSON.stringify(r)).not.toContain(FakeWebhookReceiver.SECRET);
-    expect(await hook().execute(actionRequest({ action_type: 'isolate_host' }), never())).toMatchObject({ ok: false, code: 'UNSUPPORTED' });
+    expect(await hook().execute(actionRequest({ action_type: 'isolate_host' }), never())).toMatchObject({
+      ok: false,
+      code: 'UNSUPPORTED',
+    });
     expect(fake.requests.length).toBe(n);
   });
 
   it('maps errors: wrong secret 401, 404, 429, 500, hang', async () => {
-    expect(await hook({}, 'wrong-secret-0123456').execute(actionRequest(), never())).toMatchObject({ ok: false, code: 'AUTH_FAILED' });
-    expect(await hook({ url: `${origin}/nope` }).execute(actionRequest(), never())).toMatchObject({ ok: false, code: 'NOT_FOUND' });
+    expect(await hook({}, 'wrong-secret-0123456').execute(actionRequest(), never())).toMatchObject({
+      ok: false,
+      code: 'AUTH_FAILED',
+    });
+    expect(await hook({ url: `${origin}/nope` }).execute(actionRequest(), never())).toMatchObject({
+      ok: false,
+      code: 'NOT_FOUND',
+    });
     fake.inject({ status: 429, headers: { 'retry-after': '12' } });
-    expect(await hook().execute(actionRequest(), never())).toMatchObject({ ok: false, code: 'RATE_LIMITED', details: { retry_after: '12' } });
+    expect(await hook().execute(actionRequest(), never())).toMatchObject({
+      ok: false,
+      code: 'RATE_LIMITED',
+      details: { retry_after: '12' },
+    });
     fake.inject({ status: 503 });
     expect(await hook().execute(actionRequest(), never())).toMatchObject({ ok: false, code: 'VENDOR_ERROR' });
     fake.inject({ status: 200, hang: true });
-    expect(await hook().execute(actionRequest(), never())).toMatchObject({ ok: false, code: 'OUTCOME_UNKNOWN', not_applied: false });
+    expect(await hook().execute(actionRequest(), never())).toMatchObject({
+      ok: false,
+      code: 'OUTCOME_UNKNOWN',
+      not_applied: false,
+    });
   });
 
   it('test() sends a signed ping; the default policy refuses loopback', async () => {
     expect(await hook().test(never())).toMatchObject({ ok: true });
     expect(fake.requests.at(-1)!.json).toMatchObject({ event: 'ping' });
     const n = fake.requests.length;
-    expect(await hook({}, FakeWebhookReceiver.SECRET, guardedDeps()).execute(actionRequest(), never())).toMatchObject({
+    expect(
+      await hook({}, FakeWebhookReceiver.SECRET, guardedDeps()).execute(actionRequest(), never()),
+    ).toMatchObject({
       ok: false,
       code: 'BLOCKED_URL',
     });

@@ -48,12 +48,20 @@ export class LoopbackVendor {
         } catch {
           json = undefined;
         }
-        const seen: SeenRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body, json };
+        const seen: SeenRequest = {
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: url.searchParams,
+          headers,
+          body,
+          json,
+        };
         this.requests.push(seen);
         const answer = this.#queue.shift() ?? this.route(seen);
         if (answer.hang) return;
         const isText = typeof answer.body === 'string';
-        const text = answer.body === undefined ? '' : isText ? (answer.body as string) : JSON.stringify(answer.body);
+        const text =
+          answer.body === undefined ? '' : isText ? (answer.body as string) : JSON.stringify(answer.body);
         res.writeHead(answer.status, {
           'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json',
           ...answer.headers,

@@ -7,14 +7,16 @@ export const HOSTILE =
   '<!here> @channel <@U123> *bold* [click](https://evil.example/x) <a href="https://evil.example">x</a> <script>alert(1)</script>';
 
 /** A connector request as the executor hands it over. */
-export function actionRequest(over: {
-  action_id?: string;
-  action_type?: ActionType;
-  target?: { type: TargetType; value: string };
-  parameters?: Record<string, unknown>;
-  title?: string;
-  reason?: string | null;
-} = {}): ConnectorRequest {
+export function actionRequest(
+  over: {
+    action_id?: string;
+    action_type?: ActionType;
+    target?: { type: TargetType; value: string };
+    parameters?: Record<string, unknown>;
+    title?: string;
+    reason?: string | null;
+  } = {},
+): ConnectorRequest {
   return {
     action_id: over.action_id ?? '7b0d3c2e-5f5a-4c1e-9a8e-3d2f1c0b9a01',
     action_type: over.action_type ?? 'notify',
@@ -32,12 +34,18 @@ export function actionRequest(over: {
 
 /** Deps reaching loopback fakes over plain http (what tests use). */
 export function loopbackDeps(): ConnectorDeps {
-  return { http: new GuardedHttp({ allowPrivateNetworks: true, allowHttp: true, allowHosts: [] }), now: () => new Date() };
+  return {
+    http: new GuardedHttp({ allowPrivateNetworks: true, allowHttp: true, allowHosts: [] }),
+    now: () => new Date(),
+  };
 }
 
 /** Deps with the production SSRF policy: loopback is refused. */
 export function guardedDeps(): ConnectorDeps {
-  return { http: new GuardedHttp({ allowPrivateNetworks: false, allowHttp: true, allowHosts: [] }), now: () => new Date() };
+  return {
+    http: new GuardedHttp({ allowPrivateNetworks: false, allowHttp: true, allowHosts: [] }),
+    now: () => new Date(),
+  };
 }
 
 export function never(): AbortSignal {

@@ -28,7 +28,12 @@ export class FakeServiceNow extends LoopbackVendor {
 
   #add(fields: Record<string, unknown>): Incident {
     const n = this.incidents.size + 1;
-    const inc: Incident = { sys_id: n.toString(16).padStart(32, 'a'), number: `INC${String(10000 + n).padStart(7, '0')}`, fields, work_notes: [] };
+    const inc: Incident = {
+      sys_id: n.toString(16).padStart(32, 'a'),
+      number: `INC${String(10000 + n).padStart(7, '0')}`,
+      fields,
+      work_notes: [],
+    };
     this.incidents.set(inc.sys_id, inc);
     return inc;
   }
@@ -45,25 +50,48 @@ export class FakeServiceNow extends LoopbackVendor {
   #route(req: SeenRequest): Answer {
     if (req.path === '/oauth_token.do' && req.method === 'POST') {
       const f = new URLSearchParams(req.body);
-      const clientOk = f.get('client_id') === FakeServiceNow.CLIENT_ID && f.get('client_secret') === FakeServiceNow.CLIENT_SECRET;
+      const clientOk =
+        f.get('client_id') === FakeServiceNow.CLIENT_ID &&
+        f.get('client_secret') === FakeServiceNow.CLIENT_SECRET;
       const grantOk =
         f.get('grant_type') === 'client_credentials' ||
-        (f.get('grant_type') === 'password' && f.get('username') === FakeServiceNow.USER && f.get('password') === FakeServiceNow.PASSWORD);
-      if (!clientOk || !grantOk) return { status: 401, body: { error_description: 'access_denied', error: 'server_error' } };
+        (f.get('grant_type') === 'password' &&
+          f.get('username') === FakeServiceNow.USER &&
+          f.get('password') === FakeServiceNow.PASSWORD);
+      if (!clientOk || !grantOk)
+        return { status: 401, body: { error_description: 'access_denied', error: 'server_error' } };
       const token = `sn-token-${++this.tokenGrants}`;
       this.tokens.add(token);
-      return { status: 200, body: { access_token: token, refresh_token: 'r', scope: 'useraccount', token_type: 'Bearer', expires_in: 1799 } };
+      return {
+        status: 200,
+        body: {
+          access_token: token,
+          refresh_token: 'r',
+          scope: 'useraccount',
+          token_type: 'Bearer',
+          expires_in: 1799,
+        },
+      };
     }
     const b = basic(req);
     const t = bearer(req);
-    if (!((b?.user === FakeServiceNow.USER && b.password === FakeServiceNow.PASSWORD) || (t !== undefined && this.tokens.has(t))))
+    if (!(
+      (b?.user === FakeServiceNow.USER && b.password === FakeServiceNow.PASSWORD) ||
+      (t !== undefined && this.tokens.has(t))
+    ))
       return this.#error(401, 'User Not Authenticated');
-    if (req.path === '/api/now/table/sys_user' && req.method === 'GET') return { status: 200, body: { result: [{ sys_id: '6816f79cc0a8016401c5a33be04be441' }] } };
+    if (req.path === '/api/now/table/sys_user' && req.method === 'GET')
+      return { status: 200, body: { result: [{ sys_id: '6816f79cc0a8016401c5a33be04be441' }] } };
     if (req.path === '/api/now/table/incident' && req.method === 'GET') {
       const m = /^(correlation_id|number)=([\w-]+)$/.exec(req.query.get('sysparm_query') ?? '');
       if (!m) return { status: 200, body: { result: [] } };
-      const hits = [...this.incidents.values()].filter((i) => (m[1] === 'number' ? i.number === m[2] : i.fields.correlation_id === m[2]));
-      return { status: 200, body: { result: hits.slice(0, 1).map((i) => ({ sys_id: i.sys_id, number: i.number })) } };
+      const hits = [...this.incidents.values()].filter((i) =>
+        m[1] === 'number' ? i.number === m[2] : i.fields.correlation_id === m[2],
+      );
+      return {
+        status: 200,
+        body: { result: hits.slice(0, 1).map((i) => ({ sys_id: i.sys_id, number: i.number })) },
+      };
     }
     if (req.path === '/api/now/table/incident' && req.method === 'POST') {
       const f = req.json as Record<string, unknown> | undefined;

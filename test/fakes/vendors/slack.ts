@@ -23,9 +23,17 @@ export class FakeSlack extends LoopbackVendor {
       if (req.path === '/api/chat.postMessage') {
         const body = req.json as { channel?: string; text?: string } | undefined;
         if (!body?.channel) return { status: 200, body: { ok: false, error: 'channel_not_found' } };
-        if (!this.channels.has(body.channel)) return { status: 200, body: { ok: false, error: 'channel_not_found' } };
+        if (!this.channels.has(body.channel))
+          return { status: 200, body: { ok: false, error: 'channel_not_found' } };
         this.messages.push(body as Record<string, unknown>);
-        return { status: 200, body: { ok: true, channel: body.channel, ts: `1700000000.${String(this.messages.length).padStart(6, '0')}` } };
+        return {
+          status: 200,
+          body: {
+            ok: true,
+            channel: body.channel,
+            ts: `1700000000.${String(this.messages.length).padStart(6, '0')}`,
+          },
+        };
       }
       return { status: 404, body: { ok: false, error: 'unknown_method' } };
     });

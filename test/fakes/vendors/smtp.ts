@@ -26,7 +26,10 @@ export interface FakeSmtpOptions {
 }
 
 /** The next reply to a command (`MAIL`, `RCPT`, `DATA`, `END` for the final dot, `GREETING`): a line or a hang. */
-export type Injection = { on: 'GREETING' | 'EHLO' | 'MAIL' | 'RCPT' | 'DATA' | 'END' | 'AUTH'; reply: string | 'hang' };
+export type Injection = {
+  on: 'GREETING' | 'EHLO' | 'MAIL' | 'RCPT' | 'DATA' | 'END' | 'AUTH';
+  reply: string | 'hang';
+};
 
 /**
  * A loopback SMTP submission server over node:net: multi-line EHLO, STARTTLS (with a certificate made
@@ -100,7 +103,14 @@ export class FakeSmtp {
           data = null;
           const reply = this.#take('END');
           if (reply === undefined || reply.startsWith('250'))
-            this.messages.push({ from: from!, to, rawLines: raw, data: raw.map((l) => (l.startsWith('..') ? l.slice(1) : l)).join('\r\n'), tls: secure, user });
+            this.messages.push({
+              from: from!,
+              to,
+              rawLines: raw,
+              data: raw.map((l) => (l.startsWith('..') ? l.slice(1) : l)).join('\r\n'),
+              tls: secure,
+              user,
+            });
           from = null;
           to = [];
           return send(reply, '250 2.0.0 Ok: queued as 4F3A2B1C9D');
@@ -121,16 +131,30 @@ export class FakeSmtp {
       const arg = rest.join(' ');
       switch (verb.toUpperCase()) {
         case 'EHLO': {
-          const ext = ['PIPELINING', 'SIZE 10240000', ...(this.opts.tlsKeyCert && !secure ? ['STARTTLS'] : []), `AUTH ${methods.join(' ')}`, '8BITMIME'];
+          const ext = [
+            'PIPELINING',
+            'SIZE 10240000',
+            ...(this.opts.tlsKeyCert && !secure ? ['STARTTLS'] : []),
+            `AUTH ${methods.join(' ')}`,
+            '8BITMIME',
+          ];
           const injected = this.#take('EHLO');
           if (injected !== undefined) return send(injected, '');
-          return socket.write(['250-fake.smtp Hello', ...ext.map((e, i) => `250${i === ext.length - 1 ? ' ' : '-'}${e}`)].join('\r\n') + '\r\n');
+          return socket.write(
+            ['250-fake.smtp Hello', ...ext.map((e, i) => `250${i === ext.length - 1 ? ' ' : '-'}${e}`)].join(
+              '\r\n',
+            ) + '\r\n',
+          );
         }
         case 'STARTTLS': {
           if (!this.opts.tlsKeyCert || secure) return send(undefined, '502 5.5.1 Not supported');
           socket.write('220 2.0.0 Ready to start TLS\r\n');
           plain.removeAllListeners('data');
-          const t = new tls.TLSSocket(plain, { isServer: true, key: this.opts.tlsKeyCert.key, cert: this.opts.tlsKeyCert.cert });
+          const t = new tls.TLSSocket(plain, {
+            isServer: true,
+            key: this.opts.tlsKeyCert.key,
+            cert: this.opts.tlsKeyCert.cert,
+          });
           t.on('error', () => undefined);
           t.on('data', onData);
           socket = t;
@@ -142,9 +166,12 @@ export class FakeSmtp {
           const [mech = '', initial] = arg.split(' ');
           const injected = this.#take('AUTH');
           if (injected !== undefined) return send(injected, '');
-          if (!methods.includes(mech.toUpperCase() as 'PLAIN')) return send(undefined, '504 5.5.4 Unrecognized authentication type');
+          if (!methods.includes(mech.toUpperCase() as 'PLAIN'))
+            return send(undefined, '504 5.5.4 Unrecognized authentication type');
           if (mech.toUpperCase() === 'PLAIN') {
-            const [, u = '', p = ''] = Buffer.from(initial ?? '', 'base64').toString('utf8').split('\0');
+            const [, u = '', p = ''] = Buffer.from(initial ?? '', 'base64')
+              .toString('utf8')
+              .split('\0');
             return login(u, p);
           }
           authStep = 'user';
@@ -153,7 +180,8 @@ export class FakeSmtp {
         case 'MAIL': {
           const injected = this.#take('MAIL');
           if (injected !== undefined) return send(injected, '');
-          if (this.opts.requireTls && !secure) return send(undefined, '530 5.7.0 Must issue a STARTTLS command first');
+          if (this.opts.requireTls && !secure)
+            return send(undefined, '530 5.7.0 Must issue a STARTTLS command first');
           if (this.opts.user && !user) return send(undefined, '530 5.7.0 Authentication required');
           from = /^FROM:<([^>]*)>/i.exec(arg)?.[1] ?? null;
           return send(undefined, from === null ? '501 5.5.4 Syntax error' : '250 2.1.0 Ok');
@@ -163,7 +191,8 @@ export class FakeSmtp {
           if (injected !== undefined) return send(injected, '');
           if (from === null) return send(undefined, '503 5.5.1 Need MAIL first');
           const rcpt = /^TO:<([^>]*)>/i.exec(arg)?.[1] ?? '';
-          if (!this.mailboxes.has(rcpt)) return send(undefined, '550 5.1.1 Recipient address rejected: User unknown');
+          if (!this.mailboxes.has(rcpt))
+            return send(undefined, '550 5.1.1 Recipient address rejected: User unknown');
           to.push(rcpt);
           return send(undefined, '250 2.1.5 Ok');
         }
@@ -205,10 +234,31 @@ export function selfSignedLocalhost(): { key: string; cert: string } | null {
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost',
+      ],
       { stdio: 'ignore' },
     );
-    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+    return {
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    };
   } catch {
     return null;
   } finally {

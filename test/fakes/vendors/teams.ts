@@ -15,9 +15,14 @@ export class FakeTeams extends LoopbackVendor {
       const isHook = req.path === FakeTeams.HOOK_PATH;
       const isFlow = req.path === FakeTeams.WORKFLOW_PATH && req.query.get('sig') === 'flowsig';
       if (!isHook && !isFlow) return { status: 404, body: 'Webhook not found' };
-      const msg = req.json as { type?: string; attachments?: { contentType?: string; content?: { type?: string } }[] } | undefined;
+      const msg = req.json as
+        { type?: string; attachments?: { contentType?: string; content?: { type?: string } }[] } | undefined;
       const card = msg?.attachments?.[0];
-      if (msg?.type !== 'message' || card?.contentType !== 'application/vnd.microsoft.card.adaptive' || card.content?.type !== 'AdaptiveCard')
+      if (
+        msg?.type !== 'message' ||
+        card?.contentType !== 'application/vnd.microsoft.card.adaptive' ||
+        card.content?.type !== 'AdaptiveCard'
+      )
         return { status: 400, body: 'Bad payload received by generic incoming webhook.' };
       this.cards.push(msg as Record<string, unknown>);
       return isHook ? { status: 200, body: '1' } : { status: 202, body: '' };

@@ -17,9 +17,15 @@ export class FakeWebhookReceiver extends LoopbackVendor {
         const p = readSignatureHeaders(req.headers, new Date(), 300_000);
         const ok =
           p.signature !== undefined &&
-          signatureMatches([FakeWebhookReceiver.SECRET], Buffer.from(req.body, 'utf8'), p.signature, p.timestamp, {
-            timestampBound: options.timestampBound ?? false,
-          });
+          signatureMatches(
+            [FakeWebhookReceiver.SECRET],
+            Buffer.from(req.body, 'utf8'),
+            p.signature,
+            p.timestamp,
+            {
+              timestampBound: options.timestampBound ?? false,
+            },
+          );
         if (!ok) return { status: 401, body: { error: 'bad signature' } };
       } catch {
         return { status: 401, body: { error: 'bad signature' } };

@@ -24,6 +24,7 @@ import {
   statusFailure,
   str,
   TIMEOUT_SETTING,
+  unsupported,
 } from './notify-common.ts';
 
 /**
@@ -43,7 +44,13 @@ export function adf(c: MessageContent): Record<string, unknown> {
     type: 'paragraph',
     content: text === '' ? [] : [{ type: 'text', text, ...(strong ? { marks: [{ type: 'strong' }] } : {}) }],
   });
-  return { type: 'doc', version: 1, content: plainBody(c).split('\n').map((line, i) => para(line, i === 0)) };
+  return {
+    type: 'doc',
+    version: 1,
+    content: plainBody(c)
+      .split('\n')
+      .map((line, i) => para(line, i === 0)),
+  };
 }
 
 /** Wiki markup for v2: the text inside {noformat} (which it cannot close), so nothing renders as markup. */
@@ -75,7 +82,11 @@ class JiraConnector implements ActionConnector {
       : `Basic ${Buffer.from(`${secrets.email ?? ''}:${secrets.api_token ?? ''}`).toString('base64')}`;
   }
 
-  private req(method: OutboundRequest['method'], path: string, body?: Record<string, unknown>): OutboundRequest {
+  private req(
+    method: OutboundRequest['method'],
+    path: string,
+    body?: Record<string, unknown>,
+  ): OutboundRequest {
     return {
       method,
       url: `${this.api}${path}`,
@@ -97,10 +108,13 @@ class JiraConnector implements ActionConnector {
 
   private createReq(request: ConnectorRequest): OutboundRequest {
     const c = messageContent(request);
-    const labels = Array.isArray(this.config.labels) ? this.config.labels.filter((l) => typeof l === 'string') : [];
+    const labels = Array.isArray(this.config.labels)
+      ? this.config.labels.filter((l) => typeof l === 'string')
+      : [];
     const priorities = (this.config.priorities ?? {}) as Record<string, unknown>;
     const priority = priorities[c.severity.toLowerCase()];
-    const summary = typeof request.parameters.summary === 'string' ? oneLine(request.parameters.summary, 240) : c.title;
+    const summary =
+      typeof request.parameters.summary === 'string' ? oneLine(request.parameters.summary, 240) : c.title;
     return this.req('POST', '/issue', {
       fields: {
         project: { key: str(this.config, 'project_key') },
@@ -121,6 +135,8 @@ class JiraConnector implements ActionConnector {
   }
 
   private plan(request: ConnectorRequest): OutboundRequest[] | Failure {
+    const refused = unsupported(this.actionTypes, request);
+    if (refused) return refused;
     if (request.action_type === 'create_ticket') return [this.searchReq(request), this.createReq(request)];
     if (request.action_type !== 'update_ticket')
       return failure('UNSUPPORTED', 'Jira runs create_ticket and update_ticket', true);
@@ -156,7 +172,12 @@ class JiraConnector implements ActionConnector {
     if (!is2xx(found.res)) return { ...statusFailure('Jira', found.res), not_applied: true };
     if (request.action_type === 'create_ticket') {
       const hit = ((found.res.json ?? {}) as { issues?: { key?: string; id?: string }[] }).issues?.[0];
-      if (hit?.key) return { ok: true, vendor_ref: hit.key, details: { key: hit.key, id: hit.id ?? null, deduplicated: true } };
+      if (hit?.key)
+        return {
+          ok: true,
+          vendor_ref: hit.key,
+          details: { key: hit.key, id: hit.id ?? null, deduplicated: true },
+        };
       const created = await send(this.deps.http, 'Jira', { ...write, signal });
       if ('fail' in created) return created.fail;
       if (!is2xx(created.res)) return statusFailure('Jira', created.res);
@@ -164,13 +185,23 @@ class JiraConnector implements ActionConnector {
       return {
         ok: true,
         vendor_ref: issue.key ?? null,
-        details: { status: created.res.status, key: issue.key ?? null, id: issue.id ?? null, deduplicated: false },
+        details: {
+          status: created.res.status,
+          key: issue.key ?? null,
+          id: issue.id ?? null,
+          deduplicated: false,
+        },
       };
     }
     const key = request.target.value.trim().toUpperCase();
-    const comments = ((found.res.json ?? {}) as { comments?: { id?: string; properties?: { key?: string; value?: { action_id?: unknown } }[] }[] })
-      .comments;
-    const prior = comments?.find((cm) => cm.properties?.some((p) => p.key === PROPERTY && p.value?.action_id === request.action_id));
+    const comments = (
+      (found.res.json ?? {}) as {
+        comments?: { id?: string; properties?: { key?: string; value?: { action_id?: unknown } }[] }[];
+      }
+    ).comments;
+    const prior = comments?.find((cm) =>
+      cm.properties?.some((p) => p.key === PROPERTY && p.value?.action_id === request.action_id),
+    );
     let commentId = prior?.id ?? null;
     if (!prior) {
       const posted = await send(this.deps.http, 'Jira', { ...write, signal });
@@ -182,19 +213,26 @@ class JiraConnector implements ActionConnector {
     if (transition) {
       const moved = await send(this.deps.http, 'Jira', { ...transition, signal });
       // The comment stands: a failed transition is reported with not_applied false.
-      if ('fail' in moved) return { ...moved.fail, not_applied: false, details: { ...moved.fail.details, ...details } };
+      if ('fail' in moved)
+        return { ...moved.fail, not_applied: false, details: { ...moved.fail.details, ...details } };
       if (!is2xx(moved.res)) return { ...statusFailure('Jira', moved.res, details), not_applied: false };
       details.transitioned = true;
     }
     return { ok: true, vendor_ref: key, details };
   }
 
-  async test(signal: AbortSignal): Promise<{ ok: boolean; message: string; details?: Record<string, unknown> }> {
+  async test(
+    signal: AbortSignal,
+  ): Promise<{ ok: boolean; message: string; details?: Record<string, unknown> }> {
     const sent = await send(this.deps.http, 'Jira', { ...this.req('GET', '/myself'), signal });
     if ('fail' in sent) return { ok: false, message: sent.fail.message };
     if (!is2xx(sent.res)) return { ok: false, message: statusFailure('Jira', sent.res).message };
     const me = (sent.res.json ?? {}) as { accountId?: string; name?: string };
-    return { ok: true, message: 'Jira accepted the credentials (myself)', details: { account: me.accountId ?? me.name ?? null } };
+    return {
+      ok: true,
+      message: 'Jira accepted the credentials (myself)',
+      details: { account: me.accountId ?? me.name ?? null },
+    };
   }
 }
 
@@ -206,15 +244,29 @@ export const jiraKind: ConnectorKind = {
     { name: 'base_url', required: true, description: 'Site URL, e.g. https://acme.atlassian.net.' },
     { name: 'project_key', required: true, description: 'Project for new issues (SEC).' },
     { name: 'issue_type', required: false, description: 'Issue type name for new issues.', default: 'Task' },
-    { name: 'api_version', required: false, description: '`3` (Cloud, ADF) or `2` (Data Center, wiki markup).', default: '3' },
+    {
+      name: 'api_version',
+      required: false,
+      description: '`3` (Cloud, ADF) or `2` (Data Center, wiki markup).',
+      default: '3',
+    },
     { name: 'labels', required: false, description: 'Extra labels on new issues.', default: [] },
-    { name: 'priorities', required: false, description: 'Severity → priority name ({"critical":"Highest"}); unset: no priority sent.', default: {} },
+    {
+      name: 'priorities',
+      required: false,
+      description: 'Severity → priority name ({"critical":"Highest"}); unset: no priority sent.',
+      default: {},
+    },
     TIMEOUT_SETTING,
   ],
   secrets: [
     { name: 'email', required: false, description: 'Account e-mail (Cloud basic auth, with api_token).' },
     { name: 'api_token', required: false, description: 'Atlassian API token (Cloud).' },
-    { name: 'personal_access_token', required: false, description: 'Data Center personal access token (bearer), instead of e-mail + token.' },
+    {
+      name: 'personal_access_token',
+      required: false,
+      description: 'Data Center personal access token (bearer), instead of e-mail + token.',
+    },
   ],
   validate(config, secrets) {
     const problems: ConnectorConfigProblem[] = [];
@@ -224,12 +276,23 @@ export const jiraKind: ConnectorKind = {
       problems.push({ field: 'project_key', message: 'is required: an upper-case project key' });
     if (config.api_version !== undefined && !['2', '3'].includes(String(config.api_version)))
       problems.push({ field: 'api_version', message: 'must be 2 or 3' });
-    if (config.labels !== undefined && (!Array.isArray(config.labels) || config.labels.some((l) => typeof l !== 'string' || /\s/.test(l))))
+    if (
+      config.labels !== undefined &&
+      (!Array.isArray(config.labels) || config.labels.some((l) => typeof l !== 'string' || /\s/.test(l)))
+    )
       problems.push({ field: 'labels', message: 'must be a list of labels without spaces' });
-    if (config.priorities !== undefined && (typeof config.priorities !== 'object' || config.priorities === null || Array.isArray(config.priorities)))
+    if (
+      config.priorities !== undefined &&
+      (typeof config.priorities !== 'object' ||
+        config.priorities === null ||
+        Array.isArray(config.priorities))
+    )
       problems.push({ field: 'priorities', message: 'must map severities to priority names' });
     if (!secrets.personal_access_token && !(secrets.email && secrets.api_token))
-      problems.push({ field: 'secrets.api_token', message: 'set email + api_token, or personal_access_token' });
+      problems.push({
+        field: 'secrets.api_token',
+        message: 'set email + api_token, or personal_access_token',
+      });
     checkTimeout(problems, config);
     return problems;
   },

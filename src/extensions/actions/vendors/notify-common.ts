@@ -32,7 +32,11 @@ export function failure(
  * RATE_LIMITED (Retry-After kept), other 4xx REJECTED, 5xx VENDOR_ERROR (the vendor may have acted:
  * not_applied false). Only the status goes into the message: vendor text can echo attacker input.
  */
-export function statusFailure(vendor: string, res: OutboundResponse, extra: Record<string, unknown> = {}): Failure {
+export function statusFailure(
+  vendor: string,
+  res: OutboundResponse,
+  extra: Record<string, unknown> = {},
+): Failure {
   const details: Record<string, unknown> = { status: res.status, ...extra };
   const s = res.status;
   if (s === 401 || s === 403)
@@ -54,13 +58,30 @@ export function statusFailure(vendor: string, res: OutboundResponse, extra: Reco
 export function outboundFailure(vendor: string, err: unknown): Failure {
   if (err instanceof OutboundError) {
     if (err.code === 'BLOCKED_URL') return failure('BLOCKED_URL', err.message, true);
-    if (err.notSent) return failure(err.code === 'ABORTED' ? 'NETWORK' : err.code, `${vendor}: ${err.message}`, true);
+    if (err.notSent)
+      return failure(err.code === 'ABORTED' ? 'NETWORK' : err.code, `${vendor}: ${err.message}`, true);
     if (err.code === 'TOO_LARGE') return failure('VENDOR_ERROR', `${vendor}: ${err.message}`, false);
-    return failure('OUTCOME_UNKNOWN', `${vendor}: ${err.message}; the call may have been carried out`, false, {
-      cause: err.code,
-    });
+    return failure(
+      'OUTCOME_UNKNOWN',
+      `${vendor}: ${err.message}; the call may have been carried out`,
+      false,
+      {
+        cause: err.code,
+      },
+    );
   }
-  return failure('OUTCOME_UNKNOWN', `${vendor}: the call failed unexpectedly; it may have been carried out`, false);
+  return failure(
+    'OUTCOME_UNKNOWN',
+    `${vendor}: the call failed unexpectedly; it may have been carried out`,
+    false,
+  );
+}
+
+/** UNSUPPORTED when the request's action type is not one this connector runs. */
+export function unsupported(actionTypes: readonly string[], request: ConnectorRequest): Failure | null {
+  return actionTypes.includes(request.action_type)
+    ? null
+    : failure('UNSUPPORTED', 'this connector is not configured for the action type', true);
 }
 
 /** One HTTP call: the answer, or the failure it maps to (a thrown OutboundError never escapes). */
@@ -149,8 +170,10 @@ export const TIMEOUT_SETTING = {
 
 /** Control characters (but tab/newline) removed, length capped. */
 export function clean(text: string, max: number): string {
-  // eslint-disable-next-line no-control-regex
-  const t = text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '');
+  const t = text
+    .replace(/\r\n?/g, '\n')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '');
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 
@@ -164,7 +187,9 @@ export function oneLine(text: string, max: number): string {
  * do not turn alert text into clickable links.
  */
 export function defang(text: string): string {
-  return text.replace(/\b(h)(tt)(ps?):\/\//gi, 'hxx$3[://]').replace(/\b(ftp|file|mailto|javascript|data):/gi, '$1[:]');
+  return text
+    .replace(/\b(h)(tt)(ps?):\/\//gi, 'hxx$3[://]')
+    .replace(/\b(ftp|file|mailto|javascript|data):/gi, '$1[:]');
 }
 
 /** The text a notification or ticket carries, built only from the request (never a secret). */
@@ -182,8 +207,7 @@ export interface MessageContent {
 
 export function messageContent(request: ConnectorRequest): MessageContent {
   const p = request.parameters;
-  const given =
-    typeof p.message === 'string' ? p.message : typeof p.summary === 'string' ? p.summary : null;
+  const given = typeof p.message === 'string' ? p.message : typeof p.summary === 'string' ? p.summary : null;
   const incidentTitle = oneLine(request.incident.title, 200);
   const severity = oneLine(request.incident.severity, 20);
   return {

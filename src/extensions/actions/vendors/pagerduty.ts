@@ -22,6 +22,7 @@ import {
   statusFailure,
   str,
   TIMEOUT_SETTING,
+  unsupported,
 } from './notify-common.ts';
 
 /**
@@ -89,11 +90,20 @@ class PagerDutyConnector implements ActionConnector {
   }
 
   private view(req: OutboundRequest): Record<string, unknown> {
-    return requestView({ ...req, body: { ...(req.body as Record<string, unknown>), routing_key: '[redacted]' } });
+    return requestView({
+      ...req,
+      body: { ...(req.body as Record<string, unknown>), routing_key: '[redacted]' },
+    });
   }
 
   async dryRun(request: ConnectorRequest): Promise<ConnectorResult> {
-    return { ok: true, vendor_ref: null, details: { dry_run: true, request: this.view(this.build(request, 'trigger')) } };
+    const refused = unsupported(this.actionTypes, request);
+    if (refused) return refused;
+    return {
+      ok: true,
+      vendor_ref: null,
+      details: { dry_run: true, request: this.view(this.build(request, 'trigger')) },
+    };
   }
 
   private async enqueue(
@@ -112,16 +122,26 @@ class PagerDutyConnector implements ActionConnector {
     return {
       ok: true,
       vendor_ref: body.dedup_key ?? this.dedupKey(request),
-      details: { status: res.status, event_action: action, dedup_key: body.dedup_key ?? this.dedupKey(request) },
+      details: {
+        status: res.status,
+        event_action: action,
+        dedup_key: body.dedup_key ?? this.dedupKey(request),
+      },
     };
   }
 
   execute(request: ConnectorRequest, signal: AbortSignal): Promise<ConnectorResult> {
+    const refused = unsupported(this.actionTypes, request);
+    if (refused) return Promise.resolve(refused);
     return this.enqueue(request, 'trigger', signal);
   }
 
   /** Resolves the alert the trigger opened (same dedup_key). */
-  rollback(request: ConnectorRequest, _previous: Record<string, unknown>, signal: AbortSignal): Promise<ConnectorResult> {
+  rollback(
+    request: ConnectorRequest,
+    _previous: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<ConnectorResult> {
     return this.enqueue(request, 'resolve', signal);
   }
 
@@ -133,7 +153,11 @@ class PagerDutyConnector implements ActionConnector {
     const sent = await send(this.deps.http, 'PagerDuty', {
       method: 'POST',
       url: this.url,
-      body: { routing_key: this.routingKey, event_action: 'acknowledge', dedup_key: `tw-connector-test-${randomUUID()}` },
+      body: {
+        routing_key: this.routingKey,
+        event_action: 'acknowledge',
+        dedup_key: `tw-connector-test-${randomUUID()}`,
+      },
       timeoutMs: this.timeoutMs,
       signal,
     });
@@ -148,17 +172,29 @@ export const pagerdutyKind: ConnectorKind = {
   title: 'PagerDuty Events API v2',
   actionTypes: ['notify'],
   settings: [
-    { name: 'base_url', required: false, description: 'Events API origin.', default: 'https://events.pagerduty.com' },
+    {
+      name: 'base_url',
+      required: false,
+      description: 'Events API origin.',
+      default: 'https://events.pagerduty.com',
+    },
     {
       name: 'dedup_by',
       required: false,
-      description: '`incident`: one alert per incident (later notifies fold into it); `action`: one per action.',
+      description:
+        '`incident`: one alert per incident (later notifies fold into it); `action`: one per action.',
       default: 'incident',
     },
     { name: 'source', required: false, description: 'payload.source.', default: 'triage-warden' },
     TIMEOUT_SETTING,
   ],
-  secrets: [{ name: 'routing_key', required: true, description: 'Events API v2 integration (routing) key, 32 characters.' }],
+  secrets: [
+    {
+      name: 'routing_key',
+      required: true,
+      description: 'Events API v2 integration (routing) key, 32 characters.',
+    },
+  ],
   validate(config, secrets) {
     const problems: ConnectorConfigProblem[] = [];
     if (!secrets.routing_key) problems.push({ field: 'secrets.routing_key', message: 'is required' });

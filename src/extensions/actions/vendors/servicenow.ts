@@ -24,6 +24,7 @@ import {
   statusFailure,
   str,
   TIMEOUT_SETTING,
+  unsupported,
 } from './notify-common.ts';
 
 /**
@@ -81,7 +82,9 @@ class ServiceNowConnector implements ActionConnector {
       grant_type: this.secrets.username ? 'password' : 'client_credentials',
       client_id: this.secrets.client_id ?? '',
       client_secret: this.secrets.client_secret ?? '',
-      ...(this.secrets.username ? { username: this.secrets.username, password: this.secrets.password ?? '' } : {}),
+      ...(this.secrets.username
+        ? { username: this.secrets.username, password: this.secrets.password ?? '' }
+        : {}),
     });
     const sent = await send(this.deps.http, 'ServiceNow', {
       method: 'POST',
@@ -95,11 +98,18 @@ class ServiceNowConnector implements ActionConnector {
     const body = (sent.res.json ?? {}) as { access_token?: string; expires_in?: number };
     if (!is2xx(sent.res) || !body.access_token)
       return failure('AUTH_FAILED', `ServiceNow refused the OAuth client (HTTP ${sent.res.status})`, true);
-    this.token = { value: body.access_token, expires: now + Math.max(60, (body.expires_in ?? 1800) - 60) * 1000 };
+    this.token = {
+      value: body.access_token,
+      expires: now + Math.max(60, (body.expires_in ?? 1800) - 60) * 1000,
+    };
     return `Bearer ${body.access_token}`;
   }
 
-  private req(method: OutboundRequest['method'], url: string, body?: Record<string, unknown>): OutboundRequest {
+  private req(
+    method: OutboundRequest['method'],
+    url: string,
+    body?: Record<string, unknown>,
+  ): OutboundRequest {
     return {
       method,
       url,
@@ -110,18 +120,29 @@ class ServiceNowConnector implements ActionConnector {
   }
 
   /** Sends with auth; with OAuth, one retry on 401 with a fresh token (a 401 changed nothing). */
-  private async call(req: OutboundRequest, signal: AbortSignal): Promise<{ res: OutboundResponse } | { fail: Failure }> {
+  private async call(
+    req: OutboundRequest,
+    signal: AbortSignal,
+  ): Promise<{ res: OutboundResponse } | { fail: Failure }> {
     for (let attempt = 0; ; attempt++) {
       const auth = await this.authHeader(signal, attempt > 0);
       if (typeof auth !== 'string') return { fail: auth };
-      const sent = await send(this.deps.http, 'ServiceNow', { ...req, headers: { ...req.headers, authorization: auth }, signal });
+      const sent = await send(this.deps.http, 'ServiceNow', {
+        ...req,
+        headers: { ...req.headers, authorization: auth },
+        signal,
+      });
       if ('res' in sent && sent.res.status === 401 && this.oauth && attempt === 0) continue;
       return sent;
     }
   }
 
   private lookupReq(query: string): OutboundRequest {
-    const q = new URLSearchParams({ sysparm_query: query, sysparm_fields: 'sys_id,number', sysparm_limit: '1' });
+    const q = new URLSearchParams({
+      sysparm_query: query,
+      sysparm_fields: 'sys_id,number',
+      sysparm_limit: '1',
+    });
     return this.req('GET', `${this.table}?${q.toString()}`);
   }
 
@@ -157,13 +178,21 @@ class ServiceNowConnector implements ActionConnector {
   }
 
   private check(request: ConnectorRequest): Failure | null {
+    const refused = unsupported(this.actionTypes, request);
+    if (refused) return refused;
     if (request.action_type === 'create_ticket') return null;
-    if (request.action_type !== 'update_ticket') return failure('UNSUPPORTED', 'ServiceNow runs create_ticket and update_ticket', true);
+    if (request.action_type !== 'update_ticket')
+      return failure('UNSUPPORTED', 'ServiceNow runs create_ticket and update_ticket', true);
     const v = request.target.value.trim();
     if (request.target.type !== 'ticket' || !(SYS_ID.test(v) || NUMBER.test(v)))
-      return failure('REJECTED', 'update_ticket needs a ticket target: an incident sys_id or number (INC0010001)', true);
+      return failure(
+        'REJECTED',
+        'update_ticket needs a ticket target: an incident sys_id or number (INC0010001)',
+        true,
+      );
     const s = request.parameters.state;
-    if (s !== undefined && !/^\d{1,2}$/.test(String(s))) return failure('REJECTED', 'state must be a numeric incident state', true);
+    if (s !== undefined && !/^\d{1,2}$/.test(String(s)))
+      return failure('REJECTED', 'state must be a numeric incident state', true);
     return null;
   }
 
@@ -174,7 +203,10 @@ class ServiceNowConnector implements ActionConnector {
     const steps =
       request.action_type === 'create_ticket'
         ? [this.lookupReq(`correlation_id=${this.correlation(request)}`), this.createReq(request)]
-        : [...(SYS_ID.test(v) ? [] : [this.lookupReq(`number=${v}`)]), this.updateReq(SYS_ID.test(v) ? v : '{sys_id}', request)];
+        : [
+            ...(SYS_ID.test(v) ? [] : [this.lookupReq(`number=${v}`)]),
+            this.updateReq(SYS_ID.test(v) ? v : '{sys_id}', request),
+          ];
     const views = steps.map((s) => requestView(s));
     return { ok: true, vendor_ref: null, details: { dry_run: true, request: views.at(-1), steps: views } };
   }
@@ -185,20 +217,28 @@ class ServiceNowConnector implements ActionConnector {
     const v = request.target.value.trim();
     let sysId: string | null = SYS_ID.test(v) && request.action_type === 'update_ticket' ? v : null;
     if (!sysId) {
-      const query = request.action_type === 'create_ticket' ? `correlation_id=${this.correlation(request)}` : `number=${v}`;
+      const query =
+        request.action_type === 'create_ticket'
+          ? `correlation_id=${this.correlation(request)}`
+          : `number=${v}`;
       const found = await this.call(this.lookupReq(query), signal);
       // A failed lookup changed nothing.
       if ('fail' in found) return { ...found.fail, not_applied: true };
       if (!is2xx(found.res)) return { ...statusFailure('ServiceNow', found.res), not_applied: true };
       const hit = ((found.res.json ?? {}) as { result?: { sys_id?: string; number?: string }[] }).result?.[0];
       if (request.action_type === 'create_ticket' && hit?.sys_id)
-        return { ok: true, vendor_ref: hit.number ?? hit.sys_id, details: { sys_id: hit.sys_id, number: hit.number ?? null, deduplicated: true } };
+        return {
+          ok: true,
+          vendor_ref: hit.number ?? hit.sys_id,
+          details: { sys_id: hit.sys_id, number: hit.number ?? null, deduplicated: true },
+        };
       if (request.action_type === 'update_ticket') {
         if (!hit?.sys_id) return failure('NOT_FOUND', 'ServiceNow has no incident with that number', true);
         sysId = hit.sys_id;
       }
     }
-    const write = request.action_type === 'create_ticket' ? this.createReq(request) : this.updateReq(sysId!, request);
+    const write =
+      request.action_type === 'create_ticket' ? this.createReq(request) : this.updateReq(sysId!, request);
     const sent = await this.call(write, signal);
     if ('fail' in sent) return sent.fail;
     if (!is2xx(sent.res)) return statusFailure('ServiceNow', sent.res);
@@ -206,12 +246,20 @@ class ServiceNowConnector implements ActionConnector {
     return {
       ok: true,
       vendor_ref: rec.number ?? rec.sys_id ?? null,
-      details: { status: sent.res.status, sys_id: rec.sys_id ?? null, number: rec.number ?? null, deduplicated: false },
+      details: {
+        status: sent.res.status,
+        sys_id: rec.sys_id ?? null,
+        number: rec.number ?? null,
+        deduplicated: false,
+      },
     };
   }
 
   async test(signal: AbortSignal): Promise<{ ok: boolean; message: string }> {
-    const sent = await this.call(this.req('GET', `${this.base}/api/now/table/sys_user?sysparm_limit=1&sysparm_fields=sys_id`), signal);
+    const sent = await this.call(
+      this.req('GET', `${this.base}/api/now/table/sys_user?sysparm_limit=1&sysparm_fields=sys_id`),
+      signal,
+    );
     if ('fail' in sent) return { ok: false, message: sent.fail.message };
     if (!is2xx(sent.res)) return { ok: false, message: statusFailure('ServiceNow', sent.res).message };
     return { ok: true, message: 'ServiceNow accepted the credentials (sys_user read)' };
@@ -224,16 +272,28 @@ export const servicenowKind: ConnectorKind = {
   actionTypes: ['create_ticket', 'update_ticket'],
   settings: [
     { name: 'instance_url', required: true, description: 'Instance URL, e.g. https://acme.service-now.com.' },
-    { name: 'assignment_group', required: false, description: 'sys_id or name of the group new incidents go to.' },
+    {
+      name: 'assignment_group',
+      required: false,
+      description: 'sys_id or name of the group new incidents go to.',
+    },
     { name: 'caller_id', required: false, description: 'Caller (sys_id or user name) on new incidents.' },
     { name: 'category', required: false, description: 'Incident category.' },
     { name: 'contact_type', required: false, description: 'Incident contact type (e.g. `monitoring`).' },
     TIMEOUT_SETTING,
   ],
   secrets: [
-    { name: 'username', required: false, description: 'Integration user (basic auth, or the OAuth password grant).' },
+    {
+      name: 'username',
+      required: false,
+      description: 'Integration user (basic auth, or the OAuth password grant).',
+    },
     { name: 'password', required: false, description: 'Its password.' },
-    { name: 'client_id', required: false, description: 'OAuth client id (Application Registry); enables OAuth.' },
+    {
+      name: 'client_id',
+      required: false,
+      description: 'OAuth client id (Application Registry); enables OAuth.',
+    },
     { name: 'client_secret', required: false, description: 'OAuth client secret.' },
   ],
   validate(config, secrets) {
@@ -242,12 +302,22 @@ export const servicenowKind: ConnectorKind = {
     if (secrets.client_id && !secrets.client_secret)
       problems.push({ field: 'secrets.client_secret', message: 'is required with client_id' });
     if (!secrets.client_id && !(secrets.username && secrets.password))
-      problems.push({ field: 'secrets.password', message: 'set username + password, or client_id + client_secret' });
-    if (secrets.client_id && secrets.username && !secrets.password) problems.push({ field: 'secrets.password', message: 'is required with username' });
+      problems.push({
+        field: 'secrets.password',
+        message: 'set username + password, or client_id + client_secret',
+      });
+    if (secrets.client_id && secrets.username && !secrets.password)
+      problems.push({ field: 'secrets.password', message: 'is required with username' });
     checkTimeout(problems, config);
     return problems;
   },
   create(settings, deps) {
-    return new ServiceNowConnector(settings.name, settings.actionTypes, settings.config, settings.secrets, deps);
+    return new ServiceNowConnector(
+      settings.name,
+      settings.actionTypes,
+      settings.config,
+      settings.secrets,
+      deps,
+    );
   },
 };

@@ -19,6 +19,7 @@ import {
   statusFailure,
   str,
   TIMEOUT_SETTING,
+  unsupported,
 } from './notify-common.ts';
 
 /**
@@ -31,7 +32,12 @@ import {
 export type SignatureMode = 'timestamped' | 'body';
 
 /** The three headers a receiver checks. */
-export function signHeaders(secret: string, body: string, now: Date, mode: SignatureMode): Record<string, string> {
+export function signHeaders(
+  secret: string,
+  body: string,
+  now: Date,
+  mode: SignatureMode,
+): Record<string, string> {
   const timestamp = String(Math.floor(now.getTime() / 1000));
   const signature = mode === 'body' ? hmacHex(secret, body) : hmacHex(secret, `${timestamp}.`, body);
   return { 'x-webhook-timestamp': timestamp, 'x-webhook-signature': `sha256=${signature}` };
@@ -84,23 +90,33 @@ class SignedWebhookConnector implements ActionConnector {
   }
 
   async dryRun(request: ConnectorRequest): Promise<ConnectorResult> {
+    const refused = unsupported(this.actionTypes, request);
+    if (refused) return refused;
     const req = this.build(this.payload(request), request.action_id);
     return {
       ok: true,
       vendor_ref: null,
-      details: { dry_run: true, request: requestView({ ...req, body: JSON.parse(req.body as string) as unknown[] }) },
+      details: {
+        dry_run: true,
+        request: requestView({ ...req, body: JSON.parse(req.body as string) as unknown[] }),
+      },
     };
   }
 
   async execute(request: ConnectorRequest, signal: AbortSignal): Promise<ConnectorResult> {
-    if (!this.actionTypes.includes(request.action_type))
-      return { ok: false, code: 'UNSUPPORTED', message: 'this webhook is not configured for the action type', not_applied: true, details: {} };
-    const sent = await send(this.deps.http, 'Webhook', { ...this.build(this.payload(request), request.action_id), signal });
+    const refused = unsupported(this.actionTypes, request);
+    if (refused) return refused;
+    const sent = await send(this.deps.http, 'Webhook', {
+      ...this.build(this.payload(request), request.action_id),
+      signal,
+    });
     if ('fail' in sent) return sent.fail;
     const { res } = sent;
     if (!is2xx(res)) return statusFailure('Webhook', res);
     const body = (res.json ?? {}) as Record<string, unknown>;
-    const ref = ['id', 'key', 'ticket', 'reference'].map((k) => body[k]).find((v) => typeof v === 'string' || typeof v === 'number');
+    const ref = ['id', 'key', 'ticket', 'reference']
+      .map((k) => body[k])
+      .find((v) => typeof v === 'string' || typeof v === 'number');
     return {
       ok: true,
       vendor_ref: ref === undefined ? null : String(ref).slice(0, 200),
@@ -111,7 +127,10 @@ class SignedWebhookConnector implements ActionConnector {
   /** A signed `ping` event (GitHub's convention): receivers acknowledge it and act on nothing. */
   async test(signal: AbortSignal): Promise<{ ok: boolean; message: string }> {
     const sent = await send(this.deps.http, 'Webhook', {
-      ...this.build({ event: 'ping', sent_at: this.deps.now().toISOString() }, `ping-${this.deps.now().getTime()}`),
+      ...this.build(
+        { event: 'ping', sent_at: this.deps.now().toISOString() },
+        `ping-${this.deps.now().getTime()}`,
+      ),
       signal,
     });
     if ('fail' in sent) return { ok: false, message: sent.fail.message };
@@ -134,7 +153,13 @@ export const signedWebhookKind: ConnectorKind = {
     },
     TIMEOUT_SETTING,
   ],
-  secrets: [{ name: 'signing_secret', required: true, description: 'HMAC-SHA256 key shared with the receiver (16+ characters).' }],
+  secrets: [
+    {
+      name: 'signing_secret',
+      required: true,
+      description: 'HMAC-SHA256 key shared with the receiver (16+ characters).',
+    },
+  ],
   validate(config, secrets) {
     const problems: ConnectorConfigProblem[] = [];
     checkUrlSetting(problems, 'url', config.url, true);

@@ -21,6 +21,7 @@ import {
   statusFailure,
   str,
   TIMEOUT_SETTING,
+  unsupported,
 } from './notify-common.ts';
 
 /**
@@ -46,8 +47,10 @@ const NOT_FOUND_ERRORS = new Set(['channel_not_found', 'channel_is_archived', 'i
 export function slackError(error: string, status: number): Failure {
   const code = /^[a-z_]{1,60}$/.test(error) ? error : 'unknown_error';
   const details = { status, slack_error: code };
-  if (AUTH_ERRORS.has(code)) return failure('AUTH_FAILED', `Slack refused the token (${code})`, true, details);
-  if (NOT_FOUND_ERRORS.has(code)) return failure('NOT_FOUND', `Slack does not know the channel (${code})`, true, details);
+  if (AUTH_ERRORS.has(code))
+    return failure('AUTH_FAILED', `Slack refused the token (${code})`, true, details);
+  if (NOT_FOUND_ERRORS.has(code))
+    return failure('NOT_FOUND', `Slack does not know the channel (${code})`, true, details);
   if (code === 'ratelimited' || code === 'rate_limited')
     return failure('RATE_LIMITED', 'Slack rate-limited the call', true, details);
   if (code === 'internal_error' || code === 'fatal_error' || code === 'service_unavailable')
@@ -66,9 +69,13 @@ export function slackMessage(request: ConnectorRequest): Record<string, unknown>
     { type: 'section', text: { type: 'mrkdwn', text: `*${slackEscape(c.title)}*` } },
     { type: 'section', fields },
   ];
-  if (c.message) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: slackEscape(c.message) } });
+  if (c.message)
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: slackEscape(c.message).slice(0, 2900) } });
   if (c.reason)
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Reason: ${slackEscape(c.reason)}` }] });
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `Reason: ${slackEscape(c.reason)}`.slice(0, 2000) }],
+    });
   blocks.push({
     type: 'context',
     elements: [{ type: 'mrkdwn', text: `Triage Warden action \`${slackEscape(c.action_id)}\`` }],
@@ -101,11 +108,17 @@ class SlackConnector implements ActionConnector {
   }
 
   private build(request: ConnectorRequest): { req: OutboundRequest; viaWebhook: boolean } | Failure {
+    const refused = unsupported(this.actionTypes, request);
+    if (refused) return refused;
     const message = slackMessage(request);
     const webhook = this.secrets.webhook_url;
     if (webhook && !this.secrets.bot_token)
-      return { req: { method: 'POST', url: webhook, body: message, timeoutMs: this.timeoutMs }, viaWebhook: true };
-    const channel = request.target.type === 'channel' ? request.target.value : str(this.config, 'default_channel');
+      return {
+        req: { method: 'POST', url: webhook, body: message, timeoutMs: this.timeoutMs },
+        viaWebhook: true,
+      };
+    const channel =
+      request.target.type === 'channel' ? request.target.value : str(this.config, 'default_channel');
     if (!channel) return failure('REJECTED', 'no channel: target a channel or set default_channel', true);
     return {
       req: {
@@ -161,7 +174,9 @@ class SlackConnector implements ActionConnector {
     };
   }
 
-  async test(signal: AbortSignal): Promise<{ ok: boolean; message: string; details?: Record<string, unknown> }> {
+  async test(
+    signal: AbortSignal,
+  ): Promise<{ ok: boolean; message: string; details?: Record<string, unknown> }> {
     if (!this.secrets.bot_token) {
       try {
         await this.deps.http.checkUrl(this.secrets.webhook_url ?? '');
@@ -180,8 +195,13 @@ class SlackConnector implements ActionConnector {
     if ('fail' in sent) return { ok: false, message: sent.fail.message };
     if (!is2xx(sent.res)) return { ok: false, message: statusFailure('Slack', sent.res).message };
     const body = (sent.res.json ?? {}) as { ok?: boolean; error?: string; team?: string; user?: string };
-    if (body.ok !== true) return { ok: false, message: slackError(String(body.error), sent.res.status).message };
-    return { ok: true, message: 'Slack accepted the token (auth.test)', details: { team: body.team ?? null } };
+    if (body.ok !== true)
+      return { ok: false, message: slackError(String(body.error), sent.res.status).message };
+    return {
+      ok: true,
+      message: 'Slack accepted the token (auth.test)',
+      details: { team: body.team ?? null },
+    };
   }
 }
 
@@ -190,13 +210,30 @@ export const slackKind: ConnectorKind = {
   title: 'Slack',
   actionTypes: ['notify'],
   settings: [
-    { name: 'default_channel', required: false, description: 'Channel id or name when the action targets none (bot token only).' },
-    { name: 'api_base_url', required: false, description: 'Slack Web API base URL.', default: 'https://slack.com/api' },
+    {
+      name: 'default_channel',
+      required: false,
+      description: 'Channel id or name when the action targets none (bot token only).',
+    },
+    {
+      name: 'api_base_url',
+      required: false,
+      description: 'Slack Web API base URL.',
+      default: 'https://slack.com/api',
+    },
     TIMEOUT_SETTING,
   ],
   secrets: [
-    { name: 'bot_token', required: false, description: 'Bot token (xoxb-…) with chat:write; used with chat.postMessage.' },
-    { name: 'webhook_url', required: false, description: 'Incoming webhook URL (the URL is the credential), when no bot token.' },
+    {
+      name: 'bot_token',
+      required: false,
+      description: 'Bot token (xoxb-…) with chat:write; used with chat.postMessage.',
+    },
+    {
+      name: 'webhook_url',
+      required: false,
+      description: 'Incoming webhook URL (the URL is the credential), when no bot token.',
+    },
   ],
   validate(config, secrets) {
     const problems: ConnectorConfigProblem[] = [];

@@ -10,7 +10,8 @@ import tls from 'node:tls';
  */
 
 export type SmtpSecurity = 'starttls' | 'tls' | 'none';
-export type SmtpStage = 'connect' | 'greeting' | 'ehlo' | 'starttls' | 'auth' | 'mail' | 'rcpt' | 'data' | 'message' | 'quit';
+export type SmtpStage =
+  'connect' | 'greeting' | 'ehlo' | 'starttls' | 'auth' | 'mail' | 'rcpt' | 'data' | 'message' | 'quit';
 
 export interface SmtpOptions {
   /** Host name as configured (TLS server name). */
@@ -37,7 +38,8 @@ export interface SmtpReply {
 export class SmtpError extends Error {
   constructor(
     /** `NETWORK`, `TIMEOUT`, `TLS` (handshake/certificate), `PROTOCOL` (garbled reply), `REPLY` (4xx/5xx), `NO_STARTTLS`, `NO_AUTH`, `ABORTED`. */
-    readonly kind: 'NETWORK' | 'TIMEOUT' | 'TLS' | 'PROTOCOL' | 'REPLY' | 'NO_STARTTLS' | 'NO_AUTH' | 'ABORTED',
+    readonly kind:
+      'NETWORK' | 'TIMEOUT' | 'TLS' | 'PROTOCOL' | 'REPLY' | 'NO_STARTTLS' | 'NO_AUTH' | 'ABORTED',
     message: string,
     readonly stage: SmtpStage,
     readonly reply?: SmtpReply,
@@ -76,7 +78,12 @@ class SmtpConnection {
     const servername = net.isIP(opts.host) ? undefined : opts.host;
     const socket =
       opts.security === 'tls'
-        ? tls.connect({ host: opts.address, port: opts.port, servername, ca: opts.ca ? [...tls.rootCertificates, opts.ca] : undefined })
+        ? tls.connect({
+            host: opts.address,
+            port: opts.port,
+            servername,
+            ca: opts.ca ? [...tls.rootCertificates, opts.ca] : undefined,
+          })
         : net.connect({ host: opts.address, port: opts.port });
     const conn = new SmtpConnection(socket, opts);
     await conn.until(opts.security === 'tls' ? 'secureConnect' : 'connect');
@@ -86,7 +93,8 @@ class SmtpConnection {
   private attach(socket: net.Socket): void {
     socket.on('data', (chunk: Buffer) => {
       this.buf += chunk.toString('latin1');
-      if (this.buf.length > MAX_BUFFER) return this.fail(new SmtpError('PROTOCOL', 'the server sent an oversized reply', this.stage));
+      if (this.buf.length > MAX_BUFFER)
+        return this.fail(new SmtpError('PROTOCOL', 'the server sent an oversized reply', this.stage));
       let i: number;
       while ((i = this.buf.indexOf('\n')) >= 0) {
         this.lines.push(this.buf.slice(0, i).replace(/\r$/, ''));
@@ -96,9 +104,19 @@ class SmtpConnection {
     });
     socket.on('error', (e: NodeJS.ErrnoException) => {
       const isTls = /SSL|TLS|CERT|certificate|self.signed|ERR_TLS/i.test(`${e.code ?? ''} ${e.message}`);
-      this.fail(new SmtpError(isTls ? 'TLS' : 'NETWORK', isTls ? 'TLS handshake failed (certificate or protocol)' : `connection failed (${e.code ?? 'error'})`, this.stage));
+      this.fail(
+        new SmtpError(
+          isTls ? 'TLS' : 'NETWORK',
+          isTls
+            ? 'TLS handshake failed (certificate or protocol)'
+            : `connection failed (${e.code ?? 'error'})`,
+          this.stage,
+        ),
+      );
     });
-    socket.on('close', () => this.fail(new SmtpError('NETWORK', 'the server closed the connection', this.stage)));
+    socket.on('close', () =>
+      this.fail(new SmtpError('NETWORK', 'the server closed the connection', this.stage)),
+    );
   }
 
   private fail(err: SmtpError): void {
@@ -124,7 +142,10 @@ class SmtpConnection {
         this.socket.destroy();
         reject(err);
       };
-      const timer = setTimeout(() => stop(new SmtpError('TIMEOUT', `no answer within ${this.opts.timeoutMs} ms`, this.stage)), this.opts.timeoutMs);
+      const timer = setTimeout(
+        () => stop(new SmtpError('TIMEOUT', `no answer within ${this.opts.timeoutMs} ms`, this.stage)),
+        this.opts.timeoutMs,
+      );
       const onAbort = () => stop(new SmtpError('ABORTED', 'the call was cancelled', this.stage));
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -148,7 +169,8 @@ class SmtpConnection {
           const m = /^(\d{3})([ -]?)(.*)$/.exec(this.lines.shift()!);
           if (!m) throw new SmtpError('PROTOCOL', 'the server sent a malformed reply', this.stage);
           lines.push(m[3]!);
-          if (lines.length > 200) throw new SmtpError('PROTOCOL', 'the server sent too long a reply', this.stage);
+          if (lines.length > 200)
+            throw new SmtpError('PROTOCOL', 'the server sent too long a reply', this.stage);
           if (m[2] !== '-') return { code: Number(m[1]), lines };
         }
       })(),
@@ -183,7 +205,8 @@ class SmtpConnection {
   }
 
   async startTls(): Promise<void> {
-    if (!this.extensions.has('STARTTLS')) throw new SmtpError('NO_STARTTLS', 'the server does not offer STARTTLS', 'starttls');
+    if (!this.extensions.has('STARTTLS'))
+      throw new SmtpError('NO_STARTTLS', 'the server does not offer STARTTLS', 'starttls');
     await this.command('starttls', 'STARTTLS', [220]);
     const plain = this.socket;
     plain.removeAllListeners('data');
@@ -253,7 +276,12 @@ export interface SmtpSent {
 }
 
 /** Sends one message. Throws SmtpError; `stage === 'message'` means it may have been delivered. */
-export async function sendMail(opts: SmtpOptions, from: string, to: readonly string[], message: string): Promise<SmtpSent> {
+export async function sendMail(
+  opts: SmtpOptions,
+  from: string,
+  to: readonly string[],
+  message: string,
+): Promise<SmtpSent> {
   const conn = await session(opts);
   try {
     await conn.command('mail', `MAIL FROM:<${from}>`, [250]);

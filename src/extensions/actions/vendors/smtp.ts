@@ -20,6 +20,7 @@ import {
   plainBody,
   str,
   TIMEOUT_SETTING,
+  unsupported,
 } from './notify-common.ts';
 import { probe, sendMail, SmtpError, type SmtpOptions, type SmtpSecurity } from './smtp-client.ts';
 
@@ -29,7 +30,8 @@ import { probe, sendMail, SmtpError, type SmtpOptions, type SmtpSecurity } from 
  * (`<tw-<action id>@<domain>>`), so receiving systems and mail archives can recognise a duplicate.
  */
 
-const ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const ADDRESS =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const HOST = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[?[0-9a-fA-F:.]+\]?$/;
 
 /** Quoted-printable (RFC 2045): ASCII-only output, lines of at most 76 characters. */
@@ -60,7 +62,6 @@ export function quotedPrintable(text: string): string {
 /** A header value: ASCII as is, anything else as an RFC 2047 encoded word; never a line break. */
 export function encodeHeader(value: string): string {
   const flat = value.replace(/[\r\n]+/g, ' ');
-  // eslint-disable-next-line no-control-regex
   if (/^[\x20-\x7e]*$/.test(flat)) return flat;
   return `=?UTF-8?B?${Buffer.from(flat, 'utf8').toString('base64')}?=`;
 }
@@ -73,7 +74,13 @@ export interface MailParts {
 }
 
 /** The whole RFC 5322 message: multipart/alternative, plain and HTML (alert text HTML-escaped). */
-export function buildMessage(request: ConnectorRequest, from: string, to: string[], domain: string, now: Date): MailParts {
+export function buildMessage(
+  request: ConnectorRequest,
+  from: string,
+  to: string[],
+  domain: string,
+  now: Date,
+): MailParts {
   const c = messageContent(request);
   const messageId = `<tw-${request.action_id.replace(/[^\w.-]/g, '')}@${domain}>`;
   const boundary = `tw-${randomBytes(12).toString('hex')}`;
@@ -105,7 +112,13 @@ export function buildMessage(request: ConnectorRequest, from: string, to: string
     `Content-Type: multipart/alternative; boundary="${boundary}"`,
   ];
   const part = (type: string, body: string) =>
-    [`--${boundary}`, `Content-Type: ${type}; charset=utf-8`, 'Content-Transfer-Encoding: quoted-printable', '', quotedPrintable(body)].join('\r\n');
+    [
+      `--${boundary}`,
+      `Content-Type: ${type}; charset=utf-8`,
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      quotedPrintable(body),
+    ].join('\r\n');
   const text = [
     ...headers,
     '',
@@ -119,24 +132,43 @@ export function buildMessage(request: ConnectorRequest, from: string, to: string
 
 /** An SmtpError as a ConnectorResult: before the final `.` nothing was delivered; after, unknown. */
 export function smtpFailure(err: unknown): Failure {
-  if (err instanceof OutboundError) return failure(err.code === 'BLOCKED_URL' ? 'BLOCKED_URL' : 'NETWORK', err.message, true);
-  if (!(err instanceof SmtpError)) return failure('OUTCOME_UNKNOWN', 'SMTP failed unexpectedly; the message may have been sent', false);
-  const details: Record<string, unknown> = { stage: err.stage, ...(err.reply ? { smtp_code: err.reply.code } : {}) };
+  if (err instanceof OutboundError)
+    return failure(err.code === 'BLOCKED_URL' ? 'BLOCKED_URL' : 'NETWORK', err.message, true);
+  if (!(err instanceof SmtpError))
+    return failure('OUTCOME_UNKNOWN', 'SMTP failed unexpectedly; the message may have been sent', false);
+  const details: Record<string, unknown> = {
+    stage: err.stage,
+    ...(err.reply ? { smtp_code: err.reply.code } : {}),
+  };
   if (err.stage === 'message' && err.kind !== 'REPLY')
-    return failure('OUTCOME_UNKNOWN', `SMTP: ${err.message} after the message was sent; it may have been delivered`, false, details);
-  if (err.kind === 'TIMEOUT') return failure('TIMEOUT', `SMTP: ${err.message} (nothing was sent)`, true, details);
+    return failure(
+      'OUTCOME_UNKNOWN',
+      `SMTP: ${err.message} after the message was sent; it may have been delivered`,
+      false,
+      details,
+    );
+  if (err.kind === 'TIMEOUT')
+    return failure('TIMEOUT', `SMTP: ${err.message} (nothing was sent)`, true, details);
   if (err.kind !== 'REPLY' || !err.reply) {
     const code = err.kind === 'NO_STARTTLS' || err.kind === 'NO_AUTH' ? 'REJECTED' : 'NETWORK';
     return failure(code, `SMTP: ${err.message}`, true, details);
   }
   const c = err.reply.code;
   const text = err.reply.lines.join(' ');
-  if ([530, 534, 535, 538].includes(c)) return failure('AUTH_FAILED', `the SMTP server refused the credentials (${c})`, true, details);
+  if ([530, 534, 535, 538].includes(c))
+    return failure('AUTH_FAILED', `the SMTP server refused the credentials (${c})`, true, details);
   if (c >= 400 && c < 500) {
-    const limited = c === 421 || c === 450 || c === 451 ? /rate|too many|throttl|limit|4\.7\.\d/i.test(text) : false;
-    return failure(limited ? 'RATE_LIMITED' : 'VENDOR_ERROR', `the SMTP server deferred the message (${c})`, true, details);
+    const limited =
+      c === 421 || c === 450 || c === 451 ? /rate|too many|throttl|limit|4\.7\.\d/i.test(text) : false;
+    return failure(
+      limited ? 'RATE_LIMITED' : 'VENDOR_ERROR',
+      `the SMTP server deferred the message (${c})`,
+      true,
+      details,
+    );
   }
-  if (err.stage === 'rcpt' && [550, 551, 553].includes(c)) return failure('NOT_FOUND', `the SMTP server refused every recipient (${c})`, true, details);
+  if (err.stage === 'rcpt' && [550, 551, 553].includes(c))
+    return failure('NOT_FOUND', `the SMTP server refused every recipient (${c})`, true, details);
   return failure('REJECTED', `the SMTP server refused the message (${c} at ${err.stage})`, true, details);
 }
 
@@ -165,15 +197,23 @@ class SmtpConnector implements ActionConnector {
       const to = request.target.value.trim();
       return ADDRESS.test(to) ? [to] : failure('REJECTED', 'the target is not a valid e-mail address', true);
     }
-    const to = Array.isArray(this.config.to) ? this.config.to.filter((t): t is string => typeof t === 'string') : [];
-    return to.length > 0 ? to : failure('REJECTED', 'no recipients: target an e-mail address or set `to`', true);
+    const to = Array.isArray(this.config.to)
+      ? this.config.to.filter((t): t is string => typeof t === 'string')
+      : [];
+    return to.length > 0
+      ? to
+      : failure('REJECTED', 'no recipients: target an e-mail address or set `to`', true);
   }
 
   private message(request: ConnectorRequest): MailParts | Failure {
-    if (!ADDRESS.test(this.from)) return failure('REJECTED', 'the sender (`from`) is not a valid e-mail address', true);
+    const refused = unsupported(this.actionTypes, request);
+    if (refused) return refused;
+    if (!ADDRESS.test(this.from))
+      return failure('REJECTED', 'the sender (`from`) is not a valid e-mail address', true);
     const to = this.recipients(request);
     if (!Array.isArray(to)) return to;
-    const domain = str(this.config, 'message_id_domain') ?? this.from.split('@')[1] ?? 'triage-warden.invalid';
+    const domain =
+      str(this.config, 'message_id_domain') ?? this.from.split('@')[1] ?? 'triage-warden.invalid';
     return buildMessage(request, this.from, to, domain, this.deps.now());
   }
 
@@ -235,10 +275,16 @@ class SmtpConnector implements ActionConnector {
     }
   }
 
-  async test(signal: AbortSignal): Promise<{ ok: boolean; message: string; details?: Record<string, unknown> }> {
+  async test(
+    signal: AbortSignal,
+  ): Promise<{ ok: boolean; message: string; details?: Record<string, unknown> }> {
     try {
       const { extensions } = await probe(await this.options(signal));
-      return { ok: true, message: 'connected, greeted, authenticated and quit; nothing was sent', details: { extensions } };
+      return {
+        ok: true,
+        message: 'connected, greeted, authenticated and quit; nothing was sent',
+        details: { extensions },
+      };
     } catch (err) {
       return { ok: false, message: smtpFailure(err).message };
     }
@@ -252,12 +298,30 @@ export const smtpKind: ConnectorKind = {
   settings: [
     { name: 'host', required: true, description: 'SMTP submission server host name.' },
     { name: 'port', required: false, description: 'Port (465 with security `tls`).', default: 587 },
-    { name: 'security', required: false, description: '`starttls` (required upgrade), `tls` (implicit), `none` (explicit opt-out: plain text).', default: 'starttls' },
+    {
+      name: 'security',
+      required: false,
+      description: '`starttls` (required upgrade), `tls` (implicit), `none` (explicit opt-out: plain text).',
+      default: 'starttls',
+    },
     { name: 'from', required: true, description: 'Envelope and header sender address.' },
-    { name: 'to', required: false, description: 'Recipient addresses when the action does not target an e-mail address.', default: [] },
+    {
+      name: 'to',
+      required: false,
+      description: 'Recipient addresses when the action does not target an e-mail address.',
+      default: [],
+    },
     { name: 'helo_name', required: false, description: 'Name sent in EHLO.', default: 'triage-warden' },
-    { name: 'message_id_domain', required: false, description: 'Domain of the Message-ID (default: the sender’s domain).' },
-    { name: 'tls_ca', required: false, description: 'Extra trusted CA certificate (PEM) for a private relay; verification is never disabled.' },
+    {
+      name: 'message_id_domain',
+      required: false,
+      description: 'Domain of the Message-ID (default: the sender’s domain).',
+    },
+    {
+      name: 'tls_ca',
+      required: false,
+      description: 'Extra trusted CA certificate (PEM) for a private relay; verification is never disabled.',
+    },
     TIMEOUT_SETTING,
   ],
   secrets: [
@@ -266,20 +330,38 @@ export const smtpKind: ConnectorKind = {
   ],
   validate(config, secrets) {
     const problems: ConnectorConfigProblem[] = [];
-    if (typeof config.host !== 'string' || !HOST.test(config.host)) problems.push({ field: 'host', message: 'is required: a host name or address' });
+    if (typeof config.host !== 'string' || !HOST.test(config.host))
+      problems.push({ field: 'host', message: 'is required: a host name or address' });
     const port = config.port;
-    if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535))
+    if (
+      port !== undefined &&
+      (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+    )
       problems.push({ field: 'port', message: 'must be a port number' });
     if (config.security !== undefined && !['starttls', 'tls', 'none'].includes(String(config.security)))
       problems.push({ field: 'security', message: 'must be starttls, tls or none' });
-    if (typeof config.from !== 'string' || !ADDRESS.test(config.from)) problems.push({ field: 'from', message: 'is required: an e-mail address' });
-    if (config.to !== undefined && (!Array.isArray(config.to) || config.to.some((t) => typeof t !== 'string' || !ADDRESS.test(t))))
+    if (typeof config.from !== 'string' || !ADDRESS.test(config.from))
+      problems.push({ field: 'from', message: 'is required: an e-mail address' });
+    if (
+      config.to !== undefined &&
+      (!Array.isArray(config.to) || config.to.some((t) => typeof t !== 'string' || !ADDRESS.test(t)))
+    )
       problems.push({ field: 'to', message: 'must be a list of e-mail addresses' });
-    if (config.helo_name !== undefined && (typeof config.helo_name !== 'string' || !HOST.test(config.helo_name)))
+    if (
+      config.helo_name !== undefined &&
+      (typeof config.helo_name !== 'string' || !HOST.test(config.helo_name))
+    )
       problems.push({ field: 'helo_name', message: 'must be a host name' });
-    if (config.message_id_domain !== undefined && (typeof config.message_id_domain !== 'string' || !/^[A-Za-z0-9.-]{1,253}$/.test(config.message_id_domain)))
+    if (
+      config.message_id_domain !== undefined &&
+      (typeof config.message_id_domain !== 'string' ||
+        !/^[A-Za-z0-9.-]{1,253}$/.test(config.message_id_domain))
+    )
       problems.push({ field: 'message_id_domain', message: 'must be a domain name' });
-    if (config.tls_ca !== undefined && (typeof config.tls_ca !== 'string' || !config.tls_ca.includes('BEGIN CERTIFICATE')))
+    if (
+      config.tls_ca !== undefined &&
+      (typeof config.tls_ca !== 'string' || !config.tls_ca.includes('BEGIN CERTIFICATE'))
+    )
       problems.push({ field: 'tls_ca', message: 'must be a PEM certificate' });
     if (Boolean(secrets.username) !== Boolean(secrets.password))
       problems.push({ field: 'secrets.password', message: 'username and password go together' });

@@ -19,6 +19,7 @@ import {
   statusFailure,
   teamsText,
   TIMEOUT_SETTING,
+  unsupported,
 } from './notify-common.ts';
 
 /**
@@ -48,7 +49,8 @@ export function teamsCard(request: ConnectorRequest): Record<string, unknown> {
     { type: 'RichTextBlock', inlines: [run(`Incident ${c.incident_id}`, { isSubtle: true })] },
   ];
   if (c.message) body.push({ type: 'RichTextBlock', inlines: [run(c.message)] });
-  if (c.reason) body.push({ type: 'RichTextBlock', inlines: [run(`Reason: ${c.reason}`, { isSubtle: true })] });
+  if (c.reason)
+    body.push({ type: 'RichTextBlock', inlines: [run(`Reason: ${c.reason}`, { isSubtle: true })] });
   return {
     type: 'message',
     attachments: [
@@ -86,6 +88,8 @@ class TeamsConnector implements ActionConnector {
   }
 
   async dryRun(request: ConnectorRequest): Promise<ConnectorResult> {
+    const refused = unsupported(this.actionTypes, request);
+    if (refused) return refused;
     return {
       ok: true,
       vendor_ref: null,
@@ -94,6 +98,8 @@ class TeamsConnector implements ActionConnector {
   }
 
   async execute(request: ConnectorRequest, signal: AbortSignal): Promise<ConnectorResult> {
+    const refused = unsupported(this.actionTypes, request);
+    if (refused) return refused;
     const sent = await send(this.deps.http, 'Teams', { ...this.build(request), signal });
     if ('fail' in sent) return sent.fail;
     const { res } = sent;
