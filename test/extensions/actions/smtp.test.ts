@@ -105,6 +105,42 @@ describe('smtp connector', () => {
     expect(secure.messages.length).toBe(n);
   });
 
+  it.skipIf(!keyCert)('security tls: implicit TLS from the first byte (port 465 style)', async () => {
+    const implicit = new FakeSmtp({
+      ...(keyCert ? { tlsKeyCert: keyCert } : {}),
+      implicitTls: true,
+      user: USER,
+      pass: PASS,
+    });
+    await implicit.start();
+    try {
+      expect(await mailer(implicit, { security: 'tls' }).execute(actionRequest(), never())).toMatchObject({
+        ok: true,
+      });
+      expect(implicit.messages.at(-1)).toMatchObject({ tls: true, user: USER });
+      // Speaking plain SMTP to a TLS port gets no greeting: a timeout before anything was sent.
+      expect(
+        await mailer(implicit, { security: 'none', timeout_ms: 300 }).execute(actionRequest(), never()),
+      ).toMatchObject({
+        ok: false,
+        not_applied: true,
+      });
+      expect(implicit.messages).toHaveLength(1);
+    } finally {
+      await implicit.close();
+    }
+  });
+
+  it('a cancelled call before the message is sent reports nothing sent', async () => {
+    const ac = new AbortController();
+    plainLogin.inject({ on: 'GREETING', reply: 'hang' });
+    setTimeout(() => ac.abort(), 50);
+    expect(await mailer(plainLogin, { security: 'none' }).execute(actionRequest(), ac.signal)).toMatchObject({
+      ok: false,
+      not_applied: true,
+    });
+  });
+
   it('STARTTLS is required: a server not offering it gets nothing (no AUTH in clear)', async () => {
     const n = plainLogin.messages.length;
     expect(await mailer(plainLogin).execute(actionRequest(), never())).toMatchObject({

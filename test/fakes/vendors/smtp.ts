@@ -23,6 +23,8 @@ export interface FakeSmtpOptions {
   authMethods?: ('PLAIN' | 'LOGIN')[];
   user?: string;
   pass?: string;
+  /** Speak TLS from the first byte (port 465 style) with `tlsKeyCert`; STARTTLS is then not offered. */
+  implicitTls?: boolean;
 }
 
 /** The next reply to a command (`MAIL`, `RCPT`, `DATA`, `END` for the final dot, `GREETING`): a line or a hang. */
@@ -53,7 +55,11 @@ export class FakeSmtp {
   }
 
   async start(): Promise<number> {
-    this.#server = net.createServer((s) => this.#serve(s));
+    const kc = this.opts.tlsKeyCert;
+    this.#server =
+      this.opts.implicitTls && kc
+        ? tls.createServer({ key: kc.key, cert: kc.cert }, (s) => this.#serve(s, true))
+        : net.createServer((s) => this.#serve(s, false));
     await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
     this.port = (this.#server.address() as AddressInfo).port;
     return this.port;
@@ -71,13 +77,13 @@ export class FakeSmtp {
     return i < 0 ? undefined : this.#injections.splice(i, 1)[0]!.reply;
   }
 
-  #serve(plain: net.Socket): void {
+  #serve(plain: net.Socket, implicitTls: boolean): void {
     this.connections += 1;
     this.#sockets.add(plain);
     plain.on('close', () => this.#sockets.delete(plain));
     plain.on('error', () => undefined);
     let socket: net.Socket = plain;
-    let secure = false;
+    let secure = implicitTls;
     let user: string | null = null;
     let from: string | null = null;
     let to: string[] = [];
