@@ -98,6 +98,12 @@ class SmtpConnection {
       let i: number;
       while ((i = this.buf.indexOf('\n')) >= 0) {
         this.lines.push(this.buf.slice(0, i).replace(/\r$/, ''));
+        if (this.lines.length > 1000) {
+          this.buf = '';
+          return this.fail(
+            new SmtpError('PROTOCOL', 'the server sent more lines than asked for', this.stage),
+          );
+        }
         this.buf = this.buf.slice(i + 1);
       }
       this.wake?.();
