@@ -9,7 +9,7 @@ import { defineConfig } from 'vite';
 const api = process.env.TW_API_URL ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
-  root: fileURLToPath(new URL(".", import.meta.url)),
+  root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
   plugins: [react()],
   build: {

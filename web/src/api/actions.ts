@@ -10,7 +10,8 @@ export function listItems<T>(body: { data?: T[]; items?: T[] } | T[]): T[] {
 export const fetchActions = async (incidentId: string) =>
   listItems(await api.get<{ data: ActionView[] }>(`/api/v1/incidents/${incidentId}/actions`));
 
-export const fetchApprovals = async () => listItems(await api.get<{ data: ActionView[] }>('/api/v1/approvals'));
+export const fetchApprovals = async () =>
+  listItems(await api.get<{ data: ActionView[] }>('/api/v1/approvals'));
 
 /** Approve or deny a pending action (POST /approvals/:id/approve|deny {comment}). */
 export function useDecideAction() {

@@ -23,7 +23,10 @@ export class ApiError extends Error {
 
 /** True when the route does not exist on this server (a feature not deployed here). */
 export const isNotAvailable = (err: unknown): boolean =>
-  err instanceof ApiError && err.status === 404 && err.code === 'NOT_FOUND' && err.message.startsWith('no route ');
+  err instanceof ApiError &&
+  err.status === 404 &&
+  err.code === 'NOT_FOUND' &&
+  err.message.startsWith('no route ');
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 

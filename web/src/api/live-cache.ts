@@ -44,7 +44,10 @@ async function insertRow(client: QueryClient, id: string): Promise<void> {
     }
     const [first, ...rest] = data.pages;
     const pagination = { ...first.pagination, total_items: first.pagination.total_items + 1 };
-    client.setQueryData<Pages>(key, { ...data, pages: [{ ...first, pagination, data: [row, ...first.data] }, ...rest] });
+    client.setQueryData<Pages>(key, {
+      ...data,
+      pages: [{ ...first, pagination, data: [row, ...first.data] }, ...rest],
+    });
   }
 }
 
@@ -70,7 +73,11 @@ export function applyEvent(client: QueryClient, e: BusEvent): void {
     }
     case 'analysis_complete': {
       const d = e.data as BusEvent<'analysis_complete'>['data'];
-      patchRows(client, d.incident_id, (r) => ({ ...r, classification: d.classification, confidence: d.confidence }));
+      patchRows(client, d.incident_id, (r) => ({
+        ...r,
+        classification: d.classification,
+        confidence: d.confidence,
+      }));
       void client.invalidateQueries({ queryKey: ['counts'] });
       break;
     }

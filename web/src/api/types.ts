@@ -91,7 +91,13 @@ export interface IncidentDetail extends Incident {
     details: Record<string, unknown>;
   }[];
   verdict: Verdict | null;
-  timeline: { id: string; actor: string; action: string; details: Record<string, unknown>; created_at: string }[];
+  timeline: {
+    id: string;
+    actor: string;
+    action: string;
+    details: Record<string, unknown>;
+    created_at: string;
+  }[];
 }
 
 export interface TranscriptMessage {

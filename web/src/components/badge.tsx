@@ -1,4 +1,10 @@
-export function Badge({ kind, value }: { kind: 'severity' | 'status' | 'verdict' | 'plain'; value: string | null }) {
+export function Badge({
+  kind,
+  value,
+}: {
+  kind: 'severity' | 'status' | 'verdict' | 'plain';
+  value: string | null;
+}) {
   if (!value) return <span className="muted">—</span>;
   return <span className={`badge ${kind}-${value}`}>{value.replaceAll('_', ' ')}</span>;
 }

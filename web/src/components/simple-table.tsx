@@ -6,7 +6,17 @@ export interface Column<T> {
 }
 
 /** A plain table for the short admin lists (users, keys, sources, connectors). */
-export function SimpleTable<T>({ rows, columns, rowKey, label }: { rows: T[]; columns: Column<T>[]; rowKey: (r: T) => string; label: string }) {
+export function SimpleTable<T>({
+  rows,
+  columns,
+  rowKey,
+  label,
+}: {
+  rows: T[];
+  columns: Column<T>[];
+  rowKey: (r: T) => string;
+  label: string;
+}) {
   return (
     <table className="plain" aria-label={label}>
       <thead>

@@ -9,7 +9,12 @@ export function ApprovalsPage() {
   return (
     <>
       <h1>Approvals</h1>
-      <QueryView query={q} feature="Approvals" empty="No action is waiting for approval." isEmpty={(d) => d.length === 0}>
+      <QueryView
+        query={q}
+        feature="Approvals"
+        empty="No action is waiting for approval."
+        isEmpty={(d) => d.length === 0}
+      >
         {(d) => (
           <ul className="actions">
             {d.map((a) => (

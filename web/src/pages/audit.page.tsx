@@ -48,7 +48,12 @@ export function AuditPage() {
         ))}
         <button type="submit">Apply</button>
       </form>
-      <QueryView query={q} feature="The audit log" empty="No audit entry matches." isEmpty={(d) => d.length === 0}>
+      <QueryView
+        query={q}
+        feature="The audit log"
+        empty="No audit entry matches."
+        isEmpty={(d) => d.length === 0}
+      >
         {(d) => (
           <SimpleTable
             label="Audit log"

@@ -24,7 +24,12 @@ export function ConnectorsPage() {
           {JSON.stringify(test.data, null, 2)}
         </pre>
       )}
-      <QueryView query={q} feature="Connectors" empty="No connector is configured." isEmpty={(d) => d.length === 0}>
+      <QueryView
+        query={q}
+        feature="Connectors"
+        empty="No connector is configured."
+        isEmpty={(d) => d.length === 0}
+      >
         {(d) => (
           <SimpleTable
             label="Connectors"
@@ -33,7 +38,10 @@ export function ConnectorsPage() {
             columns={[
               { header: 'Name', cell: (c) => <code>{c.name}</code> },
               { header: 'Kind', cell: (c) => c.kind },
-              { header: 'Enabled', cell: (c) => (c.enabled ? 'yes' : 'no') + (c.dry_run ? ' (dry run)' : '') },
+              {
+                header: 'Enabled',
+                cell: (c) => (c.enabled ? 'yes' : 'no') + (c.dry_run ? ' (dry run)' : ''),
+              },
               { header: 'Actions', cell: (c) => c.action_types.join(', ') },
               { header: 'Secrets set', cell: (c) => c.secrets_set.join(', ') || '—' },
               { header: 'Updated', cell: (c) => <When at={c.updated_at} /> },

@@ -47,7 +47,11 @@ export function pageFor(path: string): { page: PageDef; params: Record<string, s
     const want = page.path.split('/').filter(Boolean);
     if (want.length !== parts.length) continue;
     const params: Record<string, string> = {};
-    if (want.every((w, i) => (w.startsWith(':') ? (params[w.slice(1)] = decodeURIComponent(parts[i]!)) : w === parts[i])))
+    if (
+      want.every((w, i) =>
+        w.startsWith(':') ? (params[w.slice(1)] = decodeURIComponent(parts[i]!)) : w === parts[i],
+      )
+    )
       return { page, params };
   }
   return null;

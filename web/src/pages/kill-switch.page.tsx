@@ -10,7 +10,10 @@ import { ErrorState, QueryView } from '../components/states.tsx';
 export function KillSwitchPage() {
   const client = useQueryClient();
   const me = useMe();
-  const q = useQuery({ queryKey: ['kill-switch'], queryFn: () => api.get<KillSwitch>('/api/v1/kill-switch') });
+  const q = useQuery({
+    queryKey: ['kill-switch'],
+    queryFn: () => api.get<KillSwitch>('/api/v1/kill-switch'),
+  });
   const [open, setOpen] = useState(false);
   const flip = useMutation({
     mutationFn: (v: { verb: 'activate' | 'deactivate'; reason: string }) =>
@@ -44,7 +47,9 @@ export function KillSwitchPage() {
               >
                 {k.active ? 'Deactivate…' : 'Activate kill switch…'}
               </button>
-              {!can(me.data, `kill_switch:${verb}`) && <p className="muted small">Your role may not {verb} it.</p>}
+              {!can(me.data, `kill_switch:${verb}`) && (
+                <p className="muted small">Your role may not {verb} it.</p>
+              )}
               {flip.isError && <ErrorState error={flip.error} />}
               <ConfirmDialog
                 open={open}

@@ -36,7 +36,12 @@ export function LoginPage() {
         <h1 id="login-title">Triage Warden</h1>
         <label>
           Username
-          <input autoComplete="username" required value={username} onChange={(e) => setUsername(e.target.value)} />
+          <input
+            autoComplete="username"
+            required
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+          />
         </label>
         <label>
           Password

@@ -26,7 +26,8 @@ function CountTile({ label, filter }: { label: string; filter: Record<string, st
 function VerdictCounts() {
   const probe = useCount({ classification: 'malicious' });
   if (probe.isPending) return <Loading />;
-  if (probe.isError) return <p className="state unavailable">Counts by verdict are not available on this server.</p>;
+  if (probe.isError)
+    return <p className="state unavailable">Counts by verdict are not available on this server.</p>;
   return (
     <ul className="tiles">
       {CLASSIFICATIONS.map((c) => (
@@ -38,7 +39,10 @@ function VerdictCounts() {
 
 function Operations() {
   const metrics = useMetrics();
-  const kill = useQuery({ queryKey: ['kill-switch'], queryFn: () => api.get<KillSwitch>('/api/v1/kill-switch') });
+  const kill = useQuery({
+    queryKey: ['kill-switch'],
+    queryFn: () => api.get<KillSwitch>('/api/v1/kill-switch'),
+  });
   const approvals = useQuery({
     queryKey: ['approvals'],
     queryFn: () => api.get<{ data: ActionView[] }>('/api/v1/approvals'),

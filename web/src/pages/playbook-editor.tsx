@@ -93,7 +93,12 @@ export function PlaybookEditor({ name }: { name: string }) {
           </ul>
         )}
       </div>
-      <button type="button" className="primary" disabled={yaml === null || errors.length > 0 || save.isPending} onClick={() => save.mutate()}>
+      <button
+        type="button"
+        className="primary"
+        disabled={yaml === null || errors.length > 0 || save.isPending}
+        onClick={() => save.mutate()}
+      >
         Save
       </button>
       {save.isError && <ErrorState error={save.error} />}

@@ -7,7 +7,10 @@ import { QueryView } from '../components/states.tsx';
 import { PlaybookEditor } from './playbook-editor.tsx';
 
 export function PlaybooksPage() {
-  const list = useQuery({ queryKey: ['playbooks'], queryFn: () => api.get<ListOf<Playbook>>('/api/v1/playbooks') });
+  const list = useQuery({
+    queryKey: ['playbooks'],
+    queryFn: () => api.get<ListOf<Playbook>>('/api/v1/playbooks'),
+  });
   const [name, setName] = useState<string | null>(null);
   return (
     <>

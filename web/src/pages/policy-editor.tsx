@@ -10,7 +10,8 @@ export function PolicyEditor({ active }: { active: PolicyVersionView }) {
   const [yaml, setYaml] = useState(active.source);
   const [comment, setComment] = useState('');
   const save = useMutation({
-    mutationFn: () => api.put<PolicyVersionView>('/api/v1/policies', { source: yaml, comment: comment || undefined }),
+    mutationFn: () =>
+      api.put<PolicyVersionView>('/api/v1/policies', { source: yaml, comment: comment || undefined }),
     onSuccess: () => client.invalidateQueries({ queryKey: ['policies'] }),
   });
   const submit = (e: FormEvent) => {
@@ -24,7 +25,13 @@ export function PolicyEditor({ active }: { active: PolicyVersionView }) {
       </p>
       <label>
         Policy (YAML)
-        <textarea className="code" value={yaml} onChange={(e) => setYaml(e.target.value)} rows={18} spellCheck={false} />
+        <textarea
+          className="code"
+          value={yaml}
+          onChange={(e) => setYaml(e.target.value)}
+          rows={18}
+          spellCheck={false}
+        />
       </label>
       <label>
         Comment

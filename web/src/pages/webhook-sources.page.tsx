@@ -11,7 +11,8 @@ export function WebhookSourcesPage() {
     queryFn: () => api.get<ListOf<WebhookSource>>('/api/v1/webhook-sources'),
   });
   const rotate = useMutation({
-    mutationFn: (name: string) => api.post<{ secret?: string }>(`/api/v1/webhook-sources/${encodeURIComponent(name)}/rotate`, {}),
+    mutationFn: (name: string) =>
+      api.post<{ secret?: string }>(`/api/v1/webhook-sources/${encodeURIComponent(name)}/rotate`, {}),
     onSuccess: () => client.invalidateQueries({ queryKey: ['webhook-sources'] }),
   });
   return (
@@ -20,10 +21,16 @@ export function WebhookSourcesPage() {
       {rotate.isError && <ErrorState error={rotate.error} />}
       {rotate.data?.secret && (
         <p className="state" role="status">
-          New secret (shown once; the previous one stays valid for the grace period): <code>{rotate.data.secret}</code>
+          New secret (shown once; the previous one stays valid for the grace period):{' '}
+          <code>{rotate.data.secret}</code>
         </p>
       )}
-      <QueryView query={q} feature="Webhook sources" empty="No webhook source." isEmpty={(d) => d.data.length === 0}>
+      <QueryView
+        query={q}
+        feature="Webhook sources"
+        empty="No webhook source."
+        isEmpty={(d) => d.data.length === 0}
+      >
         {(d) => (
           <SimpleTable
             label="Webhook sources"
@@ -33,7 +40,10 @@ export function WebhookSourcesPage() {
               { header: 'Name', cell: (s) => <code>{s.name}</code> },
               { header: 'Origin', cell: (s) => s.origin },
               { header: 'Enabled', cell: (s) => (s.enabled ? 'yes' : 'no') },
-              { header: 'Signature', cell: (s) => (s.unsigned ? 'unsigned' : s.has_secret ? 'HMAC' : 'missing secret') },
+              {
+                header: 'Signature',
+                cell: (s) => (s.unsigned ? 'unsigned' : s.has_secret ? 'HMAC' : 'missing secret'),
+              },
               {
                 header: 'Secret',
                 cell: (s) =>
@@ -43,7 +53,9 @@ export function WebhookSourcesPage() {
                     <button
                       type="button"
                       aria-label={`Rotate the secret of ${s.name}`}
-                      onClick={() => window.confirm(`Rotate the secret of ${s.name}?`) && rotate.mutate(s.name)}
+                      onClick={() =>
+                        window.confirm(`Rotate the secret of ${s.name}?`) && rotate.mutate(s.name)
+                      }
                     >
                       Rotate
                     </button>

@@ -8,7 +8,12 @@ export function ActionsSection({ incidentId }: { incidentId: string }) {
   const actions = useQuery({ queryKey: ['actions', incidentId], queryFn: () => fetchActions(incidentId) });
   return (
     <Section id="actions" title="Response actions">
-      <QueryView query={actions} feature="Response actions" empty="No response action proposed." isEmpty={(d) => d.length === 0}>
+      <QueryView
+        query={actions}
+        feature="Response actions"
+        empty="No response action proposed."
+        isEmpty={(d) => d.length === 0}
+      >
         {(d) => (
           <ul className="actions">
             {d.map((a) => (

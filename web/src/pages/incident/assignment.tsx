@@ -9,7 +9,8 @@ export function Assignment({ incident }: { incident: Incident }) {
   const client = useQueryClient();
   const [name, setName] = useState(incident.assignee ?? '');
   const assign = useMutation({
-    mutationFn: (assignee: string | null) => api.put(`/api/v1/incidents/${incident.id}/assignee`, { assignee }),
+    mutationFn: (assignee: string | null) =>
+      api.put(`/api/v1/incidents/${incident.id}/assignee`, { assignee }),
     onSuccess: () => client.invalidateQueries({ queryKey: ['incident', incident.id] }),
   });
   if (incident.assignee === undefined)

@@ -14,7 +14,8 @@ export function CommentsSection({ incidentId }: { incidentId: string }) {
   });
   const [body, setBody] = useState('');
   const add = useMutation({
-    mutationFn: (text: string) => api.post<CommentView>(`/api/v1/incidents/${incidentId}/comments`, { body: text }),
+    mutationFn: (text: string) =>
+      api.post<CommentView>(`/api/v1/incidents/${incidentId}/comments`, { body: text }),
     onSuccess: () => {
       setBody('');
       void client.invalidateQueries({ queryKey: ['comments', incidentId] });
@@ -26,7 +27,12 @@ export function CommentsSection({ incidentId }: { incidentId: string }) {
   };
   return (
     <Section id="comments" title="Comments">
-      <QueryView query={comments} feature="Comments" empty="No comments yet." isEmpty={(d) => d.data.length === 0}>
+      <QueryView
+        query={comments}
+        feature="Comments"
+        empty="No comments yet."
+        isEmpty={(d) => d.data.length === 0}
+      >
         {(d) => (
           <ul className="comments">
             {d.data.map((c) => (

@@ -29,7 +29,8 @@ export function RelatedSection({ incidentId, relatedId }: { incidentId: string; 
             {d.data.map((r) => (
               <li key={r.id}>
                 <Badge kind="severity" value={r.severity} /> <Link to={`/incidents/${r.id}`}>{r.title}</Link>{' '}
-                <Badge kind="status" value={r.status} /> <span className="muted">shares {r.shared.join(', ')}</span>
+                <Badge kind="status" value={r.status} />{' '}
+                <span className="muted">shares {r.shared.join(', ')}</span>
               </li>
             ))}
           </ul>

@@ -13,7 +13,9 @@ export function TimelineSection({ timeline }: { timeline: IncidentDetail['timeli
           {timeline.map((t) => (
             <li key={t.id}>
               <When at={t.created_at} /> <strong>{t.action.replaceAll('_', ' ')}</strong> by {t.actor}
-              {Object.keys(t.details).length > 0 && <code className="details">{JSON.stringify(t.details)}</code>}
+              {Object.keys(t.details).length > 0 && (
+                <code className="details">{JSON.stringify(t.details)}</code>
+              )}
             </li>
           ))}
         </ol>

@@ -23,8 +23,8 @@ export function TranscriptSection({ incidentId }: { incidentId: string }) {
             <details key={t.id} className="transcript">
               <summary>
                 {t.provider}/{t.model} · {t.outcome}
-                {t.fallback_reason ? ` (${t.fallback_reason})` : ''} · {t.input_tokens}+{t.output_tokens} tokens ·{' '}
-                {t.latency_ms} ms · <When at={t.created_at} />
+                {t.fallback_reason ? ` (${t.fallback_reason})` : ''} · {t.input_tokens}+{t.output_tokens}{' '}
+                tokens · {t.latency_ms} ms · <When at={t.created_at} />
               </summary>
               <ol className="messages">
                 {t.messages.map((m, n) => (

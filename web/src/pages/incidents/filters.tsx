@@ -27,7 +27,12 @@ export function Filters({
     <form className="filters" onSubmit={search} role="search" aria-label="Filter incidents">
       <label>
         Search
-        <input type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="title, indicator…" />
+        <input
+          type="search"
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+          placeholder="title, indicator…"
+        />
       </label>
       <label>
         Status
@@ -53,7 +58,10 @@ export function Filters({
       </label>
       <label>
         Sort
-        <select value={params.sort ?? 'created_at'} onChange={(e) => set('sort', e.target.value === 'created_at' ? '' : e.target.value)}>
+        <select
+          value={params.sort ?? 'created_at'}
+          onChange={(e) => set('sort', e.target.value === 'created_at' ? '' : e.target.value)}
+        >
           {SORTS.map((s) => (
             <option key={s} value={s}>
               {s.replaceAll('_', ' ')}
@@ -63,7 +71,10 @@ export function Filters({
       </label>
       <label>
         Order
-        <select value={params.order ?? 'desc'} onChange={(e) => set('order', e.target.value === 'desc' ? '' : e.target.value)}>
+        <select
+          value={params.order ?? 'desc'}
+          onChange={(e) => set('order', e.target.value === 'desc' ? '' : e.target.value)}
+        >
           <option value="desc">newest first</option>
           <option value="asc">oldest first</option>
         </select>

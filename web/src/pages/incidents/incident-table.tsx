@@ -34,7 +34,10 @@ const columns = [
       />
     ),
   }),
-  col.accessor('severity', { header: 'Severity', cell: (c) => <Badge kind="severity" value={c.getValue()} /> }),
+  col.accessor('severity', {
+    header: 'Severity',
+    cell: (c) => <Badge kind="severity" value={c.getValue()} />,
+  }),
   col.accessor('title', {
     header: 'Title',
     cell: (c) => <Link to={`/incidents/${c.row.original.id}`}>{c.getValue()}</Link>,
@@ -45,7 +48,11 @@ const columns = [
     cell: (c) => <Badge kind="verdict" value={c.getValue()} />,
   }),
   col.accessor('source', { header: 'Source' }),
-  col.accessor((r) => r.assignee ?? null, { id: 'assignee', header: 'Assignee', cell: (c) => c.getValue() ?? '—' }),
+  col.accessor((r) => r.assignee ?? null, {
+    id: 'assignee',
+    header: 'Assignee',
+    cell: (c) => c.getValue() ?? '—',
+  }),
   col.accessor('created_at', { header: 'Created', cell: (c) => <When at={c.getValue()} /> }),
 ];
 
@@ -113,7 +120,13 @@ export function IncidentTable({
     if (e.key === 'Enter' && e.target === e.currentTarget) navigate(`/incidents/${id}`);
   };
   return (
-    <div ref={scroller} className="scroller" tabIndex={0} aria-label="Incidents (scroll for more)" role="region">
+    <div
+      ref={scroller}
+      className="scroller"
+      tabIndex={0}
+      aria-label="Incidents (scroll for more)"
+      role="region"
+    >
       <table className="grid" aria-rowcount={tableRows.length}>
         <thead>
           {table.getHeaderGroups().map((g) => (

@@ -20,7 +20,9 @@ export function IncidentsPage() {
     return p;
   }, [query]);
   const setParams = (next: Record<string, string>) =>
-    navigate(`/incidents${Object.keys(next).length ? `?${new URLSearchParams(next)}` : ''}`, { replace: true });
+    navigate(`/incidents${Object.keys(next).length ? `?${new URLSearchParams(next)}` : ''}`, {
+      replace: true,
+    });
   const pages = useIncidentPages(params);
   const client = useQueryClient();
   const fresh = useQuery({ queryKey: ['incidents-new', params], queryFn: () => 0, staleTime: Infinity });
