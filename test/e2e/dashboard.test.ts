@@ -112,6 +112,12 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     // Triage runs on: the verdict lands in the same row, still without a reload.
     await row.getByText('malicious').waitFor({ timeout: 15_000 });
     await check('incidents');
+    // Filters are list query parameters (and the URL): none of severity low, then back.
+    await page.getByLabel('Severity', { exact: true }).selectOption('low');
+    await page.getByText('No incident matches these filters.').waitFor();
+    expect(new URL(page.url()).search).toBe('?severity=low');
+    await page.getByLabel('Severity', { exact: true }).selectOption('');
+    await row.waitFor();
 
     await row.getByRole('link').click();
     await page.getByRole('heading', { level: 2, name: 'Verdict' }).waitFor();
@@ -157,6 +163,20 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     ]) {
       await open(title);
       await check(title.toLowerCase().replaceAll(' ', '-'));
+      if (title === 'Playbooks') {
+        // The YAML editor: the server's validation errors appear beside the text, by line.
+        await page.getByRole('button', { name: 'malware v1' }).click();
+        const yaml = page.getByLabel('YAML');
+        await expect(yaml.inputValue()).resolves.toContain('malware');
+        await yaml.fill('name: malware\nstages: 5\n');
+        await page
+          .locator('#pb-errors')
+          .getByRole('button', { name: /^line \d+/ })
+          .first()
+          .waitFor();
+        await expect(yaml.getAttribute('aria-invalid')).resolves.toBe('true');
+        await check('playbook-editor');
+      }
     }
     // A route another branch adds is reported as missing, not as an error.
     await open('Approvals');
@@ -177,5 +197,5 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
 
     expect(cspErrors).toEqual([]);
     expect(pageErrors).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 });

@@ -36,7 +36,11 @@ export function Filters({
       </label>
       <label>
         Status
-        <select value={params.status ?? ''} onChange={(e) => set('status', e.target.value)}>
+        <select
+          aria-label="Status"
+          value={params.status ?? ''}
+          onChange={(e) => set('status', e.target.value)}
+        >
           <option value="">any</option>
           {INCIDENT_STATUSES.map((s) => (
             <option key={s} value={s}>
@@ -47,7 +51,11 @@ export function Filters({
       </label>
       <label>
         Severity
-        <select value={params.severity ?? ''} onChange={(e) => set('severity', e.target.value)}>
+        <select
+          aria-label="Severity"
+          value={params.severity ?? ''}
+          onChange={(e) => set('severity', e.target.value)}
+        >
           <option value="">any</option>
           {SEVERITIES.map((s) => (
             <option key={s} value={s}>
@@ -59,6 +67,7 @@ export function Filters({
       <label>
         Sort
         <select
+          aria-label="Sort"
           value={params.sort ?? 'created_at'}
           onChange={(e) => set('sort', e.target.value === 'created_at' ? '' : e.target.value)}
         >
@@ -72,6 +81,7 @@ export function Filters({
       <label>
         Order
         <select
+          aria-label="Order"
           value={params.order ?? 'desc'}
           onChange={(e) => set('order', e.target.value === 'desc' ? '' : e.target.value)}
         >
