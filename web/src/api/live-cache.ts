@@ -1,5 +1,4 @@
 import type { InfiniteData, QueryClient } from '@tanstack/react-query';
-import { api } from './client.ts';
 import type { BusEvent, Incident, IncidentPage } from './types.ts';
 
 /**
@@ -32,14 +31,43 @@ function matches(params: Record<string, string>, row: Incident): boolean {
   );
 }
 
-async function insertRow(client: QueryClient, id: string): Promise<void> {
-  const row = await api.get<Incident>(`/api/v1/incidents/${id}`);
+/** The new row as the event describes it: no request per incident, however fast they arrive. */
+function rowOf(e: BusEvent<'incident_created'>): Incident {
+  const d = e.data;
+  return {
+    id: d.incident_id,
+    title: d.title,
+    severity: d.severity,
+    source: d.source,
+    incident_type: d.incident_type,
+    status: 'new',
+    description: null,
+    occurrence_count: 1,
+    first_seen: e.occurred_at,
+    last_seen: e.occurred_at,
+    created_at: e.occurred_at,
+    updated_at: e.occurred_at,
+    version: 1,
+    tags: [],
+    assets: [],
+    mitre_techniques: [],
+    classification: null,
+    confidence: null,
+    triaged_at: null,
+    resolution_reason: null,
+    related_incident_id: null,
+    triage_error: null,
+  };
+}
+
+function insertRow(client: QueryClient, row: Incident): void {
   for (const [key, data] of client.getQueriesData<Pages>({ queryKey: ['incidents'] })) {
     if (!data?.pages[0]) continue;
     const params = (key[1] ?? {}) as Record<string, string>;
-    const present = data.pages.some((p) => p.data.some((r) => r.id === id));
-    if (present || !matches(params, row)) {
-      if (!present) client.setQueryData(['incidents-new', params], (n: number | undefined) => (n ?? 0) + 1);
+    const present = data.pages.some((p) => p.data.some((r) => r.id === row.id));
+    if (present) continue;
+    if (!matches(params, row)) {
+      client.setQueryData(['incidents-new', params], (n: number | undefined) => (n ?? 0) + 1);
       continue;
     }
     const [first, ...rest] = data.pages;
@@ -49,6 +77,16 @@ async function insertRow(client: QueryClient, id: string): Promise<void> {
       pages: [{ ...first, pagination, data: [row, ...first.data] }, ...rest],
     });
   }
+}
+
+/** Counts are many small queries: refetched at most once a second, however many events arrive. */
+let countsTimer: ReturnType<typeof setTimeout> | undefined;
+function refreshCounts(client: QueryClient): void {
+  if (countsTimer) return;
+  countsTimer = setTimeout(() => {
+    countsTimer = undefined;
+    refreshCounts(client);
+  }, 1000);
 }
 
 const incidentOf = (e: BusEvent): string | undefined =>
@@ -62,13 +100,13 @@ export function applyEvent(client: QueryClient, e: BusEvent): void {
   }
   switch (e.type) {
     case 'incident_created':
-      if (id) void insertRow(client, id).catch(() => undefined);
-      void client.invalidateQueries({ queryKey: ['counts'] });
+      insertRow(client, rowOf(e as BusEvent<'incident_created'>));
+      refreshCounts(client);
       break;
     case 'status_changed': {
       const d = e.data as BusEvent<'status_changed'>['data'];
       patchRows(client, d.incident_id, (r) => ({ ...r, status: d.to }));
-      void client.invalidateQueries({ queryKey: ['counts'] });
+      refreshCounts(client);
       break;
     }
     case 'analysis_complete': {
@@ -78,7 +116,7 @@ export function applyEvent(client: QueryClient, e: BusEvent): void {
         classification: d.classification,
         confidence: d.confidence,
       }));
-      void client.invalidateQueries({ queryKey: ['counts'] });
+      refreshCounts(client);
       break;
     }
     case 'incident_assigned': {

@@ -1,12 +1,13 @@
 import { useState } from 'react';
 import { useDecideAction } from '../api/actions.ts';
 import type { ActionView } from '../api/types.ts';
+import { Link } from '../router.tsx';
 import { Badge, When } from './badge.tsx';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 import { ErrorState } from './states.tsx';
 
 /** One response action: what, on what, the policy's decision and, while pending, approve/deny. */
-export function ActionRow({ action: a }: { action: ActionView }) {
+export function ActionRow({ action: a, showIncident }: { action: ActionView; showIncident?: boolean }) {
   const decide = useDecideAction();
   const [verb, setVerb] = useState<'approve' | 'deny' | null>(null);
   return (
@@ -14,6 +15,7 @@ export function ActionRow({ action: a }: { action: ActionView }) {
       <div>
         <strong>{a.action_type.replaceAll('_', ' ')}</strong> {a.target.type} <code>{a.target.value}</code>{' '}
         <Badge kind="status" value={a.status} /> {a.dry_run && <span className="chip">dry run</span>}
+        {showIncident && <Link to={`/incidents/${a.incident_id}`}>incident</Link>}
       </div>
       <div className="small">
         Policy: <Badge kind="plain" value={a.decision.outcome} /> by rule <code>{a.decision.rule}</code> (v

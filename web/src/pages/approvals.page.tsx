@@ -2,7 +2,6 @@ import { useQuery } from '@tanstack/react-query';
 import { fetchApprovals } from '../api/actions.ts';
 import { ActionRow } from '../components/action-row.tsx';
 import { QueryView } from '../components/states.tsx';
-import { Link } from '../router.tsx';
 
 export function ApprovalsPage() {
   const q = useQuery({ queryKey: ['approvals'], queryFn: fetchApprovals });
@@ -18,10 +17,7 @@ export function ApprovalsPage() {
         {(d) => (
           <ul className="actions">
             {d.map((a) => (
-              <div key={a.id}>
-                <Link to={`/incidents/${a.incident_id}`}>Incident</Link>
-                <ActionRow action={a} />
-              </div>
+              <ActionRow key={a.id} action={a} showIncident />
             ))}
           </ul>
         )}
