@@ -163,6 +163,13 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     ]) {
       await open(title);
       await check(title.toLowerCase().replaceAll(' ', '-'));
+      if (title === 'Users') {
+        const form = page.getByRole('form', { name: 'Create a user' });
+        await form.getByLabel('Username').fill('erin');
+        await form.getByLabel('Password').fill('erin-password-0123456');
+        await form.getByRole('button', { name: 'Create user' }).click();
+        await page.getByRole('cell', { name: 'erin', exact: true }).waitFor();
+      }
       if (title === 'Playbooks') {
         // The YAML editor: the server's validation errors appear beside the text, by line.
         await page.getByRole('button', { name: 'malware v1' }).click();

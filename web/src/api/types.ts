@@ -6,6 +6,7 @@ import type { CaseFields } from '../../../src/contracts/casework.ts';
 import type { Classification, IncidentStatus, Severity } from '../../../src/contracts/vocabulary.ts';
 
 export type {
+  ActionCreated,
   ActionView,
   AuditEntryView,
   ConnectorView,

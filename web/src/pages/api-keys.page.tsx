@@ -4,6 +4,7 @@ import type { ApiKey, ListOf } from '../api/types.ts';
 import { When } from '../components/badge.tsx';
 import { SimpleTable } from '../components/simple-table.tsx';
 import { ErrorState, QueryView } from '../components/states.tsx';
+import { CreateKeyForm } from './create-key.form.tsx';
 
 export function ApiKeysPage() {
   const client = useQueryClient();
@@ -15,7 +16,7 @@ export function ApiKeysPage() {
   return (
     <>
       <h1>API keys</h1>
-      <p className="muted">Create keys with the CLI or POST /api/v1/api-keys; the secret is shown once.</p>
+      <CreateKeyForm />
       {revoke.isError && <ErrorState error={revoke.error} />}
       <QueryView query={q} feature="API keys" empty="No API keys." isEmpty={(d) => d.data.length === 0}>
         {(d) => (

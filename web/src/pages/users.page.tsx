@@ -4,12 +4,14 @@ import type { ListOf, User } from '../api/types.ts';
 import { When } from '../components/badge.tsx';
 import { SimpleTable } from '../components/simple-table.tsx';
 import { QueryView } from '../components/states.tsx';
+import { CreateUserForm } from './create-user.form.tsx';
 
 export function UsersPage() {
   const q = useQuery({ queryKey: ['users'], queryFn: () => api.get<ListOf<User>>('/api/v1/users') });
   return (
     <>
       <h1>Users</h1>
+      <CreateUserForm />
       <QueryView query={q} feature="Users" empty="No users." isEmpty={(d) => d.data.length === 0}>
         {(d) => (
           <SimpleTable

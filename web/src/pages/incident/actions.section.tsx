@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { fetchActions } from '../../api/actions.ts';
 import { ActionRow } from '../../components/action-row.tsx';
 import { QueryView } from '../../components/states.tsx';
+import { ProposeAction } from './propose-action.tsx';
 import { Section } from './section.tsx';
 
 export function ActionsSection({ incidentId }: { incidentId: string }) {
@@ -22,6 +23,7 @@ export function ActionsSection({ incidentId }: { incidentId: string }) {
           </ul>
         )}
       </QueryView>
+      {actions.isSuccess && <ProposeAction incidentId={incidentId} />}
     </Section>
   );
 }
