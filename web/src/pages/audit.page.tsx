@@ -7,18 +7,30 @@ import { When } from '../components/badge.tsx';
 import { SimpleTable } from '../components/simple-table.tsx';
 import { ErrorState, Loading, QueryView } from '../components/states.tsx';
 
+interface ChainReport {
+  ok?: boolean;
+  rows?: number;
+  head?: { seq: string };
+  problem?: { detail?: string; seq?: string } | string;
+}
+
+/** GET /audit/verify: the hash chain recomputed from the stored rows (docs/AUDIT.md). */
 function ChainStatus() {
   const v = useQuery({
     queryKey: ['audit-verify'],
-    queryFn: () => api.get<Record<string, unknown>>('/api/v1/audit/verify'),
+    queryFn: () => api.get<ChainReport>('/api/v1/audit/verify'),
   });
   if (v.isPending) return <Loading what="Verifying the chain" />;
   if (v.isError) return <ErrorState error={v.error} feature="Chain verification" />;
-  const ok = v.data.ok ?? v.data.valid;
+  const r = v.data;
+  const problem = typeof r.problem === 'string' ? r.problem : r.problem?.detail;
   return (
-    <p className={`banner-state ${ok === false ? 'alarm' : ''}`} role="status">
-      Hash chain: {ok === false ? 'BROKEN' : ok === true ? 'verified' : 'see details'}{' '}
-      <code className="details">{JSON.stringify(v.data)}</code>
+    <p className={`banner-state ${r.ok === false ? 'alarm' : ''}`} role="status">
+      {r.ok === false
+        ? `Hash chain BROKEN${problem ? `: ${problem}` : ''}`
+        : r.ok === true
+          ? `Hash chain verified: ${r.rows ?? '?'} row(s)${r.head ? `, head seq ${r.head.seq}` : ''}`
+          : 'Hash chain: no verdict in the answer'}
     </p>
   );
 }
