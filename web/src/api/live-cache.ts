@@ -80,13 +80,16 @@ function insertRow(client: QueryClient, row: Incident): void {
 }
 
 /** Counts are many small queries: refetched at most once a second, however many events arrive. */
-let countsTimer: ReturnType<typeof setTimeout> | undefined;
+const countsTimers = new WeakMap<QueryClient, ReturnType<typeof setTimeout>>();
 function refreshCounts(client: QueryClient): void {
-  if (countsTimer) return;
-  countsTimer = setTimeout(() => {
-    countsTimer = undefined;
-    refreshCounts(client);
-  }, 1000);
+  if (countsTimers.has(client)) return;
+  countsTimers.set(
+    client,
+    setTimeout(() => {
+      countsTimers.delete(client);
+      void client.invalidateQueries({ queryKey: ['counts'] });
+    }, 1000),
+  );
 }
 
 const incidentOf = (e: BusEvent): string | undefined =>
