@@ -1,11 +1,18 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiError } from './api/client.ts';
 import { App } from './app.tsx';
 import './styles.css';
 
-const client = new QueryClient({
+/** A 401 anywhere means the session ended (expired, logged out elsewhere): back to the login page. */
+const onError = (err: unknown) => {
+  if (err instanceof ApiError && err.status === 401) client.setQueryData(['me'], null);
+};
+
+const client: QueryClient = new QueryClient({
+  queryCache: new QueryCache({ onError }),
+  mutationCache: new MutationCache({ onError }),
   defaultOptions: {
     queries: {
       staleTime: 15_000,
