@@ -27,7 +27,10 @@ RUN --mount=type=cache,target=/root/.npm \
     npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The dashboard (web/, Vite) is built here too; the runtime stage gets only its static files.
+COPY web ./web
 RUN npm run build
+RUN npm run build:web
 
 # ---- runtime -----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -48,6 +51,8 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /app/dist ./dist
+# The analyst dashboard's static files, served at / (found relative to dist/, docs/DASHBOARD.md).
+COPY --from=build /app/web/dist ./web/dist
 # The built-in playbooks (YAML), found relative to dist/ (src/runtime/playbooks.wiring.ts).
 COPY playbooks ./playbooks
 RUN mkdir -p /var/lib/triage-warden \

@@ -17,3 +17,11 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
   'x-permitted-cross-domain-policies': 'none',
   'x-xss-protection': '0',
 });
+
+/**
+ * The Content-Security-Policy of the dashboard's pages and assets (src/api/routes/dashboard.routes.ts).
+ * The built dashboard has no inline script or style, so nothing but its own files may run; the
+ * WebSocket to /api/v1/stream is the only other connection. The API's JSON answers keep the table above.
+ */
+export const DASHBOARD_CSP =
+  "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

@@ -25,6 +25,7 @@ export async function runServer(config: Config, role: Role, log: PinoLogger): Pr
       [
         `Triage Warden (${role}) is up — storage: ${modes.database}, transport: ${modes.transport}`,
         `  Listening on ${bound}${/^(127\.|\[::1\]|localhost)/.test(bound) ? ' (this machine only; set TW_HOST=0.0.0.0 to expose it)' : ''}`,
+        `  Web UI:   ${url}/ (the analyst dashboard)`,
         `  API:      ${url}/api/v1/incidents`,
         `  Webhooks: ${url}/api/v1/webhooks/<source>`,
         `  Stream:   ${url.replace(/^http/, 'ws')}/api/v1/stream`,

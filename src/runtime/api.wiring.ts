@@ -3,6 +3,7 @@ import { buildApp } from '../api/app.ts';
 import type { ApiDeps, ReadinessReport } from '../api/deps.ts';
 import type { AccessPolicy } from '../api/plugins/access.ts';
 import { setSessionCookie } from '../api/plugins/identity-access.ts';
+import { dashboardRoutes } from '../api/routes/dashboard.routes.ts';
 import type { SsoWiring } from '../api/routes/oidc.routes.ts';
 import type { StreamHub } from '../api/routes/stream.routes.ts';
 import { OpenIdClientLogin } from '../adapters/oidc/index.ts';
@@ -114,5 +115,7 @@ export async function createApi(input: ApiWiringInput): Promise<ApiWiring> {
       'server.trust_proxy=true trusts X-Forwarded-For from ANY peer (anyone can pick the IP the rate limits see): list the load balancers in server.trusted_proxies instead',
     );
   const { app, hub } = await buildApp(apiDeps, log as FastifyBaseLogger, { surface: input.surface });
+  // The analyst dashboard (web/dist) at /, on API roles only (docs/DASHBOARD.md).
+  if (input.surface === 'full') await app.register(dashboardRoutes({ warn: (m) => log.warn(m) }));
   return { app, hub, ...(oidc ? { oidc } : {}) };
 }
