@@ -34,7 +34,9 @@ for (const backend of backends) {
     const auditRows = async (name: string) =>
       (
         await sql<{ action: string; details: unknown; actor: string }>`
-          SELECT action, details, actor FROM audit_log WHERE details->>'name' = ${name} ORDER BY seq`.execute(db.primary)
+          SELECT action, details, actor FROM audit_log WHERE details->>'name' = ${name} ORDER BY seq`.execute(
+          db.primary,
+        )
       ).rows;
 
     beforeAll(async () => {
@@ -70,7 +72,12 @@ for (const backend of backends) {
         { ...FW, enabled: false, dry_run: true, action_types: ['block_ip'] },
         'user:bob',
       );
-      expect(replaced.connector).toMatchObject({ enabled: false, dry_run: true, action_types: ['block_ip'], version: 2 });
+      expect(replaced.connector).toMatchObject({
+        enabled: false,
+        dry_run: true,
+        action_types: ['block_ip'],
+        version: 2,
+      });
       const loaded = (await s.loadConnectors()).loaded.find((c) => c.name === 'edge-fw')!;
       expect(loaded.secrets).toEqual({ signing_secret: secret });
       // A new value is a rotation row.
@@ -86,22 +93,35 @@ for (const backend of backends) {
         'connector.secrets_rotated',
         'connector.deleted',
       ]);
-      expect(audit.map((a) => a.actor)).toEqual(['user:alice', 'user:alice', 'user:bob', 'user:bob', 'user:bob', 'user:carol']);
+      expect(audit.map((a) => a.actor)).toEqual([
+        'user:alice',
+        'user:alice',
+        'user:bob',
+        'user:bob',
+        'user:bob',
+        'user:carol',
+      ]);
       expect(JSON.stringify(audit)).not.toContain('fw-secret-value');
       expect(events.filter((n) => n === 'edge-fw')).toHaveLength(4);
     });
 
     it('a row sealed under an old key opens after rotation and is resealed on the next write', async () => {
-      await service(new SecretBox(oldKey)).put('rotating', { ...FW, secrets: { signing_secret: 'secret-before-rotation' } }, 'u');
-      const rotated = service(new SecretBox(newKey, [oldKey]));
-      expect((await rotated.loadConnectors()).loaded.find((c) => c.name === 'rotating')!.secrets.signing_secret).toBe(
-        'secret-before-rotation',
+      await service(new SecretBox(oldKey)).put(
+        'rotating',
+        { ...FW, secrets: { signing_secret: 'secret-before-rotation' } },
+        'u',
       );
+      const rotated = service(new SecretBox(newKey, [oldKey]));
+      expect(
+        (await rotated.loadConnectors()).loaded.find((c) => c.name === 'rotating')!.secrets.signing_secret,
+      ).toBe('secret-before-rotation');
       await rotated.put('rotating', { ...FW, enabled: true }, 'u');
       const row = await new SqlConnectorStore(db).get('rotating');
       expect(row!.keyId).toBe(new SecretBox(newKey).keyId);
       // Only the new key now: still opens.
-      expect((await service(new SecretBox(newKey)).loadConnectors()).loaded.map((c) => c.name)).toContain('rotating');
+      expect((await service(new SecretBox(newKey)).loadConnectors()).loaded.map((c) => c.name)).toContain(
+        'rotating',
+      );
       // Without the key it was sealed with, it is reported broken, and a partial update is a 409.
       const lost = service(new SecretBox(randomBytes(32)));
       expect((await lost.loadConnectors()).broken.rotating).toMatch(/cannot be opened/);
@@ -123,7 +143,9 @@ for (const backend of backends) {
 
     it('without a key: a connector with credentials is ENCRYPTION_KEY_MISSING (409); one without is stored', async () => {
       const s = service(null);
-      await expect(s.put('nokey', { ...FW, secrets: { signing_secret: 'x'.repeat(20) } }, 'u')).rejects.toMatchObject({
+      await expect(
+        s.put('nokey', { ...FW, secrets: { signing_secret: 'x'.repeat(20) } }, 'u'),
+      ).rejects.toMatchObject({
         code: 'ENCRYPTION_KEY_MISSING',
       });
       await expect(s.get('nokey')).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -132,12 +154,20 @@ for (const backend of backends) {
     it('refuses bad input with stable codes', async () => {
       const s = service(new SecretBox(oldKey));
       const sec = { signing_secret: 'y'.repeat(20) };
-      await expect(s.put('Bad Name', { ...FW, secrets: sec }, 'u')).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
-      await expect(s.put('x', { kind: 'nope', config: {} }, 'u')).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
-      await expect(s.put('x', { ...FW, action_types: ['isolate_host'], secrets: sec }, 'u')).rejects.toMatchObject({
+      await expect(s.put('Bad Name', { ...FW, secrets: sec }, 'u')).rejects.toMatchObject({
         code: 'VALIDATION_ERROR',
       });
-      await expect(s.put('x', { ...FW, config: { url: FW.config.url, other: 1 }, secrets: sec }, 'u')).rejects.toMatchObject({
+      await expect(s.put('x', { kind: 'nope', config: {} }, 'u')).rejects.toMatchObject({
+        code: 'VALIDATION_ERROR',
+      });
+      await expect(
+        s.put('x', { ...FW, action_types: ['isolate_host'], secrets: sec }, 'u'),
+      ).rejects.toMatchObject({
+        code: 'VALIDATION_ERROR',
+      });
+      await expect(
+        s.put('x', { ...FW, config: { url: FW.config.url, other: 1 }, secrets: sec }, 'u'),
+      ).rejects.toMatchObject({
         code: 'VALIDATION_ERROR',
       });
       await expect(s.put('x', { ...FW }, 'u')).rejects.toMatchObject({
@@ -153,7 +183,11 @@ for (const backend of backends) {
         http: new GuardedHttp({ allowPrivateNetworks: false, allowHttp: false, allowHosts: [] }),
       });
       await expect(
-        strict.put('x', { kind: 'firewall_webhook', config: { url: 'https://169.254.169.254/hook' }, secrets: sec }, 'u'),
+        strict.put(
+          'x',
+          { kind: 'firewall_webhook', config: { url: 'https://169.254.169.254/hook' }, secrets: sec },
+          'u',
+        ),
       ).rejects.toMatchObject({ code: 'BLOCKED_URL', details: { field: 'config.url' } });
       await expect(s.get('x')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     });

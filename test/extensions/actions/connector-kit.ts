@@ -10,7 +10,8 @@ import type {
 import { withDefaults } from '../../../src/core/response/connectors.service.ts';
 
 /** The guarded client as tests use it: loopback and plain http allowed (the fakes listen there). */
-export const loopbackHttp = () => new GuardedHttp({ allowPrivateNetworks: true, allowHttp: true, allowHosts: [] });
+export const loopbackHttp = () =>
+  new GuardedHttp({ allowPrivateNetworks: true, allowHttp: true, allowHosts: [] });
 
 /** Builds a connector of `kind` the way the directory does (defaults filled in). */
 export function build(

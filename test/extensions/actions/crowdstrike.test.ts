@@ -6,7 +6,11 @@ import { fakeCrowdStrike } from '../../fakes/vendors/crowdstrike.ts';
 import { action, build, codeOf, signal } from './connector-kit.ts';
 
 const secrets = { client_id: 'cid', client_secret: 'right-secret' };
-const fake = fakeCrowdStrike({ clientId: 'cid', clientSecret: 'right-secret', hosts: { 'FIN-LT-0417': 'dev-0417', 'HR-PC-1': 'dev-hr1' } });
+const fake = fakeCrowdStrike({
+  clientId: 'cid',
+  clientSecret: 'right-secret',
+  hosts: { 'FIN-LT-0417': 'dev-0417', 'HR-PC-1': 'dev-hr1' },
+});
 let origin = '';
 
 beforeAll(async () => {
@@ -19,7 +23,11 @@ describe('crowdstrike connector', () => {
     const c = build(crowdstrikeKind, { base_url: origin }, secrets);
     const req = action('isolate_host', 'host', 'FIN-LT-0417');
     const r = await c.execute(req, signal());
-    expect(r).toMatchObject({ ok: true, vendor_ref: 'dev-0417', details: { status: 202, action_name: 'contain' } });
+    expect(r).toMatchObject({
+      ok: true,
+      vendor_ref: 'dev-0417',
+      details: { status: 202, action_name: 'contain' },
+    });
     expect(fake.contained.has('dev-0417')).toBe(true);
     const lookup = fake.server.calls('GET', '/devices/queries/devices/v1').at(-1)!;
     expect(lookup.query.get('filter')).toBe("hostname:'FIN-LT-0417'");
@@ -74,7 +82,9 @@ describe('crowdstrike connector', () => {
       not_applied: true,
     });
     const before = fake.server.requests.length;
-    expect(codeOf(await c.execute(action('isolate_host', 'host', "x' or hostname:'*"), signal()))).toBe('REJECTED');
+    expect(codeOf(await c.execute(action('isolate_host', 'host', "x' or hostname:'*"), signal()))).toBe(
+      'REJECTED',
+    );
     expect(fake.server.requests.length).toBe(before);
     expect(codeOf(await c.execute(action('isolate_host', 'ip', '10.0.0.1'), signal()))).toBe('UNSUPPORTED');
   });
@@ -82,7 +92,10 @@ describe('crowdstrike connector', () => {
   it('429 is RATE_LIMITED with Retry-After; 5xx is VENDOR_ERROR', async () => {
     const c = build(crowdstrikeKind, { base_url: origin }, secrets);
     const isAction = (r: { path: string }) => r.path === '/devices/entities/devices-actions/v2';
-    fake.server.script({ status: 429, headers: { 'retry-after': '17' }, body: { errors: [{ code: 429 }] } }, isAction);
+    fake.server.script(
+      { status: 429, headers: { 'retry-after': '17' }, body: { errors: [{ code: 429 }] } },
+      isAction,
+    );
     expect(await c.execute(action('isolate_host', 'host', 'HR-PC-1'), signal())).toMatchObject({
       ok: false,
       code: 'RATE_LIMITED',
@@ -99,13 +112,19 @@ describe('crowdstrike connector', () => {
   it('a containment call cut off by the timeout is OUTCOME_UNKNOWN; a lookup cut off is TIMEOUT, not applied', async () => {
     const c = build(crowdstrikeKind, { base_url: origin }, secrets);
     await c.test(signal()); // token cached
-    fake.server.script({ status: 202, delayMs: 600, body: {} }, (r) => r.path === '/devices/entities/devices-actions/v2');
+    fake.server.script(
+      { status: 202, delayMs: 600, body: {} },
+      (r) => r.path === '/devices/entities/devices-actions/v2',
+    );
     expect(await c.execute(action('isolate_host', 'host', 'HR-PC-1'), signal(250))).toMatchObject({
       ok: false,
       code: 'OUTCOME_UNKNOWN',
       not_applied: false,
     });
-    fake.server.script({ status: 200, delayMs: 600, body: {} }, (r) => r.path === '/devices/queries/devices/v1');
+    fake.server.script(
+      { status: 200, delayMs: 600, body: {} },
+      (r) => r.path === '/devices/queries/devices/v1',
+    );
     expect(await c.execute(action('isolate_host', 'host', 'HR-PC-1'), signal(250))).toMatchObject({
       ok: false,
       code: 'TIMEOUT',

@@ -25,8 +25,15 @@ describe('defender connector', () => {
     const c = build(defenderKind, config, secrets);
     const req = action('isolate_host', 'host', 'FIN-LT-0417.contoso.local');
     const r = await c.execute(req, signal());
-    expect(r).toMatchObject({ ok: true, vendor_ref: 'ma-1', details: { machine_id: 'm-0417', verb: 'isolate' } });
-    expect(fake.actions[0]!.body).toEqual({ Comment: expect.stringContaining(req.action_id), IsolationType: 'Full' });
+    expect(r).toMatchObject({
+      ok: true,
+      vendor_ref: 'ma-1',
+      details: { machine_id: 'm-0417', verb: 'isolate' },
+    });
+    expect(fake.actions[0]!.body).toEqual({
+      Comment: expect.stringContaining(req.action_id),
+      IsolationType: 'Full',
+    });
     expect(fake.isolated.has('m-0417')).toBe(true);
     expect(codeOf(await c.rollback!(req, {}, signal()))).toBe('ok');
     expect(fake.isolated.has('m-0417')).toBe(false);
@@ -55,28 +62,39 @@ describe('defender connector', () => {
 
   it('a wrong secret is AUTH_FAILED; an unknown machine is NOT_FOUND', async () => {
     const bad = build(defenderKind, config, { ...secrets, client_secret: 'nope-nope' });
-    expect(await bad.execute(action('isolate_host', 'host', 'hr-pc-1.contoso.local'), signal())).toMatchObject({
+    expect(
+      await bad.execute(action('isolate_host', 'host', 'hr-pc-1.contoso.local'), signal()),
+    ).toMatchObject({
       ok: false,
       code: 'AUTH_FAILED',
     });
     expect((await bad.test(signal())).ok).toBe(false);
     const c = build(defenderKind, config, secrets);
     expect((await c.test(signal())).ok).toBe(true);
-    expect(codeOf(await c.execute(action('isolate_host', 'host', "x' or 1 eq 1"), signal()))).toBe('NOT_FOUND');
+    expect(codeOf(await c.execute(action('isolate_host', 'host', "x' or 1 eq 1"), signal()))).toBe(
+      'NOT_FOUND',
+    );
   });
 
   it('429 RATE_LIMITED with Retry-After, 5xx VENDOR_ERROR, a cut-off isolate OUTCOME_UNKNOWN', async () => {
     const c = build(defenderKind, config, secrets);
     const isolate = (r: { path: string }) => r.path.endsWith('/isolate');
-    fake.server.script({ status: 429, headers: { 'retry-after': '30' }, body: { error: { code: 'TooManyRequests' } } }, isolate);
+    fake.server.script(
+      { status: 429, headers: { 'retry-after': '30' }, body: { error: { code: 'TooManyRequests' } } },
+      isolate,
+    );
     expect(await c.execute(action('isolate_host', 'host', 'hr-pc-1.contoso.local'), signal())).toMatchObject({
       code: 'RATE_LIMITED',
       details: { retry_after: 30 },
     });
     fake.server.script({ status: 500, body: { error: { code: 'InternalServerError' } } }, isolate);
-    expect(codeOf(await c.execute(action('isolate_host', 'host', 'hr-pc-1.contoso.local'), signal()))).toBe('VENDOR_ERROR');
+    expect(codeOf(await c.execute(action('isolate_host', 'host', 'hr-pc-1.contoso.local'), signal()))).toBe(
+      'VENDOR_ERROR',
+    );
     fake.server.script({ status: 201, delayMs: 600, body: {} }, isolate);
-    expect(await c.execute(action('isolate_host', 'host', 'hr-pc-1.contoso.local'), signal(250))).toMatchObject({
+    expect(
+      await c.execute(action('isolate_host', 'host', 'hr-pc-1.contoso.local'), signal(250)),
+    ).toMatchObject({
       code: 'OUTCOME_UNKNOWN',
       not_applied: false,
     });

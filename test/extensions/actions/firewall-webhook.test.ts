@@ -51,7 +51,10 @@ describe('firewall_webhook connector', () => {
     const r = await build(firewallWebhookKind, { url }, { signing_secret: SECRET }).dryRun(
       action('block_ip', 'ip', '198.51.100.1'),
     );
-    expect(r).toMatchObject({ ok: true, details: { requests: [{ headers: { 'x-webhook-signature': '[redacted]' } }] } });
+    expect(r).toMatchObject({
+      ok: true,
+      details: { requests: [{ headers: { 'x-webhook-signature': '[redacted]' } }] },
+    });
     expect(JSON.stringify(r)).not.toContain(SECRET);
     expect(fake.server.requests.length).toBe(before);
   });
@@ -60,9 +63,13 @@ describe('firewall_webhook connector', () => {
     const bad = build(firewallWebhookKind, { url }, { signing_secret: 'another-secret-0123456789' });
     expect(codeOf(await bad.execute(action('block_ip', 'ip', '198.51.100.2'), signal()))).toBe('AUTH_FAILED');
     expect((await bad.test(signal())).ok).toBe(false);
-    expect((await build(firewallWebhookKind, { url }, { signing_secret: SECRET }).test(signal())).ok).toBe(true);
+    expect((await build(firewallWebhookKind, { url }, { signing_secret: SECRET }).test(signal())).ok).toBe(
+      true,
+    );
     const wrongPath = build(firewallWebhookKind, { url: `${url}/nope` }, { signing_secret: SECRET });
-    expect(codeOf(await wrongPath.execute(action('block_ip', 'ip', '198.51.100.2'), signal()))).toBe('NOT_FOUND');
+    expect(codeOf(await wrongPath.execute(action('block_ip', 'ip', '198.51.100.2'), signal()))).toBe(
+      'NOT_FOUND',
+    );
   });
 
   it('429 RATE_LIMITED, 5xx VENDOR_ERROR, a cut-off call OUTCOME_UNKNOWN', async () => {

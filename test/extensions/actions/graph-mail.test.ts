@@ -6,7 +6,12 @@ import { fakeGraph } from '../../fakes/vendors/graph.ts';
 import { action, build, codeOf, signal } from './connector-kit.ts';
 
 const TENANT = 'contoso.onmicrosoft.com';
-const fake = fakeGraph({ tenant: TENANT, clientId: 'app', clientSecret: 'right-secret', users: ['alice@contoso.com'] });
+const fake = fakeGraph({
+  tenant: TENANT,
+  clientId: 'app',
+  clientSecret: 'right-secret',
+  users: ['alice@contoso.com'],
+});
 const secrets = { client_id: 'app', client_secret: 'right-secret' };
 let config: Record<string, unknown> = {};
 const MID = "<CAF=abc'123@mail.evil.example>";
@@ -34,10 +39,17 @@ describe('graph_mail connector', () => {
   it('a message not in the mailbox is NOT_FOUND; no mailbox at all is REJECTED before any call', async () => {
     const c = build(graphMailKind, config, secrets);
     expect(
-      codeOf(await c.execute(action('quarantine_email', 'email_message', '<none@x>', { mailbox: 'alice@contoso.com' }), signal())),
+      codeOf(
+        await c.execute(
+          action('quarantine_email', 'email_message', '<none@x>', { mailbox: 'alice@contoso.com' }),
+          signal(),
+        ),
+      ),
     ).toBe('NOT_FOUND');
     const before = fake.server.requests.length;
-    expect(codeOf(await c.execute(action('quarantine_email', 'email_message', MID), signal()))).toBe('REJECTED');
+    expect(codeOf(await c.execute(action('quarantine_email', 'email_message', MID), signal()))).toBe(
+      'REJECTED',
+    );
     expect(fake.server.requests.length).toBe(before);
   });
 
@@ -72,17 +84,25 @@ describe('graph_mail connector', () => {
 
   it('AUTH_FAILED, RATE_LIMITED, VENDOR_ERROR and OUTCOME_UNKNOWN on the move', async () => {
     const req = () => action('quarantine_email', 'email_message', MID, { mailbox: 'alice@contoso.com' });
-    expect(codeOf(await build(graphMailKind, config, { ...secrets, client_secret: 'bad' }).execute(req(), signal()))).toBe(
-      'AUTH_FAILED',
-    );
+    expect(
+      codeOf(
+        await build(graphMailKind, config, { ...secrets, client_secret: 'bad' }).execute(req(), signal()),
+      ),
+    ).toBe('AUTH_FAILED');
     const c = build(graphMailKind, config, secrets);
     expect((await c.test(signal())).ok).toBe(true);
     const move = (r: { path: string }) => r.path.endsWith('/move');
     fake.server.script({ status: 429, headers: { 'retry-after': '3' }, body: {} }, move);
-    expect(await c.execute(req(), signal())).toMatchObject({ code: 'RATE_LIMITED', details: { retry_after: 3 } });
+    expect(await c.execute(req(), signal())).toMatchObject({
+      code: 'RATE_LIMITED',
+      details: { retry_after: 3 },
+    });
     fake.server.script({ status: 500, body: {} }, move);
     expect(codeOf(await c.execute(req(), signal()))).toBe('VENDOR_ERROR');
     fake.server.script({ status: 201, delayMs: 600, body: {} }, move);
-    expect(await c.execute(req(), signal(250))).toMatchObject({ code: 'OUTCOME_UNKNOWN', not_applied: false });
+    expect(await c.execute(req(), signal(250))).toMatchObject({
+      code: 'OUTCOME_UNKNOWN',
+      not_applied: false,
+    });
   });
 });

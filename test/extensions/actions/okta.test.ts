@@ -23,7 +23,11 @@ describe('okta connector', () => {
   it('suspends a user found by login, re-enables on rollback; a repeat changes nothing', async () => {
     const c = build(oktaKind, { org_url: org }, secrets);
     const req = action('disable_user', 'user', 'alice@acme.com');
-    expect(await c.execute(req, signal())).toMatchObject({ ok: true, vendor_ref: '00u1', details: { status: 200 } });
+    expect(await c.execute(req, signal())).toMatchObject({
+      ok: true,
+      vendor_ref: '00u1',
+      details: { status: 200 },
+    });
     expect(fake.users.get('00u1')!.status).toBe('SUSPENDED');
     const suspends = fake.server.calls('POST', '/api/v1/users/00u1/lifecycle/suspend').length;
     expect(await c.execute(req, signal())).toMatchObject({ ok: true, details: { already: true } });
@@ -44,7 +48,9 @@ describe('okta connector', () => {
 
   it('dry run redacts the token and calls nothing', async () => {
     const before = fake.server.requests.length;
-    const r = await build(oktaKind, { org_url: org }, secrets).dryRun(action('reset_mfa', 'user', 'bob@acme.com'));
+    const r = await build(oktaKind, { org_url: org }, secrets).dryRun(
+      action('reset_mfa', 'user', 'bob@acme.com'),
+    );
     expect(JSON.stringify(r)).toContain('lifecycle/reset_factors');
     expect(JSON.stringify(r)).not.toContain('00right-token');
     expect(fake.server.requests.length).toBe(before);
@@ -59,19 +65,26 @@ describe('okta connector', () => {
     expect((await bad.test(signal())).ok).toBe(false);
     const c = build(oktaKind, { org_url: org }, secrets);
     expect((await c.test(signal())).ok).toBe(true);
-    expect(codeOf(await c.execute(action('disable_user', 'user', 'nobody@acme.com'), signal()))).toBe('NOT_FOUND');
+    expect(codeOf(await c.execute(action('disable_user', 'user', 'nobody@acme.com'), signal()))).toBe(
+      'NOT_FOUND',
+    );
   });
 
   it('429 RATE_LIMITED, 5xx VENDOR_ERROR, a cut-off call OUTCOME_UNKNOWN', async () => {
     const c = build(oktaKind, { org_url: org }, secrets);
     const sessions = (r: { path: string; method: string }) => r.method === 'DELETE';
-    fake.server.script({ status: 429, headers: { 'retry-after': '5' }, body: { errorCode: 'E0000047' } }, sessions);
+    fake.server.script(
+      { status: 429, headers: { 'retry-after': '5' }, body: { errorCode: 'E0000047' } },
+      sessions,
+    );
     expect(await c.execute(action('revoke_sessions', 'user', 'bob@acme.com'), signal())).toMatchObject({
       code: 'RATE_LIMITED',
       details: { retry_after: 5 },
     });
     fake.server.script({ status: 502, body: {} }, sessions);
-    expect(codeOf(await c.execute(action('revoke_sessions', 'user', 'bob@acme.com'), signal()))).toBe('VENDOR_ERROR');
+    expect(codeOf(await c.execute(action('revoke_sessions', 'user', 'bob@acme.com'), signal()))).toBe(
+      'VENDOR_ERROR',
+    );
     fake.server.script({ status: 204, delayMs: 600 }, sessions);
     expect(await c.execute(action('revoke_sessions', 'user', 'bob@acme.com'), signal(250))).toMatchObject({
       code: 'OUTCOME_UNKNOWN',

@@ -88,11 +88,23 @@ describe('GuardedHttp', () => {
     const denied = new GuardedHttp({ allowPrivateNetworks: false, allowHttp: true, allowHosts: [] });
     expect(await code(denied.request({ method: 'GET', url: `${origin}/` }))).toBe('BLOCKED_URL:not_sent');
     expect(hits).toBe(before);
-    const byCidr = new GuardedHttp({ allowPrivateNetworks: false, allowHttp: true, allowHosts: ['127.0.0.0/8'] });
-    expect((await byCidr.request({ method: 'GET', url: `${origin}/` })).json).toMatchObject({ ua: 'triage-warden' });
-    const byName = new GuardedHttp({ allowPrivateNetworks: false, allowHttp: true, allowHosts: ['LocalHost'] });
+    const byCidr = new GuardedHttp({
+      allowPrivateNetworks: false,
+      allowHttp: true,
+      allowHosts: ['127.0.0.0/8'],
+    });
+    expect((await byCidr.request({ method: 'GET', url: `${origin}/` })).json).toMatchObject({
+      ua: 'triage-warden',
+    });
+    const byName = new GuardedHttp({
+      allowPrivateNetworks: false,
+      allowHttp: true,
+      allowHosts: ['LocalHost'],
+    });
     const port = new URL(origin).port;
-    expect((await byName.request({ method: 'POST', url: `http://localhost:${port}/`, body: {} })).status).toBe(200);
+    expect(
+      (await byName.request({ method: 'POST', url: `http://localhost:${port}/`, body: {} })).status,
+    ).toBe(200);
     expect(await code(byName.checkUrl(`http://127.0.0.2:${port}/`))).toBe('BLOCKED_URL:not_sent');
   });
 
@@ -104,10 +116,14 @@ describe('GuardedHttp', () => {
 
   it('caps the answer at 1 MiB (TOO_LARGE) and times out (TIMEOUT after sending)', async () => {
     expect(await code(open.request({ method: 'GET', url: `${origin}/big` }))).toBe('TOO_LARGE');
-    expect(await code(open.request({ method: 'GET', url: `${origin}/slow`, timeoutMs: 200 }))).toBe('TIMEOUT');
+    expect(await code(open.request({ method: 'GET', url: `${origin}/slow`, timeoutMs: 200 }))).toBe(
+      'TIMEOUT',
+    );
     const ctl = new AbortController();
     setTimeout(() => ctl.abort(), 100);
-    expect(await code(open.request({ method: 'GET', url: `${origin}/slow`, signal: ctl.signal }))).toBe('ABORTED');
+    expect(await code(open.request({ method: 'GET', url: `${origin}/slow`, signal: ctl.signal }))).toBe(
+      'ABORTED',
+    );
   });
 
   it('a refused connection is NETWORK, surely not sent; a header with CR/LF is refused, not thrown raw', async () => {
@@ -115,9 +131,13 @@ describe('GuardedHttp', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    expect(await code(open.request({ method: 'GET', url: `http://127.0.0.1:${port}/` }))).toBe('NETWORK:not_sent');
+    expect(await code(open.request({ method: 'GET', url: `http://127.0.0.1:${port}/` }))).toBe(
+      'NETWORK:not_sent',
+    );
     expect(
-      await code(open.request({ method: 'GET', url: `${origin}/`, headers: { 'x-evil': 'a\r\nHost: other' } })),
+      await code(
+        open.request({ method: 'GET', url: `${origin}/`, headers: { 'x-evil': 'a\r\nHost: other' } }),
+      ),
     ).toBe('NETWORK:not_sent');
     expect(await code(open.checkHost('127.0.0.1', 70000))).toBe('BLOCKED_URL:not_sent');
   });

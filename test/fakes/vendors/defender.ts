@@ -7,7 +7,12 @@ import { microsoftLogin, msError, odataEq } from './microsoft.ts';
  * `{Comment, IsolationType}` and `/unisolate` `{Comment}` answering a MachineAction (201). Isolating
  * an isolated machine is 400 `ActiveRequestAlreadyExists`, as the vendor answers.
  */
-export function fakeDefender(options: { tenant: string; clientId: string; clientSecret: string; machines: Record<string, string> }) {
+export function fakeDefender(options: {
+  tenant: string;
+  clientId: string;
+  clientSecret: string;
+  machines: Record<string, string>;
+}) {
   const login = microsoftLogin({ ...options, scope: 'https://api.securitycenter.microsoft.com/.default' });
   const isolated = new Set<string>();
   const actions: { verb: string; id: string; body: unknown }[] = [];
@@ -25,7 +30,8 @@ export function fakeDefender(options: { tenant: string; clientId: string; client
     const m = /^\/api\/machines\/([^/]+)\/(isolate|unisolate)$/.exec(r.path);
     if (r.method === 'POST' && m) {
       const [, id, verb] = m as unknown as [string, string, string];
-      if (!Object.values(options.machines).includes(id)) return msError(404, 'ResourceNotFound', 'Machine not found');
+      if (!Object.values(options.machines).includes(id))
+        return msError(404, 'ResourceNotFound', 'Machine not found');
       const body = r.json as { Comment?: string; IsolationType?: string };
       if (!body?.Comment) return msError(400, 'InvalidRequestBody', 'Comment is required');
       if (verb === 'isolate' && !['Full', 'Selective'].includes(body.IsolationType ?? ''))
@@ -37,7 +43,12 @@ export function fakeDefender(options: { tenant: string; clientId: string; client
       actions.push({ verb, id, body });
       return {
         status: 201,
-        body: { id: `ma-${actions.length}`, type: verb === 'isolate' ? 'Isolate' : 'Unisolate', status: 'Pending', machineId: id },
+        body: {
+          id: `ma-${actions.length}`,
+          type: verb === 'isolate' ? 'Isolate' : 'Unisolate',
+          status: 'Pending',
+          machineId: id,
+        },
       };
     }
     return msError(404, 'ResourceNotFound', 'route');

@@ -12,7 +12,8 @@ export function fakeFirewall(options: { secret: string }) {
   const applied = new Map<string, { status: number; body: unknown }>();
   const applications: { key: string; action: string; value: string }[] = [];
   const server = new FakeVendor((r) => {
-    if (r.method !== 'POST' || r.path !== '/hooks/firewall') return { status: 404, body: { error: 'not found' } };
+    if (r.method !== 'POST' || r.path !== '/hooks/firewall')
+      return { status: 404, body: { error: 'not found' } };
     try {
       verifySignature({
         headers: r.headers,

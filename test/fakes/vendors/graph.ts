@@ -18,7 +18,12 @@ interface GraphUser {
  * `GET …/messages?$filter=internetMessageId eq '…'`, `POST …/messages/{id}/move` (a moved message
  * gets a new id, as in Exchange), and `…/mailFolders/inbox/messageRules` (GET, POST, DELETE).
  */
-export function fakeGraph(options: { tenant: string; clientId: string; clientSecret: string; users: string[] }) {
+export function fakeGraph(options: {
+  tenant: string;
+  clientId: string;
+  clientSecret: string;
+  users: string[];
+}) {
   const login = microsoftLogin({ ...options, scope: 'https://graph.microsoft.com/.default' });
   let seq = 0;
   const users = new Map<string, GraphUser>(
@@ -41,8 +46,10 @@ export function fakeGraph(options: { tenant: string; clientId: string; clientSec
   const server = new FakeVendor((r) => {
     const token = login.handle(r);
     if (token) return token;
-    if (!login.tokens.authorised(r)) return msError(401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
-    if (r.method === 'GET' && r.path === '/v1.0/users') return { status: 200, body: { value: [{ id: 'u1' }] } };
+    if (!login.tokens.authorised(r))
+      return msError(401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
+    if (r.method === 'GET' && r.path === '/v1.0/users')
+      return { status: 200, body: { value: [{ id: 'u1' }] } };
     const m = /^\/v1\.0\/users\/([^/]+)(\/.*)?$/.exec(r.path);
     const user = m ? users.get(m[1]!.toLowerCase()) : undefined;
     if (!user) return msError(404, 'Request_ResourceNotFound', 'Resource does not exist');
@@ -57,7 +64,8 @@ export function fakeGraph(options: { tenant: string; clientId: string; clientSec
       user.revoked++;
       return { status: 200, body: { '@odata.context': 'Edm.Boolean', value: true } };
     }
-    if (r.method === 'GET' && sub === '/authentication/methods') return { status: 200, body: { value: user.methods } };
+    if (r.method === 'GET' && sub === '/authentication/methods')
+      return { status: 200, body: { value: user.methods } };
     const del = /^\/authentication\/(\w+Methods)\/([^/]+)$/.exec(sub);
     if (r.method === 'DELETE' && del) {
       const i = user.methods.findIndex((x) => x.id === del[2]);

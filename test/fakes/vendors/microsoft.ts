@@ -12,7 +12,12 @@ export const msError = (status: number, code: string, message: string): VendorAn
  * `{token_type, expires_in, access_token}`; 401 `invalid_client` for a wrong secret, 400
  * `invalid_scope` when the scope is not `<resource>/.default`.
  */
-export function microsoftLogin(options: { tenant: string; clientId: string; clientSecret: string; scope: string }) {
+export function microsoftLogin(options: {
+  tenant: string;
+  clientId: string;
+  clientSecret: string;
+  scope: string;
+}) {
   const tokens = new TokenIssuer(options.clientId, options.clientSecret, 3599);
   return {
     tokens,

@@ -27,7 +27,10 @@ export function fakeOkta(options: { apiToken: string; users: { id: string; login
     if (r.headers.authorization !== `SSWS ${options.apiToken}`)
       return oktaError(401, 'E0000011', 'Invalid token provided');
     if (r.method === 'GET' && r.path === '/api/v1/users')
-      return { status: 200, body: [...users.values()].slice(0, 1).map((u) => ({ id: u.id, status: u.status })) };
+      return {
+        status: 200,
+        body: [...users.values()].slice(0, 1).map((u) => ({ id: u.id, status: u.status })),
+      };
     const one = /^\/api\/v1\/users\/([^/]+)(?:\/(.+))?$/.exec(r.path);
     if (!one) return oktaError(404, 'E0000022', 'The endpoint does not support the provided HTTP method');
     const user = byRef(one[1]!);
