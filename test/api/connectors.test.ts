@@ -4,7 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretBox } from '../../src/core/webhooks/secret-box.ts';
-import { connectorSecretBox } from '../../src/runtime/connectors.wiring.ts';
+import { InProcessEventBus } from '../../src/adapters/in-process/index.ts';
+import { openPGliteDatabase } from '../../src/adapters/pglite/pglite.database.ts';
+import { migrate } from '../../src/adapters/sql/index.ts';
+import { SILENT_LOGGER } from '../../src/ports/index.ts';
+import { connectorSecretBox, createConnectors } from '../../src/runtime/connectors.wiring.ts';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { asAdmin } from '../helpers/auth.ts';
 import { eventually, startRuntime, testConfig } from '../helpers/runtime.ts';
@@ -209,5 +213,34 @@ describe('connector encryption key', () => {
       origin: 'none',
     });
     expect(connectorSecretBox(testConfig()).origin).toBe('memory');
+  });
+
+  it('distributed mode without a key still wires up; credentials answer 409 ENCRYPTION_KEY_MISSING', async () => {
+    const db = await openPGliteDatabase(null);
+    await migrate(db);
+    const bus = new InProcessEventBus();
+    try {
+      const config = testConfig({ database: { primary_url: 'postgres://u@127.0.0.1:1/x' } });
+      const c = await createConnectors(config, db, bus, SILENT_LOGGER);
+      await expect(
+        c.service.put(
+          'fw',
+          {
+            kind: 'firewall_webhook',
+            config: { url: 'https://fw.example/h' },
+            secrets: { signing_secret: SECRET },
+          },
+          'u',
+        ),
+      ).rejects.toMatchObject({
+        code: 'ENCRYPTION_KEY_MISSING',
+        message: expect.stringContaining('encryption_key'),
+      });
+      expect(await c.directory.resolve('block_ip')).toMatchObject({ connector: null });
+      c.stop();
+    } finally {
+      await bus.close();
+      await db.close();
+    }
   });
 });

@@ -19,14 +19,19 @@ export class ConnectorSecrets {
     return this.box?.keyId ?? null;
   }
 
-  /** Seals `secrets` for `name`; ENCRYPTION_KEY_MISSING (409) without a key. */
-  seal(name: string, secrets: Record<string, string>): { sealed: string; keyId: string } {
+  /** Throws ENCRYPTION_KEY_MISSING (409) when there is no key to seal with. */
+  requireKey(): void {
     if (!this.box)
       throw new AppError(
         'ENCRYPTION_KEY_MISSING',
         `connector credentials cannot be stored: ${this.noKeyReason}`,
       );
-    return this.box.seal(JSON.stringify(secrets), aad(name));
+  }
+
+  /** Seals `secrets` for `name`; ENCRYPTION_KEY_MISSING (409) without a key. */
+  seal(name: string, secrets: Record<string, string>): { sealed: string; keyId: string } {
+    this.requireKey();
+    return this.box!.seal(JSON.stringify(secrets), aad(name));
   }
 
   /** Opens the envelope of `name`; throws a plain Error (no value in it) when it cannot. */

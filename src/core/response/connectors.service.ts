@@ -114,6 +114,8 @@ export class ConnectorService {
     const kind = this.kind(body.kind);
     const config = body.config ?? {};
     this.checkShape(kind, body, config);
+    // Before any DNS lookup: without a key, credentials cannot be stored whatever the settings.
+    if (Object.values(body.secrets ?? {}).some((v) => v !== null)) this.deps.secrets.requireKey();
     await this.checkUrls(config);
     for (let attempt = 0; attempt < 3; attempt++) {
       const existing = await this.deps.store.get(name);

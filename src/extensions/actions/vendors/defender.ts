@@ -27,7 +27,8 @@ export const defenderKind: ConnectorKind = {
       name: 'api_url',
       required: false,
       default: API_URL,
-      description: 'Defender API base (regional: https://api-eu.securitycenter.microsoft.com …)',
+      description:
+        'Defender API base (also https://api.security.microsoft.com or a regional host such as https://eu.api.security.microsoft.com)',
     },
     {
       name: 'isolation_type',
