@@ -77,7 +77,7 @@ const PutBody = Type.Object(
 
 const TestResult = Type.Object({ ok: Type.Boolean(), message: Type.String(), details: Type.Optional(Open) });
 
-const tags = ['connectors'];
+const tags = ['response'];
 const read = { permission: 'connectors:read' as const };
 const manage = { permission: 'connectors:manage' as const };
 
