@@ -63,6 +63,14 @@ describe('crowdstrike connector', () => {
     expect(fake.tokens.issued).toBe(issued + 1);
   });
 
+  it('parallel calls on a fresh connector share one token request', async () => {
+    const c = build(crowdstrikeKind, { base_url: origin }, secrets);
+    const issued = fake.tokens.issued;
+    const results = await Promise.all([c.test(signal()), c.test(signal()), c.test(signal())]);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(fake.tokens.issued).toBe(issued + 1);
+  });
+
   it('a wrong secret is AUTH_FAILED and nothing is contained', async () => {
     const n = fake.actions.length;
     const c = build(crowdstrikeKind, { base_url: origin }, { ...secrets, client_secret: 'wrong-secret' });

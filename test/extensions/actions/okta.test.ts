@@ -81,6 +81,16 @@ describe('okta connector', () => {
       code: 'RATE_LIMITED',
       details: { retry_after: 5 },
     });
+    // Okta's own rate-limit answer carries X-Rate-Limit-Reset (epoch seconds) and no Retry-After.
+    fake.server.script(
+      { status: 429, headers: { 'x-rate-limit-reset': '1767225600' }, body: { errorCode: 'E0000047' } },
+      sessions,
+    );
+    expect(await c.execute(action('revoke_sessions', 'user', 'bob@acme.com'), signal())).toMatchObject({
+      code: 'RATE_LIMITED',
+      not_applied: true,
+      details: { rate_limit_reset: 1767225600 },
+    });
     fake.server.script({ status: 502, body: {} }, sessions);
     expect(codeOf(await c.execute(action('revoke_sessions', 'user', 'bob@acme.com'), signal()))).toBe(
       'VENDOR_ERROR',

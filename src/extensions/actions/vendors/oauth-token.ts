@@ -26,9 +26,25 @@ export class ClientCredentialsToken {
     },
   ) {}
 
+  private pending?: Promise<{ ok: true; token: string } | { ok: false; result: Failure }>;
+
+  /**
+   * A live token; concurrent callers share one token request, which is bounded by its own timeout
+   * (10 s) rather than by one caller's signal, so one cancelled action does not fail the others.
+   */
   async get(signal: AbortSignal): Promise<{ ok: true; token: string } | { ok: false; result: Failure }> {
     const now = this.opts.now().getTime();
     if (this.token && this.token.until > now) return { ok: true, token: this.token.value };
+    if (signal.aborted)
+      return {
+        ok: false,
+        result: failure('TIMEOUT', `${this.opts.vendor}: cancelled before the token request`, true),
+      };
+    this.pending ??= this.fetch(now).finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+
+  private async fetch(now: number): Promise<{ ok: true; token: string } | { ok: false; result: Failure }> {
     const form = new URLSearchParams({
       grant_type: 'client_credentials',
       client_id: this.opts.clientId,
@@ -40,7 +56,6 @@ export class ClientCredentialsToken {
       url: this.opts.tokenUrl,
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: form.toString(),
-      signal,
       ...(this.opts.timeoutMs ? { timeoutMs: this.opts.timeoutMs } : {}),
     };
     const sent = await send(this.http, req, false, this.opts.vendor);

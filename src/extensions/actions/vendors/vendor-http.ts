@@ -90,6 +90,9 @@ export function statusFailure(res: OutboundResponse, req: OutboundRequest, vendo
   if (s === 429) {
     const retry = res.headers['retry-after'];
     if (retry) details.retry_after = /^\d+$/.test(retry) ? Number(retry) : retry.slice(0, 64);
+    // Okta (X-Rate-Limit-Reset) and CrowdStrike (X-RateLimit-RetryAfter) give the epoch second instead.
+    const reset = res.headers['x-rate-limit-reset'] ?? res.headers['x-ratelimit-retryafter'];
+    if (reset && /^\d{1,12}$/.test(reset)) details.rate_limit_reset = Number(reset);
     return failure('RATE_LIMITED', `${at}: rate limited`, true, details);
   }
   if (s >= 500) return failure('VENDOR_ERROR', `${at}: vendor error`, false, details);
