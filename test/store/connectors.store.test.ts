@@ -10,6 +10,7 @@ import { ConnectorService } from '../../src/core/response/connectors.service.ts'
 import { SecretBox } from '../../src/core/webhooks/secret-box.ts';
 import { CONNECTOR_KINDS } from '../../src/extensions/actions/kinds/index.ts';
 import { GuardedHttp } from '../../src/extensions/actions/http/outbound.ts';
+import type { ConnectorKind } from '../../src/ports/action-connector.port.ts';
 import { SILENT_LOGGER } from '../../src/ports/index.ts';
 import { storeBackends } from '../helpers/store-backends.ts';
 
@@ -189,6 +190,42 @@ for (const backend of backends) {
           'u',
         ),
       ).rejects.toMatchObject({ code: 'BLOCKED_URL', details: { field: 'config.url' } });
+      // A URL given as a credential (incoming webhooks) and an SMTP-style host are checked too; the
+      // message never repeats the credential.
+      const hookKind: ConnectorKind = {
+        kind: 'hook_test',
+        title: 'test',
+        actionTypes: ['notify'],
+        settings: [
+          { name: 'host', required: false, description: '' },
+          { name: 'port', required: false, description: '' },
+        ],
+        secrets: [{ name: 'webhook_url', required: false, description: '' }],
+        validate: () => [],
+        create: () => {
+          throw new Error('not built here');
+        },
+      };
+      const withHook = new ConnectorService({
+        store: new SqlConnectorStore(db),
+        bus,
+        log: SILENT_LOGGER,
+        kinds: [hookKind],
+        secrets: new ConnectorSecrets(new SecretBox(oldKey)),
+        http: new GuardedHttp({ allowPrivateNetworks: false, allowHttp: false, allowHosts: [] }),
+      });
+      const leaked = 'https://10.1.2.3/hook/s3cr3t-path';
+      const blocked = await withHook
+        .put('hook', { kind: 'hook_test', secrets: { webhook_url: leaked } }, 'u')
+        .catch((e: unknown) => e);
+      expect(blocked).toMatchObject({ code: 'BLOCKED_URL', details: { field: 'secrets.webhook_url' } });
+      expect(JSON.stringify(blocked) + String((blocked as Error).message)).not.toContain('s3cr3t');
+      await expect(
+        withHook.put('hook', { kind: 'hook_test', config: { host: '127.0.0.1', port: 25 } }, 'u'),
+      ).rejects.toMatchObject({
+        code: 'BLOCKED_URL',
+        details: { field: 'config.host' },
+      });
       await expect(s.get('x')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     });
   });

@@ -116,7 +116,7 @@ export class ConnectorService {
     this.checkShape(kind, body, config);
     // Before any DNS lookup: without a key, credentials cannot be stored whatever the settings.
     if (Object.values(body.secrets ?? {}).some((v) => v !== null)) this.deps.secrets.requireKey();
-    await this.checkUrls(config);
+    await this.checkUrls(config, body.secrets ?? {});
     for (let attempt = 0; attempt < 3; attempt++) {
       const existing = await this.deps.store.get(name);
       const { secrets, changed } = this.mergeSecrets(kind, existing, body.secrets ?? {});
@@ -259,19 +259,35 @@ export class ConnectorService {
       throw new AppError('VALIDATION_ERROR', `the ${kind.kind} settings are not valid`, { problems });
   }
 
-  private async checkUrls(config: Record<string, unknown>): Promise<void> {
-    for (const [k, v] of Object.entries(config)) {
-      if (!isUrlSetting(k) || typeof v !== 'string') continue;
+  /**
+   * Every URL setting, every URL given as a credential (an incoming-webhook URL is one), and a
+   * `host` setting (SMTP) against the outbound policy. Messages never repeat a credential's value.
+   */
+  private async checkUrls(
+    config: Record<string, unknown>,
+    secrets: Record<string, string | null>,
+  ): Promise<void> {
+    const targets: { field: string; check: () => Promise<unknown> }[] = [];
+    for (const [k, v] of Object.entries(config))
+      if (isUrlSetting(k) && typeof v === 'string')
+        targets.push({ field: `config.${k}`, check: () => this.deps.http.checkUrl(v) });
+    for (const [k, v] of Object.entries(secrets))
+      if (isUrlSetting(k) && typeof v === 'string')
+        targets.push({ field: `secrets.${k}`, check: () => this.deps.http.checkUrl(v) });
+    if (typeof config.host === 'string') {
+      const port = typeof config.port === 'number' ? config.port : 443;
+      const host = config.host;
+      targets.push({ field: 'config.host', check: () => this.deps.http.checkHost(host, port) });
+    }
+    for (const t of targets) {
       try {
-        await this.deps.http.checkUrl(v);
+        await t.check();
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code === 'BLOCKED_URL')
-          throw new AppError('BLOCKED_URL', `config.${k}: ${(err as Error).message}`, {
-            field: `config.${k}`,
-          });
-        throw new AppError('VALIDATION_ERROR', `config.${k}: the host name does not resolve`, {
-          field: `config.${k}`,
+          throw new AppError('BLOCKED_URL', `${t.field}: ${(err as Error).message}`, { field: t.field });
+        throw new AppError('VALIDATION_ERROR', `${t.field}: the host name does not resolve`, {
+          field: t.field,
         });
       }
     }
