@@ -120,7 +120,15 @@ export async function createCoreServices(
     playbooks.stop();
     throw err;
   }
-  const connectors = await createConnectors(config, database, t.bus, portLog, metrics.connectorCalls);
+  let connectors: ConnectorsWiring;
+  try {
+    connectors = await createConnectors(config, database, t.bus, portLog, metrics.connectorCalls);
+  } catch (err) {
+    webhooks.sources.stop();
+    playbooks.stop();
+    killSwitch.stop();
+    throw err;
+  }
   return {
     connectors,
     killSwitch,
