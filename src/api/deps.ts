@@ -3,6 +3,7 @@ import type { IncidentDecisionsService } from '../core/incidents/incident-decisi
 import type { IdentityService } from '../core/identity/index.ts';
 import type { EmailAnalysisService } from '../core/email/index.ts';
 import type { IngestService } from '../core/ingest/ingest.service.ts';
+import type { ConnectorService } from '../core/response/connectors.service.ts';
 import type { KillSwitchService } from '../core/response/kill-switch.service.ts';
 import type { TriageRetryService } from '../core/triage/triage-retry.service.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -65,4 +66,6 @@ export interface ApiDeps {
   triageRetry?: TriageRetryService;
   /** The kill switch (docs/RESPONSE.md); its routes exist only when set. */
   killSwitch?: KillSwitchService;
+  /** Action connectors (docs/CONNECTORS.md); the /connectors routes exist only when set. */
+  connectors?: ConnectorService;
 }

@@ -23,6 +23,10 @@ export const ERROR_CATALOG = {
   /** Headers arrived but the whole request did not within `server.request_timeout`. */
   REQUEST_TIMEOUT: { status: 408, kind: 'user' },
   CONFLICT: { status: 409, kind: 'user' },
+  /** Connector credentials cannot be stored: no encryption key is configured (docs/CONNECTORS.md). */
+  ENCRYPTION_KEY_MISSING: { status: 409, kind: 'user' },
+  /** A connector URL the outbound policy refuses (private, loopback, plain http…; docs/CONNECTORS.md). */
+  BLOCKED_URL: { status: 400, kind: 'user' },
   PAYLOAD_TOO_LARGE: { status: 413, kind: 'user' },
   /** A path segment longer than the router takes. */
   URI_TOO_LONG: { status: 414, kind: 'user' },

@@ -36,6 +36,7 @@ export type {
   ActionType,
   ActionView,
   AuditEntryView,
+  ConnectorKindView,
   ConnectorView,
   PolicyDecision,
   PolicyVersionView,

@@ -149,3 +149,12 @@ export interface AuditEntryView {
   created_at: string;
   hash: string;
 }
+
+/** One connector kind as `GET /api/v1/connectors/kinds` returns it (what it runs, what it needs). */
+export interface ConnectorKindView {
+  kind: string;
+  title: string;
+  action_types: ActionType[];
+  settings: { name: string; required: boolean; description: string; default?: unknown }[];
+  secrets: { name: string; required: boolean; description: string }[];
+}

@@ -201,6 +201,13 @@ export class Metrics implements Telemetry, IntelTelemetry, LlmTelemetry {
     help: 'Kill switch as this process sees it: 1 active (no automated response action starts), 0 inactive',
     registers: [this.instance],
   });
+  /** Connector calls by kind and outcome (both fixed vocabularies; never a connector name or a target). */
+  readonly connectorCalls = new Counter({
+    name: 'tw_connector_calls_total',
+    help: 'Action connector calls (execute, dry run, rollback), by connector kind and outcome',
+    labelNames: ['connector_kind', 'outcome'] as const,
+    registers: [this.instance],
+  });
   readonly intelRateLimitedWaits = new Counter({
     name: 'tw_intel_rate_limited_total',
     help: 'Waits before calling a threat-intel vendor, by provider and whose limit (local or vendor 429)',

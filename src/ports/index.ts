@@ -118,3 +118,9 @@ export type {
 } from './llm-transcript-store.port.ts';
 export type { AuditChainProblem, AuditChainReport, AuditLogStore } from './audit-log.port.ts';
 export type { KillSwitchState, KillSwitchStore, KillSwitchView } from './kill-switch.port.ts';
+export type {
+  ConnectorRow,
+  ConnectorStore,
+  ConnectorWrite,
+  ConnectorWriteAudit,
+} from './connector-store.port.ts';

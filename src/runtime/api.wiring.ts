@@ -109,6 +109,7 @@ export async function createApi(input: ApiWiringInput): Promise<ApiWiring> {
     knownSource: services.knownSource,
     triageRetry: services.triageRetry,
     killSwitch: services.killSwitch,
+    connectors: services.connectors.service,
   };
   if (config.server.trust_proxy && config.server.trusted_proxies.length === 0)
     log.warn(

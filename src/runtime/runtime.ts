@@ -13,6 +13,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { LeaderJobs } from '../worker/leader-jobs.ts';
 import { createApi } from './api.wiring.ts';
 import { createIdentity, type FirstStart } from './identity-wiring.ts';
+import type { ConnectorsWiring } from './connectors.wiring.ts';
 import { createCoreServices, type CoreServices } from './services.wiring.ts';
 import { openFoundation } from './storage.wiring.ts';
 import type { PlaybooksWiring } from './playbooks.wiring.ts';
@@ -35,6 +36,8 @@ export interface Runtime {
   readonly playbooks: PlaybooksWiring;
   /** The kill switch as this process sees it (docs/RESPONSE.md). */
   readonly killSwitch: KillSwitchService;
+  /** Action connectors: management and the directory the action executor resolves through (docs/CONNECTORS.md). */
+  readonly connectors: ConnectorsWiring;
   /** The listening address after start(), e.g. http://127.0.0.1:8080. */
   url?: string;
   /** The address the listener is bound to after start(), e.g. 127.0.0.1:8080 or 0.0.0.0:8080. */
@@ -128,6 +131,7 @@ export async function createRuntime(
     hub,
     playbooks: services.playbooks,
     killSwitch: services.killSwitch,
+    connectors: services.connectors,
     ...(leaderJobs ? { leaderJobs } : {}),
     async start(opts = {}) {
       if (role !== 'orchestrator') {
@@ -167,6 +171,7 @@ export async function createRuntime(
         webhooks.sources.stop();
         services.playbooks.stop();
         services.killSwitch.stop();
+        services.connectors.stop();
         // Stop the things that do work before the things they depend on (STYLE.md #16).
         await Promise.allSettled([app.close(), jobs?.stop(grace)]);
         await leaderJobs?.stop();

@@ -14,6 +14,7 @@ import { TriageRetryService } from '../core/triage/triage-retry.service.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { LeaderElector, Logger } from '../ports/index.ts';
 import type { Transports } from './transports.ts';
+import { createConnectors, type ConnectorsWiring } from './connectors.wiring.ts';
 import { createEmailAnalysis } from './email.wiring.ts';
 import { createPlaybooks, type PlaybooksWiring } from './playbooks.wiring.ts';
 import { createWebhookSources } from './webhook-sources.wiring.ts';
@@ -38,6 +39,8 @@ export interface CoreServices {
   llmTranscripts: SqlLlmTranscriptStore;
   /** Email analysis: the routes' service, and the step that analyses raw messages inside alerts. */
   email: ReturnType<typeof createEmailAnalysis>;
+  /** Action connectors: management for the API, the directory for the action executor (docs/CONNECTORS.md). */
+  connectors: ConnectorsWiring;
 }
 
 /** Builds the core services. Closes nothing on failure: the caller owns the database and transports. */
@@ -117,7 +120,17 @@ export async function createCoreServices(
     playbooks.stop();
     throw err;
   }
+  let connectors: ConnectorsWiring;
+  try {
+    connectors = await createConnectors(config, database, t.bus, portLog, metrics.connectorCalls);
+  } catch (err) {
+    webhooks.sources.stop();
+    playbooks.stop();
+    killSwitch.stop();
+    throw err;
+  }
   return {
+    connectors,
     killSwitch,
     store,
     metrics,

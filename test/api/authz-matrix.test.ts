@@ -71,6 +71,12 @@ const EXPECTED: Record<string, Permission> = {
   'GET /api/v1/kill-switch': 'kill_switch:read',
   'POST /api/v1/kill-switch/activate': 'kill_switch:activate',
   'POST /api/v1/kill-switch/deactivate': 'kill_switch:deactivate',
+  'GET /api/v1/connectors/kinds': 'connectors:read',
+  'GET /api/v1/connectors': 'connectors:read',
+  'GET /api/v1/connectors/{name}': 'connectors:read',
+  'PUT /api/v1/connectors/{name}': 'connectors:manage',
+  'DELETE /api/v1/connectors/{name}': 'connectors:manage',
+  'POST /api/v1/connectors/{name}/test': 'connectors:manage',
 };
 
 /** Path parameters that match each route's schema but name nothing (404/400 after the access check). */

@@ -30,15 +30,24 @@ for (const [net, prefix] of [
   ['169.254.0.0', 16],
   ['172.16.0.0', 12],
   ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
   ['192.168.0.0', 16],
   ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
 ] as const)
   BLOCKED.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // IPv4-compatible (::a.b.c.d, deprecated) includes :: and ::1; IPv4-mapped is checked as IPv4.
+  ['::', 96],
+  ['100::', 64],
+  // Teredo and 6to4 embed an IPv4 address a relay would reach (2001::/32, 2002::/16).
+  ['2001::', 32],
+  ['2001:db8::', 32],
+  ['2002::', 16],
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
@@ -112,60 +121,71 @@ export class GuardedHttp implements OutboundHttp {
         request.destroy();
         reject(err);
       };
-      const request = mod.request(
-        {
-          method: req.method,
-          protocol: u.protocol,
-          hostname: u.hostname.replace(/^\[|\]$/g, ''),
-          port: u.port || undefined,
-          path: `${u.pathname}${u.search}`,
-          headers:
-            body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-          // The address checked above is the one connected to: DNS cannot answer differently in between.
-          lookup: (_host, options, cb) => {
-            const all = typeof options === 'object' && options !== null && (options as { all?: boolean }).all;
-            if (all)
-              (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [
-                { address, family },
-              ]);
-            else cb(null, address, family);
+      let request: http.ClientRequest;
+      try {
+        request = mod.request(
+          {
+            method: req.method,
+            protocol: u.protocol,
+            hostname: u.hostname.replace(/^\[|\]$/g, ''),
+            port: u.port || undefined,
+            path: `${u.pathname}${u.search}`,
+            headers:
+              body === undefined
+                ? headers
+                : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+            // The address checked above is the one connected to: DNS cannot answer differently in between.
+            lookup: (_host, options, cb) => {
+              const all =
+                typeof options === 'object' && options !== null && (options as { all?: boolean }).all;
+              if (all)
+                (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [
+                  { address, family },
+                ]);
+              else cb(null, address, family);
+            },
+            servername: isIP(u.hostname) ? undefined : u.hostname,
+            agent: false,
           },
-          servername: isIP(u.hostname) ? undefined : u.hostname,
-          agent: false,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (c: Buffer) => {
-            size += c.length;
-            if (size > MAX_BODY)
-              fail(new OutboundError('TOO_LARGE', 'the answer is larger than 1 MiB', false));
-            else chunks.push(c);
-          });
-          res.on('error', () =>
-            fail(new OutboundError('NETWORK', 'the connection broke while reading the answer', false)),
-          );
-          res.on('end', () => {
-            if (settled) return;
-            settled = true;
-            clearTimeout(timer);
-            req.signal?.removeEventListener('abort', onAbort);
-            const text = Buffer.concat(chunks).toString('utf8');
-            let json: unknown;
-            if (/json/i.test(String(res.headers['content-type'] ?? '')) || /^\s*[[{]/.test(text)) {
-              try {
-                json = JSON.parse(text);
-              } catch {
-                json = undefined;
+          (res) => {
+            const chunks: Buffer[] = [];
+            let size = 0;
+            res.on('data', (c: Buffer) => {
+              size += c.length;
+              if (size > MAX_BODY)
+                fail(new OutboundError('TOO_LARGE', 'the answer is larger than 1 MiB', false));
+              else chunks.push(c);
+            });
+            res.on('error', () =>
+              fail(new OutboundError('NETWORK', 'the connection broke while reading the answer', false)),
+            );
+            res.on('end', () => {
+              if (settled) return;
+              settled = true;
+              clearTimeout(timer);
+              req.signal?.removeEventListener('abort', onAbort);
+              const text = Buffer.concat(chunks).toString('utf8');
+              let json: unknown;
+              if (/json/i.test(String(res.headers['content-type'] ?? '')) || /^\s*[[{]/.test(text)) {
+                try {
+                  json = JSON.parse(text);
+                } catch {
+                  json = undefined;
+                }
               }
-            }
-            const flat: Record<string, string> = {};
-            for (const [k, v] of Object.entries(res.headers))
-              if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
-            resolve({ status: res.statusCode ?? 0, headers: flat, text, json });
-          });
-        },
-      );
+              const flat: Record<string, string> = {};
+              for (const [k, v] of Object.entries(res.headers))
+                if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
+              resolve({ status: res.statusCode ?? 0, headers: flat, text, json });
+            });
+          },
+        );
+      } catch {
+        // Node refuses a header value with CR/LF or a bad method before anything is sent.
+        settled = true;
+        reject(new OutboundError('NETWORK', 'the request could not be built (invalid header)', true));
+        return;
+      }
       request.on('socket', (s) => s.once('connect', () => (connected = true)));
       request.on('secureConnect', () => (connected = true));
       request.on('error', (e: NodeJS.ErrnoException) =>
