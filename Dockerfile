@@ -28,6 +28,9 @@ RUN --mount=type=cache,target=/root/.npm \
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
+# A migrated embedded database: a new data folder starts from a copy of it instead of running
+# initdb and every migration in the server process (first start and peak memory, BENCHMARKS.md).
+RUN TW_DATA_DIR=/app/pglite-template TW_LOG_LEVEL=warn node dist/cli/main.js migrate
 
 # ---- runtime -----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -39,6 +42,7 @@ ENV NODE_ENV=production \
     TW_PORT=8080 \
     TW_HOST=0.0.0.0 \
     TW_DATA_DIR=/var/lib/triage-warden \
+    TW_DATABASE__PGLITE_TEMPLATE=/app/pglite-template \
     TMPDIR=/tmp \
     HOME=/tmp
 
@@ -48,6 +52,7 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/pglite-template ./pglite-template
 # The built-in playbooks (YAML), found relative to dist/ (src/runtime/playbooks.wiring.ts).
 COPY playbooks ./playbooks
 RUN mkdir -p /var/lib/triage-warden \

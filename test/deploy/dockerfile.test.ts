@@ -73,6 +73,12 @@ describe('Dockerfile', () => {
     expect(copies).toContain('--from=build /app/dist ./dist');
     expect(copies).toContain('package.json ./');
     expect(copies.some((a) => /^(\.|src)\s/.test(a))).toBe(false);
+    // The build makes a migrated embedded database with the compiled migrate; new data folders copy it.
+    expect(runs).toContain(
+      'TW_DATA_DIR=/app/pglite-template TW_LOG_LEVEL=warn node dist/cli/main.js migrate',
+    );
+    expect(copies).toContain('--from=build /app/pglite-template ./pglite-template');
+    expect(get('ENV').join(' ')).toMatch(/TW_DATABASE__PGLITE_TEMPLATE=\/app\/pglite-template/);
     // tsx runs the sources in development only; `npm ci --omit=dev` leaves it out.
     expect(pkg.dependencies.tsx).toBeUndefined();
   });
