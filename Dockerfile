@@ -30,7 +30,9 @@ COPY src ./src
 RUN npm run build
 # A migrated embedded database: a new data folder starts from a copy of it instead of running
 # initdb and every migration in the server process (first start and peak memory, BENCHMARKS.md).
-RUN TW_DATA_DIR=/app/pglite-template TW_LOG_LEVEL=warn node dist/cli/main.js migrate
+# Readable by the app user (the folder is owner-only, and root owns it); a copy is tightened again.
+RUN TW_DATA_DIR=/app/pglite-template TW_LOG_LEVEL=warn node dist/cli/main.js migrate \
+ && chmod -R a+rX /app/pglite-template
 
 # ---- runtime -----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
