@@ -31,6 +31,11 @@ COPY src ./src
 COPY web ./web
 RUN npm run build
 RUN npm run build:web
+# A migrated embedded database: a new data folder starts from a copy of it instead of running
+# initdb and every migration in the server process (first start and peak memory, BENCHMARKS.md).
+# Readable by the app user (the folder is owner-only, and root owns it); a copy is tightened again.
+RUN TW_DATA_DIR=/app/pglite-template TW_LOG_LEVEL=warn node dist/cli/main.js migrate \
+ && chmod -R a+rX /app/pglite-template
 
 # ---- runtime -----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -42,6 +47,7 @@ ENV NODE_ENV=production \
     TW_PORT=8080 \
     TW_HOST=0.0.0.0 \
     TW_DATA_DIR=/var/lib/triage-warden \
+    TW_DATABASE__PGLITE_TEMPLATE=/app/pglite-template \
     TMPDIR=/tmp \
     HOME=/tmp
 
@@ -53,6 +59,7 @@ COPY package.json ./
 COPY --from=build /app/dist ./dist
 # The analyst dashboard's static files, served at / (found relative to dist/, docs/DASHBOARD.md).
 COPY --from=build /app/web/dist ./web/dist
+COPY --from=build /app/pglite-template ./pglite-template
 # The built-in playbooks (YAML), found relative to dist/ (src/runtime/playbooks.wiring.ts).
 COPY playbooks ./playbooks
 RUN mkdir -p /var/lib/triage-warden \

@@ -1,4 +1,5 @@
 /** Starting the processes under test for a scenario, with their cleanup registered on the context. */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +117,25 @@ export async function startEmbedded(
   ctx.defer(() => proc.stop());
   const readyMs = await proc.waitReady(o.readyTimeoutMs ?? 90_000);
   return { proc, readyMs, dataDir };
+}
+
+/**
+ * `triage-warden migrate` on an embedded data folder in `form`: what the image's build does to make
+ * its PGlite template (database.pglite_template). Resolves with the ms it took.
+ */
+export async function migrateEmbedded(dataDir: string, form: Form = defaultForm()): Promise<number> {
+  const entry = form === 'compiled' && compiled ? compiled.entry : BIN_TSX;
+  const t0 = performance.now();
+  await new Promise<void>((done, fail) =>
+    execFile(
+      process.execPath,
+      [entry, 'migrate'],
+      { cwd: REPO_ROOT, env: cleanEnv(embeddedEnv({ dataDir, port: 0 })), timeout: 300_000 },
+      (err, _out, stderr) =>
+        err ? fail(new Error(`migrate ${dataDir}: ${err.message}\n${stderr}`)) : done(),
+    ),
+  );
+  return performance.now() - t0;
 }
 
 /**

@@ -4,6 +4,9 @@
  * Each in the production form (the compiled build on plain node, as the image runs it) and, for
  * comparison, the development form (the sources through tsx), interleaved so that both see the
  * same machine. Baseline: the bare Fastify server started the same way, in the same run.
+ * Embedded (issue 14 part 6), in the production form: a new data folder from the migrated template
+ * the image ships (database.pglite_template), and PGlite's shared_buffers (16MB) against the old
+ * setting (PostgreSQL's 128MB) on a new and on a reopened folder, side by side.
  */
 import { row, type Check, type Row } from '../lib/result.ts';
 import type { RunContext, Scenario, ScenarioOutput } from '../lib/scenario.ts';
@@ -11,6 +14,7 @@ import type { NodeProcess } from '../lib/proc.ts';
 import {
   defaultForm,
   isolate,
+  migrateEmbedded,
   startBare,
   startEmbedded,
   startRole,
@@ -55,7 +59,7 @@ function summary(samples: Sample[]) {
 export const footprint: Scenario = {
   name: 'footprint',
   title: 'Idle RSS and cold start to /ready of each role',
-  timeoutMs: (tiny) => (tiny ? 240_000 : 1_500_000),
+  timeoutMs: (tiny) => (tiny ? 240_000 : 2_700_000),
   async run(ctx: RunContext): Promise<ScenarioOutput> {
     const repeats = ctx.tiny ? 1 : 3;
     const idleMs = ctx.tiny ? 1000 : 10_000;
@@ -87,6 +91,35 @@ export const footprint: Scenario = {
             return startEmbedded(ctx, { name: `start-reopen${s}`, dataDir, form });
           },
         ]);
+        if (form === defaultForm()) {
+          const old = { TW_DATABASE__PGLITE_SHARED_BUFFERS: '128MB' };
+          launches.push(
+            [`start_new_128mb`, () => startEmbedded(ctx, { name: 'start-new-128mb', form, extraEnv: old })],
+            [
+              `start_reopen_128mb`,
+              () => startEmbedded(ctx, { name: 'start-reopen-128mb', dataDir, form, extraEnv: old }),
+            ],
+          );
+          // The template is made once, by `migrate`, as the image's build makes it.
+          const template = tempDir(ctx, 'tw-bench-template-');
+          let made = false;
+          launches.push([
+            'start_template',
+            async () => {
+              if (!made) {
+                ctx.log(
+                  `template made by migrate in ${Math.round(await migrateEmbedded(template, form))} ms`,
+                );
+                made = true;
+              }
+              return startEmbedded(ctx, {
+                name: 'start-template',
+                form,
+                extraEnv: { TW_DATABASE__PGLITE_TEMPLATE: template },
+              });
+            },
+          ]);
+        }
       }
     }
     // Round robin (every process once per repeat) so that a busy moment of the shared machine
@@ -159,6 +192,81 @@ export const footprint: Scenario = {
       );
       const embedded = r('start_new');
       const reopen = r('start_reopen');
+      const templated = production ? results.start_template : undefined;
+      if (templated && embedded && reopen) {
+        const old = results.start_new_128mb!;
+        const oldReopen = results.start_reopen_128mb!;
+        const oldRss = { label: 'new data dir, shared_buffers 128MB', value: old.idle_rss_mb, unit: 'MB' };
+        const oldPeak = { label: 'new data dir, shared_buffers 128MB', value: old.peak_rss_mb, unit: 'MB' };
+        const oldReady = {
+          label: 'new data dir, shared_buffers 128MB',
+          value: old.ready_ms / 1000,
+          unit: 's',
+        };
+        rows.push(
+          row({
+            id: 'footprint.start_template.rss',
+            label: `embedded start idle RSS, new data dir from the template${how}`,
+            value: templated.idle_rss_mb,
+            unit: 'MB',
+            target: { op: '<', value: 250 },
+            baseline: oldRss,
+          }),
+          row({
+            id: 'footprint.start_template.peak',
+            label: `embedded start peak RSS, new data dir from the template${how}`,
+            value: templated.peak_rss_mb,
+            unit: 'MB',
+            baseline: oldPeak,
+          }),
+          row({
+            id: 'footprint.start_template.ready',
+            label: `embedded start, new data dir from the template, to /ready${how}`,
+            value: templated.ready_ms / 1000,
+            unit: 's',
+            target: { op: '<', value: 3 },
+            baseline: oldReady,
+          }),
+          row({
+            id: 'footprint.start_new.peak',
+            label: `embedded start peak RSS, new data dir (initdb), shared_buffers 16MB${how}`,
+            value: embedded.peak_rss_mb,
+            unit: 'MB',
+            baseline: oldPeak,
+          }),
+          row({
+            id: 'footprint.start_new_128mb.rss',
+            label: `embedded start idle RSS, new data dir, shared_buffers 128MB (old setting)${how}`,
+            value: old.idle_rss_mb,
+            unit: 'MB',
+          }),
+          row({
+            id: 'footprint.start_new_128mb.peak',
+            label: `embedded start peak RSS, new data dir, shared_buffers 128MB (old setting)${how}`,
+            value: old.peak_rss_mb,
+            unit: 'MB',
+          }),
+          row({
+            id: 'footprint.start_new_128mb.ready',
+            label: `embedded start, new data dir, shared_buffers 128MB (old setting), to /ready${how}`,
+            value: old.ready_ms / 1000,
+            unit: 's',
+          }),
+          row({
+            id: 'footprint.start_reopen.rss',
+            label: `embedded start idle RSS, existing data dir${how}`,
+            value: reopen.idle_rss_mb,
+            unit: 'MB',
+            baseline: { label: 'shared_buffers 128MB', value: oldReopen.idle_rss_mb, unit: 'MB' },
+          }),
+          row({
+            id: 'footprint.start_reopen_128mb.rss',
+            label: `embedded start idle RSS, existing data dir, shared_buffers 128MB (old setting)${how}`,
+            value: oldReopen.idle_rss_mb,
+            unit: 'MB',
+          }),
+        );
+      }
       if (embedded && reopen) {
         rows.push(
           row({
@@ -200,6 +308,7 @@ export const footprint: Scenario = {
           ? 'Production form ("compiled"): `node <build>/cli/main.js <role>`, the build of `npm run build` (tsconfig.build.json, compiled from the current sources into tmp/bench/build/) on plain node, as the image runs it; the bare Fastify baseline is plain node on JavaScript too. Rows marked (tsx) run `node bin/triage-warden.js <role>` (development form: the sources through tsx, whose loader runs in its own thread) against bare Fastify through tsx.'
           : 'Development form only (--tsx): `node bin/triage-warden.js <role>`, the sources through tsx, against bare Fastify through tsx.',
         'Cold start = spawn until GET /ready answers 200 (polled every 25 ms): loading the modules (tsx: transpiling them, its cache warm after the first run), connecting PostgreSQL and Redis and checking migrations.',
+        "Embedded rows of the production form: `start_template` starts a new data folder from a template made by `triage-warden migrate` (database.pglite_template, as the image ships it); `128MB` rows run with TW_DATABASE__PGLITE_SHARED_BUFFERS=128MB, the setting before issue 14 (PostgreSQL's default), in the same rounds. Peak RSS = VmHWM of the process.",
         `Idle RSS = median of 5 samples of VmRSS after ${idleMs / 1000} s idle; forms and roles are measured round robin, ${repeats} time(s) each.`,
       ],
     };

@@ -183,6 +183,32 @@ export const CRD_SCHEMAS: Record<string, Obj> = {
     closed(
       {
         scaleTargetRef: closed({ apiVersion: S, kind: S, name: S, envSourceContainerName: S }, ['name']),
+        // The HPA KEDA creates: autoscaling/v2 HorizontalPodAutoscalerBehavior.
+        advanced: closed({
+          restoreToOriginalReplicaCount: { type: 'boolean' },
+          horizontalPodAutoscalerConfig: closed({
+            name: S,
+            behavior: closed(
+              Object.fromEntries(
+                ['scaleUp', 'scaleDown'].map((k) => [
+                  k,
+                  closed({
+                    stabilizationWindowSeconds: I,
+                    selectPolicy: { enum: ['Max', 'Min', 'Disabled'] },
+                    policies: {
+                      type: 'array',
+                      items: closed({ type: { enum: ['Pods', 'Percent'] }, value: I, periodSeconds: I }, [
+                        'type',
+                        'value',
+                        'periodSeconds',
+                      ]),
+                    },
+                  }),
+                ]),
+              ),
+            ),
+          }),
+        }),
         pollingInterval: I,
         cooldownPeriod: I,
         minReplicaCount: I,

@@ -3,6 +3,7 @@ import { readLocalAdminKey } from '../runtime/local-admin.ts';
 import { readLocalSecrets } from '../runtime/local-secrets.ts';
 import type { Config } from '../config/index.ts';
 import { demoAlerts } from './demo/samples.ts';
+import { readServerUrl } from './server-url.ts';
 
 interface IngestReply {
   incident_id: string;
@@ -20,11 +21,23 @@ const FINAL = new Set([
 ]);
 
 /**
+ * Where to send: --url, else the URL an embedded `start` on this data dir wrote (it knows its port
+ * even with TW_PORT=0), else http://127.0.0.1:<server.port>.
+ */
+function targetUrl(config: Config, url: string | undefined): { base: string; from: string } {
+  if (url) return { base: url, from: '--url' };
+  const running = readServerUrl(config.data_dir);
+  if (running) return { base: running, from: `${config.data_dir}/server.json` };
+  return { base: `http://127.0.0.1:${config.server.port}`, from: 'TW_PORT (server.port)' };
+}
+
+/**
  * Sends the demo alerts as signed webhooks to a running instance, then (unless --no-wait) polls
  * until each incident has a verdict and prints a table.
  */
 export async function runDemo(config: Config, options: { url?: string; wait: boolean }): Promise<number> {
-  const base = (options.url ?? `http://127.0.0.1:${config.server.port}`).replace(/\/$/, '');
+  const target = targetUrl(config, options.url);
+  const base = target.base.replace(/\/$/, '');
   const local = readLocalSecrets(config.data_dir) ?? {};
   const secretOf = (source: string) => config.webhooks.sources[source]?.secret ?? local[source];
   // Reads need a key: TW_ADMIN_API_KEY, else the local admin key `start` wrote to the data dir.
@@ -45,7 +58,10 @@ export async function runDemo(config: Config, options: { url?: string; wait: boo
     try {
       res = await fetch(`${base}/api/v1/webhooks/${alert.source}`, { method: 'POST', headers, body });
     } catch (err) {
-      console.error(`cannot reach ${base}: ${(err as Error).message}. Is \`npm start\` running?`);
+      console.error(
+        `cannot reach ${base} (from ${target.from}): ${(err as Error).message}. Is \`npm start\` running? ` +
+          'If it listens elsewhere, pass --url http://<host>:<port> or set TW_PORT.',
+      );
       return 1;
     }
     const text = await res.text();

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/index.ts';
@@ -24,6 +25,7 @@ Commands:
 Options (every command):
   -c, --config <file>   YAML configuration (also TW_CONFIG); TW_* environment variables override it
   -h, --help            this help, or a command's help: triage-warden <command> --help
+  -v, --version         the version (package.json), also \`triage-warden version\`
 
 Environment: TW_PORT (8080), TW_HOST (127.0.0.1), TW_DATA_DIR (./data), TW_DATABASE_URL,
 TW_DATABASE_REPLICA_URL, TW_REDIS_URL, TW_LOG_LEVEL, TW_ADMIN_API_KEY, TW_ADMIN_PASSWORD,
@@ -56,7 +58,9 @@ PgBouncer is bypassed) and exits. Running it twice is harmless.`,
   demo: `triage-warden demo [--url http://127.0.0.1:8080] [--no-wait]
 
 Sends signed alerts in the formats of CrowdStrike, Splunk, Microsoft Graph, GuardDuty, Okta, Elastic
-and the generic format to a running instance, then waits for their verdicts and prints them.
+and the generic format to a running instance, then waits for their verdicts and prints them. Without
+--url it sends to the embedded server running on TW_DATA_DIR (its TW_DATA_DIR/server.json), else to
+http://127.0.0.1:TW_PORT.
 Secrets come from the configuration, or from TW_DATA_DIR/webhook-secrets.json in embedded mode; the
 incidents are read with TW_ADMIN_API_KEY, or the local admin key in TW_DATA_DIR/admin-api-key.`,
   incidents: `triage-warden incidents retry-failed [--id <incident id>] [--config file]
@@ -111,6 +115,12 @@ reported with its line number and reason (exit 2). Needs no database. The shippe
 eval/dataset.jsonl; docs/ANALYZER.md describes the format and the figures.`,
 };
 
+/** The version in package.json (two levels up from src/cli/ and from dist/cli/ alike). */
+function version(): string {
+  const file = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
 async function main(argv: string[]): Promise<number> {
   // The compiled build (dist/) must not run behind the sources it was built from (a development
   // tree; an image ships dist/ without src/). The tsx entry, bin/triage-warden.js, never uses dist/.
@@ -146,9 +156,14 @@ async function main(argv: string[]): Promise<number> {
       report: { type: 'string' },
       split: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
     },
   });
   const command = positionals[0];
+  if (values.version || command === 'version') {
+    console.log(`triage-warden ${version()}`);
+    return 0;
+  }
   if (!command || command === 'help') {
     console.log(HELP.main);
     return command ? 0 : values.help ? 0 : 1;

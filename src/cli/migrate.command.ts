@@ -19,7 +19,10 @@ export async function runMigrate(config: Config, log: PinoLogger): Promise<numbe
 export async function openCliDatabase(config: Config): Promise<SqlDatabase> {
   if (selectedModes(config).database === 'pglite') {
     const { openPGliteDatabase } = await import('../adapters/pglite/pglite.database.ts');
-    return openPGliteDatabase(config.data_dir);
+    return openPGliteDatabase(config.data_dir, {
+      template: config.database.pglite_template,
+      sharedBuffers: config.database.pglite_shared_buffers,
+    });
   }
   const { openPostgresDatabase } = await import('../adapters/postgres/postgres.database.ts');
   return openPostgresDatabase({

@@ -2,6 +2,15 @@ import type { Config } from '../config/index.ts';
 import { selectedModes } from '../config/index.ts';
 import type { PinoLogger } from '../observability/logger.ts';
 import { createRuntime, type Role } from '../runtime/runtime.ts';
+import { removeServerUrl, writeServerUrl } from './server-url.ts';
+
+/**
+ * The human banner goes to stdout only when that is a terminal; otherwise to stderr, so that a
+ * piped or collected stdout carries the JSON logs and nothing else.
+ */
+function banner(lines: string[]): void {
+  (process.stdout.isTTY ? process.stdout : process.stderr).write(lines.join('\n') + '\n');
+}
 
 /** Runs a role until SIGTERM/SIGINT, then shuts down gracefully within server.shutdown_grace. */
 export async function runServer(config: Config, role: Role, log: PinoLogger): Promise<number> {
@@ -20,8 +29,10 @@ export async function runServer(config: Config, role: Role, log: PinoLogger): Pr
   const url = runtime.url!;
   const bound = runtime.boundAddress ?? url;
   log.info({ url, bound, role, ...modes }, 'triage-warden started');
+  const embedded = modes.database === 'pglite' && !config.data_dir.startsWith('memory://');
+  if (embedded && role !== 'orchestrator') writeServerUrl(config.data_dir, url);
   if (role !== 'orchestrator') {
-    console.log(
+    banner(
       [
         `Triage Warden (${role}) is up — storage: ${modes.database}, transport: ${modes.transport}`,
         `  Listening on ${bound}${/^(127\.|\[::1\]|localhost)/.test(bound) ? ' (this machine only; set TW_HOST=0.0.0.0 to expose it)' : ''}`,
@@ -32,25 +43,19 @@ export async function runServer(config: Config, role: Role, log: PinoLogger): Pr
         `  OpenAPI:  ${url}/docs (JSON: ${url}/api/v1/openapi.json)`,
         `  Metrics:  ${url}/metrics   Health: ${url}/live ${url}/ready`,
         modes.database === 'pglite' ? `  Data:     ${config.data_dir}` : '',
-      ]
-        .filter(Boolean)
-        .join('\n'),
+      ].filter(Boolean),
     );
     const first = runtime.firstStart;
     if (first?.password) {
       // Printed once, on the first start only: it is stored nowhere but as a hash.
-      console.log(
-        [
-          '',
-          `  First start: admin user "${first.username}", one-time password: ${first.password}`,
-          '  (shown only now; change it with PATCH /api/v1/users/<id> or create more users as admin)',
-        ].join('\n'),
-      );
+      banner([
+        '',
+        `  First start: admin user "${first.username}", one-time password: ${first.password}`,
+        '  (shown only now; change it with PATCH /api/v1/users/<id> or create more users as admin)',
+      ]);
     }
     if (modes.database === 'pglite')
-      console.log(
-        `  API key:  local admin key in ${config.data_dir}/admin-api-key (used by \`npm run demo\`)`,
-      );
+      banner([`  API key:  local admin key in ${config.data_dir}/admin-api-key (used by \`npm run demo\`)`]);
   }
   await new Promise<void>((resolve) => {
     let signals = 0;
@@ -69,6 +74,7 @@ export async function runServer(config: Config, role: Role, log: PinoLogger): Pr
         config.server.shutdown_grace + config.server.drain_delay + 5000,
       );
       hard.unref();
+      if (embedded) removeServerUrl(config.data_dir);
       runtime.stop().then(resolve, (err) => {
         log.error({ err }, 'shutdown failed');
         resolve();

@@ -64,6 +64,20 @@ export const ConfigSchema = Obj({
     ),
     /** A replica further behind than this is skipped for reads. */
     replica_max_lag: Duration('5s', 'largest replication lag tolerated for replica reads'),
+    /** Embedded mode: a migrated data folder copied into a new data_dir (the image ships one). */
+    pglite_template: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'embedded mode: a data folder made by `triage-warden migrate`, whose pg/ a new data_dir starts from instead of initdb + migrations (the image sets /app/pglite-template)',
+      }),
+    ),
+    pglite_shared_buffers: Type.String({
+      default: '16MB',
+      pattern: '^[0-9]+(kB|MB|GB)$',
+      description:
+        "embedded mode: PGlite's shared_buffers, held in the server's own memory (PostgreSQL's default is 128MB)",
+    }),
   }),
   redis: Obj({
     url: Type.Optional(

@@ -50,7 +50,10 @@ export async function openFoundation(
 async function openDatabase(config: Config, log: Logger): Promise<SqlDatabase> {
   if (selectedModes(config).database === 'pglite') {
     const { openPGliteDatabase } = await import('../adapters/pglite/pglite.database.ts');
-    const db = await openPGliteDatabase(config.data_dir);
+    const db = await openPGliteDatabase(config.data_dir, {
+      template: config.database.pglite_template,
+      sharedBuffers: config.database.pglite_shared_buffers,
+    });
     if (!config.data_dir.startsWith('memory://')) {
       log.info(
         { data_dir: config.data_dir },

@@ -120,7 +120,7 @@ describe.skipIf(!HAS_HELM)(`chart renders valid Kubernetes objects${skipWithout(
       ['PrometheusRule', 'triage-warden'],
       ['ConfigMap', 'triage-warden-config'],
       ['Secret', 'triage-warden'],
-      ['ConfigMap', 'triage-warden-pgbouncer'],
+      ['ConfigMap', 'triage-warden-pgbouncer-config'],
       ['Deployment', 'triage-warden-pgbouncer'],
       ['Job', 'triage-warden-migrate'],
       ['ConfigMap', 'triage-warden-prometheus-adapter'],
@@ -465,7 +465,7 @@ describe.skipIf(!HAS_HELM)(`PgBouncer${skipWithout('helm')}`, () => {
   it('renders the guide pgbouncer.ini from default values (transaction mode)', () => {
     const o = render({ values: [{ pgbouncer: { enabled: true, auth: { password: 'p' } } }] });
     const ini = parseIni(
-      String((find(o, 'ConfigMap', 'triage-warden-pgbouncer').data as Obj)['pgbouncer.ini']),
+      String((find(o, 'ConfigMap', 'triage-warden-pgbouncer-config').data as Obj)['pgbouncer.ini']),
     );
     const seed = parseIni(SEED_BLOCKS.pgbouncerIni);
     expect(ini.databases).toEqual(seed.databases);

@@ -73,6 +73,15 @@ describe('Dockerfile', () => {
     expect(copies).toContain('--from=build /app/dist ./dist');
     expect(copies).toContain('package.json ./');
     expect(copies.some((a) => /^(\.|src)\s/.test(a))).toBe(false);
+    // The build makes a migrated embedded database with the compiled migrate; new data folders copy it.
+    // Root owns it and it is owner-only as made: the app user (1000) could not read it without a+rX.
+    expect(runs).toContainEqual(
+      expect.stringMatching(
+        /^TW_DATA_DIR=\/app\/pglite-template TW_LOG_LEVEL=warn node dist\/cli\/main\.js migrate\s+&& chmod -R a\+rX \/app\/pglite-template$/,
+      ),
+    );
+    expect(copies).toContain('--from=build /app/pglite-template ./pglite-template');
+    expect(get('ENV').join(' ')).toMatch(/TW_DATABASE__PGLITE_TEMPLATE=\/app\/pglite-template/);
     // tsx runs the sources in development only; `npm ci --omit=dev` leaves it out.
     expect(pkg.dependencies.tsx).toBeUndefined();
   });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,11 +71,14 @@ class Proc {
     for (const f of w) f();
   }
 
-  /** Resolves with the first match of `re` in stdout; rejects if the process exits first or time runs out. */
+  /**
+   * Resolves with the first match of `re` in stderr (where the human banner goes when stdout is not
+   * a terminal); rejects if the process exits first or time runs out.
+   */
   async waitFor(re: RegExp, timeoutMs = START_TIMEOUT): Promise<RegExpExecArray> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const m = re.exec(this.stdout);
+      const m = re.exec(this.stderr);
       if (m) return m;
       if (this.exit)
         throw new Error(
@@ -124,6 +127,7 @@ describe('the CLI refuses clearly without starting anything', () => {
     expect(help.exit?.code, help.output).toBe(0);
     expect(help.stdout).toMatch(/Usage: triage-warden <command>/);
     for (const cmd of ['start', 'api', 'orchestrator', 'migrate', 'demo']) expect(help.stdout).toContain(cmd);
+    expect(help.stdout).toContain('--version');
 
     expect(startHelp.exit?.code).toBe(0);
     expect(startHelp.stdout).toMatch(/triage-warden start/);
@@ -142,6 +146,13 @@ describe('the CLI refuses clearly without starting anything', () => {
 
     expect(unknown.exit?.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command: frobnicate/);
+
+    const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string;
+    for (const args of [['--version'], ['-v'], ['version']]) {
+      const v = await run(args);
+      expect(v.exit?.code, v.output).toBe(0);
+      expect(v.stdout).toBe(`triage-warden ${version}\n`);
+    }
 
     // None of them touched the data folder beyond reading config.
     expect(existsSync(join(dataDir, 'triage-warden.lock'))).toBe(false);
@@ -174,8 +185,16 @@ describe('start → demo → metrics → SIGTERM → restart on the same folder'
       const m = await server.waitFor(/API:\s+(http:\/\/\S+)\/api\/v1\/incidents/);
       url = m[1]!;
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(server.stdout).toMatch(/storage: pglite, transport: in-process/);
-      expect(server.stdout).toContain(dataDir);
+      expect(server.stderr).toMatch(/storage: pglite, transport: in-process/);
+      expect(server.stderr).toContain(dataDir);
+      // stdout is not a terminal here: it carries the JSON logs only, the banner went to stderr.
+      expect(server.stdout).not.toMatch(/Triage Warden|API:/);
+      for (const line of server.stdout.split('\n').filter(Boolean))
+        expect(() => JSON.parse(line), line).not.toThrow();
+      expect(JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8'))).toEqual({
+        url,
+        pid: server.child.pid,
+      });
       const ready = await getJson('/ready');
       expect(ready.status).toBe(200);
       expect(ready.body.status).toBe('ready');
@@ -253,6 +272,12 @@ describe('start → demo → metrics → SIGTERM → restart on the same folder'
     expect(exit, server.output).toEqual({ code: 0, signal: null });
     expect(seconds).toBeLessThan(GRACE_S + 5);
     expect(existsSync(join(dataDir, 'triage-warden.lock'))).toBe(false);
+    expect(existsSync(join(dataDir, 'server.json'))).toBe(false);
+    // No server on the folder now: the demo says where it tried and how to point it elsewhere.
+    const demo = await run(['demo', '--no-wait'], { TW_DATA_DIR: dataDir, TW_PORT: '1' });
+    expect(demo.exit?.code, demo.output).toBe(1);
+    expect(demo.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:1 \(from TW_PORT/);
+    expect(demo.stderr).toMatch(/pass --url http:\/\/<host>:<port> or set TW_PORT/);
   }, 60_000);
 
   it(
@@ -273,11 +298,13 @@ describe('start → demo → metrics → SIGTERM → restart on the same folder'
         expect(body.verdict).not.toBeNull();
       }
       // The local secrets survived too: a second demo run is accepted (new incidents, since ids embed the time).
-      const demo = await run(['demo', '--url', url, '--no-wait'], {
+      // Without --url it finds the server (on a random port: TW_PORT=0) through TW_DATA_DIR/server.json.
+      const demo = await run(['demo', '--no-wait'], {
         TW_DATA_DIR: dataDir,
         TW_LOG_LEVEL: 'warn',
       });
       expect(demo.exit?.code, demo.output).toBe(0);
+      expect(demo.stdout).toMatch(/^sent \S+\s+→ incident /m);
       server.child.kill('SIGTERM');
       expect(await server.exited).toEqual({ code: 0, signal: null });
     },

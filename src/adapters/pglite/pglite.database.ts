@@ -1,6 +1,8 @@
 import {
   chmodSync,
   closeSync,
+  cpSync,
+  existsSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -19,13 +21,34 @@ import { PGliteDialect } from './pglite.dialect.ts';
 import { DATA_DIR_MODE, DATA_FILE_MODE, DurableNodeFS } from './pglite.durable-fs.ts';
 
 /**
+ * PGlite's shared_buffers here. PostgreSQL's default, 128MB, lives in the WASM heap of a process
+ * that also serves HTTP; an embedded install's working set is far smaller and the OS page cache
+ * still holds the files (16MB cut idle RSS by ~130 MB, docs/BENCHMARKS.md "Embedded footprint").
+ */
+export const PGLITE_SHARED_BUFFERS = '16MB';
+
+export interface PGliteOpenOptions {
+  /** PostgreSQL's shared_buffers (e.g. `16MB`). Default: PGLITE_SHARED_BUFFERS. */
+  sharedBuffers?: string | undefined;
+  /**
+   * A data folder made by `triage-warden migrate` (initdb done, migrations applied) whose `pg/` is
+   * copied into a new data folder instead of running initdb and every migration in this process.
+   * Ignored when absent or when the data folder already holds a database. Default: none.
+   */
+  template?: string | undefined;
+}
+
+/**
  * Embedded PostgreSQL in a data folder. One process may own a folder at a time: a lock file with
  * our pid guards it (a stale lock from a dead process is taken over). Durable: every statement that
  * commits is fsynced before it answers (DurableNodeFS). The folder is the owner's only: 0700, its
  * files 0600 (an older folder is tightened on open).
  * Pass `null` or `memory://` for an in-memory database (tests, throwaway demos).
  */
-export async function openPGliteDatabase(dir: string | null): Promise<SqlDatabase> {
+export async function openPGliteDatabase(
+  dir: string | null,
+  options: PGliteOpenOptions = {},
+): Promise<SqlDatabase> {
   const dataDir = dir === null || dir.startsWith('memory://') ? null : dir;
   let lockFile: string | null = null;
   if (dataDir) {
@@ -39,13 +62,17 @@ export async function openPGliteDatabase(dir: string | null): Promise<SqlDatabas
   try {
     if (dataDir) {
       const pgDir = join(resolve(dataDir), 'pg');
-      mkdirSync(pgDir, { recursive: true, mode: DATA_DIR_MODE });
-      ownerOnly(pgDir);
-      const fs = new DurableNodeFS(pgDir);
-      pglite = await PGlite.create({ fs });
-      await fs.syncToFs(); // what start-up wrote (initdb, crash recovery)
+      const copied = copyTemplate(pgDir, options.template);
+      try {
+        pglite = await openDir(pgDir, options);
+      } catch (err) {
+        if (!copied) throw err;
+        // A template from another PGlite/PostgreSQL version: start from scratch instead.
+        rmSync(pgDir, { recursive: true, force: true });
+        pglite = await openDir(pgDir, options);
+      }
     } else {
-      pglite = await PGlite.create();
+      pglite = await PGlite.create({ startParams: startParams(options) });
     }
   } catch (err) {
     if (lockFile) rmSync(lockFile, { force: true });
@@ -84,6 +111,33 @@ export async function openPGliteDatabase(dir: string | null): Promise<SqlDatabas
       if (lockFile) rmSync(lockFile, { force: true });
     },
   };
+}
+
+function startParams(options: PGliteOpenOptions): string[] {
+  const buffers = options.sharedBuffers ?? PGLITE_SHARED_BUFFERS;
+  if (!/^\d+(kB|MB|GB)$/.test(buffers)) throw new Error(`shared_buffers must look like 16MB, not ${buffers}`);
+  return [...PGlite.defaultStartParams, '-c', `shared_buffers=${buffers}`];
+}
+
+async function openDir(pgDir: string, options: PGliteOpenOptions): Promise<PGlite> {
+  mkdirSync(pgDir, { recursive: true, mode: DATA_DIR_MODE });
+  ownerOnly(pgDir);
+  const fs = new DurableNodeFS(pgDir);
+  const pglite = await PGlite.create({ fs, startParams: startParams(options) });
+  await fs.syncToFs(); // what start-up wrote (initdb, crash recovery)
+  return pglite;
+}
+
+/** Copies the template's `pg/` into a data folder that has no database yet; true when it did. */
+function copyTemplate(pgDir: string, template: string | undefined): boolean {
+  if (!template || existsSync(join(pgDir, 'PG_VERSION'))) return false;
+  const source = join(resolve(template), 'pg');
+  if (!existsSync(join(source, 'PG_VERSION'))) return false;
+  rmSync(pgDir, { recursive: true, force: true });
+  cpSync(source, pgDir, { recursive: true });
+  // The lock and postmaster files of the process that made it are not ours.
+  rmSync(join(pgDir, 'postmaster.pid'), { force: true });
+  return true;
 }
 
 /**
