@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.ts';
+import type { CaseworkService } from '../core/incidents/casework.service.ts';
 import type { IncidentDecisionsService } from '../core/incidents/incident-decisions.service.ts';
 import type { IdentityService } from '../core/identity/index.ts';
 import type { EmailAnalysisService } from '../core/email/index.ts';
@@ -12,6 +13,7 @@ import type {
   LlmTranscriptStore,
   RateLimiter,
   ReplayGuard,
+  SavedViewStore,
 } from '../ports/index.ts';
 import type { WebhookSourceService } from '../core/webhooks/webhook-sources.service.ts';
 import type { PlaybookService } from '../core/playbooks/playbook.service.ts';
@@ -65,4 +67,7 @@ export interface ApiDeps {
   triageRetry?: TriageRetryService;
   /** The kill switch (docs/RESPONSE.md); its routes exist only when set. */
   killSwitch?: KillSwitchService;
+  /** Case work and saved views (docs/CASEWORK.md); their routes exist only when set. */
+  casework?: CaseworkService;
+  savedViews?: SavedViewStore;
 }

@@ -118,3 +118,11 @@ export type {
 } from './llm-transcript-store.port.ts';
 export type { AuditChainProblem, AuditChainReport, AuditLogStore } from './audit-log.port.ts';
 export type { KillSwitchState, KillSwitchStore, KillSwitchView } from './kill-switch.port.ts';
+export type {
+  CaseworkActor,
+  CaseworkChange,
+  CaseworkOutcome,
+  CaseworkRefusal,
+  CaseworkStore,
+  SavedViewStore,
+} from './casework-store.port.ts';

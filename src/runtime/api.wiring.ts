@@ -10,6 +10,7 @@ import type { SqlDatabase } from '../adapters/sql/index.ts';
 import type { Config } from '../config/index.ts';
 import type { PinoLogger } from '../observability/logger.ts';
 import type { Logger } from '../ports/index.ts';
+import { createCasework } from './casework.wiring.ts';
 import type { IdentityWiring } from './identity-wiring.ts';
 import type { CoreServices } from './services.wiring.ts';
 import type { Transports } from './transports.ts';
@@ -108,6 +109,7 @@ export async function createApi(input: ApiWiringInput): Promise<ApiWiring> {
     knownSource: services.knownSource,
     triageRetry: services.triageRetry,
     killSwitch: services.killSwitch,
+    ...createCasework(database, { decisions: services.decisions, bus: t.bus, log: portLog }),
   };
   if (config.server.trust_proxy && config.server.trusted_proxies.length === 0)
     log.warn(
