@@ -13,9 +13,8 @@ export interface SearchValues {
   q: unknown;
   /** `lower(q)` with LIKE's wildcards escaped, then `%`: equality and prefix on indicator values. */
   prefix: unknown;
-  /** `[{"name": q}]` and `[{"name": lower(q)}]`: containment in the normalised assets. */
+  /** `[{"name": lower(q)}]`: containment in the lowered normalised assets. */
   asset: unknown;
-  assetLower: unknown;
 }
 
 export function searchValues(q: string): SearchValues {
@@ -23,8 +22,7 @@ export function searchValues(q: string): SearchValues {
   return {
     q,
     prefix: `${lower.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
-    asset: JSON.stringify([{ name: q }]),
-    assetLower: JSON.stringify([{ name: lower }]),
+    asset: JSON.stringify([{ name: lower }]),
   };
 }
 
@@ -38,7 +36,7 @@ export function searchPredicate(v: SearchValues): RawBuilder<SqlBool> {
   return sql<SqlBool>`(search @@ plainto_tsquery('simple', ${v.q}) OR id = ANY(ARRAY(
     SELECT x.incident_id FROM indicators x WHERE lower(x.value) LIKE ${v.prefix}
     UNION ALL
-    SELECT a.id FROM incidents a WHERE a.assets @> ${v.asset}::jsonb OR a.assets @> ${v.assetLower}::jsonb
+    SELECT a.id FROM incidents a WHERE lower(a.assets::text)::jsonb @> ${v.asset}::jsonb
     UNION ALL
     SELECT r.incident_id FROM alerts r
       WHERE to_tsvector('simple', left(r.raw::text, 32768)) @@ plainto_tsquery('simple', ${v.q})

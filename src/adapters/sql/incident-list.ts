@@ -108,7 +108,6 @@ function slots(v: ListValues, mark?: (slot: number) => unknown): { flat: unknown
       q: put(v.q.q),
       prefix: put(v.q.prefix),
       asset: put(v.q.asset),
-      assetLower: put(v.q.assetLower),
     },
     // `true` (unassigned) is part of the shape, not a parameter.
     assignee: v.assignee === true ? true : one(v.assignee),

@@ -19,8 +19,8 @@ CREATE INDEX incidents_tags_idx ON incidents USING gin (tags);
 
 -- q over indicators: equality and prefix on the lowered value (LIKE 'abc%' walks this btree).
 CREATE INDEX indicators_lower_value_idx ON indicators (lower(value) text_pattern_ops);
--- q over hosts and users named in the normalised assets ([{kind, name}]): containment.
-CREATE INDEX incidents_assets_idx ON incidents USING gin (assets jsonb_path_ops);
+-- q over hosts and users named in the normalised assets ([{kind, name}]): containment, any case.
+CREATE INDEX incidents_assets_lower_idx ON incidents USING gin ((lower(assets::text)::jsonb) jsonb_path_ops);
 -- q over raw payloads: words of the first 32 KiB of each alert's JSON text (bounded per alert).
 CREATE INDEX alerts_raw_search_idx ON alerts USING gin (to_tsvector('simple', left(raw::text, 32768)));
 
