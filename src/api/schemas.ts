@@ -168,37 +168,37 @@ const ListParam = (item: ReturnType<typeof Type.String>) =>
 
 /** The list's filters (also the export's, a bulk filter's and a saved view's). */
 export const ListFilterProperties = {
-    status: ListParam(Type.String()),
-    severity: ListParam(Type.String()),
-    incident_type: ListParam(Type.String({ maxLength: 64 })),
-    source: ListParam(Type.String({ maxLength: 64 })),
-    since: Type.Optional(
-      Type.String({
-        format: 'date-time',
-        description: 'RFC 3339, years 0001–9999; a leap second reads as the next second',
-      }),
-    ),
-    until: Type.Optional(
-      Type.String({
-        format: 'date-time',
-        description: 'RFC 3339, years 0001–9999; a leap second reads as the next second',
-      }),
-    ),
-    q: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 200,
-        description:
-          'words of title/description, an indicator value (exact or prefix, any case), a host or user name, words of raw alert payloads',
-      }),
-    ),
-    assignee: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 64, description: '`me`, a username, or `none` (unassigned)' }),
-    ),
-    tag: ListParam(Type.String({ maxLength: 64 })),
-    classification: ListParam(Type.String()),
-    min_confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    max_confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  status: ListParam(Type.String()),
+  severity: ListParam(Type.String()),
+  incident_type: ListParam(Type.String({ maxLength: 64 })),
+  source: ListParam(Type.String({ maxLength: 64 })),
+  since: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description: 'RFC 3339, years 0001–9999; a leap second reads as the next second',
+    }),
+  ),
+  until: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description: 'RFC 3339, years 0001–9999; a leap second reads as the next second',
+    }),
+  ),
+  q: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description:
+        'words of title/description, an indicator value (exact or prefix, any case), a host or user name, words of raw alert payloads',
+    }),
+  ),
+  assignee: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: '`me`, a username, or `none` (unassigned)' }),
+  ),
+  tag: ListParam(Type.String({ maxLength: 64 })),
+  classification: ListParam(Type.String()),
+  min_confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  max_confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
 };
 
 export const ListQuerySchema = Type.Object(

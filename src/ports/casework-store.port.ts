@@ -70,7 +70,11 @@ export interface CaseworkStore {
 export interface SavedViewStore {
   list(owner: string): Promise<SavedView[]>;
   /** `duplicate`: the owner already has a view of that name; `full`: the owner has `limit` views. */
-  create(owner: string, view: { id: string; name: string; query: Record<string, string> }, limit: number): Promise<SavedView | 'duplicate' | 'full'>;
+  create(
+    owner: string,
+    view: { id: string; name: string; query: Record<string, string> },
+    limit: number,
+  ): Promise<SavedView | 'duplicate' | 'full'>;
   /** Null when no such view of this owner. */
   update(
     owner: string,

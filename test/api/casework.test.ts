@@ -1,6 +1,7 @@
 // Case work over the API on the embedded runtime: assignment (me, users, unknown), comments with
 // mentions, tags, overrides, status/reopen with version conflicts, related incidents, the audit rows
 // and the events on the WebSocket. Bulk, export, search and saved views: casework-lists.test.ts.
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -28,7 +29,12 @@ describe('case work API', () => {
   let rt: Runtime;
   let alice: Record<string, string>;
   const json = (h: Record<string, string>) => ({ ...h, 'content-type': 'application/json' });
-  const call = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: unknown, headers = asAdmin()) =>
+  const call = async (
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    url: string,
+    body?: unknown,
+    headers = asAdmin(),
+  ) =>
     rt.app.inject({
       method,
       url: `/api/v1${url}`,
@@ -42,16 +48,20 @@ describe('case work API', () => {
       incident_type: 'malware',
       source: 'edr',
       severity: 'medium',
-      title: 'Beacon',
+      title: `Beacon ${randomUUID()}`,
       indicators: [{ type: 'ipv4', value: '198.51.100.77' }],
       ...over,
     });
     expect(res.statusCode, res.body).toBe(202);
     const id = res.json().incident_id as string;
-    return eventually(async () => {
-      const got = (await call('GET', `/incidents/${id}`)).json() as Incident;
-      return ['new', 'enriching', 'analyzing'].includes(got.status) ? null : got;
-    }, 'triage settled', 30_000);
+    return eventually(
+      async () => {
+        const got = (await call('GET', `/incidents/${id}`)).json() as Incident;
+        return ['new', 'enriching', 'analyzing'].includes(got.status) ? null : got;
+      },
+      'triage settled',
+      30_000,
+    );
   }
   const audits = async (id: string, action: string) =>
     (
@@ -90,12 +100,20 @@ describe('case work API', () => {
     const unknown = await call('PUT', `/incidents/${inc.id}/assignee`, { assignee: 'mallory' });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().code).toBe('VALIDATION_ERROR');
-    const stale = await call('PUT', `/incidents/${inc.id}/assignee`, { assignee: 'bob', version: inc.version });
+    const stale = await call('PUT', `/incidents/${inc.id}/assignee`, {
+      assignee: 'bob',
+      version: inc.version,
+    });
     expect(stale.statusCode).toBe(409);
     expect(stale.json()).toMatchObject({ code: 'CONFLICT', details: { version: inc.version + 1 } });
-    const bob = await call('PUT', `/incidents/${inc.id}/assignee`, { assignee: 'BOB', version: inc.version + 1 });
+    const bob = await call('PUT', `/incidents/${inc.id}/assignee`, {
+      assignee: 'BOB',
+      version: inc.version + 1,
+    });
     expect(bob.json().assignee).toBe('bob');
-    expect((await call('PUT', `/incidents/${inc.id}/assignee`, { assignee: null })).json().assignee).toBeNull();
+    expect(
+      (await call('PUT', `/incidents/${inc.id}/assignee`, { assignee: null })).json().assignee,
+    ).toBeNull();
     expect((await call('PUT', `/incidents/${MISSING}/assignee`, { assignee: 'bob' })).statusCode).toBe(404);
     expect((await call('PUT', `/incidents/not-a-uuid/assignee`, { assignee: 'bob' })).statusCode).toBe(400);
     expect((await call('PUT', `/incidents/${inc.id}/assignee`, { who: 'bob' })).statusCode).toBe(400);
@@ -117,18 +135,31 @@ describe('case work API', () => {
 
   it('comments with mentions of existing users; lists them; 400 on empty or oversized bodies', async () => {
     const inc = await incident();
-    const res = await call('POST', `/incidents/${inc.id}/comments`, { body: 'Looks bad, @bob and @nobody: check =cmd' }, alice);
+    const res = await call(
+      'POST',
+      `/incidents/${inc.id}/comments`,
+      { body: 'Looks bad, @bob and @nobody: check =cmd' },
+      alice,
+    );
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json()).toMatchObject({ author: 'user:alice', mentions: ['bob'], incident_id: inc.id });
     const list = await call('GET', `/incidents/${inc.id}/comments`);
     expect(list.json().data).toEqual([res.json()]);
     expect((await call('POST', `/incidents/${inc.id}/comments`, { body: '' })).statusCode).toBe(400);
-    expect((await call('POST', `/incidents/${inc.id}/comments`, { body: '   ' })).json().code).toBe('VALIDATION_ERROR');
-    expect((await call('POST', `/incidents/${inc.id}/comments`, { body: 'x'.repeat(10_001) })).statusCode).toBe(400);
+    expect((await call('POST', `/incidents/${inc.id}/comments`, { body: '   ' })).json().code).toBe(
+      'VALIDATION_ERROR',
+    );
+    expect(
+      (await call('POST', `/incidents/${inc.id}/comments`, { body: 'x'.repeat(10_001) })).statusCode,
+    ).toBe(400);
     expect((await call('POST', `/incidents/${MISSING}/comments`, { body: 'hi' })).statusCode).toBe(404);
     expect((await call('GET', `/incidents/${MISSING}/comments`)).statusCode).toBe(404);
     const [row] = await audits(inc.id, 'incident.commented');
-    expect(row!.details).toEqual({ comment_id: res.json().id, length: res.json().body.length, mentions: ['bob'] });
+    expect(row!.details).toEqual({
+      comment_id: res.json().id,
+      length: res.json().body.length,
+      mentions: ['bob'],
+    });
     expect(JSON.stringify(row)).not.toContain('Looks bad');
   });
 
@@ -140,7 +171,9 @@ describe('case work API', () => {
     const r = await call('PUT', `/incidents/${inc.id}/tags`, { remove: ['GONE'] });
     expect(r.json().tags).not.toContain('gone');
     expect((await call('PUT', `/incidents/${inc.id}/tags`, { add: ['-bad'] })).statusCode).toBe(400);
-    expect((await call('PUT', `/incidents/${inc.id}/tags`, { add: ['white space'] })).json().code).toBe('VALIDATION_ERROR');
+    expect((await call('PUT', `/incidents/${inc.id}/tags`, { add: ['white space'] })).json().code).toBe(
+      'VALIDATION_ERROR',
+    );
     const many = Array.from({ length: 50 }, (_, i) => `t${i}`);
     const over = await call('PUT', `/incidents/${inc.id}/tags`, { add: many });
     expect(over.statusCode).toBe(400);
@@ -148,7 +181,11 @@ describe('case work API', () => {
     const noReason = await call('PATCH', `/incidents/${inc.id}`, { severity: 'high' });
     expect(noReason.statusCode).toBe(400);
     expect((await call('PATCH', `/incidents/${inc.id}`, { reason: 'nothing' })).statusCode).toBe(400);
-    const p = await call('PATCH', `/incidents/${inc.id}`, { severity: 'critical', incident_type: 'ransomware', reason: 'encryptor' });
+    const p = await call('PATCH', `/incidents/${inc.id}`, {
+      severity: 'critical',
+      incident_type: 'ransomware',
+      reason: 'encryptor',
+    });
     expect(p.statusCode, p.body).toBe(200);
     const again = await call('PATCH', `/incidents/${inc.id}`, { severity: 'low', reason: 'overcalled' });
     expect(again.json()).toMatchObject({
@@ -159,7 +196,9 @@ describe('case work API', () => {
     });
     const stale = await call('PATCH', `/incidents/${inc.id}`, { severity: 'high', reason: 'r', version: 1 });
     expect(stale.statusCode).toBe(409);
-    expect((await call('PATCH', `/incidents/${MISSING}`, { severity: 'high', reason: 'r' })).statusCode).toBe(404);
+    expect((await call('PATCH', `/incidents/${MISSING}`, { severity: 'high', reason: 'r' })).statusCode).toBe(
+      404,
+    );
     expect(await audits(inc.id, 'incident.severity_overridden')).toHaveLength(2);
     expect(await audits(inc.id, 'incident.type_overridden')).toHaveLength(1);
     expect((await audits(inc.id, 'incident.tagged')).map((a) => a.details)).toEqual([
@@ -173,9 +212,17 @@ describe('case work API', () => {
     const bad = await call('POST', `/incidents/${inc.id}/status`, { status: 'executing', reason: 'x' });
     expect(bad.statusCode).toBe(400);
     expect((await call('POST', `/incidents/${inc.id}/status`, { status: 'resolved' })).statusCode).toBe(400);
-    const stale = await call('POST', `/incidents/${inc.id}/status`, { status: 'resolved', reason: 'r', version: inc.version + 5 });
+    const stale = await call('POST', `/incidents/${inc.id}/status`, {
+      status: 'resolved',
+      reason: 'r',
+      version: inc.version + 5,
+    });
     expect(stale.statusCode).toBe(409);
-    const fp = await call('POST', `/incidents/${inc.id}/status`, { status: 'false_positive', reason: 'test box', version: inc.version });
+    const fp = await call('POST', `/incidents/${inc.id}/status`, {
+      status: 'false_positive',
+      reason: 'test box',
+      version: inc.version,
+    });
     expect(fp.statusCode, fp.body).toBe(200);
     expect(fp.json()).toMatchObject({ status: 'false_positive', resolution_reason: 'test box' });
     const twice = await call('POST', `/incidents/${inc.id}/status`, { status: 'resolved', reason: 'r' });
@@ -192,12 +239,23 @@ describe('case work API', () => {
       { reason: 'test box', from: 'pending_review', to: 'false_positive' },
       { reason: 'done', from: 'pending_review', to: 'closed' },
     ]);
-    expect((await audits(inc.id, 'incident.reopened'))[0]!.details).toMatchObject({ from: 'false_positive', to: 'pending_review' });
+    expect((await audits(inc.id, 'incident.reopened'))[0]!.details).toMatchObject({
+      from: 'false_positive',
+      to: 'pending_review',
+    });
   });
 
   it('lists related incidents sharing indicators', async () => {
-    const a = await incident({ indicators: [{ type: 'domain', value: 'rel-shared.example' }, { type: 'ipv4', value: '192.0.2.200' }] });
-    const b = await incident({ title: 'Second', indicators: [{ type: 'domain', value: 'rel-shared.example' }] });
+    const a = await incident({
+      indicators: [
+        { type: 'domain', value: 'rel-shared.example' },
+        { type: 'ipv4', value: '192.0.2.200' },
+      ],
+    });
+    const b = await incident({
+      title: 'Second',
+      indicators: [{ type: 'domain', value: 'rel-shared.example' }],
+    });
     const res = await call('GET', `/incidents/${a.id}/related`);
     expect(res.statusCode).toBe(200);
     const hit = res.json().data.find((r: { id: string }) => r.id === b.id);
@@ -207,7 +265,9 @@ describe('case work API', () => {
 
   it('streams incident_assigned and comment_added on the WebSocket', async () => {
     const inc = await incident();
-    const ws = new WebSocket(`${rt.url!.replace(/^http/, 'ws')}/api/v1/stream?incident_id=${inc.id}`, { headers: asAdmin() });
+    const ws = new WebSocket(`${rt.url!.replace(/^http/, 'ws')}/api/v1/stream?incident_id=${inc.id}`, {
+      headers: asAdmin(),
+    });
     const got: { type: string; data?: Record<string, unknown> }[] = [];
     ws.on('message', (raw) => got.push(JSON.parse(raw.toString()) as (typeof got)[number]));
     await eventually(async () => got.some((m) => m.type === 'subscribed'), 'subscribed');

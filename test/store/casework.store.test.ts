@@ -134,7 +134,9 @@ for (const backend of backends) {
           incident_type: 'ransomware',
           original_incident_type: 'malware',
         });
-        const rank = await sql<{ severity_rank: number }>`SELECT severity_rank FROM incidents WHERE id = ${id}`.execute(db.primary);
+        const rank = await sql<{
+          severity_rank: number;
+        }>`SELECT severity_rank FROM incidents WHERE id = ${id}`.execute(db.primary);
         expect(rank.rows[0]!.severity_rank).toBe(1);
         expect((await auditOf(id, 'incident.severity_overridden')).map((r) => r.details)).toEqual([
           { from: 'medium', to: 'critical', reason: 'encryptor seen' },
@@ -165,7 +167,12 @@ for (const backend of backends) {
 
       it('finds related incidents by shared indicators, newest first', async () => {
         const hash = `${randomUUID().replace(/-/g, '')}`;
-        const a = await newIncident({ indicators: [{ type: 'sha256', value: hash }, { type: 'domain', value: 'evil.example' }] });
+        const a = await newIncident({
+          indicators: [
+            { type: 'sha256', value: hash },
+            { type: 'domain', value: 'evil.example' },
+          ],
+        });
         const b = await newIncident({ indicators: [{ type: 'sha256', value: hash }] });
         await newIncident({ indicators: [{ type: 'domain', value: 'other.example' }] });
         const related = await store.related(a, 20);
@@ -177,12 +184,17 @@ for (const backend of backends) {
       it('filters and searches: assignee, tag, classification, confidence, indicator, host, user, raw', async () => {
         const marker = `m${randomUUID().slice(0, 8)}`;
         const host = await newIncident({ assets: [{ kind: 'host', name: `WS-${marker}` }], tags: [marker] });
-        const ind = await newIncident({ indicators: [{ type: 'username', value: `${marker}@corp.example` }] });
+        const ind = await newIncident({
+          indicators: [{ type: 'username', value: `${marker}@corp.example` }],
+        });
         const raw = await newIncident({ raw: { detail: { process: `powershell ${marker}zz` } } });
         const assigned = await newIncident({ tags: [marker, 'x'] });
         await store.assign(assigned, 'bob', by);
-        await sql`UPDATE incidents SET classification = 'malicious', confidence = 0.9 WHERE id = ${assigned}`.execute(db.primary);
-        const ids = async (q: Partial<IncidentListQuery>) => (await incidents.list(list(q))).data.map((i) => i.id);
+        await sql`UPDATE incidents SET classification = 'malicious', confidence = 0.9 WHERE id = ${assigned}`.execute(
+          db.primary,
+        );
+        const ids = async (q: Partial<IncidentListQuery>) =>
+          (await incidents.list(list(q))).data.map((i) => i.id);
         expect(await ids({ q: `WS-${marker}` })).toEqual([host]);
         expect(await ids({ q: `ws-${marker}` })).toEqual([host]);
         expect(await ids({ q: marker.toUpperCase() })).toEqual([ind]); // indicator prefix, any case
@@ -192,7 +204,9 @@ for (const backend of backends) {
         expect(await ids({ tag: [marker, 'x'] })).toEqual([assigned]);
         expect(await ids({ assignee: { kind: 'user', username: 'bob' }, tag: [marker] })).toEqual([assigned]);
         expect(await ids({ assignee: { kind: 'none' }, tag: [marker] })).toEqual([host]);
-        expect(await ids({ classification: ['malicious'], min_confidence: 0.8, tag: [marker] })).toEqual([assigned]);
+        expect(await ids({ classification: ['malicious'], min_confidence: 0.8, tag: [marker] })).toEqual([
+          assigned,
+        ]);
         expect(await ids({ max_confidence: 0.5, tag: [marker] })).toEqual([]);
         // Percent and underscore in q are literal characters, not LIKE wildcards.
         expect(await ids({ q: '%' })).toEqual([]);
@@ -206,7 +220,11 @@ for (const backend of backends) {
         let after: { created_at: string; id: string } | null = null;
         let pages = 0;
         do {
-          const page: Awaited<ReturnType<SqlCaseworkStore['exportPage']>> = await store.exportPage(list({ tag: [marker] }), after, 3);
+          const page: Awaited<ReturnType<SqlCaseworkStore['exportPage']>> = await store.exportPage(
+            list({ tag: [marker] }),
+            after,
+            3,
+          );
           seen.push(...page.rows.map((r) => r.id));
           after = page.last;
           pages++;
@@ -216,17 +234,32 @@ for (const backend of backends) {
       });
 
       it('keeps saved views per owner', async () => {
-        const v = await views.create('user:alice', { id: randomUUID(), name: 'Mine', query: { assignee: 'me' } }, 100);
+        const v = await views.create(
+          'user:alice',
+          { id: randomUUID(), name: 'Mine', query: { assignee: 'me' } },
+          100,
+        );
         expect(v).toMatchObject({ name: 'Mine', query: { assignee: 'me' } });
-        expect(await views.create('user:alice', { id: randomUUID(), name: 'Mine', query: {} }, 100)).toBe('duplicate');
-        expect(await views.create('user:bob', { id: randomUUID(), name: 'Mine', query: {} }, 100)).not.toBe('duplicate');
-        expect(await views.create('user:carol', { id: randomUUID(), name: 'one', query: {} }, 1)).not.toBe('full');
-        expect(await views.create('user:carol', { id: randomUUID(), name: 'two', query: {} }, 1)).toBe('full');
+        expect(await views.create('user:alice', { id: randomUUID(), name: 'Mine', query: {} }, 100)).toBe(
+          'duplicate',
+        );
+        expect(await views.create('user:bob', { id: randomUUID(), name: 'Mine', query: {} }, 100)).not.toBe(
+          'duplicate',
+        );
+        expect(await views.create('user:carol', { id: randomUUID(), name: 'one', query: {} }, 1)).not.toBe(
+          'full',
+        );
+        expect(await views.create('user:carol', { id: randomUUID(), name: 'two', query: {} }, 1)).toBe(
+          'full',
+        );
         const id = (v as { id: string }).id;
         expect(await views.update('user:bob', id, { name: 'stolen' })).toBeNull();
         expect(await views.remove('user:bob', id)).toBe(false);
         expect((await views.list('user:bob')).map((x) => x.name)).toEqual(['Mine']);
-        expect(await views.update('user:alice', id, { query: { status: 'new' } })).toMatchObject({ name: 'Mine', query: { status: 'new' } });
+        expect(await views.update('user:alice', id, { query: { status: 'new' } })).toMatchObject({
+          name: 'Mine',
+          query: { status: 'new' },
+        });
         expect(await views.remove('user:alice', id)).toBe(true);
         expect(await views.list('user:alice')).toEqual([]);
       });

@@ -19,7 +19,9 @@ export class SqlSavedViewStore implements SavedViewStore {
   }
 
   async list(owner: string): Promise<SavedView[]> {
-    const r = await sql<Row>`SELECT * FROM saved_views WHERE owner = ${owner} ORDER BY name, id`.execute(this.db);
+    const r = await sql<Row>`SELECT * FROM saved_views WHERE owner = ${owner} ORDER BY name, id`.execute(
+      this.db,
+    );
     return r.rows.map(toView);
   }
 
@@ -73,7 +75,9 @@ export class SqlSavedViewStore implements SavedViewStore {
 
   async remove(owner: string, id: string): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
-      const r = await sql`DELETE FROM saved_views WHERE id = ${id} AND owner = ${owner} RETURNING id`.execute(tx);
+      const r = await sql`DELETE FROM saved_views WHERE id = ${id} AND owner = ${owner} RETURNING id`.execute(
+        tx,
+      );
       if (r.rows.length === 0) return false;
       await audit(tx, null, owner, 'view.deleted', { view_id: id });
       return true;

@@ -103,7 +103,11 @@ export const caseworkRoutes =
           tags: ['incidents'],
           summary: "An incident's comments, oldest first",
           params: IdParamsSchema,
-          response: { 200: Type.Object({ data: Type.Array(CommentSchema) }), 400: ErrorSchema, 404: ErrorSchema },
+          response: {
+            200: Type.Object({ data: Type.Array(CommentSchema) }),
+            400: ErrorSchema,
+            404: ErrorSchema,
+          },
         },
       },
       async (request) => ({ data: await casework.comments(request.params.id) }),
@@ -151,7 +155,8 @@ export const caseworkRoutes =
         config: write,
         schema: {
           tags: ['incidents'],
-          summary: 'Override severity and/or incident type, with a reason (the first override keeps the original)',
+          summary:
+            'Override severity and/or incident type, with a reason (the first override keeps the original)',
           params: IdParamsSchema,
           body: PatchBodySchema,
           response: { 200: IncidentSchema, ...errors },
@@ -172,7 +177,8 @@ export const caseworkRoutes =
         config: decide,
         schema: {
           tags: ['incidents'],
-          summary: 'Set an analyst status with a reason (resolved, false_positive, dismissed, escalated, closed, pending_review)',
+          summary:
+            'Set an analyst status with a reason (resolved, false_positive, dismissed, escalated, closed, pending_review)',
           params: IdParamsSchema,
           body: StatusBodySchema,
           response: { 200: IncidentSchema, ...errors },
@@ -238,7 +244,11 @@ export const caseworkRoutes =
           tags: ['incidents'],
           summary: 'Incidents sharing an indicator with this one, newest first (at most 20)',
           params: IdParamsSchema,
-          response: { 200: Type.Object({ data: Type.Array(RelatedSchema) }), 400: ErrorSchema, 404: ErrorSchema },
+          response: {
+            200: Type.Object({ data: Type.Array(RelatedSchema) }),
+            400: ErrorSchema,
+            404: ErrorSchema,
+          },
         },
       },
       async (request) => ({ data: await casework.related(request.params.id) }),
@@ -261,12 +271,14 @@ export const caseworkRoutes =
         // The first page is read before the 200: a database failure is still an error answer.
         const first = (await rows.next()).value as IncidentRecord | undefined;
         const lines = format === 'csv' ? csvLines(first, rows) : jsonLines(first, rows);
-        return reply
-          .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
-          .header('content-disposition', `attachment; filename="incidents.${format}"`)
-          .header('cache-control', 'no-store')
-          // A stream is piped as is (no response schema applies to it).
-          .send(Readable.from(lines) as never);
+        return (
+          reply
+            .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+            .header('content-disposition', `attachment; filename="incidents.${format}"`)
+            .header('cache-control', 'no-store')
+            // A stream is piped as is (no response schema applies to it).
+            .send(Readable.from(lines) as never)
+        );
       },
     );
   };

@@ -9,7 +9,10 @@ const Enum = <const T extends readonly string[]>(values: T, options: Record<stri
 
 const Reason = Type.String({ minLength: 1, maxLength: 2000, description: 'why (recorded in the audit log)' });
 const Version = Type.Optional(
-  Type.Integer({ minimum: 1, description: 'the version you saw: refused with 409 CONFLICT if it changed since' }),
+  Type.Integer({
+    minimum: 1,
+    description: 'the version you saw: refused with 409 CONFLICT if it changed since',
+  }),
 );
 const Tag = Type.String({ minLength: 1, maxLength: 64 });
 
@@ -61,7 +64,10 @@ export const StatusBodySchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const ReopenBodySchema = Type.Object({ reason: Reason, version: Version }, { additionalProperties: false });
+export const ReopenBodySchema = Type.Object(
+  { reason: Reason, version: Version },
+  { additionalProperties: false },
+);
 
 export const ListFilterSchema = Type.Object(ListFilterProperties, { additionalProperties: false });
 

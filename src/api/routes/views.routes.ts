@@ -15,9 +15,13 @@ function checkQuery(query: Record<string, string> | undefined): void {
   if (!query) return;
   const bad = Object.keys(query).filter((k) => !VIEW_KEYS.has(k));
   if (bad.length) {
-    throw new AppError('VALIDATION_ERROR', `query holds ${bad.length} key(s) the incident list does not take`, {
-      allowed: [...VIEW_KEYS],
-    });
+    throw new AppError(
+      'VALIDATION_ERROR',
+      `query holds ${bad.length} key(s) the incident list does not take`,
+      {
+        allowed: [...VIEW_KEYS],
+      },
+    );
   }
 }
 

@@ -56,10 +56,14 @@ export function applied(id: string, out: CaseworkOutcome): CaseworkChange {
         field: 'assignee',
       });
     case 'too_many_tags':
-      throw new AppError('VALIDATION_ERROR', `an incident carries at most ${MAX_TAGS} tags (${out.count} asked)`, {
-        field: 'tags',
-        max: MAX_TAGS,
-      });
+      throw new AppError(
+        'VALIDATION_ERROR',
+        `an incident carries at most ${MAX_TAGS} tags (${out.count} asked)`,
+        {
+          field: 'tags',
+          max: MAX_TAGS,
+        },
+      );
   }
 }
 

@@ -64,11 +64,20 @@ export class CaseworkService {
   ) {}
 
   /** `me` resolves to the caller (a user); null unassigns. */
-  async assign(id: string, assignee: string | null, by: CaseActor, version?: number): Promise<IncidentRecord> {
+  async assign(
+    id: string,
+    assignee: string | null,
+    by: CaseActor,
+    version?: number,
+  ): Promise<IncidentRecord> {
     const name = assignee === 'me' ? this.me(by) : assignee;
     const out = applied(id, await this.deps.store.assign(id, name, { actor: by.actor, ...v(version) }));
     if (out.changed) {
-      await this.publish('incident_assigned', { incident_id: id, assignee: out.incident.assignee, by: by.actor });
+      await this.publish('incident_assigned', {
+        incident_id: id,
+        assignee: out.incident.assignee,
+        by: by.actor,
+      });
     }
     return out.incident;
   }
@@ -110,8 +119,12 @@ export class CaseworkService {
   ): Promise<IncidentRecord> {
     const add = normaliseTags(change.add ?? [], 'add');
     const remove = normaliseTags(change.remove ?? [], 'remove');
-    const out = applied(id, await this.deps.store.retag(id, { add, remove }, MAX_TAGS, { actor: by.actor, ...v(version) }));
-    if (out.changed) await this.publish('incident_updated', { incident_id: id, fields: ['tags'], by: by.actor });
+    const out = applied(
+      id,
+      await this.deps.store.retag(id, { add, remove }, MAX_TAGS, { actor: by.actor, ...v(version) }),
+    );
+    if (out.changed)
+      await this.publish('incident_updated', { incident_id: id, fields: ['tags'], by: by.actor });
     return out.incident;
   }
 
@@ -191,7 +204,12 @@ export class CaseworkService {
     return { op: req.op, succeeded, failed: results.length - succeeded, results };
   }
 
-  private async bulkItem(req: BulkRequest, id: string, tags: string[], by: CaseActor): Promise<BulkItemResult> {
+  private async bulkItem(
+    req: BulkRequest,
+    id: string,
+    tags: string[],
+    by: CaseActor,
+  ): Promise<BulkItemResult> {
     if (!UUID.test(id)) return { id, ok: false, code: 'VALIDATION_ERROR', message: 'not an incident id' };
     try {
       let done: IncidentRecord;
