@@ -1,6 +1,7 @@
 import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { IncidentListQuery, IncidentRecord } from '../../ports/index.ts';
 import { applyFilters, listValues } from './incident-list.ts';
+import { searchValues } from './incident-list.search.ts';
 import { TIMESTAMP_TEXT } from './incident-list.cursor.ts';
 import { INCIDENT_RECORD_COLUMNS, toIncident } from './rows.ts';
 import type { DB } from './schema.ts';
@@ -16,7 +17,8 @@ export async function exportPage(
   after: { created_at: string; id: string } | null,
   size: number,
 ): Promise<{ rows: IncidentRecord[]; last: { created_at: string; id: string } | null }> {
-  const v = listValues({ ...filters, per_page: size }, 0);
+  const search = filters.q ? await searchValues(db, filters.q) : undefined;
+  const v = listValues({ ...filters, per_page: size }, 0, search ? { search } : {});
   let query = applyFilters(db.selectFrom('incidents'), v);
   if (after) {
     query = query.where(

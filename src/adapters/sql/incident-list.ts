@@ -66,7 +66,7 @@ export interface ListValues {
 export function listValues(
   q: IncidentListQuery,
   countCap: number,
-  extra: { after?: readonly unknown[]; offset?: number } = {},
+  extra: { after?: readonly unknown[]; offset?: number; search?: SearchValues } = {},
 ): ListValues {
   return {
     ...(q.status?.length ? { status: q.status } : {}),
@@ -75,7 +75,7 @@ export function listValues(
     ...(q.source?.length ? { source: q.source } : {}),
     ...(q.since ? { since: q.since } : {}),
     ...(q.until ? { until: q.until } : {}),
-    ...(q.q ? { q: searchValues(q.q) } : {}),
+    ...(extra.search ? { q: extra.search } : {}),
     ...(q.assignee ? { assignee: q.assignee.kind === 'none' ? true : q.assignee.username } : {}),
     ...(q.tag?.length ? { tag: q.tag } : {}),
     ...(q.classification?.length ? { classification: q.classification } : {}),
@@ -106,8 +106,7 @@ function slots(v: ListValues, mark?: (slot: number) => unknown): { flat: unknown
     until: one(v.until),
     q: v.q && {
       q: put(v.q.q),
-      prefix: put(v.q.prefix),
-      asset: put(v.q.asset),
+      ids: put(v.q.ids),
     },
     // `true` (unassigned) is part of the shape, not a parameter.
     assignee: v.assignee === true ? true : one(v.assignee),
@@ -160,8 +159,8 @@ function countQuery(db: Kysely<DB>, v: ListValues) {
 }
 
 /** `count(*)` of at most cap + 1 matching rows: bounded work however many rows match. Exported for the bench's EXPLAIN. */
-export function cappedCount(db: Kysely<DB>, q: IncidentListQuery, cap: number) {
-  return countQuery(db, listValues(q, cap));
+export function cappedCount(db: Kysely<DB>, q: IncidentListQuery, cap: number, search?: SearchValues) {
+  return countQuery(db, listValues(q, cap, search ? { search } : {}));
 }
 
 /** The page, with the capped count as a column (an InitPlan: evaluated once). */
@@ -251,13 +250,18 @@ export async function listIncidents(
       { max_offset: limits.maxOffset, per_page: q.per_page },
     );
   }
-  const values = listValues(q, limits.countCap, { offset, ...(cursor ? { after: cursor.k } : {}) });
   return database.read(async (db) => {
+    const search = q.q ? await searchValues(db, q.q) : undefined;
+    const values = listValues(q, limits.countCap, {
+      offset,
+      ...(cursor ? { after: cursor.k } : {}),
+      ...(search ? { search } : {}),
+    });
     const rows = await fetchPage(db, q, values);
     // An empty page never evaluates the InitPlan: count on its own.
     const counted = rows.length
       ? Number(rows[0]!.total_count)
-      : (await cappedCount(db, q, limits.countCap).executeTakeFirstOrThrow()).n;
+      : (await cappedCount(db, q, limits.countCap, search).executeTakeFirstOrThrow()).n;
     const exact = counted <= limits.countCap;
     const total = exact ? counted : limits.countCap;
     const data = rows.slice(0, q.per_page);
