@@ -6,7 +6,15 @@ import { migrate } from '../src/adapters/sql/index.ts';
 import { listIncidents } from '../src/adapters/sql/incident-list.ts';
 
 const name = process.env.KEEP_DB ?? `tw_cwbench_${Date.now()}`;
-const reuse = Boolean(process.env.KEEP_DB) && (await (async () => { const c = new pg.Client('postgres://postgres@127.0.0.1:5432/postgres'); await c.connect(); const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]); await c.end(); return r.rows.length > 0; })());
+const reuse =
+  Boolean(process.env.KEEP_DB) &&
+  (await (async () => {
+    const c = new pg.Client('postgres://postgres@127.0.0.1:5432/postgres');
+    await c.connect();
+    const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    await c.end();
+    return r.rows.length > 0;
+  })());
 const admin = new pg.Client('postgres://postgres@127.0.0.1:5432/postgres');
 await admin.connect();
 if (!reuse) await admin.query(`CREATE DATABASE ${name}`);
@@ -22,7 +30,8 @@ const db = await openPostgresDatabase({
 try {
   await migrate(db);
   const t0 = Date.now();
-  if (!reuse) await db.exec(`
+  if (!reuse)
+    await db.exec(`
 INSERT INTO incidents (id, incident_type, source, severity, severity_rank, status, title, description, fingerprint,
   first_seen, last_seen, created_at, updated_at, tags, assets, assignee, classification, confidence)
 SELECT gen_random_uuid(), 'malware', 'edr', 'medium', 2, 'pending_review', 'Beacon from host ' || g, 'callbacks seen',
