@@ -13,6 +13,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { cappedCount, DEFAULT_LIST_LIMITS } from '../../src/adapters/sql/incident-list.ts';
+import { searchValues } from '../../src/adapters/sql/incident-list.search.ts';
 import { SqlIncidentStore, type DB, type SqlDatabase } from '../../src/adapters/sql/index.ts';
 import type { IncidentListQuery } from '../../src/ports/index.ts';
 import { ensureIncidentDatabase, type GeneratedMeta } from '../lib/incident-generator.ts';
@@ -179,11 +180,14 @@ export async function captureSql(
   }
   captured.length = 0;
   const page = await store.list(query);
-  const rows = captured[0];
-  if (captured.length !== 1 || !rows) {
-    throw new Error(`expected one statement per list request, captured ${captured.length}`);
+  // With `q`, the ids its indicator/asset/raw arms match are gathered first (incident-list.search.ts).
+  const expected = query.q ? 2 : 1;
+  const rows = captured[expected - 1];
+  if (captured.length !== expected || !rows) {
+    throw new Error(`expected ${expected} statement(s) per list request, captured ${captured.length}`);
   }
-  const compiled = cappedCount(kysely, query, DEFAULT_LIST_LIMITS.countCap).compile();
+  const search = query.q ? await searchValues(kysely, query.q) : undefined;
+  const compiled = cappedCount(kysely, query, DEFAULT_LIST_LIMITS.countCap, search).compile();
   const count = { sql: compiled.sql, parameters: [...compiled.parameters] };
   return { query, rows, count, total: page.pagination.total_items };
 }

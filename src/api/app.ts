@@ -23,6 +23,8 @@ import { authRoutes } from './routes/auth.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { readinessRoutes } from './routes/readiness.routes.ts';
 import { incidentRoutes } from './routes/incidents.routes.ts';
+import { caseworkRoutes } from './routes/casework.routes.ts';
+import { viewRoutes } from './routes/views.routes.ts';
 import { oidcDisabledRoutes, oidcRoutes } from './routes/oidc.routes.ts';
 import { playbookRoutes } from './routes/playbooks.routes.ts';
 import { triageRetryRoutes } from './routes/triage-retry.routes.ts';
@@ -229,6 +231,8 @@ export async function buildApp(
         maxEntries: deps.config.server.detail_cache_entries,
       });
       await api.register(incidentRoutes(deps, cache));
+      if (deps.casework) await api.register(caseworkRoutes(deps.casework, cache));
+      if (deps.savedViews) await api.register(viewRoutes(deps.savedViews));
       await api.register(webhookRoutes(deps, cache));
       await api.register(streamRoutes(deps, hub));
       // --- single sign-on (issue 9 part 5): login/callback exist only when auth.oidc.enabled ---

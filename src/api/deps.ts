@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.ts';
+import type { CaseworkService } from '../core/incidents/casework.service.ts';
 import type { IncidentDecisionsService } from '../core/incidents/incident-decisions.service.ts';
 import type { IdentityService } from '../core/identity/index.ts';
 import type { EmailAnalysisService } from '../core/email/index.ts';
@@ -13,6 +14,7 @@ import type {
   LlmTranscriptStore,
   RateLimiter,
   ReplayGuard,
+  SavedViewStore,
 } from '../ports/index.ts';
 import type { WebhookSourceService } from '../core/webhooks/webhook-sources.service.ts';
 import type { PlaybookService } from '../core/playbooks/playbook.service.ts';
@@ -68,4 +70,7 @@ export interface ApiDeps {
   killSwitch?: KillSwitchService;
   /** Action connectors (docs/CONNECTORS.md); the /connectors routes exist only when set. */
   connectors?: ConnectorService;
+  /** Case work and saved views (docs/CASEWORK.md); their routes exist only when set. */
+  casework?: CaseworkService;
+  savedViews?: SavedViewStore;
 }

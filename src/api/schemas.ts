@@ -74,6 +74,11 @@ export const IncidentSchema = Type.Object(
     triage_error: Nullable(Type.String()),
     /** Set when triage was given up after triage.max_attempts (dead letter); cleared by retry-triage. */
     triage_failed_at: Nullable(Type.String({ format: 'date-time' })),
+    // --- case work (contracts/casework.ts CaseFields) ---
+    assignee: Nullable(Type.String({ description: 'username of the assigned analyst' })),
+    assigned_at: Nullable(Type.String({ format: 'date-time' })),
+    original_severity: Nullable(Severity),
+    original_incident_type: Nullable(Type.String()),
   },
   { $id: 'Incident' },
 );
@@ -161,25 +166,44 @@ export const PaginationSchema = Type.Object({
 const ListParam = (item: ReturnType<typeof Type.String>) =>
   Type.Optional(Type.Union([Type.Array(item, { maxItems: 20 }), Type.String({ maxLength: 500 })]));
 
+/** The list's filters (also the export's, a bulk filter's and a saved view's). */
+export const ListFilterProperties = {
+  status: ListParam(Type.String()),
+  severity: ListParam(Type.String()),
+  incident_type: ListParam(Type.String({ maxLength: 64 })),
+  source: ListParam(Type.String({ maxLength: 64 })),
+  since: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description: 'RFC 3339, years 0001–9999; a leap second reads as the next second',
+    }),
+  ),
+  until: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description: 'RFC 3339, years 0001–9999; a leap second reads as the next second',
+    }),
+  ),
+  q: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description:
+        'words of title/description, an indicator value (exact or prefix, any case), a host or user name, words of raw alert payloads',
+    }),
+  ),
+  assignee: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: '`me`, a username, or `none` (unassigned)' }),
+  ),
+  tag: ListParam(Type.String({ maxLength: 64 })),
+  classification: ListParam(Type.String()),
+  min_confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  max_confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+};
+
 export const ListQuerySchema = Type.Object(
   {
-    status: ListParam(Type.String()),
-    severity: ListParam(Type.String()),
-    incident_type: ListParam(Type.String({ maxLength: 64 })),
-    source: ListParam(Type.String({ maxLength: 64 })),
-    since: Type.Optional(
-      Type.String({
-        format: 'date-time',
-        description: 'RFC 3339, years 0001–9999; a leap second reads as the next second',
-      }),
-    ),
-    until: Type.Optional(
-      Type.String({
-        format: 'date-time',
-        description: 'RFC 3339, years 0001–9999; a leap second reads as the next second',
-      }),
-    ),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    ...ListFilterProperties,
     sort: Type.Optional(Enum(INCIDENT_SORT_FIELDS)),
     order: Type.Optional(Enum(['asc', 'desc'] as const)),
     // No schema default: a page sent with a cursor must be told apart from an absent one.

@@ -15,6 +15,9 @@
  * - GET    /incidents/:id/related → {data: RelatedIncident[]}                 [incidents:read]
  * - GET    /incidents/export?format=csv|jsonl&<list filters>  (streamed)      [incidents:read]
  * - GET/POST /views, PUT/DELETE /views/:id (saved views, per user)           [incidents:read]
+ * Write bodies (assignee, tags, PATCH, status, reopen) also take an optional `version`: the incident's
+ * version the caller read; if it changed since, 409 CONFLICT (details.version = current) and nothing is written.
+ * Bulk `op` extras: `reason` (resolve, dismiss), `assignee` (assign: username | me | null), `tags` (tag, untag).
  * List filters added to GET /incidents: `q` (title, description, indicators, hosts, users, raw
  * payload fields), `classification`, `min_confidence`, `max_confidence`, `assignee`, `tag`.
  */

@@ -1,3 +1,4 @@
+import type { CaseFields } from '../contracts/casework.ts';
 import type {
   Asset,
   Classification,
@@ -13,7 +14,8 @@ export interface IndicatorRecord extends Indicator {
   id: string;
 }
 
-export interface IncidentRecord {
+/** Case fields (assignee, overrides' originals) come from contracts/casework.ts. */
+export interface IncidentRecord extends CaseFields {
   id: string;
   incident_type: string;
   source: string;
@@ -123,8 +125,18 @@ export interface IncidentListQuery {
   source?: string[];
   since?: Date;
   until?: Date;
-  /** Full-text query over title and description. */
+  /**
+   * Search: words of title and description, indicator values (exact or prefix, any case), host and
+   * user names (assets and hostname/username indicators) and words of the raw alert payloads.
+   */
   q?: string;
+  /** `{kind: 'none'}` unassigned; `{kind: 'user', username}` assigned to that user (`me` is resolved by the API). */
+  assignee?: { kind: 'none' } | { kind: 'user'; username: string };
+  /** Incidents carrying every one of these tags. */
+  tag?: string[];
+  classification?: Classification[];
+  min_confidence?: number;
+  max_confidence?: number;
   sort: IncidentSortField;
   order: 'asc' | 'desc';
   /** Offset pagination, from 1 (ignored when `cursor` is set). Bounded: deep pages need the cursor. */
@@ -199,6 +211,8 @@ export interface Transition {
   details?: Record<string, unknown>;
   /** Set `resolution_reason`. */
   reason?: string;
+  /** Move only if the row's `version` is still this one (an analyst's compare-and-set). Default: any. */
+  expectedVersion?: number;
 }
 
 /**

@@ -124,3 +124,11 @@ export type {
   ConnectorWrite,
   ConnectorWriteAudit,
 } from './connector-store.port.ts';
+export type {
+  CaseworkActor,
+  CaseworkChange,
+  CaseworkOutcome,
+  CaseworkRefusal,
+  CaseworkStore,
+  SavedViewStore,
+} from './casework-store.port.ts';

@@ -11,6 +11,7 @@ import type { SqlDatabase } from '../adapters/sql/index.ts';
 import type { Config } from '../config/index.ts';
 import type { PinoLogger } from '../observability/logger.ts';
 import type { Logger } from '../ports/index.ts';
+import { createCasework } from './casework.wiring.ts';
 import type { IdentityWiring } from './identity-wiring.ts';
 import type { CoreServices } from './services.wiring.ts';
 import type { Transports } from './transports.ts';
@@ -110,6 +111,7 @@ export async function createApi(input: ApiWiringInput): Promise<ApiWiring> {
     triageRetry: services.triageRetry,
     killSwitch: services.killSwitch,
     connectors: services.connectors.service,
+    ...createCasework(database, { decisions: services.decisions, bus: t.bus, log: portLog }),
   };
   if (config.server.trust_proxy && config.server.trusted_proxies.length === 0)
     log.warn(

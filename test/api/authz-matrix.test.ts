@@ -77,6 +77,21 @@ const EXPECTED: Record<string, Permission> = {
   'PUT /api/v1/connectors/{name}': 'connectors:manage',
   'DELETE /api/v1/connectors/{name}': 'connectors:manage',
   'POST /api/v1/connectors/{name}/test': 'connectors:manage',
+  // --- case work (docs/CASEWORK.md) ---
+  'PUT /api/v1/incidents/{id}/assignee': 'incidents:write',
+  'GET /api/v1/incidents/{id}/comments': 'incidents:read',
+  'POST /api/v1/incidents/{id}/comments': 'incidents:write',
+  'PUT /api/v1/incidents/{id}/tags': 'incidents:write',
+  'PATCH /api/v1/incidents/{id}': 'incidents:write',
+  'POST /api/v1/incidents/{id}/status': 'incidents:decide',
+  'POST /api/v1/incidents/{id}/reopen': 'incidents:decide',
+  'POST /api/v1/incidents/bulk': 'incidents:decide',
+  'GET /api/v1/incidents/{id}/related': 'incidents:read',
+  'GET /api/v1/incidents/export': 'incidents:read',
+  'GET /api/v1/views': 'incidents:read',
+  'POST /api/v1/views': 'incidents:read',
+  'PUT /api/v1/views/{id}': 'incidents:read',
+  'DELETE /api/v1/views/{id}': 'incidents:read',
 };
 
 /** Path parameters that match each route's schema but name nothing (404/400 after the access check). */

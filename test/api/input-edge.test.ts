@@ -182,7 +182,7 @@ describe('refusals before routing', () => {
   it('a wrong method on an existing path → 405 METHOD_NOT_ALLOWED with an Allow header', async () => {
     const cases: [string, string, string][] = [
       ['DELETE', '/api/v1/incidents', 'GET, HEAD, POST'],
-      ['PUT', '/api/v1/incidents/00000000-0000-4000-8000-000000000000', 'GET, HEAD'],
+      ['PUT', '/api/v1/incidents/00000000-0000-4000-8000-000000000000', 'GET, HEAD, PATCH'],
       ['GET', '/api/v1/webhooks/okta', 'POST'],
       ['GET', '/api/incidents/00000000-0000-4000-8000-000000000000/resolve', 'POST'],
       ['PATCH', '/live', 'GET, HEAD'],

@@ -10,6 +10,7 @@ import {
   SORT_KEYS,
   TIMESTAMP_TEXT,
 } from './incident-list.cursor.ts';
+import { searchPredicate, searchValues, type SearchValues } from './incident-list.search.ts';
 import type { DB } from './schema.ts';
 import { INCIDENT_RECORD_COLUMNS, toIncident } from './rows.ts';
 
@@ -40,14 +41,20 @@ type IncidentQuery<O> = SelectQueryBuilder<DB, 'incidents', O>;
  * The parameters of one list statement. The query builders take them from here only, so the same
  * builders run on real values or on slot markers (see `Template`).
  */
-interface ListValues {
+export interface ListValues {
   status?: readonly unknown[];
   severityRank?: readonly unknown[];
   incidentType?: readonly unknown[];
   source?: readonly unknown[];
   since?: unknown;
   until?: unknown;
-  q?: unknown;
+  q?: SearchValues;
+  /** true: unassigned only; a value: assigned to that username. */
+  assignee?: unknown;
+  tag?: readonly unknown[];
+  classification?: readonly unknown[];
+  minConfidence?: unknown;
+  maxConfidence?: unknown;
   /** The cursor's sort key. */
   after?: readonly unknown[];
   /** limit + offset of the page, and of the capped count's subquery. */
@@ -56,10 +63,10 @@ interface ListValues {
   countLimit: unknown;
 }
 
-function listValues(
+export function listValues(
   q: IncidentListQuery,
   countCap: number,
-  extra: { after?: readonly unknown[]; offset?: number } = {},
+  extra: { after?: readonly unknown[]; offset?: number; search?: SearchValues } = {},
 ): ListValues {
   return {
     ...(q.status?.length ? { status: q.status } : {}),
@@ -68,7 +75,12 @@ function listValues(
     ...(q.source?.length ? { source: q.source } : {}),
     ...(q.since ? { since: q.since } : {}),
     ...(q.until ? { until: q.until } : {}),
-    ...(q.q ? { q: q.q } : {}),
+    ...(extra.search ? { q: extra.search } : {}),
+    ...(q.assignee ? { assignee: q.assignee.kind === 'none' ? true : q.assignee.username } : {}),
+    ...(q.tag?.length ? { tag: q.tag } : {}),
+    ...(q.classification?.length ? { classification: q.classification } : {}),
+    ...(q.min_confidence !== undefined ? { minConfidence: q.min_confidence } : {}),
+    ...(q.max_confidence !== undefined ? { maxConfidence: q.max_confidence } : {}),
     ...(extra.after ? { after: extra.after } : {}),
     limit: q.per_page + 1,
     offset: extra.offset ?? 0,
@@ -92,7 +104,16 @@ function slots(v: ListValues, mark?: (slot: number) => unknown): { flat: unknown
     source: list(v.source),
     since: one(v.since),
     until: one(v.until),
-    q: one(v.q),
+    q: v.q && {
+      q: put(v.q.q),
+      ids: put(v.q.ids),
+    },
+    // `true` (unassigned) is part of the shape, not a parameter.
+    assignee: v.assignee === true ? true : one(v.assignee),
+    tag: list(v.tag),
+    classification: list(v.classification),
+    minConfidence: one(v.minConfidence),
+    maxConfidence: one(v.maxConfidence),
     after: list(v.after),
     limit: put(v.limit),
     offset: put(v.offset),
@@ -101,7 +122,7 @@ function slots(v: ListValues, mark?: (slot: number) => unknown): { flat: unknown
   return { flat, marked };
 }
 
-function applyFilters<O>(query: IncidentQuery<O>, v: ListValues): IncidentQuery<O> {
+export function applyFilters<O>(query: IncidentQuery<O>, v: ListValues): IncidentQuery<O> {
   if (v.status) query = query.where('status', 'in', v.status as string[]);
   // By rank, as the sort and the indexes are. Integer-typed, like the predicate of
   // incidents_search_high_idx: the planner then sees that index's predicate as this very filter and
@@ -114,7 +135,15 @@ function applyFilters<O>(query: IncidentQuery<O>, v: ListValues): IncidentQuery<
   if (v.source) query = query.where('source', 'in', v.source as string[]);
   if (v.since !== undefined) query = query.where('created_at', '>=', v.since as Date);
   if (v.until !== undefined) query = query.where('created_at', '<', v.until as Date);
-  if (v.q !== undefined) query = query.where(sql<boolean>`search @@ plainto_tsquery('simple', ${v.q})`);
+  if (v.q !== undefined) query = query.where(searchPredicate(v.q));
+  if (v.assignee === true) query = query.where('assignee', 'is', null);
+  else if (v.assignee !== undefined) query = query.where('assignee', '=', v.assignee as string);
+  if (v.tag) query = query.where(sql<SqlBool>`tags @> ARRAY[${sql.join(v.tag)}]::text[]`);
+  if (v.classification) query = query.where('classification', 'in', v.classification as string[]);
+  if (v.minConfidence !== undefined)
+    query = query.where(sql<SqlBool>`confidence >= ${v.minConfidence}::real`);
+  if (v.maxConfidence !== undefined)
+    query = query.where(sql<SqlBool>`confidence <= ${v.maxConfidence}::real`);
   return query;
 }
 
@@ -130,8 +159,8 @@ function countQuery(db: Kysely<DB>, v: ListValues) {
 }
 
 /** `count(*)` of at most cap + 1 matching rows: bounded work however many rows match. Exported for the bench's EXPLAIN. */
-export function cappedCount(db: Kysely<DB>, q: IncidentListQuery, cap: number) {
-  return countQuery(db, listValues(q, cap));
+export function cappedCount(db: Kysely<DB>, q: IncidentListQuery, cap: number, search?: SearchValues) {
+  return countQuery(db, listValues(q, cap, search ? { search } : {}));
 }
 
 /** The page, with the capped count as a column (an InitPlan: evaluated once). */
@@ -171,7 +200,7 @@ const templateCache = new WeakMap<Kysely<DB>, Map<string, Template | null>>();
 const MARKER = '\u0000tw-slot:';
 
 function shapeKey(q: IncidentListQuery, v: ListValues): string {
-  return `${q.sort} ${q.order} ${v.status?.length ?? 0} ${v.severityRank?.length ?? 0} ${v.incidentType?.length ?? 0} ${v.source?.length ?? 0} ${v.since === undefined ? 0 : 1}${v.until === undefined ? 0 : 1}${v.q === undefined ? 0 : 1}${v.after ? 1 : 0}`;
+  return `${q.sort} ${q.order} ${v.status?.length ?? 0} ${v.severityRank?.length ?? 0} ${v.incidentType?.length ?? 0} ${v.source?.length ?? 0} ${v.since === undefined ? 0 : 1}${v.until === undefined ? 0 : 1}${v.q === undefined ? 0 : 1}${v.after ? 1 : 0} ${v.assignee === true ? 'n' : v.assignee === undefined ? 0 : 1} ${v.tag?.length ?? 0} ${v.classification?.length ?? 0} ${v.minConfidence === undefined ? 0 : 1}${v.maxConfidence === undefined ? 0 : 1}`;
 }
 
 /** The template of this shape, or null when the compiled statement does not map onto the slots (then: no cache). */
@@ -221,13 +250,18 @@ export async function listIncidents(
       { max_offset: limits.maxOffset, per_page: q.per_page },
     );
   }
-  const values = listValues(q, limits.countCap, { offset, ...(cursor ? { after: cursor.k } : {}) });
   return database.read(async (db) => {
+    const search = q.q ? await searchValues(db, q.q) : undefined;
+    const values = listValues(q, limits.countCap, {
+      offset,
+      ...(cursor ? { after: cursor.k } : {}),
+      ...(search ? { search } : {}),
+    });
     const rows = await fetchPage(db, q, values);
     // An empty page never evaluates the InitPlan: count on its own.
     const counted = rows.length
       ? Number(rows[0]!.total_count)
-      : (await cappedCount(db, q, limits.countCap).executeTakeFirstOrThrow()).n;
+      : (await cappedCount(db, q, limits.countCap, search).executeTakeFirstOrThrow()).n;
     const exact = counted <= limits.countCap;
     const total = exact ? counted : limits.countCap;
     const data = rows.slice(0, q.per_page);

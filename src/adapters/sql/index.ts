@@ -12,3 +12,5 @@ export { SqlEmailAnalysisStore } from './email-analysis.repository.ts';
 export { SqlAuditLog, auditRowHash, GENESIS_HASH } from './audit-chain.ts';
 export { SqlKillSwitchStore } from './kill-switch.repository.ts';
 export { SqlConnectorStore } from './connector.repository.ts';
+export { SqlCaseworkStore } from './casework.repository.ts';
+export { SqlSavedViewStore } from './saved-view.repository.ts';

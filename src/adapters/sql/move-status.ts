@@ -42,10 +42,12 @@ export async function moveStatusRow(
     sets.push(sql`triage_attempts = 0`, sql`triage_error = NULL`);
   }
   const r = await sql<Record<string, unknown>>`
-    WITH cur AS (SELECT id, status FROM incidents WHERE id = ${t.id} FOR UPDATE),
+    WITH cur AS (SELECT id, status, version FROM incidents WHERE id = ${t.id} FOR UPDATE),
     upd AS (
       UPDATE incidents i SET ${sql.join(sets)} FROM cur
-      WHERE i.id = cur.id AND cur.status = ANY(${from}::text[])
+      WHERE i.id = cur.id AND cur.status = ANY(${from}::text[])${
+        t.expectedVersion === undefined ? sql`` : sql` AND cur.version = ${t.expectedVersion}::int`
+      }
       RETURNING i.*, cur.status AS previous_status
     ),
     aud AS (

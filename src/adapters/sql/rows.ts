@@ -38,6 +38,10 @@ export const INCIDENT_RECORD_COLUMNS = [
   'triage_attempts',
   'triage_error',
   'triage_failed_at',
+  'assignee',
+  'assigned_at',
+  'original_severity',
+  'original_incident_type',
 ] as const;
 
 /** The exact form `Date#toISOString()` gives for years 0-9999. */
@@ -91,6 +95,10 @@ export function toIncident(r: Row): IncidentRecord {
     triage_attempts: Number(r.triage_attempts ?? 0),
     triage_error: (r.triage_error as string | null) ?? null,
     triage_failed_at: isoOrNull(r.triage_failed_at),
+    assignee: (r.assignee as string | null | undefined) ?? null,
+    assigned_at: isoOrNull(r.assigned_at),
+    original_severity: (r.original_severity as IncidentRecord['original_severity'] | undefined) ?? null,
+    original_incident_type: (r.original_incident_type as string | null | undefined) ?? null,
   };
 }
 

@@ -37,6 +37,29 @@ export interface IncidentsTable {
   triage_run: ColumnType<number, number | undefined, number>;
   playbook_name: string | null;
   playbook_version: number | null;
+  // --- case work (0015) ---
+  assignee: ColumnType<string | null, string | null | undefined, string | null>;
+  assigned_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  original_severity: ColumnType<string | null, string | null | undefined, string | null>;
+  original_incident_type: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface IncidentCommentsTable {
+  id: string;
+  incident_id: string;
+  author: string;
+  body: string;
+  mentions: string[];
+  created_at: Timestamp;
+}
+
+export interface SavedViewsTable {
+  id: string;
+  owner: string;
+  name: string;
+  query: Json;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface TriageStepsTable {
@@ -297,4 +320,6 @@ export interface DB {
   triage_steps: TriageStepsTable;
   email_analyses: EmailAnalysesTable;
   llm_transcripts: LlmTranscriptsTable;
+  incident_comments: IncidentCommentsTable;
+  saved_views: SavedViewsTable;
 }

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
   AppError,
+  CLASSIFICATIONS,
   INCIDENT_STATUSES,
+  type Classification,
   SEVERITIES,
   type IncidentStatus,
   type Severity,
@@ -54,7 +56,7 @@ export const incidentRoutes =
           },
         },
       },
-      async (request) => deps.store.list(toListQuery(request.query)),
+      async (request) => deps.store.list(toListQuery(request.query, meOf(request))),
     );
 
     app.post(
@@ -152,7 +154,14 @@ function listOf<T extends string>(
   return items.length ? (items as T[]) : undefined;
 }
 
-function toListQuery(q: ListQuery): IncidentListQuery {
+/** The username `assignee=me` stands for: the calling user's; null for an API key. */
+export function meOf(request: FastifyRequest): string | null {
+  const p = request.principal;
+  return p?.kind === 'user' ? (p.name ?? p.id) : null;
+}
+
+/** List parameters (query string, saved view, bulk filter) as the store's query; `me` is the caller's username. */
+export function toListQuery(q: ListQuery, me: string | null): IncidentListQuery {
   if (q.cursor !== undefined && q.page !== undefined) {
     throw new AppError('CURSOR_PAGE_CONFLICT', 'pass either cursor or page, not both', {
       hint: 'next_cursor continues from the page that returned it; drop page',
@@ -165,6 +174,16 @@ function toListQuery(q: ListQuery): IncidentListQuery {
   const severity = listOf<Severity>(q.severity, SEVERITIES, 'severity');
   const incidentType = listOf(q.incident_type, null, 'incident_type');
   const source = listOf(q.source, null, 'source');
+  const tag = listOf(q.tag, null, 'tag')?.map((t) => t.toLowerCase());
+  const classification = listOf<Classification>(q.classification, CLASSIFICATIONS, 'classification');
+  if (q.min_confidence !== undefined && q.max_confidence !== undefined && q.min_confidence > q.max_confidence)
+    throw new AppError('VALIDATION_ERROR', 'min_confidence must not exceed max_confidence');
+  let assignee: IncidentListQuery['assignee'];
+  if (q.assignee === 'none') assignee = { kind: 'none' };
+  else if (q.assignee === 'me') {
+    if (!me) throw new AppError('VALIDATION_ERROR', 'assignee=me needs a user (an API key is no user)');
+    assignee = { kind: 'user', username: me };
+  } else if (q.assignee !== undefined) assignee = { kind: 'user', username: q.assignee };
   return {
     ...(status ? { status } : {}),
     ...(severity ? { severity } : {}),
@@ -173,6 +192,11 @@ function toListQuery(q: ListQuery): IncidentListQuery {
     ...(since ? { since } : {}),
     ...(until ? { until } : {}),
     ...(q.q ? { q: q.q } : {}),
+    ...(assignee ? { assignee } : {}),
+    ...(tag ? { tag } : {}),
+    ...(classification ? { classification } : {}),
+    ...(q.min_confidence !== undefined ? { min_confidence: q.min_confidence } : {}),
+    ...(q.max_confidence !== undefined ? { max_confidence: q.max_confidence } : {}),
     sort: q.sort ?? 'created_at',
     order: q.order ?? 'desc',
     page: q.page ?? 1,

@@ -87,6 +87,10 @@ function incidentFor(alert: NormalizedAlert, id: string): IncidentRecord {
     triage_attempts: 0,
     triage_error: null,
     triage_failed_at: null,
+    assignee: null,
+    assigned_at: null,
+    original_severity: null,
+    original_incident_type: null,
   };
 }
 

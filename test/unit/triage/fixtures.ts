@@ -31,6 +31,10 @@ export function incident(over: Partial<IncidentRecord> = {}): IncidentRecord {
     triage_attempts: 0,
     triage_error: null,
     triage_failed_at: null,
+    assignee: null,
+    assigned_at: null,
+    original_severity: null,
+    original_incident_type: null,
     ...over,
   };
 }
