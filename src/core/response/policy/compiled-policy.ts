@@ -23,7 +23,12 @@ import {
   userForms,
 } from './target-match.ts';
 
-type Outcome = Omit<PolicyDecision, 'policy_version'>;
+/** A decision before the version is stamped on it (Omit distributed over the union). */
+type Outcome = PolicyDecision extends infer D
+  ? D extends unknown
+    ? Omit<D, 'policy_version'>
+    : never
+  : never;
 const allowed = (rule: string, message: string): Outcome => ({ outcome: 'allowed', rule, message });
 const denied = (rule: string, message: string): Outcome => ({ outcome: 'denied', rule, message });
 const approval = (rule: string, message: string, level: ApprovalLevel): Outcome => ({

@@ -168,7 +168,7 @@ class PolicyReader {
         r.add(key, field, 'a deny list name is 1-64 of a-z, 0-9 and _');
         continue;
       }
-      const list = this.denyList(name, { key, value: pair.value, field });
+      const list = this.denyList(name, { key: key!, value: pair.value, field });
       if (list) out.push(list);
     }
     return out.length === pairs.length ? out : undefined;

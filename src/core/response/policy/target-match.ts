@@ -8,12 +8,14 @@ import type { ActionTarget } from '../../../contracts/index.ts';
  * a host name also matches by its first label, so `dc-01.corp.local` is caught by `DC-*`.
  */
 export function normalise(value: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters and whitespace are noise here
-  return value
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[\s\u0000-\u001f\u007f\u200b-\u200d\ufeff]+/g, '')
-    .replace(/\.+$/, '');
+  return (
+    value
+      .normalize('NFKC')
+      .toLowerCase()
+      // eslint-disable-next-line no-control-regex -- control characters and whitespace are noise here
+      .replace(/[\s\u0000-\u001f\u007f\u200b-\u200d\ufeff]+/g, '')
+      .replace(/\.+$/, '')
+  );
 }
 
 /** A case-insensitive glob (`*` any run of characters, `?` one character), anchored at both ends. */
