@@ -118,3 +118,10 @@ export type {
 } from './llm-transcript-store.port.ts';
 export type { AuditChainProblem, AuditChainReport, AuditLogStore } from './audit-log.port.ts';
 export type { KillSwitchState, KillSwitchStore, KillSwitchView } from './kill-switch.port.ts';
+export type {
+  ActionCountSource,
+  PolicyOrigin,
+  PolicyStore,
+  PolicySyncResult,
+  PolicyVersionRow,
+} from './policy-store.port.ts';

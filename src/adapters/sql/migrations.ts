@@ -1,3 +1,5 @@
+import { migration as policiesMigration } from './migrations/0013_policies.ts';
+
 /**
  * The one set of migrations, run unchanged on PGlite (PostgreSQL 18) and PostgreSQL 15. Append only:
  * never edit a migration that has shipped. Each runs in its own transaction.
@@ -563,4 +565,5 @@ CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
   FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 `,
   },
+  policiesMigration,
 ];

@@ -11,6 +11,7 @@ import type {
   PolicySubject,
 } from '../../../ports/policy.port.ts';
 import { quote } from '../../playbooks/yaml-reader.ts';
+import { compilePolicyDocument, type PolicyError } from './policy.compiler.ts';
 import type { DenyList, PolicyDefinition, PolicySummary, RuleConditions } from './policy.model.ts';
 import {
   NetSet,
@@ -243,4 +244,14 @@ export class GuardrailsPolicy implements CompiledPolicy {
       defaults: d.defaults,
     };
   }
+}
+
+/** Compiles a guardrails document into the policy that decides (`version` 0: not stored). */
+export function compilePolicy(
+  source: string,
+  file: string,
+  version: number,
+): { ok: true; policy: GuardrailsPolicy } | { ok: false; errors: PolicyError[] } {
+  const r = compilePolicyDocument(source, file);
+  return r.ok ? { ok: true, policy: new GuardrailsPolicy(version, r.definition) } : r;
 }
