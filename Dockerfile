@@ -50,6 +50,8 @@ COPY package.json ./
 COPY --from=build /app/dist ./dist
 # The built-in playbooks (YAML), found relative to dist/ (src/runtime/playbooks.wiring.ts).
 COPY playbooks ./playbooks
+# The built-in guardrails policy (src/runtime/policy.wiring.ts).
+COPY policies ./policies
 RUN mkdir -p /var/lib/triage-warden \
  && chown 1000:1000 /var/lib/triage-warden \
  && chmod 1777 /tmp

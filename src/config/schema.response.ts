@@ -27,6 +27,8 @@ export const ResponseConfigSchema = Obj({
         'guardrails YAML loaded at start as a new policy version when it differs from the active one (default: the built-in guardrails)',
     }),
   ),
+  /** Every process re-reads the active policy version this often, in case the bus lost `policy_changed`. */
+  policy_poll: Duration('5s', 'safety-net re-read of the active guardrails policy version by every process'),
   approval_ttl: Duration(
     '24h',
     'a pending approval not decided within this is expired (denied) by the leader',

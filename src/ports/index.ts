@@ -125,3 +125,4 @@ export type {
   PolicySyncResult,
   PolicyVersionRow,
 } from './policy-store.port.ts';
+export type { AuditFilter, AuditQueryStore } from './audit-query.port.ts';

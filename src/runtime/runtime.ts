@@ -167,6 +167,7 @@ export async function createRuntime(
         webhooks.sources.stop();
         services.playbooks.stop();
         services.killSwitch.stop();
+        services.policy.stop();
         // Stop the things that do work before the things they depend on (STYLE.md #16).
         await Promise.allSettled([app.close(), jobs?.stop(grace)]);
         await leaderJobs?.stop();

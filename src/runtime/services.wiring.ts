@@ -16,6 +16,7 @@ import type { LeaderElector, Logger } from '../ports/index.ts';
 import type { Transports } from './transports.ts';
 import { createEmailAnalysis } from './email.wiring.ts';
 import { createPlaybooks, type PlaybooksWiring } from './playbooks.wiring.ts';
+import { createPolicy, type PolicyWiring } from './policy.wiring.ts';
 import { createWebhookSources } from './webhook-sources.wiring.ts';
 
 /** The services every role shares: storage, metrics, webhook sources, ingest and decisions. */
@@ -38,6 +39,8 @@ export interface CoreServices {
   llmTranscripts: SqlLlmTranscriptStore;
   /** Email analysis: the routes' service, and the step that analyses raw messages inside alerts. */
   email: ReturnType<typeof createEmailAnalysis>;
+  /** Guardrails: the active policy (provider) and its management (docs/POLICY.md). */
+  policy: PolicyWiring;
 }
 
 /** Builds the core services. Closes nothing on failure: the caller owns the database and transports. */
@@ -117,7 +120,19 @@ export async function createCoreServices(
     playbooks.stop();
     throw err;
   }
+  let policy: PolicyWiring;
+  try {
+    policy = await createPolicy(config, database, t.bus, portLog, {
+      killSwitchActive: () => killSwitch.isActive(),
+    });
+  } catch (err) {
+    webhooks.sources.stop();
+    playbooks.stop();
+    killSwitch.stop();
+    throw err;
+  }
   return {
+    policy,
     killSwitch,
     store,
     metrics,

@@ -12,3 +12,4 @@ export { SqlEmailAnalysisStore } from './email-analysis.repository.ts';
 export { SqlAuditLog, auditRowHash, GENESIS_HASH } from './audit-chain.ts';
 export { SqlKillSwitchStore } from './kill-switch.repository.ts';
 export { SqlPolicyStore, countActions } from './policy.repository.ts';
+export { SqlAuditQuery } from './audit-query.repository.ts';
