@@ -263,3 +263,20 @@ describe('compile errors', () => {
     expect(errors('- just\n- a list\n')[0]).toMatch(/must be a mapping/);
   });
 });
+
+describe('globs', () => {
+  it('match case-insensitively, anchored, with * and ?, and stay fast on hostile values', async () => {
+    const { compileGlob } = await import('../../../src/core/response/policy/target-match.ts');
+    const g = (p: string, v: string) => compileGlob(p).test(v);
+    expect(g('DC-*', 'dc-01')).toBe(true);
+    expect(g('DC-*', 'xdc-01')).toBe(false);
+    expect(g('*-dc*', 'nyc-dc3')).toBe(true);
+    expect(g('a?c', 'abc')).toBe(true);
+    expect(g('a?c', 'ac')).toBe(false);
+    expect(g('a.c', 'abc')).toBe(false);
+    expect(g('**', '')).toBe(true);
+    expect(g('(x)+[y]', '(x)+[y]')).toBe(true);
+    // A backtracking RegExp takes far beyond the test timeout on this; the wildcard matcher does not.
+    expect(g('*a*a*a*a*a*a*a*b', 'a'.repeat(5000))).toBe(false);
+  });
+});

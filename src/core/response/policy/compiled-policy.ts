@@ -17,10 +17,11 @@ import {
   NetSet,
   domainMatches,
   domainOf,
-  globToRegExp,
+  compileGlob,
   hostForms,
   normalise,
   parseNet,
+  type Matcher,
   userForms,
 } from './target-match.ts';
 
@@ -59,7 +60,7 @@ function denyMatcher(list: DenyList): DenyMatcher {
   const entries = list.entries.map((e) => ({
     value: e.value,
     types: e.action_types ?? list.action_types,
-    re: list.kind === 'ips' || list.kind === 'action_types' ? undefined : globToRegExp(e.value),
+    re: list.kind === 'ips' || list.kind === 'action_types' ? undefined : compileGlob(e.value),
     net: list.kind === 'ips' ? netSet(e.value) : undefined,
     domain: list.kind === 'domains' && !/[*?]/.test(e.value) ? normalise(e.value) : undefined,
   }));
@@ -107,7 +108,7 @@ function denyMatcher(list: DenyList): DenyMatcher {
 }
 
 /** Whether every condition of a rule holds for the subject (absent conditions hold). */
-export function conditionsHold(c: RuleConditions, s: PolicySubject, targetRes?: RegExp[]): boolean {
+export function conditionsHold(c: RuleConditions, s: PolicySubject, targetRes?: Matcher[]): boolean {
   const inc = s.incident;
   const has = (want: readonly string[] | undefined, got: readonly string[] | undefined) =>
     !want || (got ?? []).some((g) => want.some((w) => w.toLowerCase() === g.toLowerCase()));
@@ -138,8 +139,11 @@ export function conditionsHold(c: RuleConditions, s: PolicySubject, targetRes?: 
  */
 export class GuardrailsPolicy implements CompiledPolicy {
   private readonly deny: DenyMatcher[];
-  private readonly approvals: Array<{ rule: PolicyDefinition['approval_rules'][number]; targets?: RegExp[] }>;
-  private readonly autos: Array<{ rule: PolicyDefinition['auto_approve'][number]; targets?: RegExp[] }>;
+  private readonly approvals: Array<{
+    rule: PolicyDefinition['approval_rules'][number];
+    targets?: Matcher[];
+  }>;
+  private readonly autos: Array<{ rule: PolicyDefinition['auto_approve'][number]; targets?: Matcher[] }>;
 
   constructor(
     readonly version: number,
@@ -148,7 +152,7 @@ export class GuardrailsPolicy implements CompiledPolicy {
     this.deny = definition.deny.map(denyMatcher);
     const withTargets = <R extends { when: RuleConditions }>(rule: R) => ({
       rule,
-      ...(rule.when.targets ? { targets: rule.when.targets.map(globToRegExp) } : {}),
+      ...(rule.when.targets ? { targets: rule.when.targets.map(compileGlob) } : {}),
     });
     this.approvals = definition.approval_rules.map(withTargets);
     this.autos = definition.auto_approve.map(withTargets);

@@ -18,14 +18,42 @@ export function normalise(value: string): string {
   );
 }
 
-/** A case-insensitive glob (`*` any run of characters, `?` one character), anchored at both ends. */
-export function globToRegExp(glob: string): RegExp {
-  const body = normalise(glob)
-    .replace(/\*+/g, '*')
-    .split('')
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/-]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${body}$`, 's');
+/** Something a normalised value is tested against. */
+export interface Matcher {
+  test(value: string): boolean;
+}
+
+/**
+ * A case-insensitive glob (`*` any run of characters, `?` one character), anchored at both ends.
+ * Matched by the two-pointer wildcard algorithm, not a RegExp: O(pattern × value) at worst, so an
+ * author's `*a*a*a*b` cannot make a long hostile target value hang the decision.
+ */
+export function compileGlob(glob: string): Matcher {
+  const p = normalise(glob).replace(/\*+/g, '*');
+  return {
+    test(v: string): boolean {
+      let i = 0;
+      let j = 0;
+      let star = -1;
+      let mark = 0;
+      while (i < v.length) {
+        if (j < p.length && (p[j] === '?' || (p[j] !== '*' && p[j] === v[i]))) {
+          i += 1;
+          j += 1;
+        } else if (j < p.length && p[j] === '*') {
+          star = j;
+          mark = i;
+          j += 1;
+        } else if (star >= 0) {
+          j = star + 1;
+          mark += 1;
+          i = mark;
+        } else return false;
+      }
+      while (j < p.length && p[j] === '*') j += 1;
+      return j === p.length;
+    },
+  };
 }
 
 /** The forms of a host name a pattern is tried against: the whole name and, for an FQDN, its first label. */
@@ -76,7 +104,7 @@ export function domainOf(target: ActionTarget): string | undefined {
 }
 
 /** True when `domain` is `entry` or one of its subdomains (entry may be a glob such as `*.corp.*`). */
-export function domainMatches(entry: RegExp | string, domain: string): boolean {
+export function domainMatches(entry: Matcher | string, domain: string): boolean {
   if (typeof entry !== 'string') return entry.test(domain);
   return domain === entry || domain.endsWith(`.${entry}`);
 }
