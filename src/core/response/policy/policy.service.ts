@@ -77,8 +77,14 @@ export class PolicyService {
   async current(): Promise<{ version: PolicyVersionView; summary: PolicySummary }> {
     const row = await this.deps.store.active();
     if (!row) throw new AppError('NOT_FOUND', 'no guardrails policy is stored');
-    const policy = compileOrThrow(row.source, `policy v${row.version}`, row.version);
-    return { version: toVersionView(row), summary: policy.summary() };
+    const r = compilePolicy(row.source, `policy v${row.version}`, row.version);
+    // Only after an upgrade that tightened the format; the provider fails closed the same way.
+    if (!r.ok)
+      throw new AppError(
+        'SERVICE_UNAVAILABLE',
+        `the active policy (version ${row.version}) does not compile`,
+      );
+    return { version: toVersionView(row), summary: r.policy.summary() };
   }
 
   async versions(page: number, perPage: number): Promise<{ rows: PolicyVersionView[]; total: number }> {
