@@ -62,6 +62,8 @@ COPY --from=build /app/web/dist ./web/dist
 COPY --from=build /app/pglite-template ./pglite-template
 # The built-in playbooks (YAML), found relative to dist/ (src/runtime/playbooks.wiring.ts).
 COPY playbooks ./playbooks
+# The built-in guardrails policy (src/runtime/policy.wiring.ts).
+COPY policies ./policies
 RUN mkdir -p /var/lib/triage-warden \
  && chown 1000:1000 /var/lib/triage-warden \
  && chmod 1777 /tmp

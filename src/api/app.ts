@@ -30,6 +30,8 @@ import { playbookRoutes } from './routes/playbooks.routes.ts';
 import { triageRetryRoutes } from './routes/triage-retry.routes.ts';
 import { killSwitchRoutes } from './routes/kill-switch.routes.ts';
 import { connectorRoutes } from './routes/connectors.routes.ts';
+import { policyRoutes } from './routes/policies.routes.ts';
+import { auditRoutes } from './routes/audit.routes.ts';
 import { emailRoutes } from './routes/email.routes.ts';
 import { llmTranscriptRoutes } from './routes/llm-transcripts.routes.ts';
 import { StreamHub, streamRoutes } from './routes/stream.routes.ts';
@@ -246,6 +248,8 @@ export async function buildApp(
       if (deps.triageRetry) await api.register(triageRetryRoutes(deps.triageRetry, cache));
       if (deps.killSwitch) await api.register(killSwitchRoutes(deps.killSwitch));
       if (deps.connectors) await api.register(connectorRoutes(deps.connectors));
+      if (deps.policies) await api.register(policyRoutes(deps.policies));
+      if (deps.audit) await api.register(auditRoutes(deps.audit));
       if (deps.email) await api.register(emailRoutes(deps.email, cache, deps.config.email.max_bytes));
       if (deps.llmTranscripts) await api.register(llmTranscriptRoutes(deps.store, deps.llmTranscripts));
       if (deps.identity) {

@@ -6,9 +6,12 @@ import type { EmailAnalysisService } from '../core/email/index.ts';
 import type { IngestService } from '../core/ingest/ingest.service.ts';
 import type { ConnectorService } from '../core/response/connectors.service.ts';
 import type { KillSwitchService } from '../core/response/kill-switch.service.ts';
+import type { PolicyService } from '../core/response/policy/index.ts';
 import type { TriageRetryService } from '../core/triage/triage-retry.service.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type {
+  AuditLogStore,
+  AuditQueryStore,
   EventBus,
   IncidentStore,
   LlmTranscriptStore,
@@ -73,4 +76,8 @@ export interface ApiDeps {
   /** Case work and saved views (docs/CASEWORK.md); their routes exist only when set. */
   casework?: CaseworkService;
   savedViews?: SavedViewStore;
+  /** Guardrails (docs/POLICY.md); the /policies routes exist only when set. */
+  policies?: PolicyService;
+  /** The audit log's reading side (docs/AUDIT.md "Audit API"); the /audit routes exist only when set. */
+  audit?: { query: AuditQueryStore; log: AuditLogStore };
 }

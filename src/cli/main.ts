@@ -20,6 +20,7 @@ Commands:
   api-key        create, list or revoke API keys (create prints the key once)
   webhook-source manage webhook sources: add, list, rotate, retire, disable, enable, remove
   playbook       validate playbook YAML files (file:line:column: field: message per error)
+  policy         validate guardrails policy YAML files (file:line:column: field: message per error)
   eval           measure an analyzer on a labelled dataset (accuracy, confusion matrix, calibration)
 
 Options (every command):
@@ -104,6 +105,11 @@ pick a change up within about a second.`,
 Compiles each playbook document (a folder: its *.yaml and *.yml files) exactly as the server does
 and prints \`ok <name> <file>\`, or one \`file:line:column: field: message\` line per error. Needs no
 database or running server; exit code 1 when any document is invalid. See docs/PLAYBOOKS.md.`,
+  policy: `triage-warden policy validate <file>...
+
+Compiles each guardrails policy document exactly as the server does and prints \`ok <file>\` with a
+summary, or one \`file:line:column: field: message\` line per error. Needs no database or running
+server; exit code 1 when any document is invalid. See docs/POLICY.md.`,
   eval: `triage-warden eval --dataset FILE.jsonl [--analyzer deterministic|llm] [--report FILE.json] [--split tune|holdout|all]
 
 Runs every case of a labelled JSONL dataset as triage would (the webhook's parser for the case's
@@ -242,6 +248,11 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./demo.command.ts')).runDemo(config, {
         ...(values.url ? { url: values.url } : {}),
         wait: !values['no-wait'],
+      });
+    case 'policy':
+      return (await import('./policy.command.ts')).runPolicy({
+        action: positionals[1],
+        paths: positionals.slice(2),
       });
     case 'playbook':
       return (await import('./playbook.command.ts')).runPlaybook({

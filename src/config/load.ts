@@ -227,6 +227,7 @@ const DURATION_KEYS = new Set([
   'response.approval_ttl',
   'response.action_timeout',
   'response.stale_executing_after',
+  'response.policy_poll',
   'triage.dedup_window',
   'intel.cache_ttl',
   'intel.negative_cache_ttl',

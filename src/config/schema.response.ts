@@ -1,25 +1,26 @@
 import { Type } from 'typebox';
-import { OPERATION_MODES } from '../contracts/index.ts';
+import type { OperationMode } from '../contracts/index.ts';
 import { Duration, Obj } from './schema.parts.ts';
 
 /**
  * Automated response (docs/RESPONSE.md, POLICY.md, CONNECTORS.md): operation mode, guardrails,
  * approvals, action execution, connectors and outbound calls. Durations listed in load.ts.
  */
+// The literal list must equal OPERATION_MODES (a tuple keeps the config type a union of strings).
+const _modesMatch: [OperationMode] extends ['assisted' | 'supervised' | 'autonomous'] ? true : never = true;
+void _modesMatch;
+
 export const ResponseConfigSchema = Obj({
   /**
    * Every process re-reads the kill switch this often, in case the bus lost a change event (the
    * event itself makes it effective at once).
    */
   kill_switch_poll: Duration('1s', 'safety-net re-read of the kill switch by every process'),
-  mode: Type.Union(
-    OPERATION_MODES.map((m) => Type.Literal(m)),
-    {
-      default: 'supervised',
-      description:
-        'global operation mode: assisted (nothing runs without a person), supervised (runs what policy allows, approvals for the rest), autonomous (also runs approval-level analyst actions); a playbook may override it',
-    },
-  ),
+  mode: Type.Union([Type.Literal('assisted'), Type.Literal('supervised'), Type.Literal('autonomous')], {
+    default: 'supervised',
+    description:
+      'global operation mode: assisted (nothing runs without a person), supervised (runs what policy allows, approvals for the rest), autonomous (also runs approval-level analyst actions); a playbook may override it',
+  }),
   policy_file: Type.Optional(
     Type.String({
       minLength: 1,
@@ -27,6 +28,8 @@ export const ResponseConfigSchema = Obj({
         'guardrails YAML loaded at start as a new policy version when it differs from the active one (default: the built-in guardrails)',
     }),
   ),
+  /** Every process re-reads the active policy version this often, in case the bus lost `policy_changed`. */
+  policy_poll: Duration('5s', 'safety-net re-read of the active guardrails policy version by every process'),
   approval_ttl: Duration(
     '24h',
     'a pending approval not decided within this is expired (denied) by the leader',

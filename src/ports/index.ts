@@ -132,3 +132,11 @@ export type {
   CaseworkStore,
   SavedViewStore,
 } from './casework-store.port.ts';
+export type {
+  ActionCountSource,
+  PolicyOrigin,
+  PolicyStore,
+  PolicySyncResult,
+  PolicyVersionRow,
+} from './policy-store.port.ts';
+export type { AuditFilter, AuditQueryStore } from './audit-query.port.ts';

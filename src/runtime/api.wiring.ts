@@ -7,7 +7,7 @@ import { dashboardRoutes } from '../api/routes/dashboard.routes.ts';
 import type { SsoWiring } from '../api/routes/oidc.routes.ts';
 import type { StreamHub } from '../api/routes/stream.routes.ts';
 import { OpenIdClientLogin } from '../adapters/oidc/index.ts';
-import type { SqlDatabase } from '../adapters/sql/index.ts';
+import { SqlAuditLog, SqlAuditQuery, type SqlDatabase } from '../adapters/sql/index.ts';
 import type { Config } from '../config/index.ts';
 import type { PinoLogger } from '../observability/logger.ts';
 import type { Logger } from '../ports/index.ts';
@@ -112,6 +112,8 @@ export async function createApi(input: ApiWiringInput): Promise<ApiWiring> {
     killSwitch: services.killSwitch,
     connectors: services.connectors.service,
     ...createCasework(database, { decisions: services.decisions, bus: t.bus, log: portLog }),
+    policies: services.policy.service,
+    audit: { query: new SqlAuditQuery(database), log: new SqlAuditLog(database) },
   };
   if (config.server.trust_proxy && config.server.trusted_proxies.length === 0)
     log.warn(

@@ -172,6 +172,7 @@ export async function createRuntime(
         services.playbooks.stop();
         services.killSwitch.stop();
         services.connectors.stop();
+        services.policy.stop();
         // Stop the things that do work before the things they depend on (STYLE.md #16).
         await Promise.allSettled([app.close(), jobs?.stop(grace)]);
         await leaderJobs?.stop();

@@ -17,6 +17,7 @@ import type { Transports } from './transports.ts';
 import { createConnectors, type ConnectorsWiring } from './connectors.wiring.ts';
 import { createEmailAnalysis } from './email.wiring.ts';
 import { createPlaybooks, type PlaybooksWiring } from './playbooks.wiring.ts';
+import { createPolicy, type PolicyWiring } from './policy.wiring.ts';
 import { createWebhookSources } from './webhook-sources.wiring.ts';
 
 /** The services every role shares: storage, metrics, webhook sources, ingest and decisions. */
@@ -41,6 +42,8 @@ export interface CoreServices {
   email: ReturnType<typeof createEmailAnalysis>;
   /** Action connectors: management for the API, the directory for the action executor (docs/CONNECTORS.md). */
   connectors: ConnectorsWiring;
+  /** Guardrails: the active policy (provider) and its management (docs/POLICY.md). */
+  policy: PolicyWiring;
 }
 
 /** Builds the core services. Closes nothing on failure: the caller owns the database and transports. */
@@ -129,8 +132,21 @@ export async function createCoreServices(
     killSwitch.stop();
     throw err;
   }
+  let policy: PolicyWiring;
+  try {
+    policy = await createPolicy(config, database, t.bus, portLog, {
+      killSwitchActive: () => killSwitch.isActive(),
+    });
+  } catch (err) {
+    webhooks.sources.stop();
+    playbooks.stop();
+    killSwitch.stop();
+    connectors.stop();
+    throw err;
+  }
   return {
     connectors,
+    policy,
     killSwitch,
     store,
     metrics,

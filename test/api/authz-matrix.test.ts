@@ -92,6 +92,15 @@ const EXPECTED: Record<string, Permission> = {
   'POST /api/v1/views': 'incidents:read',
   'PUT /api/v1/views/{id}': 'incidents:read',
   'DELETE /api/v1/views/{id}': 'incidents:read',
+  'GET /api/v1/policies': 'policies:read',
+  'GET /api/v1/policies/versions': 'policies:read',
+  'GET /api/v1/policies/versions/{version}': 'policies:read',
+  'PUT /api/v1/policies': 'policies:manage',
+  'POST /api/v1/policies/activate': 'policies:manage',
+  'POST /api/v1/policies/evaluate': 'policies:read',
+  'GET /api/v1/audit': 'audit:read',
+  'GET /api/v1/audit/export': 'audit:read',
+  'GET /api/v1/audit/verify': 'audit:read',
 };
 
 /** Path parameters that match each route's schema but name nothing (404/400 after the access check). */

@@ -1,5 +1,6 @@
 import { migration as m0014Connectors } from './migrations/0014_connectors.ts';
 import { migration as casework0015 } from './migrations/0015_casework.ts';
+import { migration as policiesMigration } from './migrations/0013_policies.ts';
 
 /**
  * The one set of migrations, run unchanged on PGlite (PostgreSQL 18) and PostgreSQL 15. Append only:
@@ -568,4 +569,5 @@ CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
   },
   m0014Connectors,
   casework0015,
+  policiesMigration,
 ];
