@@ -11,3 +11,4 @@ export { SqlPlaybookStore, SqlSlaStore } from './playbook.repository.ts';
 export { SqlEmailAnalysisStore } from './email-analysis.repository.ts';
 export { SqlAuditLog, auditRowHash, GENESIS_HASH } from './audit-chain.ts';
 export { SqlKillSwitchStore } from './kill-switch.repository.ts';
+export { SqlActionStore } from './action.repository.ts';

@@ -2,6 +2,8 @@
  * The one set of migrations, run unchanged on PGlite (PostgreSQL 18) and PostgreSQL 15. Append only:
  * never edit a migration that has shipped. Each runs in its own transaction.
  */
+import { migration as m0012ResponseActions } from './migrations/0012_response_actions.ts';
+
 export interface Migration {
   id: string;
   sql: string;
@@ -563,4 +565,5 @@ CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
   FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 `,
   },
+  m0012ResponseActions,
 ];
