@@ -27,6 +27,8 @@ import { oidcDisabledRoutes, oidcRoutes } from './routes/oidc.routes.ts';
 import { playbookRoutes } from './routes/playbooks.routes.ts';
 import { triageRetryRoutes } from './routes/triage-retry.routes.ts';
 import { killSwitchRoutes } from './routes/kill-switch.routes.ts';
+import { actionRoutes } from './routes/actions.routes.ts';
+import { approvalRoutes } from './routes/approvals.routes.ts';
 import { emailRoutes } from './routes/email.routes.ts';
 import { llmTranscriptRoutes } from './routes/llm-transcripts.routes.ts';
 import { StreamHub, streamRoutes } from './routes/stream.routes.ts';
@@ -240,6 +242,10 @@ export async function buildApp(
       await api.register(readinessRoutes(deps));
       if (deps.triageRetry) await api.register(triageRetryRoutes(deps.triageRetry, cache));
       if (deps.killSwitch) await api.register(killSwitchRoutes(deps.killSwitch));
+      if (deps.actions) {
+        await api.register(actionRoutes({ ...deps.actions, incidents: deps.store }));
+        await api.register(approvalRoutes(deps.actions));
+      }
       if (deps.email) await api.register(emailRoutes(deps.email, cache, deps.config.email.max_bytes));
       if (deps.llmTranscripts) await api.register(llmTranscriptRoutes(deps.store, deps.llmTranscripts));
       if (deps.identity) {

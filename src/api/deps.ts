@@ -4,6 +4,8 @@ import type { IdentityService } from '../core/identity/index.ts';
 import type { EmailAnalysisService } from '../core/email/index.ts';
 import type { IngestService } from '../core/ingest/ingest.service.ts';
 import type { KillSwitchService } from '../core/response/kill-switch.service.ts';
+import type { ActionService } from '../core/response/action.service.ts';
+import type { ActionStore } from '../ports/action-store.port.ts';
 import type { TriageRetryService } from '../core/triage/triage-retry.service.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type {
@@ -65,4 +67,6 @@ export interface ApiDeps {
   triageRetry?: TriageRetryService;
   /** The kill switch (docs/RESPONSE.md); its routes exist only when set. */
   killSwitch?: KillSwitchService;
+  /** Response actions and approvals (docs/RESPONSE.md); their routes exist only when set. */
+  actions?: { service: ActionService; store: ActionStore };
 }

@@ -13,6 +13,7 @@ import type { Logger } from '../ports/index.ts';
 import type { IdentityWiring } from './identity-wiring.ts';
 import type { CoreServices } from './services.wiring.ts';
 import type { Transports } from './transports.ts';
+import type { ResponseWiring } from './response.wiring.ts';
 
 export interface ApiWiringInput {
   config: Config;
@@ -21,6 +22,8 @@ export interface ApiWiringInput {
   database: SqlDatabase;
   transports: Transports;
   services: CoreServices;
+  /** Response actions (routes /actions, /approvals). */
+  response?: ResponseWiring;
   identity: IdentityWiring;
   /** Replaces the configured access policy (tests of the HTTP edge). */
   access?: AccessPolicy;
@@ -108,6 +111,7 @@ export async function createApi(input: ApiWiringInput): Promise<ApiWiring> {
     knownSource: services.knownSource,
     triageRetry: services.triageRetry,
     killSwitch: services.killSwitch,
+    ...(input.response ? { actions: { service: input.response.service, store: input.response.store } } : {}),
   };
   if (config.server.trust_proxy && config.server.trusted_proxies.length === 0)
     log.warn(

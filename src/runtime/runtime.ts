@@ -18,6 +18,7 @@ import { openFoundation } from './storage.wiring.ts';
 import type { PlaybooksWiring } from './playbooks.wiring.ts';
 import type { Transports } from './transports.ts';
 import { createWorker } from './worker.wiring.ts';
+import { createResponse, type ResponseOptions, type ResponseWiring } from './response.wiring.ts';
 
 export type Role = 'all' | 'api' | 'orchestrator';
 
@@ -35,6 +36,8 @@ export interface Runtime {
   readonly playbooks: PlaybooksWiring;
   /** The kill switch as this process sees it (docs/RESPONSE.md). */
   readonly killSwitch: KillSwitchService;
+  /** Response actions: store, proposals and approvals, the executor (docs/RESPONSE.md). */
+  readonly response: ResponseWiring;
   /** The listening address after start(), e.g. http://127.0.0.1:8080. */
   url?: string;
   /** The address the listener is bound to after start(), e.g. 127.0.0.1:8080 or 0.0.0.0:8080. */
@@ -59,6 +62,8 @@ export interface RuntimeOptions {
   redisTransports?: (config: Config, log: PinoLogger) => Promise<Transports>;
   /** Identity store + session cookie for single sign-on (the integrator wires the real store). */
   sso?: SsoWiring;
+  /** The guardrails policy and action connectors (tests). Default: response-defaults.ts. */
+  response?: ResponseOptions;
 }
 
 /** The only place that wires everything (STYLE.md #6). Modes come from config via selectedModes(). */
@@ -81,12 +86,23 @@ export async function createRuntime(
   const { store, metrics, leaderElector, webhooks } = services;
   let shuttingDown = false;
   const identityWiring = createIdentity(config, database, t, portLog);
+  const response = createResponse({
+    config,
+    database,
+    transports: t,
+    incidents: store,
+    killSwitch: services.killSwitch,
+    metrics,
+    log: portLog,
+    ...(options.response ? { options: options.response } : {}),
+  });
   const { app, hub, oidc } = await createApi({
     config,
     surface: role === 'orchestrator' ? 'health' : 'full',
     database,
     transports: t,
     services,
+    response,
     identity: identityWiring,
     ...(options.access ? { access: options.access } : {}),
     ...(options.sso ? { sso: options.sso } : {}),
@@ -104,6 +120,7 @@ export async function createRuntime(
           leaderElector,
           audit: new SqlAuditLog(database),
           killSwitch: services.killSwitch,
+          response,
           ...(options.analyzer ? { analyzer: options.analyzer } : {}),
           playbooks: options.playbooks ?? services.playbooks.source,
           sla: services.playbooks.sla,
@@ -128,6 +145,7 @@ export async function createRuntime(
     hub,
     playbooks: services.playbooks,
     killSwitch: services.killSwitch,
+    response,
     ...(leaderJobs ? { leaderJobs } : {}),
     async start(opts = {}) {
       if (role !== 'orchestrator') {
@@ -171,6 +189,7 @@ export async function createRuntime(
         await Promise.allSettled([app.close(), jobs?.stop(grace)]);
         await leaderJobs?.stop();
         await worker?.close();
+        await response.notifier.drain();
         await leaderElector.stop().catch(() => undefined);
         if (leaderElector !== t.elector) await t.elector.stop().catch(() => undefined);
         await t.queue.close({ graceMs: 0 }).catch(() => undefined);

@@ -71,6 +71,13 @@ const EXPECTED: Record<string, Permission> = {
   'GET /api/v1/kill-switch': 'kill_switch:read',
   'POST /api/v1/kill-switch/activate': 'kill_switch:activate',
   'POST /api/v1/kill-switch/deactivate': 'kill_switch:deactivate',
+  'POST /api/v1/incidents/{id}/actions': 'actions:request',
+  'GET /api/v1/incidents/{id}/actions': 'actions:read',
+  'GET /api/v1/actions': 'actions:read',
+  'GET /api/v1/actions/{id}': 'actions:read',
+  'GET /api/v1/approvals': 'actions:read',
+  'POST /api/v1/approvals/{id}/approve': 'approvals:decide',
+  'POST /api/v1/approvals/{id}/deny': 'approvals:decide',
 };
 
 /** Path parameters that match each route's schema but name nothing (404/400 after the access check). */

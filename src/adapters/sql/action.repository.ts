@@ -151,6 +151,7 @@ export class SqlActionStore implements ActionStore {
     if (q.incident_id) where.push(sql`incident_id = ${q.incident_id}`);
     if (q.status?.length) where.push(sql`approval_status IN (${sql.join(q.status)})`);
     if (q.action_type) where.push(sql`action_type = ${q.action_type}`);
+    if (q.approval_level) where.push(sql`approval_level = ${q.approval_level}`);
     if (q.max_level) {
       const levels = APPROVAL_LEVELS.slice(0, APPROVAL_LEVELS.indexOf(q.max_level) + 1);
       where.push(sql`approval_level IN (${sql.join([...levels])})`);
@@ -243,11 +244,12 @@ export class SqlActionStore implements ActionStore {
   async finish(
     id: string,
     outcome:
-      | { status: 'executed'; result: Record<string, unknown> }
+      | { status: 'executed'; result: Record<string, unknown>; dry_run?: boolean }
       | {
           status: 'failed';
           error: { code: string; message: string };
           result: Record<string, unknown> | null;
+          dry_run?: boolean;
         },
   ): Promise<ActionRecord | null> {
     return this.db.transaction().execute(async (tx) => {
@@ -256,7 +258,7 @@ export class SqlActionStore implements ActionStore {
         UPDATE actions SET approval_status = ${outcome.status}, executed_at = now(),
           result = ${outcome.result === null ? null : JSON.stringify(outcome.result)}::jsonb,
           error_code = ${error?.code ?? null}, error = ${error?.message ?? null},
-          updated_at = now(), version = version + 1
+          dry_run = ${outcome.dry_run === true}, updated_at = now(), version = version + 1
         WHERE id = ${id} AND approval_status = 'executing'
         RETURNING ${COLUMNS}, claimed_by`.execute(tx);
       const row = r.rows[0];
@@ -302,6 +304,17 @@ export class SqlActionStore implements ActionStore {
 
   async counts(actionType: ActionType): Promise<ActionCounts> {
     return countsIn(this.db, actionType);
+  }
+
+  async note(
+    action: ActionRecord,
+    actor: string,
+    what: string,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    await this.db
+      .transaction()
+      .execute((tx) => audit(tx, action.incident_id, actor, what, { action_id: action.id, ...details }));
   }
 
   async expirePending(fence: Fence, now: Date, limit: number): Promise<ActionRecord[] | null> {
