@@ -92,10 +92,18 @@ export class ActionExecutor {
       reason: a.reason,
     };
     let result: ConnectorResult;
+    const timeout = AbortSignal.timeout(this.deps.actionTimeoutMs);
     try {
       result = found.dryRun
         ? await found.connector.dryRun(request)
-        : await found.connector.execute(request, AbortSignal.timeout(this.deps.actionTimeoutMs));
+        : await found.connector.execute(request, timeout);
+      // Our bound fired (connectors see it as an abort): say so, and that the vendor may have acted.
+      if (!result.ok && timeout.aborted && result.code === 'ABORTED')
+        result = {
+          ...result,
+          code: 'TIMEOUT',
+          message: `no answer within response.action_timeout (${this.deps.actionTimeoutMs} ms); the vendor may have acted`,
+        };
     } catch (err) {
       // A connector must not throw; one that does may have sent the request.
       log.warn({ action_id: a.id, connector: found.connector.name, err: String(err) }, 'connector threw');
