@@ -32,6 +32,8 @@ import { killSwitchRoutes } from './routes/kill-switch.routes.ts';
 import { connectorRoutes } from './routes/connectors.routes.ts';
 import { policyRoutes } from './routes/policies.routes.ts';
 import { auditRoutes } from './routes/audit.routes.ts';
+import { actionRoutes } from './routes/actions.routes.ts';
+import { approvalRoutes } from './routes/approvals.routes.ts';
 import { emailRoutes } from './routes/email.routes.ts';
 import { llmTranscriptRoutes } from './routes/llm-transcripts.routes.ts';
 import { StreamHub, streamRoutes } from './routes/stream.routes.ts';
@@ -250,6 +252,10 @@ export async function buildApp(
       if (deps.connectors) await api.register(connectorRoutes(deps.connectors));
       if (deps.policies) await api.register(policyRoutes(deps.policies));
       if (deps.audit) await api.register(auditRoutes(deps.audit));
+      if (deps.actions) {
+        await api.register(actionRoutes({ ...deps.actions, incidents: deps.store }));
+        await api.register(approvalRoutes(deps.actions));
+      }
       if (deps.email) await api.register(emailRoutes(deps.email, cache, deps.config.email.max_bytes));
       if (deps.llmTranscripts) await api.register(llmTranscriptRoutes(deps.store, deps.llmTranscripts));
       if (deps.identity) {

@@ -7,6 +7,8 @@ import type { IngestService } from '../core/ingest/ingest.service.ts';
 import type { ConnectorService } from '../core/response/connectors.service.ts';
 import type { KillSwitchService } from '../core/response/kill-switch.service.ts';
 import type { PolicyService } from '../core/response/policy/index.ts';
+import type { ActionService } from '../core/response/action.service.ts';
+import type { ActionStore } from '../ports/action-store.port.ts';
 import type { TriageRetryService } from '../core/triage/triage-retry.service.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type {
@@ -80,4 +82,6 @@ export interface ApiDeps {
   policies?: PolicyService;
   /** The audit log's reading side (docs/AUDIT.md "Audit API"); the /audit routes exist only when set. */
   audit?: { query: AuditQueryStore; log: AuditLogStore };
+  /** Response actions and approvals (docs/RESPONSE.md); their routes exist only when set. */
+  actions?: { service: ActionService; store: ActionStore };
 }

@@ -165,8 +165,8 @@ export class Metrics implements Telemetry, IntelTelemetry, LlmTelemetry {
   });
   readonly actions = new Counter({
     name: 'tw_actions_total',
-    help: 'Response actions by result',
-    labelNames: ['result'] as const,
+    help: 'Response action executions by action type and outcome (executed, failed, kill_switch, no_connector, rate_limited)',
+    labelNames: ['action_type', 'outcome'] as const,
     registers: [this.instance],
   });
 

@@ -64,6 +64,8 @@ export interface ActionListQuery {
   incident_id?: string;
   status?: ApprovalStatus[];
   action_type?: ActionType;
+  /** Exactly this required approval level. */
+  approval_level?: ApprovalLevel;
   /** Pending actions whose required level the caller meets (analyst < senior < manager). */
   max_level?: ApprovalLevel;
   page: number;
@@ -102,11 +104,12 @@ export interface ActionStore {
   finish(
     id: string,
     outcome:
-      | { status: 'executed'; result: Record<string, unknown> }
+      | { status: 'executed'; result: Record<string, unknown>; dry_run?: boolean }
       | {
           status: 'failed';
           error: { code: string; message: string };
           result: Record<string, unknown> | null;
+          dry_run?: boolean;
         },
   ): Promise<ActionRecord | null>;
   /** Moves a not-started action to failed (kill switch active, no connector…). */
@@ -116,6 +119,8 @@ export interface ActionStore {
     error: { code: string; message: string },
   ): Promise<ActionRecord | null>;
   counts(actionType: ActionType): Promise<ActionCounts>;
+  /** An audit row about an action that moves no status (`approval.notified`). */
+  note(action: ActionRecord, actor: string, what: string, details: Record<string, unknown>): Promise<void>;
   /** Leader: pending actions past `expires_at` → denied (decided_by `system:expiry`). */
   expirePending(fence: Fence, now: Date, limit: number): Promise<ActionRecord[] | null>;
   /** Leader: executing longer than `olderThanMs` → failed OUTCOME_UNKNOWN (never re-run). */

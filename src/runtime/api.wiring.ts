@@ -15,6 +15,7 @@ import { createCasework } from './casework.wiring.ts';
 import type { IdentityWiring } from './identity-wiring.ts';
 import type { CoreServices } from './services.wiring.ts';
 import type { Transports } from './transports.ts';
+import type { ResponseWiring } from './response.wiring.ts';
 
 export interface ApiWiringInput {
   config: Config;
@@ -23,6 +24,8 @@ export interface ApiWiringInput {
   database: SqlDatabase;
   transports: Transports;
   services: CoreServices;
+  /** Response actions (routes /actions, /approvals). */
+  response?: ResponseWiring;
   identity: IdentityWiring;
   /** Replaces the configured access policy (tests of the HTTP edge). */
   access?: AccessPolicy;
@@ -114,6 +117,7 @@ export async function createApi(input: ApiWiringInput): Promise<ApiWiring> {
     ...createCasework(database, { decisions: services.decisions, bus: t.bus, log: portLog }),
     policies: services.policy.service,
     audit: { query: new SqlAuditQuery(database), log: new SqlAuditLog(database) },
+    ...(input.response ? { actions: { service: input.response.service, store: input.response.store } } : {}),
   };
   if (config.server.trust_proxy && config.server.trusted_proxies.length === 0)
     log.warn(

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { SqlIncidentStore, SqlPolicyStore, countActions, type SqlDatabase } from '../adapters/sql/index.ts';
+import { SqlActionStore, SqlIncidentStore, SqlPolicyStore, type SqlDatabase } from '../adapters/sql/index.ts';
 import type { Config } from '../config/index.ts';
 import { CachedPolicyProvider, PolicyService, compilePolicyDocument } from '../core/response/policy/index.ts';
 import type { EventBus, Logger } from '../ports/index.ts';
@@ -20,7 +20,7 @@ export interface PolicyWiring {
  * Guardrails for one process (docs/POLICY.md): at start, `response.policy_file` (or, when no version
  * is stored yet, the built-in policies/guardrails.yaml) is stored as a new version when it changed;
  * concurrent starters store it once. An invalid file stops the start with file:line:column errors.
- * Rate limits count from the actions table (countActions; the actions store may replace it).
+ * Rate limits count from the actions table through the action store (the executor's claim counts alike).
  */
 export async function createPolicy(
   config: Config,
@@ -61,12 +61,13 @@ export async function createPolicy(
     pollMs: Math.max(100, config.response.policy_poll),
   });
   await provider.start();
+  const actions = new SqlActionStore(database);
   const service = new PolicyService({
     store,
     provider,
     bus,
     log: plog,
-    counts: (type) => countActions(database, type),
+    counts: (type) => actions.counts(type),
     incidents: new SqlIncidentStore(database),
     killSwitchActive: opts.killSwitchActive ?? (() => false),
     // The schema's union of literals is typed loosely by TypeBox; the value is validated at load.

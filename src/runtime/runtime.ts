@@ -19,6 +19,7 @@ import { openFoundation } from './storage.wiring.ts';
 import type { PlaybooksWiring } from './playbooks.wiring.ts';
 import type { Transports } from './transports.ts';
 import { createWorker } from './worker.wiring.ts';
+import { createResponse, type ResponseOptions, type ResponseWiring } from './response.wiring.ts';
 
 export type Role = 'all' | 'api' | 'orchestrator';
 
@@ -38,6 +39,8 @@ export interface Runtime {
   readonly killSwitch: KillSwitchService;
   /** Action connectors: management and the directory the action executor resolves through (docs/CONNECTORS.md). */
   readonly connectors: ConnectorsWiring;
+  /** Response actions: store, proposals and approvals, the executor (docs/RESPONSE.md). */
+  readonly response: ResponseWiring;
   /** The listening address after start(), e.g. http://127.0.0.1:8080. */
   url?: string;
   /** The address the listener is bound to after start(), e.g. 127.0.0.1:8080 or 0.0.0.0:8080. */
@@ -62,6 +65,8 @@ export interface RuntimeOptions {
   redisTransports?: (config: Config, log: PinoLogger) => Promise<Transports>;
   /** Identity store + session cookie for single sign-on (the integrator wires the real store). */
   sso?: SsoWiring;
+  /** Replaces the guardrails policy and action connectors (tests). Default: the stored ones. */
+  response?: ResponseOptions;
 }
 
 /** The only place that wires everything (STYLE.md #6). Modes come from config via selectedModes(). */
@@ -84,12 +89,25 @@ export async function createRuntime(
   const { store, metrics, leaderElector, webhooks } = services;
   let shuttingDown = false;
   const identityWiring = createIdentity(config, database, t, portLog);
+  const response = createResponse({
+    config,
+    database,
+    transports: t,
+    incidents: store,
+    killSwitch: services.killSwitch,
+    policy: services.policy.provider,
+    connectors: services.connectors.directory,
+    metrics,
+    log: portLog,
+    ...(options.response ? { options: options.response } : {}),
+  });
   const { app, hub, oidc } = await createApi({
     config,
     surface: role === 'orchestrator' ? 'health' : 'full',
     database,
     transports: t,
     services,
+    response,
     identity: identityWiring,
     ...(options.access ? { access: options.access } : {}),
     ...(options.sso ? { sso: options.sso } : {}),
@@ -107,6 +125,7 @@ export async function createRuntime(
           leaderElector,
           audit: new SqlAuditLog(database),
           killSwitch: services.killSwitch,
+          response,
           ...(options.analyzer ? { analyzer: options.analyzer } : {}),
           playbooks: options.playbooks ?? services.playbooks.source,
           sla: services.playbooks.sla,
@@ -132,6 +151,7 @@ export async function createRuntime(
     playbooks: services.playbooks,
     killSwitch: services.killSwitch,
     connectors: services.connectors,
+    response,
     ...(leaderJobs ? { leaderJobs } : {}),
     async start(opts = {}) {
       if (role !== 'orchestrator') {
@@ -177,6 +197,7 @@ export async function createRuntime(
         await Promise.allSettled([app.close(), jobs?.stop(grace)]);
         await leaderJobs?.stop();
         await worker?.close();
+        await response.notifier.drain();
         await leaderElector.stop().catch(() => undefined);
         if (leaderElector !== t.elector) await t.elector.stop().catch(() => undefined);
         await t.queue.close({ graceMs: 0 }).catch(() => undefined);

@@ -16,6 +16,8 @@ import { JobWorker } from '../worker/job-worker.ts';
 import { LeaderJobs, type LeaderJobsDeps } from '../worker/leader-jobs.ts';
 import { TriageProcessor } from '../worker/triage.processor.ts';
 import { createEnrichment } from './intel.wiring.ts';
+import { ActionSweeps } from '../worker/action-sweeps.ts';
+import type { ResponseWiring } from './response.wiring.ts';
 import { createLlmAnalyzer, lookupFromEnricher, ruleHitContext } from './llm.wiring.ts';
 import type { Transports } from './transports.ts';
 
@@ -39,6 +41,8 @@ export interface WorkerWiringInput {
   audit?: AuditLogStore;
   /** Consulted before any automated response action (docs/RESPONSE.md). */
   killSwitch?: KillSwitchView;
+  /** Response actions: playbook proposals, the `action.execute` handler, the leader's sweeps. */
+  response: ResponseWiring;
   portLog: Logger;
 }
 
@@ -90,6 +94,7 @@ export async function createWorker(input: WorkerWiringInput): Promise<WorkerWiri
     telemetry: metrics,
     actor,
     ...(input.killSwitch ? { killSwitch: input.killSwitch } : {}),
+    actions: input.response.service,
   });
   const workerLog = portLog.child({ component: 'worker' });
   const triageJobs = new TriageProcessor({
@@ -105,7 +110,10 @@ export async function createWorker(input: WorkerWiringInput): Promise<WorkerWiri
   const jobs = new JobWorker({
     queue: t.queue,
     catalog: JOB_CATALOG,
-    handlers: { triage: triageJobs.handle },
+    handlers: {
+      triage: triageJobs.handle,
+      'action.execute': async (job) => void (await input.response.executor.execute(job.payload.action_id)),
+    },
     concurrency: config.orchestrator.concurrency.incidents,
     log: workerLog,
     telemetry: metrics,
@@ -122,6 +130,13 @@ export async function createWorker(input: WorkerWiringInput): Promise<WorkerWiri
     ...(t.redisConnectedClients ? { redisConnectedClients: t.redisConnectedClients } : {}),
     ...(input.sla ? { sla: input.sla } : {}),
     ...(input.audit ? { audit: input.audit } : {}),
+    actions: new ActionSweeps({
+      store: input.response.store,
+      bus: t.bus,
+      queue: t.queue,
+      log: portLog.child({ component: 'action-sweeps' }),
+      staleExecutingMs: config.response.stale_executing_after,
+    }),
     intervals: {
       reconcileMs: config.orchestrator.reconcile_interval,
       staleAfterMs: config.orchestrator.stale_after,

@@ -1,5 +1,6 @@
 import type { JobPayloads } from '../core/jobs/job-catalog.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { ActionSweeps } from './action-sweeps.ts';
 import type {
   AuditLogStore,
   EventBus,
@@ -24,7 +25,11 @@ export interface LeaderJobsDeps {
   sla?: { intervalMs: number; run(): Promise<unknown> };
   /** Audit retention (docs/AUDIT.md): its own period, `intervals.auditRetentionMs`; 0 keeps audit forever. */
   audit?: AuditLogStore;
+  /** Response: approval expiry, stale executing actions, lost enqueues; under the fence every `intervals.actionsMs`. */
+  actions?: ActionSweeps;
   intervals: {
+    /** Period of the response sweeps (default reconcileMs). */
+    actionsMs?: number;
     reconcileMs: number;
     staleAfterMs: number;
     metricsMs: number;
@@ -174,6 +179,22 @@ export class LeaderJobs {
     return deleted;
   }
 
+  /** One pass of the response sweeps under the fence (also used by tests). */
+  async sweepActions(term = this.deps.elector.state().term): Promise<unknown> {
+    if (!this.deps.actions || !this.deps.elector.state().isLeader) return null;
+    const r = await this.deps.actions.run({
+      name: FENCE,
+      term,
+      holder: this.deps.elector.id,
+      ...(this.fenceEpoch !== undefined ? { epoch: this.fenceEpoch } : {}),
+    });
+    if (r === null) {
+      this.stats.fencedOut++;
+      this.deps.metrics.fencedOut.inc();
+    }
+    return r;
+  }
+
   private lead(term: number): void {
     this.stopTimers();
     this.fenceEpoch = undefined;
@@ -207,6 +228,11 @@ export class LeaderJobs {
       await this.reconcile(recovery ? 0 : undefined);
     });
     every(this.deps.intervals.metricsMs, 'metrics', () => this.aggregate());
+    const actions = this.deps.actions;
+    if (actions)
+      every(this.deps.intervals.actionsMs ?? this.deps.intervals.reconcileMs, 'actions', async () => {
+        if (await this.holdsFence(term)) await this.sweepActions(term);
+      });
     const sla = this.deps.sla;
     if (sla)
       every(sla.intervalMs, 'sla', async () => {

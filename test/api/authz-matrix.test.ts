@@ -101,6 +101,13 @@ const EXPECTED: Record<string, Permission> = {
   'GET /api/v1/audit': 'audit:read',
   'GET /api/v1/audit/export': 'audit:read',
   'GET /api/v1/audit/verify': 'audit:read',
+  'POST /api/v1/incidents/{id}/actions': 'actions:request',
+  'GET /api/v1/incidents/{id}/actions': 'actions:read',
+  'GET /api/v1/actions': 'actions:read',
+  'GET /api/v1/actions/{id}': 'actions:read',
+  'GET /api/v1/approvals': 'actions:read',
+  'POST /api/v1/approvals/{id}/approve': 'approvals:decide',
+  'POST /api/v1/approvals/{id}/deny': 'approvals:decide',
 };
 
 /** Path parameters that match each route's schema but name nothing (404/400 after the access check). */

@@ -66,9 +66,10 @@ describe('webhook ingest of every vendor format', () => {
         expect(detail.alerts).toHaveLength(1);
         expect(detail.alerts[0].raw).toEqual(expected.raw);
         const actions: string[] = detail.timeline.map((t: { action: string }) => t.action);
-        // The built-in playbook's propose_action / notify steps add their own records (nothing runs).
+        // The built-in playbook's propose_action / notify steps add their own records, and the response
+        // actions they propose theirs (action.*; the default policy holds every one for approval).
         const steps = new Set(['triage.action_recommended', 'triage.notification_requested']);
-        expect(actions.filter((a) => !steps.has(a))).toEqual([
+        expect(actions.filter((a) => !steps.has(a) && !a.startsWith('action.'))).toEqual([
           'incident.created',
           'triage.started',
           'triage.enriched',

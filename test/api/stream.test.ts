@@ -156,8 +156,14 @@ describe('GET /api/v1/stream (WebSocket)', () => {
     const client = await open();
     const id = await postAlert();
     await client.until(finished(id), `triage events of ${id}`);
-    // The playbook's propose_action / notify steps publish their own events (nothing runs or is sent).
-    const stepEvents = new Set(['action_recommended', 'notification_requested']);
+    // The playbook's propose_action / notify steps publish their own events, and the response actions
+    // they propose theirs (all after analysis_complete, docs/RESPONSE.md).
+    const stepEvents = new Set([
+      'action_recommended',
+      'notification_requested',
+      'actions_proposed',
+      'action_status_changed',
+    ]);
     const all = client.eventsOf(id);
     expect(all.some((e) => stepEvents.has(e.type))).toBe(true);
     const events = all.filter((e) => !stepEvents.has(e.type));

@@ -1,6 +1,7 @@
 // Email analyses (migration 0009_email_analyses) on PGlite and PostgreSQL 15: attach stores the
 // analysis with its indicators and enrichments in one transaction, dedupes by message SHA-256 per
 // incident, sends a triaged incident back to `new` (new evidence) and leaves a human-owned one alone.
+import type { JobPayloads } from '../../src/core/jobs/job-catalog.ts';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -200,7 +201,7 @@ for (const backend of backends) {
     });
 
     it('the triage step analyses messages in alerts once, retries a timed-out one, and re-triages on upload', async () => {
-      const queue = new InProcessJobQueue<{ triage: { incident_id: string } }>({
+      const queue = new InProcessJobQueue<JobPayloads>({
         retry: { attempts: 1, backoffMs: 10 },
       });
       const bus = new InProcessEventBus();
@@ -247,7 +248,7 @@ for (const backend of backends) {
     });
 
     it('the triage step analyses at most 10 messages per run; alerts not reached wait for the next run', async () => {
-      const queue = new InProcessJobQueue<{ triage: { incident_id: string } }>({
+      const queue = new InProcessJobQueue<JobPayloads>({
         retry: { attempts: 1, backoffMs: 10 },
       });
       const bus = new InProcessEventBus();

@@ -1,4 +1,5 @@
 // Issue 10 item 4: how repeats fold (docs/INCIDENT-LIFECYCLE.md), on PGlite and PostgreSQL 15.
+import type { JobPayloads } from '../../src/core/jobs/job-catalog.ts';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,10 +30,7 @@ function alert(over: Partial<NormalizedAlert> = {}): NormalizedAlert {
 }
 
 /** True when a triage job for `id` is already waiting (the queue takes one job per id). */
-async function queued(
-  queue: InProcessJobQueue<{ triage: { incident_id: string } }>,
-  id: string,
-): Promise<boolean> {
+async function queued(queue: InProcessJobQueue<JobPayloads>, id: string): Promise<boolean> {
   return !(await queue.enqueue('triage', id, { incident_id: id })).added;
 }
 
@@ -66,7 +64,7 @@ for (const backend of backends) {
     }
 
     function service(over: { maxAlerts?: number; reopen?: boolean } = {}) {
-      const queue = new InProcessJobQueue<{ triage: { incident_id: string } }>({
+      const queue = new InProcessJobQueue<JobPayloads>({
         retry: { attempts: 1, backoffMs: 10 },
       });
       const ingest = new IngestService({

@@ -1,5 +1,6 @@
 // Group commit end to end: IngestService → Batcher → SqlIncidentStore.ingestMany, on PGlite and on the
 // real PostgreSQL 15 server, with the in-process queue and bus.
+import type { JobPayloads } from '../../src/core/jobs/job-catalog.ts';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessEventBus, InProcessJobQueue } from '../../src/adapters/in-process/index.ts';
@@ -47,7 +48,7 @@ for (const backend of backends) {
     });
 
     function service(over: { store?: IncidentStore } = {}) {
-      const queue = new InProcessJobQueue<{ triage: { incident_id: string } }>({
+      const queue = new InProcessJobQueue<JobPayloads>({
         retry: { attempts: 1, backoffMs: 10 },
       });
       const bus = new InProcessEventBus();

@@ -1,18 +1,11 @@
 // Guardrails versions on PGlite and PostgreSQL 15: start-up sync (built-in, file, concurrent
 // starters), exactly one active version, audit rows, expected-version conflicts, the provider's cache
-// (event and poll), and the rate-limit counts read from the actions table.
-import { randomUUID } from 'node:crypto';
+// (event and poll).
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessEventBus } from '../../src/adapters/in-process/index.ts';
-import {
-  SqlIncidentStore,
-  SqlPolicyStore,
-  countActions,
-  migrate,
-  type SqlDatabase,
-} from '../../src/adapters/sql/index.ts';
+import { SqlPolicyStore, migrate, type SqlDatabase } from '../../src/adapters/sql/index.ts';
 import { CachedPolicyProvider } from '../../src/core/response/policy/index.ts';
 import { SILENT_LOGGER } from '../../src/ports/index.ts';
 import { eventually } from '../helpers/runtime.ts';
@@ -152,42 +145,6 @@ for (const backend of backends) {
         await bus.close();
         await deaf.close();
       }
-    });
-
-    it('countActions counts started actions of the type by hour, day and executing', async () => {
-      const incidents = new SqlIncidentStore(db);
-      const { incident } = await incidents.ingest(
-        {
-          source: 'test',
-          title: 't',
-          severity: 'high',
-          incidentType: 'malware',
-          occurredAt: new Date(),
-          indicators: [],
-          assets: [],
-          tags: [],
-          mitreTechniques: [],
-          fingerprint: `pol:${randomUUID()}`,
-          raw: {},
-        },
-        0,
-      );
-      const add = (type: string, status: string, ago: string | null) =>
-        sql`INSERT INTO actions (id, incident_id, action_type, target, approval_status, requested_by, executed_at)
-            VALUES (${randomUUID()}, ${incident.id}, ${type}, 'h', ${status}, 'test',
-                    ${ago === null ? null : sql`now() - ${ago}::interval`})`.execute(db.primary);
-      await add('isolate_host', 'executed', '10 minutes');
-      await add('isolate_host', 'failed', '30 minutes');
-      await add('isolate_host', 'executed', '3 hours');
-      await add('isolate_host', 'executed', '2 days');
-      await add('isolate_host', 'executing', '1 minute');
-      await add('isolate_host', 'pending', null);
-      await add('isolate_host', 'approved', null);
-      await add('isolate_host', 'denied', null);
-      await add('block_ip', 'executed', '1 minute');
-      expect(await countActions(db, 'isolate_host')).toEqual({ last_hour: 3, last_day: 4, executing: 1 });
-      expect(await countActions(db, 'block_ip')).toEqual({ last_hour: 1, last_day: 1, executing: 0 });
-      expect(await countActions(db, 'notify')).toEqual({ last_hour: 0, last_day: 0, executing: 0 });
     });
   });
 }

@@ -110,13 +110,13 @@ for (const backend of backends) {
 
       function service(
         pb: PlaybookDefinition,
-        options: { deterministic?: Analyzer; llm?: Analyzer; bus?: EventBus } = {},
+        options: { deterministic?: Analyzer; llm?: Analyzer; bus?: EventBus; store?: SqlIncidentStore } = {},
       ) {
         const analyzers = new AnalyzerRegistry(options.deterministic ?? new DeterministicAnalyzer());
         if (options.llm) analyzers.registerLlm(options.llm);
         const bus = options.bus ?? new InProcessEventBus();
         const triage = new TriageService({
-          store,
+          store: options.store ?? store,
           bus,
           enricher: new EnrichmentService({
             providers: [LocalListIntelProvider.fromEntries(DEMO_LIST_ENTRIES)],
@@ -229,8 +229,10 @@ for (const backend of backends) {
         const types = seen.map((e) => e.type);
         expect(types).toContain('action_recommended');
         expect(types).toContain('notification_requested');
-        // Ordered: the recommendation and the notification come before the verdict's final move.
-        expect(types.indexOf('notification_requested')).toBeLessThan(types.indexOf('analysis_complete'));
+        // Ordered: the recommendation and the notification are announced only once the verdict they
+        // follow is committed (after analysis_complete).
+        expect(types.indexOf('notification_requested')).toBeGreaterThan(types.indexOf('analysis_complete'));
+        expect(types.indexOf('action_recommended')).toBeGreaterThan(types.indexOf('analysis_complete'));
       });
 
       it('runs the steps of a parallel stage at the same time', async () => {
@@ -328,21 +330,20 @@ for (const backend of backends) {
             ],
           },
         ]);
-        // The process "dies" right after each notification is committed: the job's signal fires
+        // The process "dies" right after each notification step is committed: the job's signal fires
         // (as on a timeout or a hand-back), so the run throws before its next step.
-        const bus = new InProcessEventBus();
         let crash: AbortController | undefined;
-        const crashing: EventBus = {
-          publish: (...a) => bus.publish(...a),
-          subscribe: (...a) => bus.subscribe(...a),
-          close: () => bus.close(),
-          async publishMany(events) {
-            const ids = await bus.publishMany(events);
-            if (events.some((e) => e.type === 'notification_requested')) crash?.abort(new Error('crash'));
-            return ids;
+        const crashing = new Proxy(store, {
+          get(target, prop, receiver) {
+            if (prop !== 'recordTriageStep') return Reflect.get(target, prop, receiver) as unknown;
+            return async (...args: Parameters<SqlIncidentStore['recordTriageStep']>) => {
+              const r = await target.recordTriageStep(...args);
+              if (r && args[1].kind === 'notify') crash?.abort(new Error('crash'));
+              return r;
+            };
           },
-        };
-        const { triage } = service(pb, { llm, bus: crashing });
+        });
+        const { triage } = service(pb, { llm, store: crashing });
         const { incident } = await store.ingest(alert(), 60_000);
 
         crash = new AbortController();

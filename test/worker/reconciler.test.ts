@@ -1,5 +1,6 @@
 // Issue 10 item 5: the reconciler walks past incidents that keep failing (keyset, not a fixed first
 // page), skips dead-lettered ones, and recovers its fence after another deployment used the database.
+import type { JobPayloads } from '../../src/core/jobs/job-catalog.ts';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -63,10 +64,7 @@ for (const backend of backends) {
       return ids;
     }
 
-    function leaderJobs(
-      queue: InProcessJobQueue<{ triage: { incident_id: string } }>,
-      fenceTakeoverMs?: number,
-    ) {
+    function leaderJobs(queue: InProcessJobQueue<JobPayloads>, fenceTakeoverMs?: number) {
       const elector = new InProcessLeaderElector({ instanceName: 'reconciler-test' });
       const jobs = new LeaderJobs({
         elector,
@@ -92,13 +90,13 @@ for (const backend of backends) {
     }
 
     function queueOf() {
-      return new InProcessJobQueue<{ triage: { incident_id: string } }>({
+      return new InProcessJobQueue<JobPayloads>({
         retry: { attempts: 1, backoffMs: 10 },
       });
     }
 
     /** True when a job for `id` waits in the queue (it takes one job per id). */
-    async function isQueued(queue: InProcessJobQueue<{ triage: { incident_id: string } }>, id: string) {
+    async function isQueued(queue: InProcessJobQueue<JobPayloads>, id: string) {
       return !(await queue.enqueue('triage', id, { incident_id: id })).added;
     }
 

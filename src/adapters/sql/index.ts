@@ -14,5 +14,6 @@ export { SqlKillSwitchStore } from './kill-switch.repository.ts';
 export { SqlConnectorStore } from './connector.repository.ts';
 export { SqlCaseworkStore } from './casework.repository.ts';
 export { SqlSavedViewStore } from './saved-view.repository.ts';
-export { SqlPolicyStore, countActions } from './policy.repository.ts';
+export { SqlPolicyStore } from './policy.repository.ts';
 export { SqlAuditQuery } from './audit-query.repository.ts';
+export { SqlActionStore } from './action.repository.ts';

@@ -1,11 +1,13 @@
+import { migration as m0012ResponseActions } from './migrations/0012_response_actions.ts';
+import { migration as policiesMigration } from './migrations/0013_policies.ts';
 import { migration as m0014Connectors } from './migrations/0014_connectors.ts';
 import { migration as casework0015 } from './migrations/0015_casework.ts';
-import { migration as policiesMigration } from './migrations/0013_policies.ts';
 
 /**
  * The one set of migrations, run unchanged on PGlite (PostgreSQL 18) and PostgreSQL 15. Append only:
  * never edit a migration that has shipped. Each runs in its own transaction.
  */
+
 export interface Migration {
   id: string;
   sql: string;
@@ -567,7 +569,8 @@ CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
   FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 `,
   },
+  m0012ResponseActions,
+  policiesMigration,
   m0014Connectors,
   casework0015,
-  policiesMigration,
 ];

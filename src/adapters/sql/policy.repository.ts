@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { ActionType } from '../../contracts/index.ts';
-import type { ActionCounts } from '../../ports/policy.port.ts';
 import type {
   PolicyOrigin,
   PolicyStore,
@@ -157,29 +155,4 @@ async function insertActive(
   });
   await audit(tx, null, actor, 'policy.activated', { version: row.version, previous });
   return row;
-}
-
-/**
- * Rate-limit counts from the actions table (migration 0001), cluster-wide: actions of the type that
- * started (executing, executed, failed) in the last hour and day, and those executing now. The actions
- * store (ActionStore.counts) answers the same question; the runtime may pass either.
- */
-export async function countActions(database: SqlDatabase, actionType: ActionType): Promise<ActionCounts> {
-  const r = await sql<{ last_hour: number; last_day: number; executing: number }>`
-    SELECT
-      count(*) FILTER (WHERE executed_at > now() - interval '1 hour')::int AS last_hour,
-      count(*) FILTER (WHERE executed_at > now() - interval '1 day')::int AS last_day,
-      count(*) FILTER (WHERE approval_status = 'executing')::int AS executing
-    FROM actions
-    WHERE action_type = ${actionType}
-      AND approval_status IN ('executing', 'executed', 'failed')
-      AND (approval_status = 'executing' OR executed_at > now() - interval '1 day')`.execute(
-    database.primary,
-  );
-  const row = r.rows[0];
-  return {
-    last_hour: Number(row?.last_hour ?? 0),
-    last_day: Number(row?.last_day ?? 0),
-    executing: Number(row?.executing ?? 0),
-  };
 }

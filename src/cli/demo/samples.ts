@@ -170,6 +170,7 @@ export function demoAlerts(now: Date = new Date()): DemoAlert[] {
             '@odata.type': '#microsoft.graph.security.analyzedMessageEvidence',
             verdict: 'malicious',
             subject: 'Action required: your mailbox password expires today',
+            internetMessageId: `<PH${run}.4f1c2a@login-micros0ft-secure.com>`,
             senderIp: '45.155.205.233',
             recipientEmailAddress: 'alice.martin@contoso.com',
             urls: ['https://login-micros0ft-secure.com/owa/auth'],

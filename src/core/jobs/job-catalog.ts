@@ -79,6 +79,13 @@ export interface TriagePayload {
   incident_id: string;
 }
 
+/** The `action.execute` job's payload. */
+export interface ActionExecutePayload {
+  action_id: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * The production catalog. To add a kind (e.g. the response side's `action.execute`):
  * 1. add an entry here (description, timeout, retry, parse, id — prefix the id with the kind);
@@ -99,6 +106,23 @@ export const JOB_CATALOG = defineJobCatalog({
     // The incident id itself, unprefixed: the reconciler, ingest and retry all rely on it.
     id: (p: TriagePayload) => p.incident_id,
   } satisfies JobKind<TriagePayload>,
+  'action.execute': {
+    description:
+      'run one approved response action at most once: kill switch check, atomic claim, connector call (docs/RESPONSE.md)',
+    // Above response.action_timeout (the connector call's own bound) with room for the claim and finish.
+    timeoutMs: 15 * 60_000,
+    // Only the steps before the claim can throw (a transient database error); once claimed, the outcome
+    // is recorded on the action and a redelivered job finds it executing/executed/failed and does nothing.
+    retry: { attempts: 5, backoffMs: 1000 },
+    parse: (p: unknown): { ok: true; payload: ActionExecutePayload } | { ok: false; problem: string } =>
+      typeof p === 'object' &&
+      p !== null &&
+      typeof (p as { action_id?: unknown }).action_id === 'string' &&
+      UUID.test((p as { action_id: string }).action_id)
+        ? { ok: true, payload: { action_id: (p as { action_id: string }).action_id } }
+        : { ok: false, problem: 'payload is not {action_id}' },
+    id: (p: ActionExecutePayload) => `action:${p.action_id}`,
+  } satisfies JobKind<ActionExecutePayload>,
 });
 
 export type JobCatalog = typeof JOB_CATALOG;

@@ -1,5 +1,6 @@
-import type { Node } from 'yaml';
+import { isMap, isScalar, type Node } from 'yaml';
 import {
+  ACTION_TYPES,
   CLASSIFICATIONS,
   INCIDENT_TYPES,
   INDICATOR_TYPES,
@@ -211,7 +212,7 @@ class Compiler extends CompilerParts {
       enrich: ['providers', 'indicator_types'],
       analyze: ['analyzer'],
       condition: ['if', 'then', 'else'],
-      propose_action: ['action', 'target', 'on_verdict', 'min_confidence'],
+      propose_action: ['action', 'target', 'on_verdict', 'min_confidence', 'parameters'],
       notify: ['channel', 'message'],
     };
     // First the kind (it decides which keys are allowed), then the whole mapping strictly.
@@ -325,6 +326,16 @@ class Compiler extends CompilerParts {
       r.add(actionEntry.value, `${field}.action`, `${quote(action)} is not an action verb (a-z, 0-9, _)`);
       return undefined;
     }
+    if (!(ACTION_TYPES as readonly string[]).includes(action)) {
+      r.add(
+        actionEntry.value,
+        `${field}.action`,
+        `${quote(action)} is not a response action type (${ACTION_TYPES.join(', ')})`,
+      );
+      return undefined;
+    }
+    const parameters = m.has('parameters') ? this.parameters(m.get('parameters')!) : undefined;
+    if (m.has('parameters') && !parameters) return undefined;
     const onVerdict = m.has('on_verdict')
       ? this.list(m.get('on_verdict')!, (n, f) => r.oneOf(n, f, CLASSIFICATIONS))
       : undefined;
@@ -342,7 +353,37 @@ class Compiler extends CompilerParts {
       target,
       ...(onVerdict ? { on_verdict: onVerdict } : {}),
       ...(minConfidence !== undefined ? { min_confidence: minConfidence } : {}),
+      ...(parameters ? { parameters } : {}),
     };
+  }
+
+  /** A propose_action step's `parameters`: name → template (at most 16, names a-z0-9_). */
+  private parameters(e: Entry): Record<string, string> | undefined {
+    const r = this.r;
+    const node = this.at(e);
+    const keys = isMap(node)
+      ? node.items.flatMap((p) => (isScalar(p.key) && typeof p.key.value === 'string' ? [p.key.value] : []))
+      : [];
+    for (const k of keys)
+      if (!/^[a-z][a-z0-9_]{0,63}$/.test(k))
+        r.add(node, `${e.field}.${k}`, 'parameter names are a-z, 0-9, _');
+    if (keys.length > 16) {
+      r.add(node, e.field, 'at most 16 parameters');
+      return undefined;
+    }
+    const m = r.map(
+      node,
+      e.field,
+      keys.filter((k) => /^[a-z][a-z0-9_]{0,63}$/.test(k)),
+    );
+    if (!m || m.size !== keys.length) return undefined;
+    const out: Record<string, string> = {};
+    for (const [k, entry] of m) {
+      const t = this.template(this.at(entry), entry.field);
+      if (t === undefined) return undefined;
+      out[k] = t;
+    }
+    return out;
   }
 
   private sla(e: Entry): PlaybookSla | undefined {

@@ -95,7 +95,10 @@ export interface ConditionStep extends StepBase {
   else: 'continue' | 'stop';
 }
 
-/** Records a recommended response action (`verb`, `target` template such as `{{indicator.ipv4}}`). */
+/**
+ * Proposes a response action (an ACTION_TYPE; `target` a template such as `{{indicator.ipv4}}`, its
+ * type the action type's first target type): through the policy engine, like a manual request.
+ */
 export interface ProposeActionStep extends StepBase {
   kind: 'propose_action';
   action: string;
@@ -103,6 +106,8 @@ export interface ProposeActionStep extends StepBase {
   /** Only proposed when the verdict is one of these (default malicious, suspicious). */
   on_verdict?: Classification[];
   min_confidence?: number;
+  /** Connector parameters, each a template (`mailbox: '{{alert.evidence.0.recipientEmailAddress}}'`). */
+  parameters?: Record<string, string>;
 }
 
 /** Sends a notification through a named channel (connectors come with the response side). */

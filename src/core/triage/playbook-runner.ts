@@ -1,7 +1,13 @@
-import type { Classification, IncidentStatus } from '../../contracts/index.ts';
+import {
+  ACTION_TYPES,
+  type ActionType,
+  type Classification,
+  type IncidentStatus,
+} from '../../contracts/index.ts';
 import type {
   EventBus,
   EventInput,
+  IncidentRecord,
   IndicatorRecord,
   KillSwitchView,
   Logger,
@@ -12,6 +18,8 @@ import type {
   TriageStepRecord,
 } from '../../ports/index.ts';
 import { evaluateConditions } from '../playbooks/conditions.ts';
+import type { ActionService } from '../response/action.service.ts';
+import { defaultTargetType } from '../response/action-targets.ts';
 import type {
   AnalyzeStep,
   ConditionStep,
@@ -43,10 +51,15 @@ export interface StepServices {
   telemetry: Telemetry;
   actor: string;
   /**
-   * The kill switch (docs/RESPONSE.md). No action executor exists yet: a propose_action step only
-   * records a recommendation, and records too that the switch was active when it was.
+   * The kill switch (docs/RESPONSE.md): a propose_action step records that it was active (the executor
+   * is what refuses to start an action while it is).
    */
   killSwitch?: KillSwitchView;
+  /**
+   * Response actions (docs/RESPONSE.md): propose_action and notify steps become actions through the
+   * policy engine, announced and queued once the verdict is committed. Without it they only record.
+   */
+  actions?: Pick<ActionService, 'recommend' | 'releaseIds'>;
 }
 
 /** One enrichment as analyzers and conditions see it. */
@@ -76,6 +89,10 @@ export interface RunState {
   verdict?: { analyzer: string; verdict: Verdict };
   /** `verb:target` recommendations of this run's propose_action steps. */
   proposed: string[];
+  /** Response actions this run's steps proposed: announced and queued after the verdict commits. */
+  actionIds: string[];
+  /** Events of this run's steps, published only after the verdict's transaction commits. */
+  after: EventInput[];
   /** Steps recorded for this run (resume: never applied again). */
   recorded: Map<string, TriageStepRecord>;
   /** Step records to store with the phase's status move. */
@@ -285,15 +302,24 @@ export class PlaybookRunner {
     const target = renderTemplate(step.target, factReader(facts(state)), 512).trim();
     if (!target) return { ok: true, record: row(step, 'skipped', { reason: 'target rendered empty' }) };
     const action = `${step.action}:${target}`;
-    // Nothing executes an action yet (executed: false always); while the kill switch is active the
-    // record says so, and a future executor must not start it.
     const halted = this.deps.killSwitch?.isActive() ? { kill_switch_active: true } : {};
+    const proposed = isActionType(step.action)
+      ? await this.recommend(state, step.id, {
+          action_type: step.action,
+          value: target,
+          parameters: Object.fromEntries(
+            Object.entries(step.parameters ?? {}).map(([k, t]) => [k, renderTemplate(t, read(state), 512)]),
+          ),
+          reason: `playbook ${state.playbook.name} step ${step.id}: verdict ${v.classification} (${v.confidence.toFixed(2)})`,
+        })
+      : {};
     const record = row(step, 'done', {
       action: step.action,
       target,
       recommendation: action,
       executed: false,
       ...halted,
+      ...proposed,
     });
     const stored = await this.deps.store.recordTriageStep(guard(state), record, {
       audit: {
@@ -306,43 +332,59 @@ export class PlaybookRunner {
           recommendation: action,
           executed: false,
           ...halted,
+          ...proposed,
         },
       },
     });
     if (!stored) return { ok: false };
-    await this.publish({
-      type: 'action_recommended',
-      data: { incident_id: state.incidentId, step: step.id, action: step.action, target },
-    });
     return { ok: true, apply: (s) => (restore(s, { ...record, created_at: '' }), remember(s, record)) };
   }
 
+  /**
+   * Proposes the step's action through the policy engine (stored, not yet announced nor queued). The
+   * dedupe key `<run>:<step>:<target>` makes a redelivered job get the same action back.
+   */
+  private async recommend(
+    state: RunState,
+    stepId: string,
+    p: { action_type: ActionType; value: string; parameters: Record<string, unknown>; reason: string },
+  ): Promise<{ action_id?: string; action_status?: string; policy_rule?: string }> {
+    if (!this.deps.actions) return {};
+    const v = state.verdict?.verdict;
+    const { action } = await this.deps.actions.recommend({
+      incident: state.subject.incident as unknown as IncidentRecord,
+      action_type: p.action_type,
+      target: { type: defaultTargetType(p.action_type), value: p.value },
+      parameters: p.parameters,
+      reason: p.reason,
+      requested_by: `playbook:${state.playbook.name}@${state.playbook.version}/${stepId}`,
+      ...(state.playbook.mode ? { mode: state.playbook.mode } : {}),
+      verdict: v ? { classification: v.classification, confidence: v.confidence } : null,
+      dedupe_key: `${state.run}:${stepId}:${p.value}`,
+    });
+    return { action_id: action.id, action_status: action.status, policy_rule: action.decision.rule };
+  }
+
   private async notify(state: RunState, step: NotifyStep): Promise<StepOutcome> {
-    const message = renderTemplate(step.message, factReader(facts(state)));
-    // No channel connector exists yet: the request is recorded, nothing is sent.
-    const record = row(step, 'done', { channel: step.channel, message, sent: false });
+    const message = renderTemplate(step.message, read(state));
+    // A `notify` action to the channel, through the policy engine like any other; sent by the
+    // connector handling `notify` once approved (docs/RESPONSE.md).
+    const proposed = await this.recommend(state, step.id, {
+      action_type: 'notify',
+      value: step.channel,
+      parameters: { message },
+      reason: `playbook ${state.playbook.name} step ${step.id}`,
+    });
+    const record = row(step, 'done', { channel: step.channel, message, sent: false, ...proposed });
     const stored = await this.deps.store.recordTriageStep(guard(state), record, {
       audit: {
         actor: this.deps.actor,
         action: 'triage.notification_requested',
-        details: { step: step.id, channel: step.channel, message, sent: false },
+        details: { step: step.id, channel: step.channel, message, sent: false, ...proposed },
       },
     });
     if (!stored) return { ok: false };
-    await this.publish({
-      type: 'notification_requested',
-      data: { incident_id: state.incidentId, step: step.id, channel: step.channel, message },
-    });
-    return { ok: true, apply: (s) => remember(s, record) };
-  }
-
-  /** Best effort after the commit: a bus failure must not redo a committed step. */
-  private async publish(...events: EventInput[]): Promise<void> {
-    try {
-      await this.deps.bus.publishMany(events);
-    } catch (err) {
-      this.deps.log.warn({ err: String(err), events: events.map((e) => e.type) }, 'event publish failed');
-    }
+    return { ok: true, apply: (s) => (restore(s, { ...record, created_at: '' }), remember(s, record)) };
   }
 }
 
@@ -357,9 +399,46 @@ export function restore(state: RunState, done: TriageStepRecord): void {
     typeof r.recommendation === 'string'
   ) {
     if (!state.proposed.includes(r.recommendation)) state.proposed.push(r.recommendation);
+    afterVerdict(state, done, {
+      type: 'action_recommended',
+      data: {
+        incident_id: state.incidentId,
+        step: done.step_id,
+        action: String(r.action),
+        target: String(r.target),
+      },
+    });
+  } else if (done.kind === 'notify' && done.outcome === 'done') {
+    afterVerdict(state, done, {
+      type: 'notification_requested',
+      data: {
+        incident_id: state.incidentId,
+        step: done.step_id,
+        channel: String(r.channel),
+        message: String(r.message),
+      },
+    });
   } else if (done.kind === 'condition' && done.outcome === 'stop') {
     state.stopped = true;
   }
+}
+
+/** Keeps a step's event and proposed action for after the verdict commits (once per step). */
+function afterVerdict(state: RunState, done: TriageStepRecord, event: EventInput): void {
+  const id = done.result.action_id;
+  if (typeof id === 'string') {
+    if (state.actionIds.includes(id)) return;
+    state.actionIds.push(id);
+  } else if (state.after.some((e) => 'step' in e.data && e.data.step === done.step_id)) return;
+  state.after.push(event);
+}
+
+function isActionType(action: string): action is ActionType {
+  return (ACTION_TYPES as readonly string[]).includes(action);
+}
+
+function read(state: RunState) {
+  return factReader(facts(state));
 }
 
 function remember(state: RunState, record: NewTriageStep): void {

@@ -19,6 +19,7 @@ import {
   restore,
   type CallLimiter,
   type RunState,
+  type StepServices,
 } from './playbook-runner.ts';
 
 export type { CallLimiter } from './playbook-runner.ts';
@@ -45,6 +46,8 @@ export interface TriageServiceDeps {
   actor: string;
   /** The kill switch (docs/RESPONSE.md): propose_action records when it was active. */
   killSwitch?: KillSwitchView;
+  /** Response actions: propose_action and notify steps propose them; released after the verdict. */
+  actions?: StepServices['actions'];
 }
 
 export type TriageOutcome = 'completed' | 'skipped' | 'superseded';
@@ -137,6 +140,8 @@ export class TriageService {
       enrichStats: { lookups: 0, hits: 0, errors: 0 },
       ...(incident.vendor_confidence !== null ? { vendorConfidence: incident.vendor_confidence } : {}),
       proposed: [],
+      actionIds: [],
+      after: [],
       recorded,
       pending: [],
       stopped: false,
@@ -229,10 +234,14 @@ export class TriageService {
         steps,
       );
       if (!done) return 'superseded';
-      await this.publish({
-        type: 'status_changed',
-        data: { incident_id: incidentId, from: 'analyzing', to: 'pending_review', by: actor },
-      });
+      await this.publish(
+        {
+          type: 'status_changed',
+          data: { incident_id: incidentId, from: 'analyzing', to: 'pending_review', by: actor },
+        },
+        ...state.after,
+      );
+      await this.releaseActions(state);
       return 'completed';
     }
     const { analyzer, verdict } = state.verdict;
@@ -279,8 +288,23 @@ export class TriageService {
         data: { incident_id: incidentId, status: next, reason: done.resolution_reason ?? '', by: actor },
       });
     }
-    await this.publish(...events);
+    // The steps' events and actions only now: what they follow (the verdict) is committed.
+    await this.publish(...events, ...state.after);
+    await this.releaseActions(state);
     return 'completed';
+  }
+
+  /** Announces and queues the run's proposed actions (idempotent; an enqueue lost here is re-queued by the leader). */
+  private async releaseActions(state: RunState): Promise<void> {
+    if (!this.deps.actions || state.actionIds.length === 0) return;
+    try {
+      await this.deps.actions.releaseIds(state.actionIds);
+    } catch (err) {
+      this.deps.log.warn(
+        { incident_id: state.incidentId, err: String(err) },
+        'releasing proposed actions failed',
+      );
+    }
   }
 
   private nextStatus(v: Verdict): IncidentStatus {
