@@ -78,11 +78,11 @@ describe('dashboard routes', () => {
   it('in the runtime, the API keeps its own answers: JSON 404s, no CSP on JSON, /live and /docs', async () => {
     const inject = (method: 'GET' | 'POST', url: string) =>
       rt.app.inject({ method, url, ...(method === 'POST' ? { payload: {} } : {}) });
-    const api404 = await inject('GET', '/api/v1/approvals');
+    const api404 = await inject('GET', '/api/v1/no-such-route');
     expect(api404.statusCode).toBe(404);
     expect(api404.json().code).toBe('NOT_FOUND');
     // A catch-all page route would turn this into a 405; unknown API paths stay 404.
-    expect((await inject('POST', '/api/v1/approvals/x/approve')).statusCode).toBe(404);
+    expect((await inject('POST', '/api/v1/no-such-route/x/approve')).statusCode).toBe(404);
     expect((await inject('POST', '/incidents')).statusCode).toBe(405);
     const live = await inject('GET', '/live');
     expect(live.statusCode).toBe(200);

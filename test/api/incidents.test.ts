@@ -1,3 +1,4 @@
+import { DASHBOARD_PAGES } from '../../src/api/routes/dashboard.routes.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyBaseLogger } from 'fastify';
 import { buildApp } from '../../src/api/app.ts';
@@ -601,6 +602,13 @@ describe('OpenAPI and permissions', () => {
       stack.push(m[2]!);
       const path = stack.join('').replace(/:(\w+)/g, '{$1}');
       if (path.startsWith('/docs') || path === '/api/v1/openapi.json') continue;
+      // The dashboard's pages and static files (hidden from the API document, docs/DASHBOARD.md).
+      if (
+        (DASHBOARD_PAGES as readonly string[]).includes(path.replace(/\{(\w+)\}/g, ':$1')) ||
+        path === '/*' ||
+        path.startsWith('/assets')
+      )
+        continue;
       for (const method of m[3]!.split(',').map((s) => s.trim()))
         if (method !== 'HEAD') out.push(`${method} ${path}`);
     }
