@@ -99,6 +99,9 @@ export async function ensureBuild(log: (message: string) => void = () => {}): Pr
   // build/<hash>/ finds them at build/playbooks.
   const playbooks = join(BUILD_ROOT, 'playbooks');
   if (!existsSync(playbooks)) symlinkSync(join(REPO_ROOT, 'playbooks'), playbooks, 'dir');
+  // Likewise the built-in guardrails policy (policies/guardrails.yaml).
+  const policies = join(BUILD_ROOT, 'policies');
+  if (!existsSync(policies)) symlinkSync(join(REPO_ROOT, 'policies'), policies, 'dir');
   const bareFastify = await compileBareFastify();
   for (let attempt = 0; attempt < 3; attempt++) {
     const hash = sourceHash();
@@ -135,7 +138,7 @@ export async function ensureBuild(log: (message: string) => void = () => {}): Pr
 function prune(keep: string): void {
   const now = Date.now();
   for (const name of readdirSync(BUILD_ROOT)) {
-    if (name === keep || name === 'playbooks' || name.startsWith('bare-fastify.')) continue;
+    if (name === keep || name === 'playbooks' || name === 'policies' || name.startsWith('bare-fastify.')) continue;
     const path = join(BUILD_ROOT, name);
     if (now - statSync(path).mtimeMs > KEEP_MS) rmSync(path, { recursive: true, force: true });
   }

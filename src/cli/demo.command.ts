@@ -120,8 +120,62 @@ export async function runDemo(config: Config, options: { url?: string; wait: boo
       `${s.source.padEnd(16)} ${(r?.severity ?? '?').padEnd(9)} ${(r?.verdict ?? 'not triaged yet').padEnd(23)} ${(r?.status ?? '?').padEnd(15)} ${(r?.title ?? s.note).slice(0, 60)}`,
     );
   }
+  await printActions(base, readHeaders, sent);
   console.log(
     `\nDetails: ${base}/api/v1/incidents/<id> — live events: ${base.replace(/^http/, 'ws')}/api/v1/stream`,
   );
   return rows.size === sent.length ? 0 : 1;
+}
+
+/**
+ * The response actions the playbooks proposed, with the policy's decision: what ran, what waits for
+ * an analyst, what was refused (docs/RESPONSE.md). Without a connector for its type an allowed action
+ * fails NO_CONNECTOR: nothing is faked.
+ */
+async function printActions(
+  base: string,
+  headers: Record<string, string>,
+  sent: readonly { source: string; id: string }[],
+): Promise<void> {
+  const settled = new Set(['pending', 'denied', 'executed', 'failed']);
+  let lines: string[] = [];
+  // Allowed actions run right after triage: give the executor a few seconds to finish them.
+  for (let attempt = 0, busy = true; busy && attempt < 20; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 250));
+    busy = false;
+    lines = [];
+    for (const s of sent) {
+      const res = await fetch(`${base}/api/v1/incidents/${s.id}/actions`, { headers }).catch(() => null);
+      if (!res?.ok) continue;
+      const { data } = (await res.json()) as {
+        data: {
+          action_type: string;
+          target: { value: string };
+          status: string;
+          approval_level: string | null;
+          decision: { rule: string };
+          error: { code: string } | null;
+        }[];
+      };
+      if (data.some((a) => !settled.has(a.status))) busy = true;
+      for (const a of data) {
+        const status = a.error
+          ? `${a.status} ${a.error.code}`
+          : a.approval_level
+            ? `${a.status} (${a.approval_level})`
+            : a.status;
+        lines.push(
+          `${s.source.padEnd(16)} ${a.action_type.padEnd(17)} ${status.padEnd(24)} ${a.decision.rule.padEnd(34)} ${a.target.value.slice(0, 40)}`,
+        );
+      }
+    }
+  }
+  if (lines.length === 0) return;
+  console.log(
+    '\nResponse actions (policy decision; approve or deny pending ones in the dashboard → Approvals):',
+  );
+  console.log(
+    `${'source'.padEnd(16)} ${'action'.padEnd(17)} ${'status'.padEnd(24)} ${'rule'.padEnd(34)} target`,
+  );
+  for (const l of lines) console.log(l);
 }

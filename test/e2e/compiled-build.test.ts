@@ -65,6 +65,8 @@ beforeAll(() => {
     cpSync(join(ROOT, f), join(work, f));
   // The built-in playbooks ship beside dist/ (Dockerfile: COPY playbooks ./playbooks).
   cpSync(join(ROOT, 'playbooks'), join(work, 'playbooks'), { recursive: true });
+  // So does the built-in guardrails policy (Dockerfile: COPY policies ./policies).
+  cpSync(join(ROOT, 'policies'), join(work, 'policies'), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(work, 'node_modules'), 'dir');
   // Sources older than the build, whatever the clock did while copying.
   const past = new Date(Date.now() - 60_000);

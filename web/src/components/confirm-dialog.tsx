@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 
 /**
  * A modal confirmation with a required reason (the audit log records it). A native <dialog>:
@@ -22,6 +22,8 @@ export function ConfirmDialog({
   onCancel: () => void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  // One dialog per row on some pages: each needs its own title id for its accessible name.
+  const titleId = useId();
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   useEffect(() => {
@@ -42,9 +44,9 @@ export function ConfirmDialog({
     }
   };
   return (
-    <dialog ref={ref} aria-labelledby="confirm-title" onCancel={onCancel} className="dialog">
+    <dialog ref={ref} aria-labelledby={titleId} onCancel={onCancel} className="dialog">
       <form onSubmit={submit}>
-        <h2 id="confirm-title">{title}</h2>
+        <h2 id={titleId}>{title}</h2>
         <p>{body}</p>
         <label>
           Reason (recorded in the audit log)

@@ -41,7 +41,7 @@ export function AuditPage() {
   const q = useQuery({
     queryKey: ['audit', filters],
     queryFn: async () =>
-      listItems(await api.get<{ items: AuditEntryView[] }>('/api/v1/audit', { ...filters, per_page: 100 })),
+      listItems(await api.get<{ data: AuditEntryView[] }>('/api/v1/audit', { ...filters, per_page: 100 })),
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();

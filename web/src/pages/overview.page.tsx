@@ -3,7 +3,7 @@ import { CLASSIFICATIONS, INCIDENT_STATUSES, SEVERITIES } from '../../../src/con
 import { api } from '../api/client.ts';
 import { useCount } from '../api/incidents.ts';
 import { metricValue, useMetrics } from '../api/metrics.ts';
-import type { ActionView, KillSwitch } from '../api/types.ts';
+import type { KillSwitch } from '../api/types.ts';
 import { ErrorState, Loading } from '../components/states.tsx';
 import { Link } from '../router.tsx';
 
@@ -44,8 +44,11 @@ function Operations() {
     queryFn: () => api.get<KillSwitch>('/api/v1/kill-switch'),
   });
   const approvals = useQuery({
-    queryKey: ['approvals'],
-    queryFn: () => api.get<{ data: ActionView[] }>('/api/v1/approvals'),
+    // Its own key under 'approvals' (the Approvals page caches the list itself under ['approvals']).
+    queryKey: ['approvals', 'count'],
+    queryFn: async () =>
+      (await api.get<{ pagination: { total_items: number } }>('/api/v1/approvals', { per_page: 1 }))
+        .pagination.total_items,
   });
   const depth = metrics.data ? metricValue(metrics.data, 'incident_queue_depth') : undefined;
   return (
@@ -62,7 +65,7 @@ function Operations() {
         <Link to="/approvals">
           <span className="tile-label">Approvals waiting</span>
           <span className="tile-value">
-            {approvals.isPending ? '…' : approvals.isError ? 'n/a' : approvals.data.data.length}
+            {approvals.isPending ? '…' : approvals.isError ? 'n/a' : approvals.data}
           </span>
         </Link>
       </li>

@@ -9,7 +9,9 @@ import { PolicyEditor } from './policy-editor.tsx';
 export function PoliciesPage() {
   const active = useQuery({
     queryKey: ['policies'],
-    queryFn: () => api.get<PolicyVersionView>('/api/v1/policies'),
+    // GET /policies answers the active version and a summary of its rules.
+    queryFn: async () =>
+      (await api.get<{ active: PolicyVersionView; summary: unknown }>('/api/v1/policies')).active,
   });
   const versions = useQuery({
     queryKey: ['policies', 'versions'],
