@@ -138,7 +138,8 @@ export async function ensureBuild(log: (message: string) => void = () => {}): Pr
 function prune(keep: string): void {
   const now = Date.now();
   for (const name of readdirSync(BUILD_ROOT)) {
-    if (name === keep || name === 'playbooks' || name === 'policies' || name.startsWith('bare-fastify.')) continue;
+    if (name === keep || name === 'playbooks' || name === 'policies' || name.startsWith('bare-fastify.'))
+      continue;
     const path = join(BUILD_ROOT, name);
     if (now - statSync(path).mtimeMs > KEEP_MS) rmSync(path, { recursive: true, force: true });
   }
