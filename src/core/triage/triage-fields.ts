@@ -6,7 +6,7 @@ import type { Verdict } from './analyzer.ts';
 /** What a triage run knows at a step: the fields conditions and templates read. */
 export interface TriageFacts {
   subject: PlaybookSubject;
-  indicators: readonly Pick<Indicator, 'type' | 'value'>[];
+  indicators: readonly Pick<Indicator, 'type' | 'value' | 'context'>[];
   enrichments: readonly { verdict: string }[];
   /** Lookups made by this run's enrich steps. */
   lookups: number;
@@ -16,7 +16,8 @@ export interface TriageFacts {
 /**
  * Reads condition fields (docs/PLAYBOOKS.md) from the facts: `incident.<column>`, `alert.<path>`,
  * `verdict.*`, `enrichment.(hits|malicious|suspicious|lookups)`, `indicators.<type>` (a count),
- * `indicators.total`; templates also read `indicator.<type>` (the first value of that type).
+ * `indicators.total`; templates also read `indicator.<type>` (the first value of that type) and
+ * `indicator.sender` (the first e-mail address from a sender field).
  */
 export function factReader(facts: TriageFacts): FieldReader {
   return (field) => {
@@ -47,12 +48,20 @@ export function factReader(facts: TriageFacts): FieldReader {
         if (rest === 'total') return facts.indicators.length;
         return facts.indicators.filter((i) => i.type === rest).length;
       case 'indicator':
+        // `indicator.sender`: the first e-mail address the parser took from a sender field (never the
+        // recipient: a block_sender must not block our own user).
+        if (rest === 'sender')
+          return facts.indicators.find((i) => i.type === 'email' && SENDER_CONTEXT.test(i.context ?? ''))
+            ?.value;
         return facts.indicators.find((i) => i.type === rest)?.value;
       default:
         return undefined;
     }
   };
 }
+
+/** Indicator contexts (the vendor field a value came from) that name a message's sender. */
+const SENDER_CONTEXT = /sender|(^|[^a-z])(from|mail_?from|return_?path|reply_?to)([^a-z]|$)/i;
 
 /** Longest text one placeholder yields, and longest rendered template. */
 export const TEMPLATE_VALUE_MAX = 256;

@@ -134,7 +134,7 @@ describe('playbook compiler', () => {
     expect(actions.map((a) => (a.kind === 'propose_action' ? `${a.action}:${a.target}` : ''))).toEqual(
       expect.arrayContaining([
         'isolate_host:{{indicator.hostname}}',
-        'block_sender:{{indicator.email}}',
+        'block_sender:{{indicator.sender}}',
         'disable_user:{{indicator.username}}',
       ]),
     );

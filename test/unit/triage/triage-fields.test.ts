@@ -62,6 +62,23 @@ describe('triage fields and templates', () => {
     expect(renderTemplate('{{alert.device.tags}}', read)).toBe('["a","b"]');
   });
 
+  it('indicator.sender is the first address from a sender field, never the recipient', () => {
+    const mail = factReader({
+      ...facts,
+      indicators: [
+        { type: 'email', value: 'alice@contoso.com', context: 'evidence[0].recipientEmailAddress' },
+        { type: 'email', value: 'it-support@evil.example', context: 'evidence[0].p1Sender' },
+      ],
+    });
+    expect(renderTemplate('{{indicator.sender}}', mail)).toBe('it-support@evil.example');
+    expect(renderTemplate('{{indicator.email}}', mail)).toBe('alice@contoso.com');
+    const recipientOnly = factReader({
+      ...facts,
+      indicators: [{ type: 'email', value: 'alice@contoso.com', context: 'recipientEmailAddress' }],
+    });
+    expect(renderTemplate('{{indicator.sender}}', recipientOnly)).toBe('');
+  });
+
   it('bounds each value and the output, and drops control characters', () => {
     const long = factReader({
       ...facts,
