@@ -28,7 +28,9 @@ const TargetSchema = Type.Object(
 );
 
 const base = {
-  rule: Type.String({ description: 'the rule that decided (`deny.protected_hosts`, `default.builtin`…)' }),
+  rule: Type.String({
+    description: 'the rule that decided (`deny.protected_hosts`, `approval.isolate-host`, `default.manual`…)',
+  }),
   message: Type.String(),
   policy_version: Type.Integer(),
 };

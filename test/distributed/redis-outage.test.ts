@@ -55,6 +55,11 @@ describe.skipIf(missing)('Redis outage during ingest', () => {
       redisUrl: `redis://127.0.0.1:${port}`,
       env: { ...WEBHOOK_ENV, TW_LOG_LEVEL: 'info' },
       orchestratorEnv: {
+        // The test freezes the workers (SIGSTOP); one frozen inside a transaction that wrote an audit
+        // row holds the audit chain's head lock, and every writer (the API's ingest too) waits on it
+        // until PostgreSQL ends that idle transaction. The default (60 s) outlasts the API's 10 s
+        // lock_timeout, so ingest would answer 503 meanwhile (docs/AUDIT.md); here it ends after 4 s.
+        TW_DATABASE__IDLE_IN_TRANSACTION_TIMEOUT: '4s',
         TW_ORCHESTRATOR__STALE_AFTER: '5s',
         TW_ORCHESTRATOR__RECONCILE_INTERVAL: '2s',
         TW_ORCHESTRATOR__METRICS_INTERVAL: '2s',
