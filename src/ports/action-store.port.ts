@@ -4,34 +4,23 @@ import type {
   ActionType,
   ApprovalLevel,
   ApprovalStatus,
+  ActionView,
   OperationMode,
   PolicyDecision,
 } from '../contracts/index.ts';
 import type { Fence } from './incident-store.port.ts';
 import type { ActionCounts, ActionRateLimit } from './policy.port.ts';
 
-/** A stored response action (table `actions`, docs/RESPONSE.md). */
-export interface ActionRecord {
-  id: string;
-  incident_id: string;
-  action_type: ActionType;
-  target: ActionTarget;
-  parameters: Record<string, unknown>;
-  status: ApprovalStatus;
-  origin: ActionOrigin;
-  requested_by: string;
-  reason: string | null;
-  mode: OperationMode;
-  decision: PolicyDecision;
-  approval_level: ApprovalLevel | null;
-  decided_by: string | null;
+/**
+ * A stored response action (table `actions`, docs/RESPONSE.md): the API's ActionView (one source of
+ * the fields) with its times as Dates, plus the row version.
+ */
+export interface ActionRecord extends Omit<
+  ActionView,
+  'decided_at' | 'executed_at' | 'expires_at' | 'created_at' | 'updated_at'
+> {
   decided_at: Date | null;
-  decision_comment: string | null;
-  connector: string | null;
-  dry_run: boolean;
   executed_at: Date | null;
-  result: Record<string, unknown> | null;
-  error: { code: string; message: string } | null;
   expires_at: Date | null;
   created_at: Date;
   updated_at: Date;
