@@ -2,32 +2,19 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { DASHBOARD_PATHS } from '../../contracts/dashboard.ts';
 import { DASHBOARD_CSP } from '../security-headers.ts';
 
 /** web/dist from src/api/routes (and from dist/api/routes once compiled): three levels up. */
 export const DASHBOARD_DIST = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
 
 /**
- * The dashboard's page paths (keep in step with web/src/pages/index.ts). Each answers index.html
- * and the browser-side router shows the page. Listed rather than a catch-all: a `GET /*` would turn
- * every unknown path into a page and every other method on it into a 405, API paths included.
+ * The dashboard's page paths (src/contracts/dashboard.ts, shared with the browser's router). Each
+ * answers index.html and the browser-side router shows the page. Listed rather than a catch-all: a
+ * `GET /*` would turn every unknown path into a page and every other method on it into a 405, API
+ * paths included.
  */
-export const DASHBOARD_PAGES = [
-  '/',
-  '/login',
-  '/incidents',
-  '/incidents/:id',
-  '/approvals',
-  '/playbooks',
-  '/policies',
-  '/connectors',
-  '/webhook-sources',
-  '/users',
-  '/api-keys',
-  '/kill-switch',
-  '/audit',
-  '/cluster',
-] as const;
+export const DASHBOARD_PAGES = DASHBOARD_PATHS;
 
 export interface DashboardOptions {
   /** The built dashboard (`npm run build:web`). Default: web/dist of this checkout. */

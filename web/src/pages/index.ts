@@ -1,4 +1,5 @@
 import type { ComponentType } from 'react';
+import { DASHBOARD_PAGES, type DashboardPath } from '../../../src/contracts/dashboard.ts';
 import { ApiKeysPage } from './api-keys.page.tsx';
 import { ApprovalsPage } from './approvals.page.tsx';
 import { AuditPage } from './audit.page.tsx';
@@ -18,28 +19,35 @@ export interface PageProps {
 }
 
 export interface PageDef {
-  /** `/incidents/:id`: a `:name` segment is a parameter. Keep in step with src/api/routes/dashboard.routes.ts. */
-  path: string;
+  /** `/incidents/:id`: a `:name` segment is a parameter (src/contracts/dashboard.ts). */
+  path: DashboardPath;
   title: string;
   nav: boolean;
   component: ComponentType<PageProps>;
 }
 
-export const PAGES: readonly PageDef[] = [
-  { path: '/', title: 'Overview', nav: true, component: OverviewPage },
-  { path: '/incidents', title: 'Incidents', nav: true, component: IncidentsPage },
-  { path: '/incidents/:id', title: 'Incident', nav: false, component: IncidentPage },
-  { path: '/approvals', title: 'Approvals', nav: true, component: ApprovalsPage },
-  { path: '/playbooks', title: 'Playbooks', nav: true, component: PlaybooksPage },
-  { path: '/policies', title: 'Policies', nav: true, component: PoliciesPage },
-  { path: '/connectors', title: 'Connectors', nav: true, component: ConnectorsPage },
-  { path: '/webhook-sources', title: 'Webhook sources', nav: true, component: WebhookSourcesPage },
-  { path: '/users', title: 'Users', nav: true, component: UsersPage },
-  { path: '/api-keys', title: 'API keys', nav: true, component: ApiKeysPage },
-  { path: '/kill-switch', title: 'Kill switch', nav: true, component: KillSwitchPage },
-  { path: '/audit', title: 'Audit', nav: true, component: AuditPage },
-  { path: '/cluster', title: 'Cluster', nav: true, component: ClusterPage },
-];
+/** Every page of the shared list needs a component here: a path added there and not here fails tsc. */
+const COMPONENTS: Record<DashboardPath, ComponentType<PageProps>> = {
+  '/': OverviewPage,
+  '/incidents': IncidentsPage,
+  '/incidents/:id': IncidentPage,
+  '/approvals': ApprovalsPage,
+  '/playbooks': PlaybooksPage,
+  '/policies': PoliciesPage,
+  '/connectors': ConnectorsPage,
+  '/webhook-sources': WebhookSourcesPage,
+  '/users': UsersPage,
+  '/api-keys': ApiKeysPage,
+  '/kill-switch': KillSwitchPage,
+  '/audit': AuditPage,
+  '/cluster': ClusterPage,
+};
+
+export const PAGES: readonly PageDef[] = (Object.keys(DASHBOARD_PAGES) as DashboardPath[]).map((path) => ({
+  path,
+  ...DASHBOARD_PAGES[path],
+  component: COMPONENTS[path],
+}));
 
 export function pageFor(path: string): { page: PageDef; params: Record<string, string> } | null {
   const parts = path.split('/').filter(Boolean);
