@@ -171,7 +171,7 @@ describe('jira connector', () => {
     expect(await cloud().execute(ticket('e-2'), never())).toMatchObject({
       ok: false,
       code: 'RATE_LIMITED',
-      details: { retry_after: '20' },
+      details: { retry_after: 20 },
     });
     fake.inject({ status: 500, body: {} });
     expect(await cloud().execute(ticket('e-3'), never())).toMatchObject({

@@ -80,7 +80,7 @@ describe('pagerduty connector', () => {
     expect(await pd().execute(actionRequest(), never())).toMatchObject({
       ok: false,
       code: 'RATE_LIMITED',
-      details: { retry_after: '60' },
+      details: { retry_after: 60 },
     });
     fake.inject({ status: 500, body: {} });
     expect(await pd().execute(actionRequest(), never())).toMatchObject({

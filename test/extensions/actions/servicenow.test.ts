@@ -145,7 +145,7 @@ describe('servicenow connector', () => {
     expect(await sn().execute(ticket('sn-e2'), never())).toMatchObject({
       ok: false,
       code: 'RATE_LIMITED',
-      details: { retry_after: '3' },
+      details: { retry_after: 3 },
     });
     fake.inject({ status: 200, body: { result: [] } }, { status: 500, body: { error: { message: 'x' } } });
     expect(await sn().execute(ticket('sn-e3'), never())).toMatchObject({

@@ -85,7 +85,7 @@ describe('slack connector', () => {
     expect(await bot().execute(actionRequest(), never())).toMatchObject({
       ok: false,
       code: 'RATE_LIMITED',
-      details: { retry_after: '30' },
+      details: { retry_after: 30 },
     });
     fake.inject({ status: 500, body: 'oops' });
     expect(await bot().execute(actionRequest(), never())).toMatchObject({

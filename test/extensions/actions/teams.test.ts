@@ -87,7 +87,7 @@ describe('teams connector', () => {
     expect(await hook().execute(actionRequest(), never())).toMatchObject({
       ok: false,
       code: 'RATE_LIMITED',
-      details: { retry_after: '5' },
+      details: { retry_after: 5 },
     });
     fake.inject({ status: 200, body: 'Microsoft Teams endpoint returned HTTP error 429 with ContextId …' });
     expect(await hook().execute(actionRequest(), never())).toMatchObject({ ok: false, code: 'RATE_LIMITED' });

@@ -117,7 +117,7 @@ describe('signed webhook connector', () => {
     expect(await hook().execute(actionRequest(), never())).toMatchObject({
       ok: false,
       code: 'RATE_LIMITED',
-      details: { retry_after: '12' },
+      details: { retry_after: 12 },
     });
     fake.inject({ status: 503 });
     expect(await hook().execute(actionRequest(), never())).toMatchObject({ ok: false, code: 'VENDOR_ERROR' });

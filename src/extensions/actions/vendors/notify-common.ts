@@ -1,12 +1,12 @@
 import type {
   ConnectorConfigProblem,
   ConnectorRequest,
-  ConnectorResult,
   OutboundHttp,
   OutboundRequest,
   OutboundResponse,
 } from '../../../ports/action-connector.port.ts';
 import { OutboundError } from '../../../ports/action-connector.port.ts';
+import { failure, httpFailure, type Failure } from './vendor-http.ts';
 
 /**
  * Shared pieces of the ticketing and notification connectors (docs/CONNECTORS-NOTIFY.md): calling
@@ -14,42 +14,16 @@ import { OutboundError } from '../../../ports/action-connector.port.ts';
  * format needs so alert-derived text cannot inject markup, mentions or links.
  */
 
-export type Failure = Extract<ConnectorResult, { ok: false }>;
+export { failure, type Failure } from './vendor-http.ts';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
-export function failure(
-  code: string,
-  message: string,
-  notApplied: boolean,
-  details: Record<string, unknown> = {},
-): Failure {
-  return { ok: false, code, message, not_applied: notApplied, details };
-}
-
-/**
- * A vendor's non-2xx answer as a ConnectorResult: 401/403 AUTH_FAILED, 404 NOT_FOUND, 429
- * RATE_LIMITED (Retry-After kept), other 4xx REJECTED, 5xx VENDOR_ERROR (the vendor may have acted:
- * not_applied false). Only the status goes into the message: vendor text can echo attacker input.
- */
-export function statusFailure(
+/** A vendor's non-2xx answer as a ConnectorResult (the mapping every connector shares: httpFailure). */
+export const statusFailure = (
   vendor: string,
   res: OutboundResponse,
   extra: Record<string, unknown> = {},
-): Failure {
-  const details: Record<string, unknown> = { status: res.status, ...extra };
-  const s = res.status;
-  if (s === 401 || s === 403)
-    return failure('AUTH_FAILED', `${vendor} refused the credentials (HTTP ${s})`, true, details);
-  if (s === 404) return failure('NOT_FOUND', `${vendor} does not know the target (HTTP 404)`, true, details);
-  if (s === 429) {
-    const retryAfter = res.headers['retry-after'];
-    if (retryAfter !== undefined && /^[\w :,-]{1,40}$/.test(retryAfter)) details.retry_after = retryAfter;
-    return failure('RATE_LIMITED', `${vendor} rate-limited the call (HTTP 429)`, true, details);
-  }
-  if (s >= 500) return failure('VENDOR_ERROR', `${vendor} failed (HTTP ${s})`, false, details);
-  return failure('REJECTED', `${vendor} rejected the request (HTTP ${s})`, true, details);
-}
+): Failure => httpFailure(vendor, res, null, extra);
 
 /**
  * An OutboundError as a ConnectorResult. A timeout or broken connection after the request may have

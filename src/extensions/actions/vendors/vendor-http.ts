@@ -80,24 +80,39 @@ export async function send(
   }
 }
 
-/** Maps a vendor's non-2xx answer to the ConnectorResult codes (docs/CONNECTORS.md). */
-export function statusFailure(res: OutboundResponse, req: OutboundRequest, vendor: string): Failure {
+/**
+ * A vendor's non-2xx answer as a ConnectorResult, for every connector family (docs/CONNECTORS.md):
+ * 401/403 AUTH_FAILED, 404 NOT_FOUND, 429 RATE_LIMITED (Retry-After kept: seconds as a number, an
+ * HTTP date as text; Okta's X-Rate-Limit-Reset and CrowdStrike's X-RateLimit-RetryAfter as the epoch
+ * second), other 4xx REJECTED, 5xx VENDOR_ERROR (the vendor may have acted: not_applied false). Only
+ * the status and where go into the message: vendor text can echo attacker input.
+ */
+export function httpFailure(
+  vendor: string,
+  res: OutboundResponse,
+  at: string | null,
+  extra: Record<string, unknown> = {},
+): Failure {
   const s = res.status;
-  const details: Record<string, unknown> = { status: s };
-  const at = `${vendor} answered ${s} to ${where(req)}`;
-  if (s === 401 || s === 403) return failure('AUTH_FAILED', `${at}: credentials refused`, true, details);
-  if (s === 404) return failure('NOT_FOUND', `${at}: not found`, true, details);
+  const details: Record<string, unknown> = { status: s, ...extra };
+  const said = `${vendor} answered HTTP ${s}${at ? ` to ${at}` : ''}`;
+  if (s === 401 || s === 403) return failure('AUTH_FAILED', `${said}: credentials refused`, true, details);
+  if (s === 404) return failure('NOT_FOUND', `${said}: target not found`, true, details);
   if (s === 429) {
     const retry = res.headers['retry-after'];
-    if (retry) details.retry_after = /^\d+$/.test(retry) ? Number(retry) : retry.slice(0, 64);
-    // Okta (X-Rate-Limit-Reset) and CrowdStrike (X-RateLimit-RetryAfter) give the epoch second instead.
+    if (retry !== undefined && /^\d{1,10}$/.test(retry)) details.retry_after = Number(retry);
+    else if (retry !== undefined && /^[\w :,-]{1,40}$/.test(retry)) details.retry_after = retry;
     const reset = res.headers['x-rate-limit-reset'] ?? res.headers['x-ratelimit-retryafter'];
     if (reset && /^\d{1,12}$/.test(reset)) details.rate_limit_reset = Number(reset);
-    return failure('RATE_LIMITED', `${at}: rate limited`, true, details);
+    return failure('RATE_LIMITED', `${said}: rate limited`, true, details);
   }
-  if (s >= 500) return failure('VENDOR_ERROR', `${at}: vendor error`, false, details);
-  return failure('REJECTED', `${at}: request refused`, true, details);
+  if (s >= 500) return failure('VENDOR_ERROR', `${said}: vendor error`, false, details);
+  return failure('REJECTED', `${said}: request refused`, true, details);
 }
+
+/** httpFailure naming the request's method and path (EDR, identity and mail connectors). */
+export const statusFailure = (res: OutboundResponse, req: OutboundRequest, vendor: string): Failure =>
+  httpFailure(vendor, res, where(req));
 
 /** True for a 2xx answer. */
 export const ok2xx = (res: OutboundResponse) => res.status >= 200 && res.status < 300;
