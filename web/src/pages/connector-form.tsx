@@ -86,7 +86,12 @@ export function ConnectorForm({
         </label>
         <label>
           Kind
-          <select value={kindName} disabled={!!existing} onChange={(e) => pickKind(e.target.value)}>
+          <select
+            aria-label="Kind"
+            value={kindName}
+            disabled={!!existing}
+            onChange={(e) => pickKind(e.target.value)}
+          >
             {kinds.map((k) => (
               <option key={k.kind} value={k.kind}>
                 {k.title} ({k.kind})

@@ -15,7 +15,7 @@ export function Choice({
   return (
     <label>
       {label}
-      <select value={value} onChange={onChange}>
+      <select aria-label={label} value={value} onChange={onChange}>
         {blank !== undefined && <option value="">{blank}</option>}
         {options.map((o) => (
           <option key={o}>{o}</option>

@@ -80,7 +80,7 @@ export function WebhookSourcesPage() {
                       {s.previous_secret_valid_until && (
                         <button
                           type="button"
-                          aria-label={`Retire the previous secret of ${s.name}`}
+                          aria-label={`Retire previous secret of ${s.name}`}
                           onClick={() => ask(s.name, 'retire')}
                         >
                           Retire previous…

@@ -50,7 +50,7 @@ export function OverrideForm({ incident }: { incident: Incident }) {
       <div className="row">
         <label>
           Severity
-          <select value={severity} onChange={(e) => setSeverity(e.target.value)}>
+          <select aria-label="Severity" value={severity} onChange={(e) => setSeverity(e.target.value)}>
             {SEVERITIES.map((s) => (
               <option key={s}>{s}</option>
             ))}
@@ -58,7 +58,7 @@ export function OverrideForm({ incident }: { incident: Incident }) {
         </label>
         <label>
           Type
-          <select value={type} onChange={(e) => setType(e.target.value)}>
+          <select aria-label="Type" value={type} onChange={(e) => setType(e.target.value)}>
             {types.map((t) => (
               <option key={t}>{t}</option>
             ))}
