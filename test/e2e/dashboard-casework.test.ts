@@ -310,6 +310,19 @@ describe.skipIf(skip)('dashboard case work in Chromium', () => {
     expect(script).toContain('X-Webhook-Timestamp');
     expect(script).not.toContain(secret);
 
+    // Dark theme on the pages with the new forms.
+    await page.getByLabel('Theme').selectOption('dark');
+    await open('Connectors');
+    await page.getByRole('button', { name: 'Edit loopback-hook' }).click();
+    await page
+      .getByRole('form', { name: 'Edit connector loopback-hook' })
+      .getByText('set', { exact: true })
+      .waitFor();
+    await check('connectors-dark');
+    await page.goto(`${rt.url}/incidents/${id}`);
+    await page.getByRole('form', { name: 'Override severity and type' }).waitFor();
+    await check('incident-dark');
+
     expect(cspErrors).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 120_000);

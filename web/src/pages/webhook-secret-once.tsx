@@ -31,7 +31,7 @@ export function SecretOnce({
         <input
           readOnly
           value={secret}
-          size={Math.min(72, secret.length + 2)}
+
           onFocus={(e) => e.target.select()}
         />
       </label>
