@@ -3,6 +3,12 @@ import { useIncidentWrite } from '../../api/casework.ts';
 import type { Incident } from '../../api/types.ts';
 import { WriteError } from './write-error.tsx';
 
+/**
+ * Tags an analyst can name (src/core/incidents/casework.rules.ts TAG_PATTERN). A vendor's own tags
+ * ("tactic:Impact") are outside it: the API cannot remove them, so they get no remove button.
+ */
+const EDITABLE = /^[a-z0-9][a-z0-9:_.-]{0,63}$/;
+
 /** The incident's tags: remove one by its button, add several comma-separated (PUT /incidents/:id/tags). */
 export function TagsEditor({ incident }: { incident: Incident }) {
   const write = useIncidentWrite(incident);
@@ -25,15 +31,17 @@ export function TagsEditor({ incident }: { incident: Incident }) {
           {incident.tags.map((t) => (
             <li key={t} className="chip">
               {t}
-              <button
-                type="button"
-                className="link"
-                aria-label={`Remove tag ${t}`}
-                disabled={write.isPending}
-                onClick={() => write.mutate({ kind: 'tags', remove: [t] })}
-              >
-                ×
-              </button>
+              {EDITABLE.test(t) && (
+                <button
+                  type="button"
+                  className="link"
+                  aria-label={`Remove tag ${t}`}
+                  disabled={write.isPending}
+                  onClick={() => write.mutate({ kind: 'tags', remove: [t] })}
+                >
+                  ×
+                </button>
+              )}
             </li>
           ))}
         </ul>
