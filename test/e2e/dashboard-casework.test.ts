@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { asAdmin } from '../helpers/auth.ts';
@@ -41,6 +41,7 @@ interface Stored {
 describe.skipIf(skip)('dashboard case work in Chromium', () => {
   let rt: Runtime;
   let browser: Browser;
+  let context: BrowserContext;
   let page: Page;
   const vendor = new LoopbackVendor();
   const cspErrors: string[] = [];
@@ -66,7 +67,7 @@ describe.skipIf(skip)('dashboard case work in Chromium', () => {
     });
     expect(created.statusCode, created.body).toBe(201);
     browser = await launchChromium();
-    const context = await browser.newContext({
+    context = await browser.newContext({
       viewport: { width: 1360, height: 900 },
       colorScheme: 'light',
     });
@@ -211,6 +212,30 @@ describe.skipIf(skip)('dashboard case work in Chromium', () => {
     ).toBe(true);
     await check('incidents-bulk');
 
+    // Compare-and-set: a page whose stream is held back writes with the version it read; the change
+    // made meanwhile elsewhere makes it a 409, said in words, nothing written; the page then shows
+    // the current state and the same write goes through.
+    const stale = await context.newPage();
+    await stale.routeWebSocket(/\/api\/v1\/stream/, () => undefined);
+    await stale.goto(`${rt.url}/incidents/${id}`);
+    const staleAdd = stale.getByRole('form', { name: 'Add tags' });
+    await staleAdd.waitFor();
+    const elsewhere = await rt.app.inject({
+      method: 'PUT',
+      url: `/api/v1/incidents/${id}/tags`,
+      headers: asAdmin(),
+      payload: { add: ['from-elsewhere'] },
+    });
+    expect(elsewhere.statusCode, elsewhere.body).toBe(200);
+    await staleAdd.getByLabel(/New tags/).fill('late');
+    await staleAdd.getByRole('button', { name: 'Add tags' }).click();
+    await stale.getByText(/Someone changed this incident since you opened it/).waitFor();
+    expect((await stored(id)).tags).not.toContain('late');
+    await stale.getByRole('button', { name: 'Remove tag from-elsewhere' }).waitFor();
+    await staleAdd.getByRole('button', { name: 'Add tags' }).click();
+    await expect.poll(async () => (await stored(id)).tags, { timeout: 10_000 }).toContain('late');
+    await stale.close();
+
     // Connectors: create a signed webhook to the loopback receiver; its credential is never shown.
     await open('Connectors');
     await page.getByRole('button', { name: 'New connector…' }).click();
@@ -325,5 +350,6 @@ describe.skipIf(skip)('dashboard case work in Chromium', () => {
 
     expect(cspErrors).toEqual([]);
     expect(pageErrors).toEqual([]);
-  }, 120_000);
+    // Generous: one long scenario, and the CI machine is shared.
+  }, 180_000);
 });
