@@ -120,6 +120,38 @@ describe('live cache', () => {
     expect(a).toMatchObject({ assignee: 'dana', status: 'pending_review' });
   });
 
+  it('reads a shown row again on incident_updated (tags, severity) and patches it; fetches nothing for a row not shown', async () => {
+    const client = new QueryClient();
+    client.setQueryData(['incidents', {}], pages([row('a'), row('b')]));
+    const fetched: string[] = [];
+    const stored = row('b', { severity: 'low', original_severity: 'high', tags: ['vip'], version: 3 });
+    vi.stubGlobal('fetch', async (url: string) => {
+      fetched.push(url);
+      return new Response(JSON.stringify(stored), { headers: { 'content-type': 'application/json' } });
+    });
+    try {
+      applyEvent(
+        client,
+        event('incident_updated', { incident_id: 'b', fields: ['severity', 'tags'], by: 'user:x' }),
+      );
+      applyEvent(client, event('incident_updated', { incident_id: 'zz', fields: ['tags'], by: 'user:x' }));
+      await vi.waitFor(() => expect(fetched).toEqual(['/api/v1/incidents/b']));
+      await vi.waitFor(() =>
+        expect(client.getQueryData<Pages>(['incidents', {}])!.pages[0]!.data[1]).toMatchObject({
+          severity: 'low',
+          original_severity: 'high',
+          tags: ['vip'],
+          version: 3,
+        }),
+      );
+      expect(client.getQueryData<Pages>(['incidents', {}])!.pages[0]!.data[0]).toMatchObject({
+        severity: 'high',
+      });
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('refetches overview counts at most once a second under a burst of events', async () => {
     vi.useFakeTimers();
     const client = new QueryClient();

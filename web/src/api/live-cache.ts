@@ -1,4 +1,5 @@
 import type { InfiniteData, QueryClient } from '@tanstack/react-query';
+import { api } from './client.ts';
 import type { BusEvent, Incident, IncidentPage } from './types.ts';
 
 /**
@@ -16,6 +17,29 @@ function patchRows(client: QueryClient, id: string, patch: (row: Incident) => In
         }
       : data,
   );
+}
+
+/**
+ * `incident_updated` names the fields (tags, severity, type) but not their values: a row on screen
+ * is read again and patched. Nothing is fetched when no loaded list holds the incident.
+ */
+async function refreshRow(client: QueryClient, id: string): Promise<void> {
+  const shown = client
+    .getQueriesData<Pages>({ queryKey: ['incidents'] })
+    .some(([, data]) => data?.pages.some((p) => p.data.some((r) => r.id === id)));
+  if (!shown) return;
+  const i = await api.get<Incident>(`/api/v1/incidents/${encodeURIComponent(id)}`).catch(() => null);
+  if (!i) return;
+  patchRows(client, id, (r) => ({
+    ...r,
+    severity: i.severity,
+    incident_type: i.incident_type,
+    tags: i.tags,
+    original_severity: i.original_severity ?? null,
+    original_incident_type: i.original_incident_type ?? null,
+    version: i.version,
+    updated_at: i.updated_at,
+  }));
 }
 
 /** The filters of a list query key: ['incidents', params]. */
@@ -127,6 +151,9 @@ export function applyEvent(client: QueryClient, e: BusEvent): void {
       patchRows(client, d.incident_id, (r) => ({ ...r, assignee: d.assignee }));
       break;
     }
+    case 'incident_updated':
+      if (id) void refreshRow(client, id);
+      break;
     case 'comment_added':
       if (id) void client.invalidateQueries({ queryKey: ['comments', id] });
       break;

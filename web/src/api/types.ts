@@ -189,6 +189,11 @@ export interface WebhookSource {
   enabled: boolean;
   unsigned: boolean;
   has_secret: boolean;
+  /** Whether requests must carry X-Webhook-Timestamp, signed as `<timestamp>.<body>`. */
+  require_timestamp?: boolean;
+  /** Set while a rotation's previous secret is still accepted. */
+  previous_secret_valid_until?: string | null;
+  rotated_at?: string | null;
 }
 
 export interface ListOf<T> {

@@ -3,6 +3,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 /**
  * A modal confirmation with a required reason (the audit log records it). A native <dialog>:
  * focus moves into it, Escape cancels, and the page behind cannot be reached meanwhile.
+ * `askReason: false` (default true) confirms without a reason, for routes that take none.
  */
 export function ConfirmDialog({
   open,
@@ -10,6 +11,7 @@ export function ConfirmDialog({
   body,
   confirmLabel,
   danger,
+  askReason = true,
   onConfirm,
   onCancel,
 }: {
@@ -18,6 +20,7 @@ export function ConfirmDialog({
   body: string;
   confirmLabel: string;
   danger?: boolean;
+  askReason?: boolean;
   onConfirm: (reason: string) => void | Promise<void>;
   onCancel: () => void;
 }) {
@@ -48,15 +51,21 @@ export function ConfirmDialog({
       <form onSubmit={submit}>
         <h2 id={titleId}>{title}</h2>
         <p>{body}</p>
-        <label>
-          Reason (recorded in the audit log)
-          <textarea required value={reason} onChange={(e) => setReason(e.target.value)} rows={3} />
-        </label>
+        {askReason && (
+          <label>
+            Reason (recorded in the audit log)
+            <textarea required value={reason} onChange={(e) => setReason(e.target.value)} rows={3} />
+          </label>
+        )}
         <div className="row end">
           <button type="button" onClick={onCancel}>
             Cancel
           </button>
-          <button type="submit" className={danger ? 'danger' : 'primary'} disabled={busy || !reason.trim()}>
+          <button
+            type="submit"
+            className={danger ? 'danger' : 'primary'}
+            disabled={busy || (askReason && !reason.trim())}
+          >
             {confirmLabel}
           </button>
         </div>

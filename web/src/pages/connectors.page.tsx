@@ -1,29 +1,51 @@
-import { useMutation, useQuery } from '@tanstack/react-query';
-import { listItems } from '../api/actions.ts';
-import { api } from '../api/client.ts';
+import { useState } from 'react';
+import {
+  putOf,
+  useConnectorKinds,
+  useConnectors,
+  useDeleteConnector,
+  usePutConnector,
+  useTestConnector,
+} from '../api/connectors.ts';
 import type { ConnectorView } from '../api/types.ts';
-import { When } from '../components/badge.tsx';
+import { Badge, When } from '../components/badge.tsx';
+import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { SimpleTable } from '../components/simple-table.tsx';
 import { ErrorState, QueryView } from '../components/states.tsx';
+import { ConnectorForm } from './connector-form.tsx';
+import { TestResult } from './connector-test-result.tsx';
 
+/** Configured action connectors: create, edit, enable/disable, delete, test. Credentials are write-only. */
 export function ConnectorsPage() {
-  const q = useQuery({
-    queryKey: ['connectors'],
-    queryFn: async () => listItems(await api.get<{ data: ConnectorView[] }>('/api/v1/connectors')),
-  });
-  const test = useMutation({
-    mutationFn: (name: string) =>
-      api.post<Record<string, unknown>>(`/api/v1/connectors/${encodeURIComponent(name)}/test`, {}),
-  });
+  const q = useConnectors();
+  const kinds = useConnectorKinds();
+  const test = useTestConnector();
+  const put = usePutConnector();
+  const del = useDeleteConnector();
+  // null: no form; '': a new connector; a name: editing that one.
+  const [editing, setEditing] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<ConnectorView | null>(null);
+  const edited = q.data?.find((c) => c.name === editing);
   return (
     <>
       <h1>Connectors</h1>
-      {test.isError && <ErrorState error={test.error} feature="Connector tests" />}
-      {test.data && (
-        <pre className="raw" role="status">
-          {JSON.stringify(test.data, null, 2)}
-        </pre>
+      {editing === null && (
+        <button type="button" className="primary" disabled={!kinds.data} onClick={() => setEditing('')}>
+          New connector…
+        </button>
       )}
+      {kinds.isError && <ErrorState error={kinds.error} feature="Connector kinds" />}
+      {editing !== null && kinds.data && (
+        <ConnectorForm
+          key={editing}
+          kinds={kinds.data}
+          {...(edited ? { existing: edited } : {})}
+          onDone={() => setEditing(null)}
+        />
+      )}
+      <TestResult test={test} />
+      {put.isError && <ErrorState error={put.error} feature="Connector management" />}
+      {del.isError && <ErrorState error={del.error} feature="Connector management" />}
       <QueryView
         query={q}
         feature="Connectors"
@@ -43,20 +65,66 @@ export function ConnectorsPage() {
                 cell: (c) => (c.enabled ? 'yes' : 'no') + (c.dry_run ? ' (dry run)' : ''),
               },
               { header: 'Actions', cell: (c) => c.action_types.join(', ') },
-              { header: 'Secrets set', cell: (c) => c.secrets_set.join(', ') || '—' },
+              {
+                header: 'Credentials',
+                cell: (c) =>
+                  c.secrets_set.length ? (
+                    c.secrets_set.map((s) => (
+                      <span key={s} className="chip">
+                        {s}: set
+                      </span>
+                    ))
+                  ) : (
+                    <Badge kind="plain" value={null} />
+                  ),
+              },
               { header: 'Updated', cell: (c) => <When at={c.updated_at} /> },
               {
-                header: 'Test',
+                header: 'Manage',
                 cell: (c) => (
-                  <button type="button" onClick={() => test.mutate(c.name)} aria-label={`Test ${c.name}`}>
-                    Test
-                  </button>
+                  <div className="row">
+                    <button type="button" onClick={() => test.mutate(c.name)} aria-label={`Test ${c.name}`}>
+                      Test
+                    </button>
+                    <button type="button" onClick={() => setEditing(c.name)} aria-label={`Edit ${c.name}`}>
+                      Edit
+                    </button>
+                    <button
+                      type="button"
+                      disabled={put.isPending}
+                      aria-label={`${c.enabled ? 'Disable' : 'Enable'} ${c.name}`}
+                      onClick={() => put.mutate({ name: c.name, body: { ...putOf(c), enabled: !c.enabled } })}
+                    >
+                      {c.enabled ? 'Disable' : 'Enable'}
+                    </button>
+                    <button
+                      type="button"
+                      className="danger"
+                      onClick={() => setDeleting(c)}
+                      aria-label={`Delete ${c.name}`}
+                    >
+                      Delete…
+                    </button>
+                  </div>
                 ),
               },
             ]}
           />
         )}
       </QueryView>
+      <ConfirmDialog
+        open={deleting !== null}
+        askReason={false}
+        danger
+        title={`Delete the connector ${deleting?.name ?? ''}?`}
+        body="Its stored credentials are deleted with it; actions of its types then have no connector."
+        confirmLabel="Delete"
+        onCancel={() => setDeleting(null)}
+        onConfirm={async () => {
+          if (deleting) await del.mutateAsync(deleting.name).catch(() => undefined);
+          setDeleting(null);
+        }}
+      />
     </>
   );
 }

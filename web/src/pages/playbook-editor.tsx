@@ -2,18 +2,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/client.ts';
 import type { Playbook, PlaybookError } from '../api/types.ts';
+import { offsetOf } from '../components/line-errors.tsx';
 import { ErrorState, Loading } from '../components/states.tsx';
-
-/** Offset of the start of 1-based `line` in `text`. */
-function offsetOf(text: string, line: number, column: number): number {
-  let at = 0;
-  for (let n = 1; n < line; n++) {
-    const next = text.indexOf('\n', at);
-    if (next < 0) break;
-    at = next + 1;
-  }
-  return at + Math.max(0, column - 1);
-}
 
 /**
  * A playbook's YAML, validated by the server as you type (POST /playbooks/validate, nothing stored).

@@ -7,9 +7,11 @@ import { ActionsSection } from './actions.section.tsx';
 import { AlertsSection } from './alerts.section.tsx';
 import { Assignment } from './assignment.tsx';
 import { CommentsSection } from './comments.section.tsx';
-import { DecideButtons } from './decide-buttons.tsx';
 import { IndicatorsSection } from './indicators.section.tsx';
+import { OverrideForm } from './override-form.tsx';
 import { RelatedSection } from './related.section.tsx';
+import { StatusControls } from './status-controls.tsx';
+import { TagsEditor } from './tags-editor.tsx';
 import { TimelineSection } from './timeline.section.tsx';
 import { TranscriptSection } from './transcript.section.tsx';
 import { VerdictSection } from './verdict.section.tsx';
@@ -44,7 +46,9 @@ export function IncidentPage({ params }: PageProps) {
           {i.occurrence_count}× · first <When at={i.first_seen} /> · last <When at={i.last_seen} />
         </dd>
         <dt>Tags</dt>
-        <dd>{i.tags.length ? i.tags.join(', ') : '—'}</dd>
+        <dd>
+          <TagsEditor incident={i} />
+        </dd>
       </dl>
       {i.description && <p>{i.description}</p>}
       {i.triage_error && (
@@ -52,8 +56,9 @@ export function IncidentPage({ params }: PageProps) {
           Triage failed: {i.triage_error}
         </p>
       )}
-      <DecideButtons incident={i} />
+      <StatusControls incident={i} />
       <Assignment incident={i} />
+      <OverrideForm key={`${i.severity}|${i.incident_type}`} incident={i} />
       <VerdictSection verdict={i.verdict} />
       <IndicatorsSection incident={i} />
       <ActionsSection incidentId={id} />

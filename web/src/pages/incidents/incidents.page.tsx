@@ -5,6 +5,7 @@ import { useIncidentPages } from '../../api/incidents.ts';
 import { ErrorState, Loading } from '../../components/states.tsx';
 import { navigate, useLocation } from '../../router.tsx';
 import { BulkBar } from './bulk-bar.tsx';
+import { ExportLinks } from './export-links.tsx';
 import { FILTER_KEYS, Filters } from './filters.tsx';
 import { IncidentTable } from './incident-table.tsx';
 import { SavedViews } from './saved-views.tsx';
@@ -40,6 +41,7 @@ export function IncidentsPage() {
       <h1>Incidents</h1>
       <Filters key={params.q ?? ''} params={params} onChange={setParams} />
       <SavedViews params={params} onApply={setParams} />
+      <ExportLinks params={params} />
       <p className="muted" role="status" aria-live="polite">
         {first ? `${first.total_items}${first.total_exact ? '' : '+'} matching` : ''}
       </p>
