@@ -307,6 +307,16 @@ describe('commands in the docs', () => {
     expect(problems).toEqual([]);
   });
 
+  it('`npm run <script>` quoted in prose names a script too', () => {
+    const missing = docFiles().flatMap((f) =>
+      [...readFileSync(join(ROOT, f), 'utf8').matchAll(/`npm run ([\w:-]+)/g)]
+        .map((m) => m[1]!)
+        .filter((name) => !scripts[name])
+        .map((name) => `${f}: npm run ${name}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
   it('our CLI parses each (`node bin/triage-warden.js <args> --help`), subcommands are in its help', async () => {
     const failures: string[] = [];
     const queue = [...cliCalls.values()];
@@ -322,7 +332,12 @@ describe('commands in the docs', () => {
           });
           for (const call of calls) {
             const sub = call.args[1];
-            if (sub && !sub.startsWith('-') && /^[a-z][\w-]*$/.test(sub) && !new RegExp(`\\b${sub}\\b`).test(stdout))
+            if (
+              sub &&
+              !sub.startsWith('-') &&
+              /^[a-z][\w-]*$/.test(sub) &&
+              !new RegExp(`\\b${sub}\\b`).test(stdout)
+            )
               failures.push(`${where(call.c)} — "${sub}" is not in \`${call.args[0]} --help\``);
           }
         } catch (err) {
