@@ -48,9 +48,9 @@ for (const backend of backends) {
       // The pg driver's timestamptz parser answers text, PGlite a Date: compare as ISO text.
       const closedAt = async (id: string) => {
         const v = (
-          await sql<{ closed_at: Date | string | null }>`SELECT closed_at FROM incidents WHERE id = ${id}`.execute(
-            db.primary,
-          )
+          await sql<{
+            closed_at: Date | string | null;
+          }>`SELECT closed_at FROM incidents WHERE id = ${id}`.execute(db.primary)
         ).rows[0]!.closed_at;
         return v === null ? null : new Date(v).toISOString();
       };
@@ -112,7 +112,13 @@ for (const backend of backends) {
         const { incident } = await incidents.ingest(alert(), 60_000);
         const id = incident.id;
         const move = (from: string, to: string) =>
-          incidents.transition({ id, from: from as never, to: to as never, actor: 'user:a', action: 'test.move' });
+          incidents.transition({
+            id,
+            from: from as never,
+            to: to as never,
+            actor: 'user:a',
+            action: 'test.move',
+          });
         expect(await closedAt(id)).toBeNull();
         expect(await move('new', 'escalated')).not.toBeNull();
         expect(await closedAt(id)).toBeNull();
@@ -182,20 +188,32 @@ for (const backend of backends) {
         await raw(
           randomUUID(),
           'resolved',
-          { created: '2030-03-10T12:30:00Z', triaged: '2030-03-10T12:33:00Z', closed: '2030-03-10T13:30:00Z' }, // 180 s, 3600 s
+          {
+            created: '2030-03-10T12:30:00Z',
+            triaged: '2030-03-10T12:33:00Z',
+            closed: '2030-03-10T13:30:00Z',
+          }, // 180 s, 3600 s
           { severity: 'low', classification: 'benign' },
         );
         await raw(
           randomUUID(),
           'false_positive',
-          { created: '2030-03-09T14:00:00Z', triaged: '2030-03-09T14:05:00Z', closed: '2030-03-09T16:00:00Z' }, // 300 s, 7200 s
+          {
+            created: '2030-03-09T14:00:00Z',
+            triaged: '2030-03-09T14:05:00Z',
+            closed: '2030-03-09T16:00:00Z',
+          }, // 300 s, 7200 s
           { severity: 'low', classification: 'benign' },
         );
         // Before the window: counted by status and in throughput (triaged in it), not in durations.
         await raw(
           randomUUID(),
           'closed',
-          { created: '2030-03-09T13:59:59Z', triaged: '2030-03-09T14:30:00Z', closed: '2030-03-10T13:00:00Z' },
+          {
+            created: '2030-03-09T13:59:59Z',
+            triaged: '2030-03-09T14:30:00Z',
+            closed: '2030-03-10T13:00:00Z',
+          },
           { severity: 'info', classification: 'inconclusive' },
         );
         // After the 24h window (a clock ahead): in its status count only; in the 7d window's last day.
@@ -235,7 +253,13 @@ for (const backend of backends) {
           closed: 2,
         });
         expect(s.buckets.reduce((n, b) => n + b.created, 0)).toBe(4);
-        expect(s.by_status).toMatchObject({ new: 2, pending_review: 1, resolved: 1, false_positive: 1, closed: 1 });
+        expect(s.by_status).toMatchObject({
+          new: 2,
+          pending_review: 1,
+          resolved: 1,
+          false_positive: 1,
+          closed: 1,
+        });
         expect(s.by_status.escalated).toBe(0);
         expect(s.time_to_triage).toEqual({ count: 3, mean_seconds: 180, p50_seconds: 180, p90_seconds: 276 });
         expect(s.time_to_respond).toEqual({
@@ -247,8 +271,18 @@ for (const backend of backends) {
 
         const week = await stats.overview('7d', now);
         expect(week.buckets).toHaveLength(7);
-        expect(week.buckets[6]).toMatchObject({ start: '2030-03-10T00:00:00.000Z', created: 4, triaged: 2, closed: 2 });
-        expect(week.buckets[5]).toMatchObject({ start: '2030-03-09T00:00:00.000Z', created: 2, triaged: 2, closed: 1 });
+        expect(week.buckets[6]).toMatchObject({
+          start: '2030-03-10T00:00:00.000Z',
+          created: 4,
+          triaged: 2,
+          closed: 2,
+        });
+        expect(week.buckets[5]).toMatchObject({
+          start: '2030-03-09T00:00:00.000Z',
+          created: 2,
+          triaged: 2,
+          closed: 1,
+        });
         expect(week.time_to_triage.count).toBe(4);
       });
 
@@ -256,7 +290,12 @@ for (const backend of backends) {
         const s = await stats.overview('30d', new Date('2001-01-01T00:00:00Z'));
         expect(s.buckets).toHaveLength(30);
         expect(s.buckets.every((b) => b.created === 0 && b.triaged === 0 && b.closed === 0)).toBe(true);
-        expect(s.time_to_triage).toEqual({ count: 0, mean_seconds: null, p50_seconds: null, p90_seconds: null });
+        expect(s.time_to_triage).toEqual({
+          count: 0,
+          mean_seconds: null,
+          p50_seconds: null,
+          p90_seconds: null,
+        });
       });
     },
   );

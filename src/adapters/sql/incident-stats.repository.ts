@@ -109,9 +109,7 @@ export class SqlIncidentStatsStore implements IncidentStatsStore {
       if (!bucket) continue;
       bucket.created = Number(n);
       SEVERITIES.forEach((s, k) => (bucket.by_severity[s] = Number(rest[k])));
-      VERDICT_KEYS.forEach(
-        (c, k) => (bucket.by_verdict[c] = Number(rest[SEVERITIES.length + k])),
-      );
+      VERDICT_KEYS.forEach((c, k) => (bucket.by_verdict[c] = Number(rest[SEVERITIES.length + k])));
     }
     for (const [b, n] of row.triaged ?? []) if (buckets[b]) buckets[b].triaged = Number(n);
     for (const [b, n] of row.closed ?? []) if (buckets[b]) buckets[b].closed = Number(n);
@@ -133,11 +131,6 @@ export class SqlIncidentStatsStore implements IncidentStatsStore {
 }
 
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
-function durations(
-  n: number,
-  mean: number | null,
-  p50: number | null,
-  p90: number | null,
-): DurationStats {
+function durations(n: number, mean: number | null, p50: number | null, p90: number | null): DurationStats {
   return { count: Number(n), mean_seconds: num(mean), p50_seconds: num(p50), p90_seconds: num(p90) };
 }

@@ -37,7 +37,11 @@ export async function moveStatusRow(
   const extra = also === undefined ? [] : Array.isArray(also) ? also : [also as RawBuilder<unknown>];
   if (!TRIAGE_PENDING_STATUSES.includes(t.to)) sets.push(sql`triaged_at = COALESCE(i.triaged_at, now())`);
   // Closed since the first move into a closed status (archiving keeps it); any open status clears it.
-  sets.push(CLOSED_INCIDENT_STATUSES.includes(t.to) ? sql`closed_at = COALESCE(i.closed_at, now())` : sql`closed_at = NULL`);
+  sets.push(
+    CLOSED_INCIDENT_STATUSES.includes(t.to)
+      ? sql`closed_at = COALESCE(i.closed_at, now())`
+      : sql`closed_at = NULL`,
+  );
   if (t.reason !== undefined) sets.push(sql`resolution_reason = ${t.reason}`);
   if (verdict) {
     sets.push(sql`classification = ${verdict.classification}`, sql`confidence = ${verdict.confidence}`);
