@@ -8,8 +8,8 @@ export interface Series {
   values: number[];
 }
 
-const W = 720;
-const H = 180;
+const W = 400;
+const H = 160;
 const PAD = { left: 40, right: 8, top: 8, bottom: 22 };
 
 /** A round upper bound for the axis: 1, 2, 5 × 10^n. */
