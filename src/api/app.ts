@@ -36,6 +36,7 @@ import { actionRoutes } from './routes/actions.routes.ts';
 import { approvalRoutes } from './routes/approvals.routes.ts';
 import { emailRoutes } from './routes/email.routes.ts';
 import { llmTranscriptRoutes } from './routes/llm-transcripts.routes.ts';
+import { statsRoutes } from './routes/stats.routes.ts';
 import { StreamHub, streamRoutes } from './routes/stream.routes.ts';
 import { userRoutes } from './routes/users.routes.ts';
 import { webhookRoutes } from './routes/webhooks.routes.ts';
@@ -265,6 +266,7 @@ export async function buildApp(
       }
       await api.register(webhookSourceRoutes(deps));
       if (deps.playbooks) await api.register(playbookRoutes(deps.playbooks));
+      if (deps.stats) await api.register(statsRoutes(deps.stats));
       api.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
         app.swagger(),
       );

@@ -26,6 +26,7 @@ import type { PlaybookService } from '../core/playbooks/playbook.service.ts';
 import type { AccessPolicy } from './plugins/access.ts';
 import type { OidcLoginPort } from '../core/identity/oidc-login.port.ts';
 import type { SsoWiring } from './routes/oidc.routes.ts';
+import type { IncidentStatsStore } from '../ports/incident-stats.port.ts';
 
 export interface ReadinessReport {
   ready: boolean;
@@ -84,4 +85,6 @@ export interface ApiDeps {
   audit?: { query: AuditQueryStore; log: AuditLogStore };
   /** Response actions and approvals (docs/RESPONSE.md); their routes exist only when set. */
   actions?: { service: ActionService; store: ActionStore };
+  /** The Overview statistics (docs/DASHBOARD.md#overview-statistics); GET /stats/overview exists only when set. */
+  stats?: IncidentStatsStore;
 }

@@ -7,6 +7,7 @@ export {
   APPROVAL_LEVELS,
   APPROVAL_STATUSES,
   CLASSIFICATIONS,
+  CLOSED_INCIDENT_STATUSES,
   INCIDENT_STATUSES,
   INCIDENT_TYPES,
   INDICATOR_TYPES,
@@ -52,3 +53,5 @@ export type {
   RelatedIncident,
   SavedView,
 } from './casework.ts';
+export { NO_VERDICT, STATS_WINDOWS, STATS_WINDOW_SHAPE } from './stats.ts';
+export type { DurationStats, OverviewStats, StatsBucket, StatsWindow } from './stats.ts';

@@ -97,3 +97,14 @@ export type IndicatorType = (typeof INDICATOR_TYPES)[number];
 /** User roles: what a person or an API key may do (the role → permission table is in the access layer). */
 export const ROLES = ['admin', 'analyst', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
+
+/**
+ * Statuses that close an incident: entering one from an open status sets its `closed_at`, leaving
+ * them (reopen, a repeat reopening it) clears it (docs/INCIDENT-LIFECYCLE.md#closed_at).
+ */
+export const CLOSED_INCIDENT_STATUSES: readonly IncidentStatus[] = [
+  'resolved',
+  'false_positive',
+  'dismissed',
+  'closed',
+];

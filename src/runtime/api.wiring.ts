@@ -12,6 +12,7 @@ import type { Config } from '../config/index.ts';
 import type { PinoLogger } from '../observability/logger.ts';
 import type { Logger } from '../ports/index.ts';
 import { createCasework } from './casework.wiring.ts';
+import { createStats } from './stats.wiring.ts';
 import type { IdentityWiring } from './identity-wiring.ts';
 import type { CoreServices } from './services.wiring.ts';
 import type { Transports } from './transports.ts';
@@ -118,6 +119,7 @@ export async function createApi(input: ApiWiringInput): Promise<ApiWiring> {
     policies: services.policy.service,
     audit: { query: new SqlAuditQuery(database), log: new SqlAuditLog(database) },
     ...(input.response ? { actions: { service: input.response.service, store: input.response.store } } : {}),
+    ...createStats(database),
   };
   if (config.server.trust_proxy && config.server.trusted_proxies.length === 0)
     log.warn(

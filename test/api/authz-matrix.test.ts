@@ -108,6 +108,7 @@ const EXPECTED: Record<string, Permission> = {
   'GET /api/v1/approvals': 'actions:read',
   'POST /api/v1/approvals/{id}/approve': 'approvals:decide',
   'POST /api/v1/approvals/{id}/deny': 'approvals:decide',
+  'GET /api/v1/stats/overview': 'incidents:read',
 };
 
 /** Path parameters that match each route's schema but name nothing (404/400 after the access check). */

@@ -164,6 +164,22 @@ describe('live cache', () => {
     expect(countCalls()).toBe(1);
   });
 
+  it('refetches the overview statistics at most once every 5 s under a burst of incident events', async () => {
+    vi.useFakeTimers();
+    const client = new QueryClient();
+    const spy = vi.spyOn(client, 'invalidateQueries');
+    for (let i = 0; i < 50; i++) applyEvent(client, created(`s${i}`));
+    const statsCalls = () =>
+      spy.mock.calls.filter(([f]) => JSON.stringify(f?.queryKey) === '["stats"]').length;
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(statsCalls()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(statsCalls()).toBe(1);
+    for (let i = 0; i < 50; i++) applyEvent(client, created(`t${i}`));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(statsCalls()).toBe(2);
+  });
+
   it('parses the Prometheus text the overview and cluster pages read', () => {
     const samples = parseMetrics(
       '# HELP incident_queue_depth x\n# TYPE incident_queue_depth gauge\nincident_queue_depth 7\ntw_incidents{status="new",x="a\\"b"} 3\n',

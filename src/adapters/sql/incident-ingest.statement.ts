@@ -153,6 +153,7 @@ export async function writeBatch(
         severity_rank = GREATEST(i.severity_rank, g.severity_rank),
         status = CASE WHEN t.requeue_from IS NULL THEN i.status ELSE 'new' END,
         resolution_reason = CASE WHEN t.requeue_from IS NULL THEN i.resolution_reason END,
+        closed_at = CASE WHEN t.requeue_from IS NULL THEN i.closed_at END,
         version = i.version + CASE WHEN t.raised OR t.requeue_from IS NOT NULL THEN 1 ELSE 0 END,
         updated_at = CASE WHEN t.raised OR t.requeue_from IS NOT NULL THEN now() ELSE i.updated_at END
       FROM target AS t JOIN grp AS g USING (g)

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { TRIAGE_PENDING_STATUSES } from '../../contracts/index.ts';
+import { CLOSED_INCIDENT_STATUSES, TRIAGE_PENDING_STATUSES } from '../../contracts/index.ts';
 import type { Moved, Transition } from '../../ports/index.ts';
 import { toIncident } from './rows.ts';
 import type { DB } from './schema.ts';
@@ -36,6 +36,12 @@ export async function moveStatusRow(
   const sets = [sql`status = ${t.to}`, sql`version = i.version + 1`, sql`updated_at = now()`, ...extraSets];
   const extra = also === undefined ? [] : Array.isArray(also) ? also : [also as RawBuilder<unknown>];
   if (!TRIAGE_PENDING_STATUSES.includes(t.to)) sets.push(sql`triaged_at = COALESCE(i.triaged_at, now())`);
+  // Closed since the first move into a closed status (archiving keeps it); any open status clears it.
+  sets.push(
+    CLOSED_INCIDENT_STATUSES.includes(t.to)
+      ? sql`closed_at = COALESCE(i.closed_at, now())`
+      : sql`closed_at = NULL`,
+  );
   if (t.reason !== undefined) sets.push(sql`resolution_reason = ${t.reason}`);
   if (verdict) {
     sets.push(sql`classification = ${verdict.classification}`, sql`confidence = ${verdict.confidence}`);

@@ -42,6 +42,8 @@ export interface IncidentsTable {
   assigned_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   original_severity: ColumnType<string | null, string | null | undefined, string | null>;
   original_incident_type: ColumnType<string | null, string | null | undefined, string | null>;
+  // --- closed_at (0016): when the incident entered a closed status; null while open ---
+  closed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface IncidentCommentsTable {

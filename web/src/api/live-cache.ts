@@ -116,6 +116,19 @@ function refreshCounts(client: QueryClient): void {
   );
 }
 
+/** The overview's statistics are aggregates over many rows: refetched at most once every 5 s. */
+const statsTimers = new WeakMap<QueryClient, ReturnType<typeof setTimeout>>();
+function refreshStats(client: QueryClient): void {
+  if (statsTimers.has(client)) return;
+  statsTimers.set(
+    client,
+    setTimeout(() => {
+      statsTimers.delete(client);
+      void client.invalidateQueries({ queryKey: ['stats'] });
+    }, 5000),
+  );
+}
+
 const incidentOf = (e: BusEvent): string | undefined =>
   (e.data as { incident_id?: string }).incident_id ?? undefined;
 
@@ -129,11 +142,13 @@ export function applyEvent(client: QueryClient, e: BusEvent): void {
     case 'incident_created':
       insertRow(client, rowOf(e as BusEvent<'incident_created'>));
       refreshCounts(client);
+      refreshStats(client);
       break;
     case 'status_changed': {
       const d = e.data as BusEvent<'status_changed'>['data'];
       patchRows(client, d.incident_id, (r) => ({ ...r, status: d.to }));
       refreshCounts(client);
+      refreshStats(client);
       break;
     }
     case 'analysis_complete': {
@@ -144,6 +159,7 @@ export function applyEvent(client: QueryClient, e: BusEvent): void {
         confidence: d.confidence,
       }));
       refreshCounts(client);
+      refreshStats(client);
       break;
     }
     case 'incident_assigned': {

@@ -6,6 +6,7 @@ import { metricValue, useMetrics } from '../api/metrics.ts';
 import type { KillSwitch } from '../api/types.ts';
 import { ErrorState, Loading } from '../components/states.tsx';
 import { Link } from '../router.tsx';
+import { OverviewStatsSection } from './overview-stats.tsx';
 
 function CountTile({ label, filter }: { label: string; filter: Record<string, string> }) {
   const q = useCount(filter);
@@ -88,6 +89,7 @@ export function OverviewPage() {
         <h2 id="ops-h">Operations</h2>
         <Operations />
       </section>
+      <OverviewStatsSection />
       <section aria-labelledby="status-h">
         <h2 id="status-h">
           Incidents by status{' '}
