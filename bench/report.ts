@@ -18,6 +18,7 @@ const ORDER = [
   'orchestrators',
   'failover',
   'footprint',
+  'dashboard',
 ];
 
 function cell(s: string): string {
