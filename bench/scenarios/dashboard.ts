@@ -25,7 +25,7 @@
  * No figure is asserted; the checks are about correctness (the right rows, bounded DOM, no reload).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { alertBody, postAlert } from '../lib/alerts.ts';
@@ -34,6 +34,7 @@ import { hasChromium, launchChromium, CHROMIUM } from '../lib/chromium.ts';
 import { ensureIncidentDatabase } from '../lib/incident-generator.ts';
 import type { NodeProcess } from '../lib/proc.ts';
 import { REPO_ROOT } from '../lib/proc.ts';
+import { summariseProfile } from '../lib/profile.ts';
 import { row, type Check, type Row } from '../lib/result.ts';
 import type { RunContext, Scenario, ScenarioOutput } from '../lib/scenario.ts';
 import {
@@ -266,7 +267,7 @@ async function measure(
   ctx: RunContext,
   browser: Browser,
   api: NodeProcess,
-  o: { target: number; host: string; live: string; qTotal: number; qExact: boolean; expectedId?: string },
+  o: { label: string; target: number; host: string; live: string; qTotal: number; qExact: boolean; expectedId?: string },
 ): Promise<Measured> {
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
   try {
@@ -293,7 +294,13 @@ async function measure(
     const heapFirst = await heapMb(page);
     const marker = (await page.evaluate('window.__tw.marker')) as number;
 
-    // Scroll down to row `target` through the cursor pages.
+    // Scroll down to row `target` through the cursor pages (CPU-profiled in the page with --profile).
+    const profiler = ctx.profile ? await page.context().newCDPSession(page) : undefined;
+    if (profiler) {
+      await profiler.send('Profiler.enable');
+      await profiler.send('Profiler.setSamplingInterval', { interval: 500 });
+      await profiler.send('Profiler.start');
+    }
     const scrollFrom = (await page.evaluate('performance.now()')) as number;
     const scroll = (await page.evaluate(`${SCROLL}(${JSON.stringify({
       want: o.target + 1,
@@ -302,6 +309,15 @@ async function measure(
       rowHeight: 40,
     })})`)) as Measured['scroll'];
     const scrollTo = (await page.evaluate('performance.now()')) as number;
+    if (profiler) {
+      const { profile } = (await profiler.send('Profiler.stop')) as { profile: unknown };
+      const dir = join(ctx.logDir, 'profiles');
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `chromium-scroll-${o.label}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      ctx.profiles.push(summariseProfile(file, `chromium (${o.label}): scroll`));
+      await profiler.detach().catch(() => {});
+    }
     const targetShown = o.expectedId
       ? (await page.locator(`tr[data-id="${o.expectedId}"]`).count()) === 1
       : false;
@@ -433,6 +449,7 @@ async function runOne(ctx: RunContext, browser: Browser, t: Target, runId: strin
   ctx.log(`${t.label}: API walk to row ${walk.reached} in ${walk.pages} pages, ${Math.round(walk.total_ms)} ms`);
 
   const m = await measure(ctx, browser, api, {
+    label: t.label,
     target: walk.reached,
     host,
     live: alertBody(runId, 0),

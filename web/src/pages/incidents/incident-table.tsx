@@ -3,10 +3,11 @@ import {
   flexRender,
   getCoreRowModel,
   useReactTable,
+  type Row,
   type RowSelectionState,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
+import { memo, useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
 import type { Incident } from '../../api/types.ts';
 import { Badge, When } from '../../components/badge.tsx';
 import { Link, navigate } from '../../router.tsx';
@@ -69,6 +70,38 @@ function Pad({ height, span }: { height: number; span: number }) {
   );
 }
 
+const onKey = (e: KeyboardEvent<HTMLTableRowElement>, id: string) => {
+  if (e.key === 'Enter' && e.target === e.currentTarget) navigate(`/incidents/${id}`);
+};
+
+/**
+ * One incident's row. Memoised on the incident and its selection: the virtualiser re-renders the
+ * table on every scroll event (synchronously), and without this each of the ~40 rows on screen was
+ * rendered again each time (every cell, every date formatted) though only the rows entering the
+ * view changed. A new page or a live update replaces the incident objects it concerns, so those rows
+ * still render again.
+ */
+const DataRow = memo(
+  function DataRow({ row }: { row: Row<Incident>; incident: Incident; selected: boolean }) {
+    return (
+      <tr
+        data-id={row.id}
+        tabIndex={0}
+        onKeyDown={(e) => onKey(e, row.id)}
+        aria-selected={row.getIsSelected()}
+        className="data-row"
+      >
+        {row.getVisibleCells().map((c) => (
+          <td key={c.id} className={`c-${c.column.id}`}>
+            {flexRender(c.column.columnDef.cell, c.getContext())}
+          </td>
+        ))}
+      </tr>
+    );
+  },
+  (a, b) => a.incident === b.incident && a.selected === b.selected,
+);
+
 /**
  * The incidents as one virtual list: only the rows on screen are in the DOM, and the next cursor
  * page is fetched as the end comes into view, so 100,000 incidents scroll like 100.
@@ -116,9 +149,6 @@ export function IncidentTable({
     () => (items.length ? virtual.getTotalSize() - (items.at(-1)?.end ?? 0) : 0),
     [items, virtual],
   );
-  const onKey = (e: KeyboardEvent<HTMLTableRowElement>, id: string) => {
-    if (e.key === 'Enter' && e.target === e.currentTarget) navigate(`/incidents/${id}`);
-  };
   return (
     <div
       ref={scroller}
@@ -144,20 +174,7 @@ export function IncidentTable({
           {items.map((v) => {
             const row = tableRows[v.index]!;
             return (
-              <tr
-                key={row.id}
-                data-id={row.id}
-                tabIndex={0}
-                onKeyDown={(e) => onKey(e, row.id)}
-                aria-selected={row.getIsSelected()}
-                className="data-row"
-              >
-                {row.getVisibleCells().map((c) => (
-                  <td key={c.id} className={`c-${c.column.id}`}>
-                    {flexRender(c.column.columnDef.cell, c.getContext())}
-                  </td>
-                ))}
-              </tr>
+              <DataRow key={row.id} row={row} incident={row.original} selected={row.getIsSelected()} />
             );
           })}
           <Pad height={padBottom} span={columns.length} />
