@@ -102,7 +102,10 @@ interface ListPage {
   pagination: { total_items: number; total_exact: boolean; next_cursor: string | null };
 }
 
-async function list(api: NodeProcess, params: Record<string, string>): Promise<{ ms: number; page: ListPage }> {
+async function list(
+  api: NodeProcess,
+  params: Record<string, string>,
+): Promise<{ ms: number; page: ListPage }> {
   const t0 = performance.now();
   const res = await fetch(
     `${api.url}/api/v1/incidents?${new URLSearchParams({ per_page: String(PAGE), ...params })}`,
@@ -210,6 +213,7 @@ interface Measured {
   };
   pages_loaded: number;
   target_row_shown: boolean;
+  select_all: boolean;
   heap_first_mb: number;
   heap_after_scroll_mb: number;
   scroll_longtasks: { count: number; max_ms: number; total_ms: number };
@@ -267,7 +271,15 @@ async function measure(
   ctx: RunContext,
   browser: Browser,
   api: NodeProcess,
-  o: { label: string; target: number; host: string; live: string; qTotal: number; qExact: boolean; expectedId?: string },
+  o: {
+    label: string;
+    target: number;
+    host: string;
+    live: string;
+    qTotal: number;
+    qExact: boolean;
+    expectedId?: string;
+  },
 ): Promise<Measured> {
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
   try {
@@ -277,7 +289,8 @@ async function measure(
     const cspErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message.slice(0, 200)));
     page.on('console', (m) => {
-      if (m.type() === 'error' && /Content.Security.Policy/i.test(m.text())) cspErrors.push(m.text().slice(0, 200));
+      if (m.type() === 'error' && /Content.Security.Policy/i.test(m.text()))
+        cspErrors.push(m.text().slice(0, 200));
     });
     await page.goto(`${api.url}/login`);
     await page.getByLabel('Username').fill(USER);
@@ -302,12 +315,14 @@ async function measure(
       await profiler.send('Profiler.start');
     }
     const scrollFrom = (await page.evaluate('performance.now()')) as number;
-    const scroll = (await page.evaluate(`${SCROLL}(${JSON.stringify({
-      want: o.target + 1,
-      target: o.target,
-      timeoutMs: 600_000,
-      rowHeight: 40,
-    })})`)) as Measured['scroll'];
+    const scroll = (await page.evaluate(
+      `${SCROLL}(${JSON.stringify({
+        want: o.target + 1,
+        target: o.target,
+        timeoutMs: 600_000,
+        rowHeight: 40,
+      })})`,
+    )) as Measured['scroll'];
     const scrollTo = (await page.evaluate('performance.now()')) as number;
     if (profiler) {
       const { profile } = (await profiler.send('Profiler.stop')) as { profile: unknown };
@@ -323,6 +338,21 @@ async function measure(
       : false;
     const heapAfter = await heapMb(page);
     ctx.checkpoint();
+
+    // Select all means every loaded row, not only those on screen; once more clears the selection.
+    const selectAll = page.getByRole('checkbox', { name: 'Select all loaded incidents' });
+    await selectAll.check();
+    const selectedAll = await page
+      .getByText(`${scroll.rows} selected`, { exact: true })
+      .waitFor({ timeout: 10_000 })
+      .then(() => true)
+      .catch(() => false);
+    await selectAll.uncheck();
+    const cleared = await page
+      .getByText(/^\d+ selected$/)
+      .waitFor({ state: 'detached', timeout: 10_000 })
+      .then(() => true)
+      .catch(() => false);
 
     // A live incident while scrolled down: joins the table without a reload, first once scrolled up.
     const before = Number(await page.locator('table.grid').getAttribute('aria-rowcount'));
@@ -381,6 +411,7 @@ async function measure(
       scroll,
       pages_loaded: Math.ceil((scroll.rows - scroll.startRows) / PAGE),
       target_row_shown: targetShown,
+      select_all: selectedAll && cleared,
       heap_first_mb: heapFirst,
       heap_after_scroll_mb: heapAfter,
       scroll_longtasks: longtasks(tasks, scrollFrom, scrollTo),
@@ -446,7 +477,9 @@ async function runOne(ctx: RunContext, browser: Browser, t: Target, runId: strin
   const apiSeverity = await listMedian(api, { severity: 'critical' });
   const apiQ = await listMedian(api, { q: host });
   const walk = await cursorWalk(api, t.target);
-  ctx.log(`${t.label}: API walk to row ${walk.reached} in ${walk.pages} pages, ${Math.round(walk.total_ms)} ms`);
+  ctx.log(
+    `${t.label}: API walk to row ${walk.reached} in ${walk.pages} pages, ${Math.round(walk.total_ms)} ms`,
+  );
 
   const m = await measure(ctx, browser, api, {
     label: t.label,
@@ -474,7 +507,8 @@ async function runOne(ctx: RunContext, browser: Browser, t: Target, runId: strin
 
 export const dashboard: Scenario = {
   name: 'dashboard',
-  title: 'The Incidents page in Chromium at 100,000 incidents (first rows, scroll to row 5,000, filters, live)',
+  title:
+    'The Incidents page in Chromium at 100,000 incidents (first rows, scroll to row 5,000, filters, live)',
   timeoutMs: (tiny) => (tiny ? 240_000 : 1_800_000),
   async run(ctx: RunContext): Promise<ScenarioOutput> {
     if (!hasChromium()) throw new Error(`needs Chromium at ${CHROMIUM}: apt-get install chromium`);
@@ -484,7 +518,12 @@ export const dashboard: Scenario = {
     const big: Target = tiny
       ? { label: 'big', db: `tw_bench_dash_${id}`, rows: TINY_ROWS, target: TINY_TARGET }
       : { label: 'big', db: DASHBOARD_DB, rows: FULL_ROWS, target: FULL_TARGET };
-    const small: Target = { label: 'small', db: `tw_bench_dash_base_${id}`, rows: BASELINE_ROWS, target: BASELINE_ROWS };
+    const small: Target = {
+      label: 'small',
+      db: `tw_bench_dash_base_${id}`,
+      rows: BASELINE_ROWS,
+      target: BASELINE_ROWS,
+    };
     if (tiny) ctx.defer(() => dropDatabase(big.db));
     ctx.defer(() => dropDatabase(small.db));
 
@@ -626,6 +665,10 @@ export const dashboard: Scenario = {
         {
           name: `${label}: row ${r.api.walk.reached} shown is the API's row ${r.api.walk.reached}`,
           ok: u.target_row_shown,
+        },
+        {
+          name: `${label}: "Select all loaded incidents" selects every loaded row, then none`,
+          ok: u.select_all,
         },
         {
           name: `${label}: DOM rows bounded (virtualised)`,

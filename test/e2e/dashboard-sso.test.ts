@@ -69,7 +69,14 @@ describe.skipIf(skip)('dashboard single sign-on in Chromium (oidc-provider on lo
       },
       cookies: { keys: ['sso-e2e-cookie-key-0123456789'] },
       features: { devInteractions: { enabled: true } },
-      ttl: { Interaction: 600, Session: 600, Grant: 600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
+      ttl: {
+        Interaction: 600,
+        Session: 600,
+        Grant: 600,
+        AccessToken: 600,
+        IdToken: 600,
+        AuthorizationCode: 60,
+      },
     });
     idp = createServer(provider.callback());
     await new Promise<void>((r) => idp.listen(idpPort, '127.0.0.1', r));
