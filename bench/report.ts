@@ -23,6 +23,7 @@ const ORDER = [
   'orchestrators',
   'failover',
   'footprint',
+  'dashboard',
 ];
 
 function cell(s: string): string {

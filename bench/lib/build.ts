@@ -102,6 +102,9 @@ export async function ensureBuild(log: (message: string) => void = () => {}): Pr
   // Likewise the built-in guardrails policy (policies/guardrails.yaml).
   const policies = join(BUILD_ROOT, 'policies');
   if (!existsSync(policies)) symlinkSync(join(REPO_ROOT, 'policies'), policies, 'dir');
+  // And the built dashboard (web/dist, `npm run build:web`) the API roles serve at /.
+  const web = join(BUILD_ROOT, 'web');
+  if (!existsSync(web)) symlinkSync(join(REPO_ROOT, 'web'), web, 'dir');
   const bareFastify = await compileBareFastify();
   for (let attempt = 0; attempt < 3; attempt++) {
     const hash = sourceHash();
@@ -138,7 +141,13 @@ export async function ensureBuild(log: (message: string) => void = () => {}): Pr
 function prune(keep: string): void {
   const now = Date.now();
   for (const name of readdirSync(BUILD_ROOT)) {
-    if (name === keep || name === 'playbooks' || name === 'policies' || name.startsWith('bare-fastify.'))
+    if (
+      name === keep ||
+      name === 'playbooks' ||
+      name === 'policies' ||
+      name === 'web' ||
+      name.startsWith('bare-fastify.')
+    )
       continue;
     const path = join(BUILD_ROOT, name);
     if (now - statSync(path).mtimeMs > KEEP_MS) rmSync(path, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import type { Scenario } from '../lib/scenario.ts';
 import { complexQuery } from './complex-query.ts';
+import { dashboard } from './dashboard.ts';
 import { failover } from './failover.ts';
 import { footprint } from './footprint.ts';
 import { ingest } from './ingest.ts';
@@ -16,4 +17,5 @@ export const SCENARIOS: readonly Scenario[] = [
   orchestrators,
   failover,
   footprint,
+  dashboard,
 ];

@@ -6,21 +6,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../../bench/lib/chromium.ts';
 import { servicesRequired } from './services.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
-
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { CHROMIUM, launchChromium };
 
 /** undefined when Chromium is there (installing it in CI); otherwise why the suite skips. */
 export function requireChromium(): string | undefined {
@@ -35,10 +25,6 @@ export function requireChromium(): string | undefined {
   const reason = `needs Chromium at ${CHROMIUM}: apt-get install chromium`;
   console.warn(`[skip] ${reason}`);
   return reason;
-}
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 }
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
