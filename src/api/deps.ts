@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.ts';
+import type { ClusterService } from '../core/cluster/cluster.service.ts';
 import type { CaseworkService } from '../core/incidents/casework.service.ts';
 import type { IncidentDecisionsService } from '../core/incidents/incident-decisions.service.ts';
 import type { IdentityService } from '../core/identity/index.ts';
@@ -84,4 +85,6 @@ export interface ApiDeps {
   audit?: { query: AuditQueryStore; log: AuditLogStore };
   /** Response actions and approvals (docs/RESPONSE.md); their routes exist only when set. */
   actions?: { service: ActionService; store: ActionStore };
+  /** The cluster registry (docs/DASHBOARD.md "Cluster"); GET /cluster exists only when set. */
+  cluster?: Pick<ClusterService, 'view'>;
 }

@@ -140,3 +140,4 @@ export type {
   PolicyVersionRow,
 } from './policy-store.port.ts';
 export type { AuditFilter, AuditQueryStore } from './audit-query.port.ts';
+export type { FenceHolder, InstanceHeartbeat, InstanceRegistry } from './instance-registry.port.ts';

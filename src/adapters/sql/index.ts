@@ -17,3 +17,4 @@ export { SqlSavedViewStore } from './saved-view.repository.ts';
 export { SqlPolicyStore } from './policy.repository.ts';
 export { SqlAuditQuery } from './audit-query.repository.ts';
 export { SqlActionStore } from './action.repository.ts';
+export { SqlInstanceRegistry } from './instance.repository.ts';

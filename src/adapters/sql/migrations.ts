@@ -2,6 +2,7 @@ import { migration as m0012ResponseActions } from './migrations/0012_response_ac
 import { migration as policiesMigration } from './migrations/0013_policies.ts';
 import { migration as m0014Connectors } from './migrations/0014_connectors.ts';
 import { migration as casework0015 } from './migrations/0015_casework.ts';
+import { migration as m0017Instances } from './migrations/0017_instances.ts';
 
 /**
  * The one set of migrations, run unchanged on PGlite (PostgreSQL 18) and PostgreSQL 15. Append only:
@@ -573,4 +574,5 @@ CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
   policiesMigration,
   m0014Connectors,
   casework0015,
+  m0017Instances,
 ];
