@@ -108,6 +108,8 @@ const EXPECTED: Record<string, Permission> = {
   'GET /api/v1/approvals': 'actions:read',
   'POST /api/v1/approvals/{id}/approve': 'approvals:decide',
   'POST /api/v1/approvals/{id}/deny': 'approvals:decide',
+  // --- cluster registry (docs/DASHBOARD.md "Cluster") ---
+  'GET /api/v1/cluster': 'system:read',
 };
 
 /** Path parameters that match each route's schema but name nothing (404/400 after the access check). */
