@@ -66,7 +66,13 @@ export interface ClusterView {
    * The leader as the fence records it (`leader_fences`, raised by every leader pass): its elector id,
    * term and when it last claimed. Null before any leader ran.
    */
-  leader: { id: string; term: number; epoch: number; claimed_at: string; status: InstanceStatus | null } | null;
+  leader: {
+    id: string;
+    term: number;
+    epoch: number;
+    claimed_at: string;
+    status: InstanceStatus | null;
+  } | null;
   /** The work queue, cluster-wide; `depth` = waiting + delayed (as incident_queue_depth). */
   queue: { depth: number; waiting: number; active: number; delayed: number; failed: number } | null;
 }

@@ -10,8 +10,9 @@ import type { Runtime } from '../../src/runtime/runtime.ts';
 import { asAdmin } from '../helpers/auth.ts';
 import { eventually, startRuntime, testConfig } from '../helpers/runtime.ts';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 describe('GET /api/v1/cluster (embedded)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tw-cluster-'));
@@ -41,7 +42,13 @@ describe('GET /api/v1/cluster (embedded)', () => {
       return v.leader && v.instances.length === 1 ? v : undefined;
     }, 'the first heartbeat and the leader fence');
     const me = first.instances[0]!;
-    expect(me).toMatchObject({ role: 'all', name: 'test', pid: process.pid, version: VERSION, status: 'live' });
+    expect(me).toMatchObject({
+      role: 'all',
+      name: 'test',
+      pid: process.pid,
+      version: VERSION,
+      status: 'live',
+    });
     expect(me.leader).toBe(true);
     expect(first.leader).toMatchObject({ id: me.id, status: 'live' });
     expect(first.leader!.term).toBeGreaterThanOrEqual(1);
@@ -57,7 +64,12 @@ describe('GET /api/v1/cluster (embedded)', () => {
     const res = await fetch(`${r.url}/api/v1/incidents`, {
       method: 'POST',
       headers: asAdmin({ 'content-type': 'application/json' }),
-      body: JSON.stringify({ title: 'cluster load probe', severity: 'low', incident_type: 'malware', source: 'test' }),
+      body: JSON.stringify({
+        title: 'cluster load probe',
+        severity: 'low',
+        incident_type: 'malware',
+        source: 'test',
+      }),
     });
     expect(res.status).toBeLessThan(300);
     const totals = { http: 0, completed: 0, inFlightSeen: 0 };

@@ -299,7 +299,10 @@ describe.skipIf(missing)('response actions across one API and three orchestrator
       async () => {
         const v = await view();
         const old = v.instances.find((i) => i.id === leaderRow.id);
-        return v.leader && v.leader.term > before.term && v.leader.status === 'live' && old?.status === 'stale'
+        return v.leader &&
+          v.leader.term > before.term &&
+          v.leader.status === 'live' &&
+          old?.status === 'stale'
           ? v
           : undefined;
       },
@@ -314,7 +317,10 @@ describe.skipIf(missing)('response actions across one API and three orchestrator
     expect(next.role).toBe('orchestrator');
     expect(next.name).not.toBe(before.proc.name);
     expect(cluster.orchestrators.find((o) => o.name === next.name)?.running).toBe(true);
-    expect(after.instances.find((i) => i.id === leaderRow.id)).toMatchObject({ status: 'stale', leader: false });
+    expect(after.instances.find((i) => i.id === leaderRow.id)).toMatchObject({
+      status: 'stale',
+      leader: false,
+    });
     await before.proc.restart();
   }, 180_000);
 });

@@ -3,7 +3,12 @@
 // row gone, the leader's prune goes through the fence, the view joins the fence holder and the queue.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqlIncidentStore, SqlInstanceRegistry, migrate, type SqlDatabase } from '../../src/adapters/sql/index.ts';
+import {
+  SqlIncidentStore,
+  SqlInstanceRegistry,
+  migrate,
+  type SqlDatabase,
+} from '../../src/adapters/sql/index.ts';
 import type { InstanceLoad } from '../../src/contracts/cluster.ts';
 import { ClusterService } from '../../src/core/cluster/cluster.service.ts';
 import { InstanceHeartbeatLoop } from '../../src/core/cluster/instance-heartbeat.ts';
@@ -69,7 +74,13 @@ for (const backend of backends) {
       ]);
       const api = list[0]!;
       expect(api.load.http_requests_in_interval).toBe(7);
-      expect(api).toMatchObject({ name: 'api1', hostname: 'host-a', pid: 4242, version: '0.1.0', leader: false });
+      expect(api).toMatchObject({
+        name: 'api1',
+        hostname: 'host-a',
+        pid: 4242,
+        version: '0.1.0',
+        leader: false,
+      });
       expect(api.uptime_s).toBeGreaterThanOrEqual(59);
       expect(api.seen_ago_s).toBeLessThan(5);
       expect(list[1]!.load.db_pool).toBeNull();

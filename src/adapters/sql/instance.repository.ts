@@ -72,13 +72,23 @@ export class SqlInstanceRegistry implements InstanceRegistry {
   }
 
   async fenceHolder(name: string): Promise<FenceHolder | null> {
-    const r = await sql<{ holder: string; term: string | number; epoch: string | number; updated_at: Date | string }>`
+    const r = await sql<{
+      holder: string;
+      term: string | number;
+      epoch: string | number;
+      updated_at: Date | string;
+    }>`
       SELECT holder, term, epoch, updated_at FROM leader_fences WHERE name = ${name}`.execute(
       this.database.primary,
     );
     const row = r.rows[0];
     return row
-      ? { holder: row.holder, term: Number(row.term), epoch: Number(row.epoch), claimedAt: new Date(row.updated_at) }
+      ? {
+          holder: row.holder,
+          term: Number(row.term),
+          epoch: Number(row.epoch),
+          claimedAt: new Date(row.updated_at),
+        }
       : null;
   }
 

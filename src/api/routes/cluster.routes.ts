@@ -54,7 +54,10 @@ export const ClusterSchema = Type.Object({
       id: Type.String(),
       term: Type.Integer(),
       epoch: Type.Integer(),
-      claimed_at: Type.String({ format: 'date-time', description: "the leader's last pass through the fence" }),
+      claimed_at: Type.String({
+        format: 'date-time',
+        description: "the leader's last pass through the fence",
+      }),
       status: Nullable(Status),
     }),
   ),
@@ -76,7 +79,8 @@ export const clusterRoutes =
         config: { permission: 'system:read' },
         schema: {
           tags: ['health'],
-          summary: 'API and orchestrator processes seen recently with their load, the leader and term, queue depth',
+          summary:
+            'API and orchestrator processes seen recently with their load, the leader and term, queue depth',
           response: { 200: ClusterSchema, 401: ErrorSchema, 403: ErrorSchema, 503: ErrorSchema },
         },
       },

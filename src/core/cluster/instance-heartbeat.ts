@@ -63,7 +63,10 @@ export class InstanceHeartbeatLoop {
         }),
       ]);
     } catch (err) {
-      this.options.log.warn({ err: String(err) }, 'could not mark this instance gone in the cluster registry');
+      this.options.log.warn(
+        { err: String(err) },
+        'could not mark this instance gone in the cluster registry',
+      );
     } finally {
       clearTimeout(timer);
     }
