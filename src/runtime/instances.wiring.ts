@@ -58,6 +58,9 @@ export function createInstances(input: InstancesWiringInput): InstancesWiring {
   let last = { http: metrics.httpRequestsAnswered, completed: 0, failed: 0 };
   const sample = async (intervalS: number): Promise<InstanceLoad> => {
     const mem = process.memoryUsage();
+    // The gauges /metrics shows. Lag p99 and CPU are windows that each reading restarts (prom-client
+    // resets the lag histogram; the CPU gauge takes a usage delta), so a heartbeat and a scrape share one
+    // measurement: each covers the time since the last reading by either.
     const [lag, cpu, ws] = await Promise.all([
       metrics.currentValue('nodejs_eventloop_lag_p99_seconds'),
       metrics.currentValue('cpu_usage_percent'),
