@@ -172,8 +172,9 @@ export async function buildApp(
     reply.headers(SECURITY_HEADERS);
     if (hsts) reply.header('strict-transport-security', hsts);
     reply.header('x-request-id', request.id);
-    // In flight until the response is done or its connection gone ('close' comes either way).
-    reply.raw.once('close', deps.metrics.httpRequestStarted());
+    // In flight until the response is done or its connection gone ('close' comes either way);
+    // WebSocket upgrades are counted as clients instead (tw_websocket_connections).
+    if (request.headers.upgrade === undefined) reply.raw.once('close', deps.metrics.httpRequestStarted());
     done();
   });
   const debug = logger.level === 'debug' || logger.level === 'trace';

@@ -345,7 +345,7 @@ export class Metrics implements Telemetry, IntelTelemetry, LlmTelemetry {
   get httpRequestsAnswered(): number {
     return this.httpAnswered;
   }
-  /** Requests received and not yet finished or abandoned (upgraded WebSockets count until they close). */
+  /** Requests received and not yet finished or abandoned (WebSocket upgrades are not counted: see tw_websocket_connections). */
   get httpRequestsInFlight(): number {
     return this.httpOpen;
   }
