@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterView, InstanceView } from '../../src/contracts/cluster.ts';
 import type { Runtime } from '../../src/runtime/runtime.ts';
@@ -81,6 +82,20 @@ describe('GET /api/v1/cluster (embedded)', () => {
       expect(m.load.http_in_flight).toBeGreaterThanOrEqual(0);
       return totals.http >= 2 && totals.completed >= 1;
     }, 'requests and a finished triage job in the heartbeats');
+  });
+
+  it('the leader prunes rows not seen for an hour, under its fence', async () => {
+    const r = rt!;
+    await sql`INSERT INTO instances (id, name, role, hostname, pid, version, started_at, seen_at)
+      VALUES ('ghost-1-0000', 'ghost', 'api', 'h', 1, '0', now() - interval '3 hours', now() - interval '2 hours'),
+        ('recent-2-0000', 'recent', 'api', 'h', 2, '0', now() - interval '1 hour', now() - interval '10 minutes')`.execute(
+      r.database.primary,
+    );
+    expect(await r.leaderJobs!.pruneInstances()).toBe(1);
+    const ids = (await view(r)).instances.map((i) => i.id);
+    expect(ids).not.toContain('ghost-1-0000');
+    expect(ids).toContain('recent-2-0000');
+    await sql`DELETE FROM instances WHERE id = 'recent-2-0000'`.execute(r.database.primary);
   });
 
   it('needs system:read: no credential is 401', async () => {

@@ -103,6 +103,30 @@ for (const backend of backends) {
       expect(list.at(-1)!.id).toBe('dead-3-cccc');
     });
 
+    it('a load written by another version (fields missing or extra) lists in the current shape', async () => {
+      await sql`INSERT INTO instances (id, name, role, hostname, pid, version, started_at, load)
+        VALUES ('other-9-ffff', 'other', 'api', 'h', 9, '0.0.9', now(), '{"rss_mb": 50, "future": true}')`.execute(
+        db.primary,
+      );
+      const row = (await registry.list(30_000)).find((i) => i.id === 'other-9-ffff')!;
+      expect(row.load).toEqual({
+        ...LOAD,
+        interval_s: 0,
+        rss_mb: 50,
+        heap_used_mb: 0,
+        event_loop_lag_p99_ms: null,
+        cpu_percent: null,
+        http_requests_in_interval: 0,
+        http_in_flight: 0,
+        websocket_clients: 0,
+        jobs_active: 0,
+        jobs_completed_in_interval: 0,
+        jobs_failed_in_interval: 0,
+        db_pool: null,
+      });
+      await sql`DELETE FROM instances WHERE id = 'other-9-ffff'`.execute(db.primary);
+    });
+
     it('prune deletes rows unseen for the max age, only under the current fence', async () => {
       await registry.heartbeat(beat('old-4-dddd', 'orchestrator'));
       await age('old-4-dddd', '2 hours');

@@ -18,10 +18,35 @@ interface Row {
   live: boolean;
   uptime_s: number | string;
   seen_ago_s: number | string;
-  load: InstanceLoad;
+  load: unknown;
 }
 
 const iso = (d: Date | string) => new Date(d).toISOString();
+const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Math.max(0, Math.round(v)) : 0);
+const figure = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/**
+ * The stored load as the API shape, whatever wrote it: a process of another version (a rolling upgrade)
+ * may lack a field or carry others, and the answer must still serialise.
+ */
+function toLoad(raw: unknown): InstanceLoad {
+  const l = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const pool = l.db_pool && typeof l.db_pool === 'object' ? (l.db_pool as Record<string, unknown>) : null;
+  return {
+    interval_s: figure(l.interval_s) ?? 0,
+    rss_mb: figure(l.rss_mb) ?? 0,
+    heap_used_mb: figure(l.heap_used_mb) ?? 0,
+    event_loop_lag_p99_ms: figure(l.event_loop_lag_p99_ms),
+    cpu_percent: figure(l.cpu_percent),
+    http_requests_in_interval: count(l.http_requests_in_interval),
+    http_in_flight: count(l.http_in_flight),
+    websocket_clients: count(l.websocket_clients),
+    jobs_active: count(l.jobs_active),
+    jobs_completed_in_interval: count(l.jobs_completed_in_interval),
+    jobs_failed_in_interval: count(l.jobs_failed_in_interval),
+    db_pool: pool ? { total: count(pool.total), idle: count(pool.idle), waiting: count(pool.waiting) } : null,
+  };
+}
 
 /**
  * {@link InstanceRegistry} on the `instances` table (migration 0017), always on the primary: a replica
@@ -67,7 +92,7 @@ export class SqlInstanceRegistry implements InstanceRegistry {
       seen_ago_s: Math.round(Number(row.seen_ago_s) * 10) / 10,
       status: row.gone ? 'gone' : row.live ? 'live' : 'stale',
       leader: false,
-      load: row.load,
+      load: toLoad(row.load),
     }));
   }
 
