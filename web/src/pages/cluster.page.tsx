@@ -50,17 +50,17 @@ const COLUMNS: Column<InstanceView>[] = [
   { header: 'RSS', cell: (i) => num(i.load.rss_mb, ' MB') },
   { header: 'Loop lag p99', cell: (i) => num(i.load.event_loop_lag_p99_ms, ' ms') },
   {
-    header: 'HTTP (interval / in flight)',
+    header: 'HTTP req / open',
     cell: (i) => `${i.load.http_requests_in_interval} / ${i.load.http_in_flight}`,
   },
   { header: 'WebSockets', cell: (i) => i.load.websocket_clients },
   {
-    header: 'Jobs (active / done / failed)',
+    header: 'Jobs run / done / failed',
     cell: (i) =>
       `${i.load.jobs_active} / ${i.load.jobs_completed_in_interval} / ${i.load.jobs_failed_in_interval}`,
   },
   {
-    header: 'DB pool (total / idle / waiting)',
+    header: 'Pool total / idle / wait',
     cell: (i) =>
       i.load.db_pool ? (
         `${i.load.db_pool.total} / ${i.load.db_pool.idle} / ${i.load.db_pool.waiting}`
@@ -100,9 +100,12 @@ function Registry({ view }: { view: ClusterView }) {
           {live} of {view.instances.length} (stale after {view.stale_after_s} s without a heartbeat)
         </dd>
       </dl>
-      <SimpleTable label="Instances" rows={view.instances} rowKey={(i) => i.id} columns={COLUMNS} />
+      <div className="table-scroll" role="region" aria-label="Instances, scrollable" tabIndex={0}>
+        <SimpleTable label="Instances" rows={view.instances} rowKey={(i) => i.id} columns={COLUMNS} />
+      </div>
       <p className="small muted">
-        Interval figures cover the {view.heartbeat_interval_s} s before each instance&apos;s last heartbeat.
+        HTTP req, jobs done and failed count the {view.heartbeat_interval_s} s before each instance&apos;s
+        last heartbeat; open and run are at that moment. Pool: the primary database pool.
       </p>
     </>
   );
