@@ -22,6 +22,7 @@ import { apiKeyRoutes } from './routes/api-keys.routes.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { readinessRoutes } from './routes/readiness.routes.ts';
+import { clusterRoutes } from './routes/cluster.routes.ts';
 import { incidentRoutes } from './routes/incidents.routes.ts';
 import { caseworkRoutes } from './routes/casework.routes.ts';
 import { viewRoutes } from './routes/views.routes.ts';
@@ -172,6 +173,9 @@ export async function buildApp(
     reply.headers(SECURITY_HEADERS);
     if (hsts) reply.header('strict-transport-security', hsts);
     reply.header('x-request-id', request.id);
+    // In flight until the response is done or its connection gone ('close' comes either way);
+    // WebSocket upgrades are counted as clients instead (tw_websocket_connections).
+    if (request.headers.upgrade === undefined) reply.raw.once('close', deps.metrics.httpRequestStarted());
     done();
   });
   const debug = logger.level === 'debug' || logger.level === 'trace';
@@ -248,6 +252,7 @@ export async function buildApp(
         await api.register(oidcDisabledRoutes);
       }
       await api.register(readinessRoutes(deps));
+      if (deps.cluster) await api.register(clusterRoutes(deps.cluster));
       if (deps.triageRetry) await api.register(triageRetryRoutes(deps.triageRetry, cache));
       if (deps.killSwitch) await api.register(killSwitchRoutes(deps.killSwitch));
       if (deps.connectors) await api.register(connectorRoutes(deps.connectors));

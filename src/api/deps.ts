@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.ts';
+import type { ClusterService } from '../core/cluster/cluster.service.ts';
 import type { CaseworkService } from '../core/incidents/casework.service.ts';
 import type { IncidentDecisionsService } from '../core/incidents/incident-decisions.service.ts';
 import type { IdentityService } from '../core/identity/index.ts';
@@ -87,4 +88,6 @@ export interface ApiDeps {
   actions?: { service: ActionService; store: ActionStore };
   /** The Overview statistics (docs/DASHBOARD.md#overview-statistics); GET /stats/overview exists only when set. */
   stats?: IncidentStatsStore;
+  /** The cluster registry (docs/DASHBOARD.md "Cluster"); GET /cluster exists only when set. */
+  cluster?: Pick<ClusterService, 'view'>;
 }

@@ -205,6 +205,7 @@ const DURATION_KEYS = new Set([
   'server.headers_timeout',
   'server.keep_alive_timeout',
   'server.connection_timeout',
+  'server.heartbeat_interval',
   'rate_limits.window',
   'database.connect_timeout',
   'database.statement_timeout',

@@ -104,4 +104,9 @@ export const ServerConfigSchema = Obj({
     },
     'terminate TLS in this process (single-process installs); in a cluster, TLS usually ends at the ingress',
   ),
+  /** The cluster registry (docs/DASHBOARD.md "Cluster"): each process upserts its row and load this often. */
+  heartbeat_interval: Duration(
+    '10s',
+    'how often this process writes its row and load to the cluster registry (GET /api/v1/cluster); a row unseen for 3 intervals shows as stale',
+  ),
 });

@@ -36,6 +36,8 @@ export class Metrics implements Telemetry, IntelTelemetry, LlmTelemetry {
   private lastCpuAt = performance.now();
   private readonly cores = cpuLimitCores();
   private readonly memLimit = memoryLimitBytes();
+  private httpAnswered = 0;
+  private httpOpen = 0;
 
   readonly httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -333,9 +335,35 @@ export class Metrics implements Telemetry, IntelTelemetry, LlmTelemetry {
   }
 
   recordRequest(method: string, route: string, statusCode: number, seconds: number): void {
+    this.httpAnswered++;
     this.httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
     this.rollRps();
     this.rpsBuckets[this.rpsSecond % RPS_WINDOW_S]! += 1;
+  }
+
+  /** Requests answered since start (every one {@link recordRequest} saw): the cluster registry's load. */
+  get httpRequestsAnswered(): number {
+    return this.httpAnswered;
+  }
+  /** Requests received and not yet finished or abandoned (WebSocket upgrades are not counted: see tw_websocket_connections). */
+  get httpRequestsInFlight(): number {
+    return this.httpOpen;
+  }
+  /** Counts a request in flight; the returned function (idempotent) counts it out. */
+  httpRequestStarted(): () => void {
+    this.httpOpen++;
+    let open = true;
+    return () => {
+      if (open) this.httpOpen--;
+      open = false;
+    };
+  }
+  /** The value a registered metric shows in /metrics now (summed over labels); undefined if absent. */
+  async currentValue(name: string): Promise<number | undefined> {
+    const metric = this.instance.getSingleMetric(name);
+    if (!metric) return undefined;
+    const { values } = await metric.get();
+    return values.length ? values.reduce((sum, v) => sum + v.value, 0) : undefined;
   }
 
   /** Prometheus text for this instance, plus cluster-wide gauges when it leads. */

@@ -141,3 +141,4 @@ export type {
 } from './policy-store.port.ts';
 export type { AuditFilter, AuditQueryStore } from './audit-query.port.ts';
 export type { IncidentStatsStore } from './incident-stats.port.ts';
+export type { FenceHolder, InstanceHeartbeat, InstanceRegistry } from './instance-registry.port.ts';

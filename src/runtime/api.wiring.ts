@@ -35,6 +35,8 @@ export interface ApiWiringInput {
   isShuttingDown(): boolean;
   log: PinoLogger;
   portLog: Logger;
+  /** The cluster registry's view (GET /api/v1/cluster). */
+  cluster?: ApiDeps['cluster'];
 }
 
 export interface ApiWiring {
@@ -120,6 +122,7 @@ export async function createApi(input: ApiWiringInput): Promise<ApiWiring> {
     audit: { query: new SqlAuditQuery(database), log: new SqlAuditLog(database) },
     ...(input.response ? { actions: { service: input.response.service, store: input.response.store } } : {}),
     ...createStats(database),
+    ...(input.cluster ? { cluster: input.cluster } : {}),
   };
   if (config.server.trust_proxy && config.server.trusted_proxies.length === 0)
     log.warn(

@@ -13,6 +13,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { LeaderJobs } from '../worker/leader-jobs.ts';
 import { createApi } from './api.wiring.ts';
 import { createIdentity, type FirstStart } from './identity-wiring.ts';
+import { createInstances } from './instances.wiring.ts';
 import type { ConnectorsWiring } from './connectors.wiring.ts';
 import { createCoreServices, type CoreServices } from './services.wiring.ts';
 import { openFoundation } from './storage.wiring.ts';
@@ -101,6 +102,15 @@ export async function createRuntime(
     log: portLog,
     ...(options.response ? { options: options.response } : {}),
   });
+  const instances = createInstances({
+    config,
+    role,
+    database,
+    metrics,
+    queue: t.queue,
+    id: leaderElector.id,
+    log: portLog,
+  });
   const { app, hub, oidc } = await createApi({
     config,
     surface: role === 'orchestrator' ? 'health' : 'full',
@@ -114,6 +124,7 @@ export async function createRuntime(
     isShuttingDown: () => shuttingDown,
     log,
     portLog,
+    cluster: instances.cluster,
   });
   const worker =
     role !== 'api'
@@ -132,9 +143,11 @@ export async function createRuntime(
           llmTranscripts: services.llmTranscripts,
           wrapTriage: (triage, actor) => services.email.wrapTriage(triage, actor),
           portLog,
+          instances: instances.registry,
         })
       : undefined;
   const jobs = worker?.jobs;
+  if (jobs) instances.bindJobs(() => jobs.stats());
   const leaderJobs = worker?.leaderJobs;
 
   let stopping: Promise<void> | undefined;
@@ -174,6 +187,7 @@ export async function createRuntime(
       }
       // Discovery in the background: a provider that is down must not stop the API (logins answer 503).
       void oidc?.start();
+      instances.heartbeat.start();
       jobs?.start();
       if (leaderJobs) {
         leaderJobs.start();
@@ -202,6 +216,7 @@ export async function createRuntime(
         if (leaderElector !== t.elector) await t.elector.stop().catch(() => undefined);
         await t.queue.close({ graceMs: 0 }).catch(() => undefined);
         await t.close().catch((err) => log.warn({ err: String(err) }, 'transport close failed'));
+        await instances.heartbeat.stop();
         await database.close().catch((err) => log.warn({ err: String(err) }, 'database close failed'));
         log.info('stopped');
       })();

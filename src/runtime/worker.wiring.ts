@@ -44,6 +44,8 @@ export interface WorkerWiringInput {
   /** Response actions: playbook proposals, the `action.execute` handler, the leader's sweeps. */
   response: ResponseWiring;
   portLog: Logger;
+  /** The cluster registry, pruned by the leader (docs/DASHBOARD.md "Cluster"). */
+  instances?: LeaderJobsDeps['instances'];
 }
 
 export interface WorkerWiring {
@@ -130,6 +132,7 @@ export async function createWorker(input: WorkerWiringInput): Promise<WorkerWiri
     ...(t.redisConnectedClients ? { redisConnectedClients: t.redisConnectedClients } : {}),
     ...(input.sla ? { sla: input.sla } : {}),
     ...(input.audit ? { audit: input.audit } : {}),
+    ...(input.instances ? { instances: input.instances } : {}),
     actions: new ActionSweeps({
       store: input.response.store,
       bus: t.bus,

@@ -23,6 +23,7 @@ export interface JobWorkerDeps<C extends JobCatalogShape> {
  */
 export class JobWorker<C extends JobCatalogShape> {
   private started = false;
+  private tally = { active: 0, completed: 0, failed: 0 };
 
   constructor(private readonly deps: JobWorkerDeps<C>) {}
 
@@ -38,7 +39,27 @@ export class JobWorker<C extends JobCatalogShape> {
         log.warn({ job: known ? name : 'unknown', job_id: id, problem }, 'job rejected');
       },
     });
-    queue.process(dispatch, { concurrency: this.deps.concurrency });
+    const tally = this.tally;
+    queue.process(
+      async (job, signal) => {
+        tally.active++;
+        try {
+          await dispatch(job, signal);
+          tally.completed++;
+        } catch (err) {
+          tally.failed++;
+          throw err;
+        } finally {
+          tally.active--;
+        }
+      },
+      { concurrency: this.deps.concurrency },
+    );
+  }
+
+  /** Jobs running in this process now, and runs finished or failed (thrown) since start. */
+  stats(): { active: number; completed: number; failed: number } {
+    return { ...this.tally };
   }
 
   /** Stops intake and waits up to `graceMs` for running jobs; the rest are handed back. */

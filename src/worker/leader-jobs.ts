@@ -6,6 +6,7 @@ import type {
   EventBus,
   FencedStore,
   IncidentStore,
+  InstanceRegistry,
   TriageStateStore,
   JobQueue,
   LeaderElector,
@@ -27,6 +28,8 @@ export interface LeaderJobsDeps {
   audit?: AuditLogStore;
   /** Response: approval expiry, stale executing actions, lost enqueues; under the fence every `intervals.actionsMs`. */
   actions?: ActionSweeps;
+  /** The cluster registry: rows not seen for `intervals.instancesMaxAgeMs` (default 1 h) are pruned every `intervals.instancesPruneMs` (default 60 s). */
+  instances?: Pick<InstanceRegistry, 'prune'>;
   intervals: {
     /** Period of the response sweeps (default reconcileMs). */
     actionsMs?: number;
@@ -42,10 +45,14 @@ export interface LeaderJobsDeps {
      * every reconciler pass, so this must be several reconcile periods. Default: never.
      */
     fenceTakeoverMs?: number;
+    instancesPruneMs?: number;
+    instancesMaxAgeMs?: number;
   };
 }
 
-const FENCE = 'orchestrator';
+/** The fence every leader write goes through (also read by the cluster view as "the leader"). */
+export const LEADER_FENCE = 'orchestrator';
+const FENCE = LEADER_FENCE;
 /** Incidents per page of the reconciler's walk (one query and one enqueue round trip each). */
 const RECONCILE_PAGE = 500;
 
@@ -195,6 +202,25 @@ export class LeaderJobs {
     return r;
   }
 
+  /** Prunes registry rows not seen for `instancesMaxAgeMs` under the fence (also used by tests). */
+  async pruneInstances(term = this.deps.elector.state().term): Promise<number | null> {
+    if (!this.deps.instances || !this.deps.elector.state().isLeader) return null;
+    const pruned = await this.deps.instances.prune(
+      {
+        name: FENCE,
+        term,
+        holder: this.deps.elector.id,
+        ...(this.fenceEpoch !== undefined ? { epoch: this.fenceEpoch } : {}),
+      },
+      this.deps.intervals.instancesMaxAgeMs ?? 3_600_000,
+    );
+    if (pruned === null) {
+      this.stats.fencedOut++;
+      this.deps.metrics.fencedOut.inc();
+    }
+    return pruned;
+  }
+
   private lead(term: number): void {
     this.stopTimers();
     this.fenceEpoch = undefined;
@@ -233,6 +259,9 @@ export class LeaderJobs {
       every(this.deps.intervals.actionsMs ?? this.deps.intervals.reconcileMs, 'actions', async () => {
         if (await this.holdsFence(term)) await this.sweepActions(term);
       });
+    const instances = this.deps.instances;
+    if (instances)
+      every(this.deps.intervals.instancesPruneMs ?? 60_000, 'instances', () => this.pruneInstances(term));
     const sla = this.deps.sla;
     if (sla)
       every(sla.intervalMs, 'sla', async () => {

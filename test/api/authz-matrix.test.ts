@@ -109,6 +109,8 @@ const EXPECTED: Record<string, Permission> = {
   'POST /api/v1/approvals/{id}/approve': 'approvals:decide',
   'POST /api/v1/approvals/{id}/deny': 'approvals:decide',
   'GET /api/v1/stats/overview': 'incidents:read',
+  // --- cluster registry (docs/DASHBOARD.md "Cluster") ---
+  'GET /api/v1/cluster': 'system:read',
 };
 
 /** Path parameters that match each route's schema but name nothing (404/400 after the access check). */

@@ -17,7 +17,7 @@ import { asAdmin } from '../helpers/auth.ts';
 import { startCluster, type Cluster, type ProcHandle } from '../helpers/cluster.ts';
 import { eventually } from '../helpers/runtime.ts';
 import { requireServices } from '../helpers/services.ts';
-import { scrape, sleep, WEBHOOK_ENV } from './support.ts';
+import { currentLeader, scrape, sleep, WEBHOOK_ENV } from './support.ts';
 
 const missing = await requireServices(['postgres', 'redis', 'haproxy']);
 
@@ -143,6 +143,8 @@ describe.skipIf(missing)('response actions across one API and three orchestrator
         TW_ORCHESTRATOR__LEADERELECTION__LEASEDURATION: '3s',
         TW_ORCHESTRATOR__LEADERELECTION__RENEWDEADLINE: '2s',
         TW_ORCHESTRATOR__LEADERELECTION__RETRYPERIOD: '500ms',
+        // The cluster registry scenario: a heartbeat a second, stale after three.
+        TW_SERVER__HEARTBEAT_INTERVAL: '1s',
       },
     });
     api = cluster.apis[0]!.url;
@@ -259,5 +261,66 @@ describe.skipIf(missing)('response actions across one API and three orchestrator
     expect((await call('GET', '/api/v1/kill-switch')).json.active).toBe(true);
     for (const o of cluster.orchestrators) expect(await killSwitchGauge(o)).toBe(1);
     expect((await call('POST', '/api/v1/kill-switch/deactivate', { reason: 'done' })).status).toBe(200);
+  }, 180_000);
+
+  it('cluster registry: lists every process with its role and the leader; after kill -9 of the leader the new term shows and the old one goes stale', async () => {
+    type Instance = { id: string; name: string; role: string; status: string; leader: boolean };
+    type View = { instances: Instance[]; leader: { id: string; term: number; status: string | null } | null };
+    const view = async () => (await call('GET', '/api/v1/cluster')).json as View;
+    const procs = [...cluster.apis, ...cluster.orchestrators].filter((p) => p.running);
+    const before = await currentLeader(cluster.orchestrators);
+    // Every running process is live with its role (rows of runs restarted earlier are `gone`).
+    const first = await eventually(
+      async () => {
+        const v = await view();
+        const live = v.instances.filter((i) => i.status === 'live');
+        const complete = procs.every((p) => live.some((i) => i.name === p.name));
+        return complete && v.leader?.term === before.term ? v : undefined;
+      },
+      'every process live in /api/v1/cluster with the current leader',
+      30_000,
+    );
+    const live = first.instances.filter((i) => i.status === 'live');
+    for (const p of procs) expect(live.find((i) => i.name === p.name)!.role).toBe(p.role);
+    expect(live).toHaveLength(procs.length);
+    const leaderRow = live.find((i) => i.leader)!;
+    expect(leaderRow.name).toBe(before.proc.name);
+    expect(first.leader).toMatchObject({ id: leaderRow.id, term: before.term, status: 'live' });
+    expect(first.instances.filter((i) => i.leader)).toHaveLength(1);
+    console.log(
+      `[cluster] ${live.map((i) => `${i.name}/${i.role}${i.leader ? ' (leader)' : ''}`).join(', ')}; leader term ${before.term}; ` +
+        `${first.instances.length - live.length} earlier runs listed as ${[...new Set(first.instances.filter((i) => i.status !== 'live').map((i) => i.status))].join('/') || '-'}`,
+    );
+
+    const killedAt = Date.now();
+    expect(before.proc.kill('SIGKILL')).toBe(true);
+    await before.proc.waitExit(10_000);
+    const after = await eventually(
+      async () => {
+        const v = await view();
+        const old = v.instances.find((i) => i.id === leaderRow.id);
+        return v.leader &&
+          v.leader.term > before.term &&
+          v.leader.status === 'live' &&
+          old?.status === 'stale'
+          ? v
+          : undefined;
+      },
+      'a new leader and term in /api/v1/cluster, the killed one stale',
+      60_000,
+    );
+    const next = after.instances.find((i) => i.id === after.leader!.id)!;
+    console.log(
+      `[cluster] killed ${before.proc.name} (term ${before.term}); ${next.name} leads in term ${after.leader!.term}, ` +
+        `both shown ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`,
+    );
+    expect(next.role).toBe('orchestrator');
+    expect(next.name).not.toBe(before.proc.name);
+    expect(cluster.orchestrators.find((o) => o.name === next.name)?.running).toBe(true);
+    expect(after.instances.find((i) => i.id === leaderRow.id)).toMatchObject({
+      status: 'stale',
+      leader: false,
+    });
+    await before.proc.restart();
   }, 180_000);
 });

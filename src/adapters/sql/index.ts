@@ -18,3 +18,4 @@ export { SqlPolicyStore } from './policy.repository.ts';
 export { SqlAuditQuery } from './audit-query.repository.ts';
 export { SqlActionStore } from './action.repository.ts';
 export { SqlIncidentStatsStore } from './incident-stats.repository.ts';
+export { SqlInstanceRegistry } from './instance.repository.ts';

@@ -3,6 +3,7 @@ import { migration as policiesMigration } from './migrations/0013_policies.ts';
 import { migration as m0014Connectors } from './migrations/0014_connectors.ts';
 import { migration as casework0015 } from './migrations/0015_casework.ts';
 import { migration as closedAt0016 } from './migrations/0016_incident_closed_at.ts';
+import { migration as m0017Instances } from './migrations/0017_instances.ts';
 
 /**
  * The one set of migrations, run unchanged on PGlite (PostgreSQL 18) and PostgreSQL 15. Append only:
@@ -575,4 +576,5 @@ CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
   m0014Connectors,
   casework0015,
   closedAt0016,
+  m0017Instances,
 ];
