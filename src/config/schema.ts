@@ -81,7 +81,7 @@ export const ConfigSchema = Obj({
     pglite_wasm_optimizer: Type.Boolean({
       default: false,
       description:
-        "embedded mode: let V8 recompile PGlite's hot WebAssembly functions with its optimizing compiler (TurboFan); off, PGlite runs on the baseline compiler (Liftoff) only: ~50 MB less memory and a faster start, slower only for long heavy queries",
+        "embedded mode: let V8 recompile PGlite's hot WebAssembly functions with its optimizing compiler (TurboFan); off, PGlite runs on the baseline compiler (Liftoff) only: ~50 MB less memory, a lower peak and a faster start; the optimizer can pay off only for long CPU-heavy queries",
     }),
   }),
   redis: Obj({

@@ -49,22 +49,25 @@ export function createLlmAnalyzer(deps: LlmWiringDeps): LlmAnalyzer | undefined 
   const provider = c.provider;
   const client: ChatClient =
     deps.client ??
-    lazyChatClient(provider, model, async () =>
-      provider === 'openai'
-        ? new (await import('../adapters/llm/openai.chat-client.ts')).OpenAiChatClient({
-            baseURL,
-            apiKey,
-            model,
-            timeoutMs: c.timeout,
-            maxCompletionTokensParam: c.max_completion_tokens_param,
-            ...(c.azure_api_version ? { azureApiVersion: c.azure_api_version } : {}),
-          })
-        : new (await import('../adapters/llm/anthropic.chat-client.ts')).AnthropicChatClient({
-            baseURL,
-            apiKey,
-            model,
-            timeoutMs: c.timeout,
-          }),
+    lazyChatClient(
+      provider,
+      model,
+      async () =>
+        provider === 'openai'
+          ? new (await import('../adapters/llm/openai.chat-client.ts')).OpenAiChatClient({
+              baseURL,
+              apiKey,
+              model,
+              timeoutMs: c.timeout,
+              maxCompletionTokensParam: c.max_completion_tokens_param,
+              ...(c.azure_api_version ? { azureApiVersion: c.azure_api_version } : {}),
+            })
+          : new (await import('../adapters/llm/anthropic.chat-client.ts')).AnthropicChatClient({
+              baseURL,
+              apiKey,
+              model,
+              timeoutMs: c.timeout,
+            }),
       deps.log,
     );
   const caller = new ModelCaller({

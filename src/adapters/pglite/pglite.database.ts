@@ -52,9 +52,9 @@ export interface PGliteOpenOptions {
  * function with Liftoff on its first call and recompiles the hot ones with TurboFan in the
  * background; PostgreSQL's start-up alone makes hundreds of its functions "hot", and their
  * optimized code and TurboFan's working memory stayed in the process: ~50 MB more at idle and
- * ~90 MB more at peak, a slower open, and more CPU time for a short workload (measured,
- * docs/ARCHITECTURE.md "Embedded footprint"). An embedded install's queries are small; the
- * optimizer pays off only for long heavy ones (`database.pglite_wasm_optimizer: true`).
+ * ~60–90 MB more at peak, a slower open, and no less CPU time even over 12,000 statements
+ * (measured, docs/ARCHITECTURE.md "Embedded footprint"). An embedded install's queries are small;
+ * the optimizer can pay off only for long CPU-heavy ones (`database.pglite_wasm_optimizer: true`).
  */
 export function useWasmOptimizer(on: boolean): void {
   setFlagsFromString(on ? '--no-liftoff-only' : '--liftoff-only');
