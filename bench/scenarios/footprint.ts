@@ -6,7 +6,9 @@
  * same machine. Baseline: the bare Fastify server started the same way, in the same run.
  * Embedded (issue 14 part 6), in the production form: a new data folder from the migrated template
  * the image ships (database.pglite_template), and PGlite's shared_buffers (16MB) against the old
- * setting (PostgreSQL's 128MB) on a new and on a reopened folder, side by side.
+ * setting (PostgreSQL's 128MB) on a new and on a reopened folder, side by side; and the template
+ * start with V8's optimizing WebAssembly compiler on (database.pglite_wasm_optimizer, the behaviour
+ * before it became opt-in) against the default (baseline compiler only).
  */
 import { row, type Check, type Row } from '../lib/result.ts';
 import type { RunContext, Scenario, ScenarioOutput } from '../lib/scenario.ts';
@@ -56,6 +58,50 @@ function summary(samples: Sample[]) {
   };
 }
 
+/** The template start with V8's optimizing WebAssembly compiler on, against the default (off). */
+function optimizerRows(
+  on: ReturnType<typeof summary> | undefined,
+  off: ReturnType<typeof summary>,
+  how: string,
+): Row[] {
+  if (!on) return [];
+  const label = 'wasm optimizer on (before)';
+  return [
+    row({
+      id: 'footprint.start_template_optimizer.rss',
+      label: `embedded start idle RSS, from the template, wasm optimizer on (the old behaviour)${how}`,
+      value: on.idle_rss_mb,
+      unit: 'MB',
+    }),
+    row({
+      id: 'footprint.start_template_optimizer.peak',
+      label: `embedded start peak RSS, from the template, wasm optimizer on (the old behaviour)${how}`,
+      value: on.peak_rss_mb,
+      unit: 'MB',
+    }),
+    row({
+      id: 'footprint.start_template_optimizer.ready',
+      label: `embedded start, from the template, wasm optimizer on (the old behaviour), to /ready${how}`,
+      value: on.ready_ms / 1000,
+      unit: 's',
+    }),
+    row({
+      id: 'footprint.start_template.rss_vs_optimizer',
+      label: `embedded start idle RSS, from the template, against the wasm optimizer on${how}`,
+      value: off.idle_rss_mb,
+      unit: 'MB',
+      baseline: { label, value: on.idle_rss_mb, unit: 'MB' },
+    }),
+    row({
+      id: 'footprint.start_template.ready_vs_optimizer',
+      label: `embedded start from the template to /ready, against the wasm optimizer on${how}`,
+      value: off.ready_ms / 1000,
+      unit: 's',
+      baseline: { label, value: on.ready_ms / 1000, unit: 's' },
+    }),
+  ];
+}
+
 export const footprint: Scenario = {
   name: 'footprint',
   title: 'Idle RSS and cold start to /ready of each role',
@@ -103,15 +149,30 @@ export const footprint: Scenario = {
           // The template is made once, by `migrate`, as the image's build makes it.
           const template = tempDir(ctx, 'tw-bench-template-');
           let made = false;
+          const makeTemplate = async () => {
+            if (!made) {
+              ctx.log(`template made by migrate in ${Math.round(await migrateEmbedded(template, form))} ms`);
+              made = true;
+            }
+          };
+          launches.push([
+            'start_template_optimizer',
+            async () => {
+              await makeTemplate();
+              return startEmbedded(ctx, {
+                name: 'start-template-optimizer',
+                form,
+                extraEnv: {
+                  TW_DATABASE__PGLITE_TEMPLATE: template,
+                  TW_DATABASE__PGLITE_WASM_OPTIMIZER: 'true',
+                },
+              });
+            },
+          ]);
           launches.push([
             'start_template',
             async () => {
-              if (!made) {
-                ctx.log(
-                  `template made by migrate in ${Math.round(await migrateEmbedded(template, form))} ms`,
-                );
-                made = true;
-              }
+              await makeTemplate();
               return startEmbedded(ctx, {
                 name: 'start-template',
                 form,
@@ -227,6 +288,7 @@ export const footprint: Scenario = {
             target: { op: '<', value: 3 },
             baseline: oldReady,
           }),
+          ...optimizerRows(results.start_template_optimizer, templated, how),
           row({
             id: 'footprint.start_new.peak',
             label: `embedded start peak RSS, new data dir (initdb), shared_buffers 16MB${how}`,
@@ -308,6 +370,7 @@ export const footprint: Scenario = {
           ? 'Production form ("compiled"): `node <build>/cli/main.js <role>`, the build of `npm run build` (tsconfig.build.json, compiled from the current sources into tmp/bench/build/) on plain node, as the image runs it; the bare Fastify baseline is plain node on JavaScript too. Rows marked (tsx) run `node bin/triage-warden.js <role>` (development form: the sources through tsx, whose loader runs in its own thread) against bare Fastify through tsx.'
           : 'Development form only (--tsx): `node bin/triage-warden.js <role>`, the sources through tsx, against bare Fastify through tsx.',
         'Cold start = spawn until GET /ready answers 200 (polled every 25 ms): loading the modules (tsx: transpiling them, its cache warm after the first run), connecting PostgreSQL and Redis and checking migrations.',
+        '`wasm optimizer on` rows: the template start with TW_DATABASE__PGLITE_WASM_OPTIMIZER=true (V8 tiers hot PGlite functions up to TurboFan, the behaviour before the setting existed), in the same rounds.',
         "Embedded rows of the production form: `start_template` starts a new data folder from a template made by `triage-warden migrate` (database.pglite_template, as the image ships it); `128MB` rows run with TW_DATABASE__PGLITE_SHARED_BUFFERS=128MB, the setting before issue 14 (PostgreSQL's default), in the same rounds. Peak RSS = VmHWM of the process.",
         `Idle RSS = median of 5 samples of VmRSS after ${idleMs / 1000} s idle; forms and roles are measured round robin, ${repeats} time(s) each.`,
       ],

@@ -22,6 +22,7 @@ export async function openCliDatabase(config: Config): Promise<SqlDatabase> {
     return openPGliteDatabase(config.data_dir, {
       template: config.database.pglite_template,
       sharedBuffers: config.database.pglite_shared_buffers,
+      wasmOptimizer: config.database.pglite_wasm_optimizer,
     });
   }
   const { openPostgresDatabase } = await import('../adapters/postgres/postgres.database.ts');

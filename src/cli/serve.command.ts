@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.ts';
 import { selectedModes } from '../config/index.ts';
 import type { PinoLogger } from '../observability/logger.ts';
+import { startPhase } from '../observability/start-phases.ts';
 import { createRuntime, type Role } from '../runtime/runtime.ts';
 import { removeServerUrl, writeServerUrl } from './server-url.ts';
 
@@ -14,6 +15,7 @@ function banner(lines: string[]): void {
 
 /** Runs a role until SIGTERM/SIGINT, then shuts down gracefully within server.shutdown_grace. */
 export async function runServer(config: Config, role: Role, log: PinoLogger): Promise<number> {
+  startPhase(log, 'modules loaded, configuration read');
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
   process.on('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception; exiting');

@@ -78,6 +78,11 @@ export const ConfigSchema = Obj({
       description:
         "embedded mode: PGlite's shared_buffers, held in the server's own memory (PostgreSQL's default is 128MB)",
     }),
+    pglite_wasm_optimizer: Type.Boolean({
+      default: false,
+      description:
+        "embedded mode: let V8 recompile PGlite's hot WebAssembly functions with its optimizing compiler (TurboFan); off, PGlite runs on the baseline compiler (Liftoff) only: ~50 MB less memory, a lower peak and a faster start; the optimizer can pay off only for long CPU-heavy queries",
+    }),
   }),
   redis: Obj({
     url: Type.Optional(

@@ -6,11 +6,12 @@ import { setSessionCookie } from '../api/plugins/identity-access.ts';
 import { dashboardRoutes } from '../api/routes/dashboard.routes.ts';
 import type { SsoWiring } from '../api/routes/oidc.routes.ts';
 import type { StreamHub } from '../api/routes/stream.routes.ts';
-import { OpenIdClientLogin } from '../adapters/oidc/index.ts';
+import type { OpenIdClientLogin } from '../adapters/oidc/index.ts';
 import { SqlAuditLog, SqlAuditQuery, type SqlDatabase } from '../adapters/sql/index.ts';
 import type { Config } from '../config/index.ts';
 import type { PinoLogger } from '../observability/logger.ts';
 import type { Logger } from '../ports/index.ts';
+import { optionalModule } from '../core/shared/optional-module.ts';
 import { createCasework } from './casework.wiring.ts';
 import { createStats } from './stats.wiring.ts';
 import type { IdentityWiring } from './identity-wiring.ts';
@@ -79,9 +80,12 @@ export async function createApi(input: ApiWiringInput): Promise<ApiWiring> {
 
   // --- single sign-on (issue 9 part 5) ---
   const oidcConfig = config.auth.oidc;
+  // openid-client (with jose and oauth4webapi) is loaded only when single sign-on is on.
   const oidc =
     oidcConfig.enabled && input.surface === 'full'
-      ? new OpenIdClientLogin({
+      ? new (
+          await optionalModule('auth.oidc', () => import('../adapters/oidc/oidc.client.ts'))()
+        ).OpenIdClientLogin({
           issuerUrl: oidcConfig.issuer_url!,
           clientId: oidcConfig.client_id!,
           ...(oidcConfig.client_secret ? { clientSecret: oidcConfig.client_secret } : {}),

@@ -1,9 +1,9 @@
-import { AnthropicChatClient, OpenAiChatClient } from '../adapters/llm/index.ts';
 import type { Config } from '../config/index.ts';
-import type { ChatClient } from '../core/llm/chat.ts';
+import type { ChatClient, ChatRequest, ChatResponse } from '../core/llm/chat.ts';
 import { LlmAnalyzer, type PromptContextSource } from '../core/llm/llm.analyzer.ts';
 import { ModelCaller } from '../core/llm/model-caller.ts';
 import type { IndicatorLookup } from '../core/llm/tools.ts';
+import { optionalModule } from '../core/shared/optional-module.ts';
 import type { Enricher } from '../core/triage/pipeline.ts';
 import { ruleHitsOf, type AnalysisInput } from '../core/triage/analyzer.ts';
 import type { EventBus, LlmTelemetry, LlmTranscriptStore, Logger, RateLimiter } from '../ports/index.ts';
@@ -46,18 +46,30 @@ export function createLlmAnalyzer(deps: LlmWiringDeps): LlmAnalyzer | undefined 
   const baseURL = (c.base_url ?? DEFAULT_BASE_URL[c.provider]).replace(/\/+$/, '');
   // Local OpenAI-compatible servers take any key; the SDKs refuse an empty one.
   const apiKey = c.api_key ?? 'not-set';
+  const provider = c.provider;
   const client: ChatClient =
     deps.client ??
-    (c.provider === 'openai'
-      ? new OpenAiChatClient({
-          baseURL,
-          apiKey,
-          model,
-          timeoutMs: c.timeout,
-          maxCompletionTokensParam: c.max_completion_tokens_param,
-          ...(c.azure_api_version ? { azureApiVersion: c.azure_api_version } : {}),
-        })
-      : new AnthropicChatClient({ baseURL, apiKey, model, timeoutMs: c.timeout }));
+    lazyChatClient(
+      provider,
+      model,
+      async () =>
+        provider === 'openai'
+          ? new (await import('../adapters/llm/openai.chat-client.ts')).OpenAiChatClient({
+              baseURL,
+              apiKey,
+              model,
+              timeoutMs: c.timeout,
+              maxCompletionTokensParam: c.max_completion_tokens_param,
+              ...(c.azure_api_version ? { azureApiVersion: c.azure_api_version } : {}),
+            })
+          : new (await import('../adapters/llm/anthropic.chat-client.ts')).AnthropicChatClient({
+              baseURL,
+              apiKey,
+              model,
+              timeoutMs: c.timeout,
+            }),
+      deps.log,
+    );
   const caller = new ModelCaller({
     client,
     limiter: deps.counters,
@@ -99,6 +111,33 @@ export function createLlmAnalyzer(deps: LlmWiringDeps): LlmAnalyzer | undefined 
     ...(c.redaction.hash_key ? { redactionHashKey: c.redaction.hash_key } : {}),
     actor: deps.actor ?? 'analyzer:llm',
   });
+}
+
+/**
+ * The provider's chat client, its SDK imported on the first call (an SDK is 2–6 MB of heap, and an
+ * install without `llm.provider` never loads either). A missing SDK fails that call with an
+ * OptionalModuleError naming `llm.provider` (logged at once when `log` is given), and the analyzer
+ * treats it like any failed model call.
+ */
+export function lazyChatClient(
+  provider: string,
+  model: string,
+  load: () => Promise<ChatClient>,
+  log?: Logger,
+): ChatClient {
+  const client = optionalModule(`llm.provider ${provider}`, load);
+  // Configured, so load it now in the background: the first alert does not wait for it, and a
+  // broken install says so at start-up rather than at the first model call.
+  if (log)
+    client().catch((err: unknown) =>
+      log.error({ err: String(err) }, 'LLM analyst unavailable: its SDK did not load'),
+    );
+  return {
+    provider,
+    model,
+    chat: async (request: ChatRequest, signal?: AbortSignal): Promise<ChatResponse> =>
+      (await client()).chat(request, signal),
+  };
 }
 
 /** The lookup_indicator tool over the enrichment service (its cache and provider bounds apply). */

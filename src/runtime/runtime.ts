@@ -9,6 +9,7 @@ import type { Config } from '../config/index.ts';
 import type { PlaybookSource } from '../core/playbooks/playbook.model.ts';
 import type { Analyzer } from '../core/triage/analyzer.ts';
 import { asPortLogger, type PinoLogger } from '../observability/logger.ts';
+import { startPhase } from '../observability/start-phases.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { LeaderJobs } from '../worker/leader-jobs.ts';
 import { createApi } from './api.wiring.ts';
@@ -87,6 +88,7 @@ export async function createRuntime(
     await database.close();
     throw err;
   }
+  startPhase(log, 'core services built');
   const { store, metrics, leaderElector, webhooks } = services;
   let shuttingDown = false;
   const identityWiring = createIdentity(config, database, t, portLog);
@@ -126,6 +128,7 @@ export async function createRuntime(
     portLog,
     cluster: instances.cluster,
   });
+  startPhase(log, 'HTTP API built');
   const worker =
     role !== 'api'
       ? await createWorker({
@@ -149,6 +152,7 @@ export async function createRuntime(
   const jobs = worker?.jobs;
   if (jobs) instances.bindJobs(() => jobs.stats());
   const leaderJobs = worker?.leaderJobs;
+  if (worker) startPhase(log, 'worker built');
 
   let stopping: Promise<void> | undefined;
   let unwatchCredentials: (() => void) | undefined;
@@ -174,6 +178,7 @@ export async function createRuntime(
         });
         const first = await identityWiring.bootstrap();
         if (first) runtime.firstStart = first;
+        startPhase(log, first ? 'identity: first-start admin created' : 'identity checked');
       }
       if (opts.listen !== false) {
         const address = await app.listen({ host: config.server.host, port: config.server.port });
@@ -185,6 +190,7 @@ export async function createRuntime(
       } else {
         await app.ready();
       }
+      startPhase(log, 'listening');
       // Discovery in the background: a provider that is down must not stop the API (logins answer 503).
       void oidc?.start();
       instances.heartbeat.start();

@@ -2,6 +2,7 @@ import { migrate, type SqlDatabase } from '../adapters/sql/index.ts';
 import { selectedModes, type Config } from '../config/index.ts';
 import type { Logger } from '../ports/index.ts';
 import type { PinoLogger } from '../observability/logger.ts';
+import { startPhase } from '../observability/start-phases.ts';
 import { createInProcessTransports, type Transports } from './transports.ts';
 
 export interface Foundation {
@@ -30,6 +31,7 @@ export async function openFoundation(
   const database = await openDatabase(config, portLog);
   try {
     const applied = await migrate(database);
+    startPhase(log, 'migrations checked');
     if (applied.length) log.info({ applied }, 'database migrations applied');
     let transports: Transports;
     if (options.transports) transports = options.transports;
@@ -50,9 +52,12 @@ export async function openFoundation(
 async function openDatabase(config: Config, log: Logger): Promise<SqlDatabase> {
   if (selectedModes(config).database === 'pglite') {
     const { openPGliteDatabase } = await import('../adapters/pglite/pglite.database.ts');
+    startPhase(log, 'storage adapter loaded');
     const db = await openPGliteDatabase(config.data_dir, {
       template: config.database.pglite_template,
       sharedBuffers: config.database.pglite_shared_buffers,
+      wasmOptimizer: config.database.pglite_wasm_optimizer,
+      phase: (name) => startPhase(log, name),
     });
     if (!config.data_dir.startsWith('memory://')) {
       log.info(
@@ -63,6 +68,7 @@ async function openDatabase(config: Config, log: Logger): Promise<SqlDatabase> {
     return db;
   }
   const { openPostgresDatabase } = await import('../adapters/postgres/postgres.database.ts');
+  startPhase(log, 'storage adapter loaded');
   return openPostgresDatabase({
     primaryUrl: config.database.primary_url!,
     ...(config.database.direct_url ? { directUrl: config.database.direct_url } : {}),

@@ -23,7 +23,9 @@ describe('embedded data folder from a template', { timeout: 300_000 }, () => {
     await made.close();
 
     const dir = join(root, 'from-template');
-    const db = await openPGliteDatabase(dir, { template });
+    const phases: string[] = [];
+    const db = await openPGliteDatabase(dir, { template, phase: (name) => phases.push(name) });
+    expect(phases).toEqual(['template copied', 'PGlite opened']);
     try {
       expect(await migrate(db)).toEqual([]);
       const buffers = await sql<{ shared_buffers: string }>`SHOW shared_buffers`.execute(db.primary);
@@ -82,6 +84,18 @@ describe('embedded data folder from a template', { timeout: 300_000 }, () => {
       expect(existsSync(join(dir, 'pg', 'PG_VERSION'))).toBe(true);
     } finally {
       await db.close();
+    }
+  });
+
+  it("opens with V8's optimizing WebAssembly compiler on as well as off (the default)", async () => {
+    for (const wasmOptimizer of [true, false]) {
+      const db = await openPGliteDatabase(null, { wasmOptimizer });
+      try {
+        const one = await sql<{ n: number }>`SELECT 1 AS n`.execute(db.primary);
+        expect(one.rows[0]!.n).toBe(1);
+      } finally {
+        await db.close();
+      }
     }
   });
 });

@@ -12,6 +12,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
 import type { SqlDatabase } from '../sql/database.ts';
@@ -36,6 +37,27 @@ export interface PGliteOpenOptions {
    * Ignored when absent or when the data folder already holds a database. Default: none.
    */
   template?: string | undefined;
+  /**
+   * Let V8 tier PGlite's hot WebAssembly up to its optimizing compiler (TurboFan). Default false:
+   * the baseline compiler (Liftoff) only, see {@link useWasmOptimizer}.
+   */
+  wasmOptimizer?: boolean | undefined;
+  /** Told when a phase of opening ends (`template copied`, `PGlite opened`), for the start-up log. */
+  phase?: ((name: string) => void) | undefined;
+}
+
+/**
+ * Chooses V8's WebAssembly compilers before PGlite compiles its module (a process-wide V8 flag; the
+ * module is compiled per PGlite instance, so it applies to the next open). By default V8 compiles a
+ * function with Liftoff on its first call and recompiles the hot ones with TurboFan in the
+ * background; PostgreSQL's start-up alone makes hundreds of its functions "hot", and their
+ * optimized code and TurboFan's working memory stayed in the process: ~50 MB more at idle and
+ * ~60–90 MB more at peak, a slower open, and no less CPU time even over 12,000 statements
+ * (measured, docs/ARCHITECTURE.md "Embedded footprint"). An embedded install's queries are small;
+ * the optimizer can pay off only for long CPU-heavy ones (`database.pglite_wasm_optimizer: true`).
+ */
+export function useWasmOptimizer(on: boolean): void {
+  setFlagsFromString(on ? '--no-liftoff-only' : '--liftoff-only');
 }
 
 /**
@@ -60,9 +82,11 @@ export async function openPGliteDatabase(
   }
   let pglite: PGlite;
   try {
+    useWasmOptimizer(options.wasmOptimizer ?? false);
     if (dataDir) {
       const pgDir = join(resolve(dataDir), 'pg');
       const copied = copyTemplate(pgDir, options.template);
+      if (copied) options.phase?.('template copied');
       try {
         pglite = await openDir(pgDir, options);
       } catch (err) {
@@ -78,6 +102,7 @@ export async function openPGliteDatabase(
     if (lockFile) rmSync(lockFile, { force: true });
     throw err;
   }
+  options.phase?.('PGlite opened');
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
   let closed = false;
   return {

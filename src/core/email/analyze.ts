@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { domainToASCII } from 'node:url';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
 import { AppError } from '../../contracts/index.ts';
+import { optionalModule } from '../shared/optional-module.ts';
 import { inspectAttachment } from './attachments.ts';
 import {
   cut,
@@ -220,7 +221,11 @@ function looksLikeMessage(bytes: Buffer): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}[ \t]*:/.test(first) || /^From \S+/.test(first);
 }
 
+/** mailparser and its HTML and charset libraries (~5 MB of heap) load with the first message. */
+const mailparser = optionalModule('e-mail analysis', () => import('mailparser'));
+
 async function parseWithin(bytes: Buffer, o: Resolved, deadline: number): Promise<ParsedMail> {
+  const { simpleParser } = await mailparser();
   const left = deadline - Date.now();
   if (left <= 0) throw emailError('EMAIL_TIMEOUT', `the analysis took longer than ${o.timeLimitMs} ms`);
   let timer: NodeJS.Timeout | undefined;
