@@ -52,3 +52,23 @@ export type {
   RelatedIncident,
   SavedView,
 } from './casework.ts';
+export { Enum, Nullable } from './schema-builders.ts';
+export {
+  AlertSchema,
+  EnrichmentSchema,
+  IncidentDetailSchema,
+  IncidentSchema,
+  IndicatorSchema,
+  SeveritySchema,
+  StatusSchema,
+  TimelineEntrySchema,
+  VerdictSchema,
+} from './incident.schema.ts';
+export type {
+  AlertView,
+  EnrichmentView,
+  IncidentDetailView,
+  IncidentView,
+  TimelineEntryView,
+  VerdictView,
+} from './incident.schema.ts';
