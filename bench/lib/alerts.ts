@@ -1,5 +1,6 @@
 /** Realistic, unique, signed webhook alerts in the generic format (one vendor id each, so no dedup). */
 import { createHmac } from 'node:crypto';
+import { signedHeaders as harnessSignedHeaders } from '../../test/helpers/harness.ts';
 
 const TYPES = [
   'malware',
@@ -33,18 +34,13 @@ export function alertBody(runId: string, i: number): string {
   });
 }
 
-/** DESIGN.md's signature headers (timestamp bound into the HMAC). */
+/** DESIGN.md's signature headers (timestamp bound into the HMAC), by the harness's signing. */
 export function signedHeaders(
   secret: string,
   body: string,
   timestamp = Math.floor(Date.now() / 1000),
 ): Record<string, string> {
-  const mac = createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
-  return {
-    'content-type': 'application/json',
-    'x-webhook-timestamp': String(timestamp),
-    'x-webhook-signature': `sha256=${mac}`,
-  };
+  return harnessSignedHeaders(secret, body, { timestamp });
 }
 
 /** Posts one signed alert and returns the created incident id (throws on a non-202). */

@@ -19,6 +19,7 @@ import { copyFrom } from './pg-copy.ts';
 import { HOST } from './proc.ts';
 import { openPostgresDatabase } from '../../src/adapters/postgres/postgres.database.ts';
 import { migrate } from '../../src/adapters/sql/index.ts';
+import type { IncidentsTable } from '../../src/adapters/sql/schema.ts';
 import { adminQuery, createMigratedDatabase, dbUrl, dropDatabase, PG_PORT, suffix } from './services.ts';
 
 /** Bump when the generated data changes shape: older databases are then rebuilt. */
@@ -287,7 +288,8 @@ const COLUMNS = [
   'classification',
   'confidence',
   'triaged_at',
-] as const;
+] as const satisfies readonly (keyof IncidentsTable)[];
+type CopyRow = Record<(typeof COLUMNS)[number], string>;
 
 const TERMINAL = new Set<IncidentStatus>(['resolved', 'false_positive', 'dismissed', 'closed']);
 
@@ -333,36 +335,38 @@ async function* rowsText(
         : created + rng.int(3_600_000);
       const iso = (ms: number) => new Date(Math.min(ms, anchorMs)).toISOString();
       const techniques = TECHNIQUES[type] ?? [];
-      const fields = [
-        rng.uuid(),
-        type,
+      // Named by column (a column listed and not filled, or filled and not listed, fails to compile).
+      const row: CopyRow = {
+        id: rng.uuid(),
+        incident_type: type,
         source,
         severity,
-        String(SEVERITY_RANK[severity]),
+        severity_rank: String(SEVERITY_RANK[severity]),
         status,
-        esc(title),
-        esc(description),
-        `${source}:id:gen-${i}`,
-        String(1 + (rng.next() < 0.1 ? rng.int(20) : 0)),
-        iso(occurredMs),
-        iso(occurredMs + rng.int(60_000)),
-        iso(created),
-        iso(created),
-        iso(updatedMs),
-        String(triaged ? 4 + rng.int(3) : 1 + rng.int(2)),
-        `{${source},${type}}`,
-        esc(
+        title: esc(title),
+        description: esc(description),
+        fingerprint: `${source}:id:gen-${i}`,
+        occurrence_count: String(1 + (rng.next() < 0.1 ? rng.int(20) : 0)),
+        first_seen: iso(occurredMs),
+        last_seen: iso(occurredMs + rng.int(60_000)),
+        last_received_at: iso(created),
+        created_at: iso(created),
+        updated_at: iso(updatedMs),
+        version: String(triaged ? 4 + rng.int(3) : 1 + rng.int(2)),
+        tags: `{${source},${type}}`,
+        assets: esc(
           JSON.stringify([
             { kind: 'host', name: host },
             { kind: 'user', name: user },
           ]),
         ),
-        `{${techniques.join(',')}}`,
-        rng.next() < 0.6 ? (rng.next() * 0.6 + 0.4).toFixed(2) : '\\N',
-        classification ?? '\\N',
-        classification ? (rng.next() * 0.5 + 0.5).toFixed(2) : '\\N',
-        triaged ? iso(created + rng.int(300_000)) : '\\N',
-      ];
+        mitre_techniques: `{${techniques.join(',')}}`,
+        vendor_confidence: rng.next() < 0.6 ? (rng.next() * 0.6 + 0.4).toFixed(2) : '\\N',
+        classification: classification ?? '\\N',
+        confidence: classification ? (rng.next() * 0.5 + 0.5).toFixed(2) : '\\N',
+        triaged_at: triaged ? iso(created + rng.int(300_000)) : '\\N',
+      };
+      const fields = COLUMNS.map((c) => row[c]);
       lines.push(fields.join('\t'));
     }
     yield `${lines.join('\n')}\n`;

@@ -1,5 +1,8 @@
 /** Small numeric helpers for benchmark figures. */
 
+/** The harness's (test/helpers/harness.ts), re-exported for the bench's own modules. */
+export { sleep, waitUntil } from '../../test/helpers/harness.ts';
+
 export interface Distribution {
   n: number;
   min: number;
@@ -45,43 +48,7 @@ export function round(value: number, digits = 2): number {
   return Math.round(value * f) / f;
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes of one machine. */
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();
-}
-
-/** Polls `check` every `everyMs` until it returns a truthy value; throws after `timeoutMs`. */
-export async function waitUntil<T>(
-  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  timeoutMs: number,
-  what: string,
-  everyMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }

@@ -1,13 +1,9 @@
-import { Type, type Static, type TSchema } from 'typebox';
-import { APPROVAL_LEVELS, ROLES } from '../contracts/index.ts';
+import { Type } from 'typebox';
+import { APPROVAL_LEVELS, ROLES, Enum, Nullable } from '../contracts/index.ts';
 import { USERNAME_PATTERN } from '../core/identity/index.ts';
 import { PERMISSIONS } from './plugins/access.ts';
 
 /** Schemas of the identity routes (users, API keys, login, authentication events). */
-const Enum = <const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
-const Nullable = <T extends TSchema>(t: T) =>
-  Type.Unsafe<Static<T> | null>({ ...(t as unknown as Record<string, unknown>), nullable: true });
 const DateTime = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
 
 export const RoleSchema = Enum(ROLES);

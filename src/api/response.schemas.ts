@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type Static } from 'typebox';
 import {
   ACTION_TYPES,
   APPROVAL_LEVELS,
@@ -7,13 +7,11 @@ import {
   TARGET_TYPES,
   type ActionCreated,
   type ActionView,
+  Enum,
+  Nullable,
 } from '../contracts/index.ts';
 
 /** Response actions and approvals on the wire (docs/RESPONSE.md); the types are src/contracts/response.ts. */
-const Enum = <const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
-const Nullable = <T extends TSchema>(t: T) =>
-  Type.Unsafe<Static<T> | null>({ ...(t as unknown as Record<string, unknown>), nullable: true });
 
 export const ActionTypeSchema = Enum(ACTION_TYPES);
 export const ApprovalLevelSchema = Enum(APPROVAL_LEVELS);

@@ -1,10 +1,23 @@
-import { Type, type Static, type TSchema } from 'typebox';
-import { CLASSIFICATIONS, INCIDENT_STATUSES, INDICATOR_TYPES, SEVERITIES } from '../contracts/index.ts';
+import { Type, type Static } from 'typebox';
+import {
+  Enum,
+  IncidentDetailSchema,
+  IncidentSchema,
+  INDICATOR_TYPES,
+  IndicatorSchema,
+  SeveritySchema,
+  StatusSchema,
+} from '../contracts/index.ts';
 import { INCIDENT_SORT_FIELDS } from '../ports/index.ts';
 
-/** One schema per shape: validator, TypeScript type and OpenAPI document at once. */
-const Enum = <const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+/**
+ * One schema per shape: validator, TypeScript type and OpenAPI document at once. The incident's own
+ * schemas live in contracts/incident.schema.ts (the store's records derive from them) and are
+ * re-exported here for the routes.
+ */
+export { IncidentDetailSchema, IncidentSchema, IndicatorSchema };
+export const Severity = SeveritySchema;
+export const Status = StatusSchema;
 
 export const ErrorSchema = Type.Object(
   {
@@ -14,134 +27,6 @@ export const ErrorSchema = Type.Object(
     request_id: Type.String(),
   },
   { $id: 'Error' },
-);
-
-export const Severity = Enum(SEVERITIES);
-export const Status = Enum(INCIDENT_STATUSES);
-
-/**
- * `T | null` as OpenAPI 3.0 writes it (`nullable: true`). An `anyOf` with `{type: 'null'}` is not
- * OpenAPI 3.0, and fast-json-stringify runs Ajv on every value of an `anyOf` while serializing: the
- * list answered ~2.7× slower per row. An enum also lists null, as Ajv requires with `nullable`.
- */
-const Nullable = <T extends TSchema>(t: T) => {
-  const schema = t as unknown as Record<string, unknown>;
-  return Type.Unsafe<Static<T> | null>({
-    ...schema,
-    nullable: true,
-    ...(Array.isArray(schema.enum) ? { enum: [...(schema.enum as unknown[]), null] } : {}),
-  });
-};
-
-export const IndicatorSchema = Type.Object({
-  id: Type.Optional(Type.String()),
-  type: Enum(INDICATOR_TYPES),
-  value: Type.String(),
-  context: Type.Optional(Type.String()),
-});
-
-export const IncidentSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    incident_type: Type.String(),
-    source: Type.String(),
-    severity: Severity,
-    status: Status,
-    title: Type.String(),
-    description: Nullable(Type.String()),
-    fingerprint: Type.String(),
-    occurrence_count: Type.Integer(),
-    first_seen: Type.String({ format: 'date-time' }),
-    last_seen: Type.String({ format: 'date-time' }),
-    created_at: Type.String({ format: 'date-time' }),
-    updated_at: Type.String({ format: 'date-time' }),
-    version: Type.Integer(),
-    tags: Type.Array(Type.String()),
-    assets: Type.Array(
-      Type.Object({ kind: Type.String(), name: Type.String(), id: Type.Optional(Type.String()) }),
-    ),
-    mitre_techniques: Type.Array(Type.String()),
-    vendor_confidence: Nullable(Type.Number()),
-    classification: Nullable(Enum(CLASSIFICATIONS)),
-    confidence: Nullable(Type.Number()),
-    triaged_at: Nullable(Type.String({ format: 'date-time' })),
-    resolution_reason: Nullable(Type.String()),
-    /** The earlier incident of the same alert this one repeats (opened after it was closed, or full). */
-    related_incident_id: Nullable(Type.String({ format: 'uuid' })),
-    /** Failed triage runs since the last success or retry. */
-    triage_attempts: Type.Integer(),
-    /** The last triage failure, sanitised. */
-    triage_error: Nullable(Type.String()),
-    /** Set when triage was given up after triage.max_attempts (dead letter); cleared by retry-triage. */
-    triage_failed_at: Nullable(Type.String({ format: 'date-time' })),
-    // --- case work (contracts/casework.ts CaseFields) ---
-    assignee: Nullable(Type.String({ description: 'username of the assigned analyst' })),
-    assigned_at: Nullable(Type.String({ format: 'date-time' })),
-    original_severity: Nullable(Severity),
-    original_incident_type: Nullable(Type.String()),
-  },
-  { $id: 'Incident' },
-);
-
-const VerdictSchema = Type.Object({
-  id: Type.String(),
-  analyzer: Type.String(),
-  classification: Enum(CLASSIFICATIONS),
-  confidence: Type.Number(),
-  category: Type.String(),
-  reasoning: Type.String(),
-  reasons: Type.Array(Type.String()),
-  recommended_actions: Type.Array(Type.String()),
-  mitre_techniques: Type.Array(Type.String()),
-  indicators: Type.Array(
-    Type.Object({ type: Type.String(), value: Type.String() }, { additionalProperties: true }),
-  ),
-  score: Nullable(Type.Number()),
-  created_at: Type.String({ format: 'date-time' }),
-});
-
-export const IncidentDetailSchema = Type.Object(
-  {
-    ...IncidentSchema.properties,
-    indicators: Type.Array(IndicatorSchema),
-    alerts: Type.Array(
-      Type.Object({
-        id: Type.String(),
-        source: Type.String(),
-        vendor_id: Nullable(Type.String()),
-        title: Type.String(),
-        severity: Severity,
-        occurred_at: Type.String(),
-        received_at: Type.String(),
-        raw: Type.Unknown(),
-      }),
-    ),
-    enrichments: Type.Array(
-      Type.Object({
-        id: Type.String(),
-        indicator_type: Type.String(),
-        indicator_value: Type.String(),
-        provider: Type.String(),
-        verdict: Type.String(),
-        score: Nullable(Type.Number()),
-        first_seen: Nullable(Type.String()),
-        last_seen: Nullable(Type.String()),
-        details: Type.Record(Type.String(), Type.Unknown()),
-        created_at: Type.String(),
-      }),
-    ),
-    verdict: Nullable(VerdictSchema),
-    timeline: Type.Array(
-      Type.Object({
-        id: Type.String(),
-        actor: Type.String(),
-        action: Type.String(),
-        details: Type.Record(Type.String(), Type.Unknown()),
-        created_at: Type.String(),
-      }),
-    ),
-  },
-  { $id: 'IncidentDetail' },
 );
 
 export const PaginationSchema = Type.Object({

@@ -21,18 +21,18 @@
  * List filters added to GET /incidents: `q` (title, description, indicators, hosts, users, raw
  * payload fields), `classification`, `min_confidence`, `max_confidence`, `assignee`, `tag`.
  */
+import type { IncidentView } from './incident.schema.ts';
 import type { IncidentStatus, Severity } from './vocabulary.ts';
 
-/** Case fields every incident carries (beside the triage fields). */
-export interface CaseFields {
-  /** Username of the assigned analyst, or null. */
-  assignee: string | null;
-  assigned_at: string | null;
-  /** Set once when an analyst first overrides the severity: the value triage gave. */
-  original_severity: Severity | null;
-  /** Set once when an analyst first overrides the type: the value triage gave. */
-  original_incident_type: string | null;
-}
+/**
+ * Case fields every incident carries (beside the triage fields): assignee (username or null),
+ * assigned_at, and the originals of an analyst's first severity / type override. Their schema is
+ * part of the incident's (contracts/incident.schema.ts).
+ */
+export type CaseFields = Pick<
+  IncidentView,
+  'assignee' | 'assigned_at' | 'original_severity' | 'original_incident_type'
+>;
 
 export interface CommentView {
   id: string;

@@ -93,47 +93,58 @@ export interface EventMap {
 
 export type EventName = keyof EventMap;
 
-export const EVENT_NAMES = [
-  'alert_received',
-  'incident_created',
-  'enrichment_complete',
-  'analysis_complete',
-  'actions_proposed',
-  'action_recommended',
-  'notification_requested',
-  'action_approved',
-  'action_denied',
-  'action_executed',
-  'status_changed',
-  'incident_resolved',
-  'kill_switch_activated',
-  'kill_switch_deactivated',
-  'leader_changed',
-  'playbook_changed',
-  'sla_breached',
-  'email_analyzed',
-  'prompt_injection_detected',
-  'action_status_changed',
-  'policy_changed',
-  'incident_assigned',
-  'incident_updated',
-  'comment_added',
-] as const satisfies readonly EventName[];
+/**
+ * Where each event goes: `streamed` to WebSocket clients, or `internal` (between our own processes
+ * only: on the same bus, never sent to a client). One entry per event, so adding a name to EventMap
+ * without deciding fails to compile, and no name can be both.
+ */
+const EVENT_AUDIENCE = {
+  alert_received: 'streamed',
+  incident_created: 'streamed',
+  enrichment_complete: 'streamed',
+  analysis_complete: 'streamed',
+  actions_proposed: 'streamed',
+  action_recommended: 'streamed',
+  notification_requested: 'streamed',
+  action_approved: 'streamed',
+  action_denied: 'streamed',
+  action_executed: 'streamed',
+  status_changed: 'streamed',
+  incident_resolved: 'streamed',
+  kill_switch_activated: 'streamed',
+  kill_switch_deactivated: 'streamed',
+  leader_changed: 'streamed',
+  playbook_changed: 'streamed',
+  sla_breached: 'streamed',
+  email_analyzed: 'streamed',
+  prompt_injection_detected: 'streamed',
+  action_status_changed: 'streamed',
+  policy_changed: 'streamed',
+  incident_assigned: 'streamed',
+  incident_updated: 'streamed',
+  comment_added: 'streamed',
+  credentials_changed: 'internal',
+  webhook_sources_changed: 'internal',
+  connectors_changed: 'internal',
+} as const satisfies Record<EventName, 'streamed' | 'internal'>;
+
+type Audience = typeof EVENT_AUDIENCE;
+type NamesFor<A extends 'streamed' | 'internal'> = {
+  [K in EventName]: Audience[K] extends A ? K : never;
+}[EventName];
+const namesFor = <A extends 'streamed' | 'internal'>(audience: A) =>
+  Object.freeze(
+    (Object.keys(EVENT_AUDIENCE) as EventName[]).filter((k) => EVENT_AUDIENCE[k] === audience),
+  ) as readonly NamesFor<A>[];
+
+/** The events a WebSocket client may receive (and filter on), in EVENT_AUDIENCE's order. */
+export const EVENT_NAMES = namesFor('streamed');
 
 /**
  * Events between our own processes only. They travel on the same bus but are not in EVENT_NAMES, so
  * the WebSocket stream (whose type filter is built from EVENT_NAMES) never sends them to a client.
  */
-export const INTERNAL_EVENT_NAMES = [
-  'credentials_changed',
-  'webhook_sources_changed',
-  'connectors_changed',
-] as const satisfies readonly EventName[];
-
-// Every event is either streamed or internal: adding a name to EventMap without listing it fails here.
-type Unlisted = Exclude<EventName, (typeof EVENT_NAMES)[number] | (typeof INTERNAL_EVENT_NAMES)[number]>;
-const _everyEventListed: [Unlisted] extends [never] ? true : Unlisted = true;
-void _everyEventListed;
+export const INTERNAL_EVENT_NAMES = namesFor('internal');
 
 /** An event as delivered to subscribers. `id` is assigned by the bus and increases per bus. */
 export interface BusEvent<K extends EventName = EventName> {

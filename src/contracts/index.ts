@@ -55,3 +55,23 @@ export type {
 } from './casework.ts';
 export { NO_VERDICT, STATS_WINDOWS, STATS_WINDOW_SHAPE } from './stats.ts';
 export type { DurationStats, OverviewStats, StatsBucket, StatsWindow } from './stats.ts';
+export { Enum, Nullable } from './schema-builders.ts';
+export {
+  AlertSchema,
+  EnrichmentSchema,
+  IncidentDetailSchema,
+  IncidentSchema,
+  IndicatorSchema,
+  SeveritySchema,
+  StatusSchema,
+  TimelineEntrySchema,
+  VerdictSchema,
+} from './incident.schema.ts';
+export type {
+  AlertView,
+  EnrichmentView,
+  IncidentDetailView,
+  IncidentView,
+  TimelineEntryView,
+  VerdictView,
+} from './incident.schema.ts';

@@ -1,12 +1,16 @@
-import type { CaseFields } from '../contracts/casework.ts';
 import type {
+  AlertView,
   Asset,
-  Classification,
+  EnrichmentView,
   IncidentStatus,
+  IncidentView,
   Indicator,
   IndicatorType,
   NormalizedAlert,
   Severity,
+  Classification,
+  TimelineEntryView,
+  VerdictView,
 } from '../contracts/index.ts';
 
 import type { IntelVerdictValue } from './intel-provider.port.ts';
@@ -14,92 +18,31 @@ export interface IndicatorRecord extends Indicator {
   id: string;
 }
 
-/** Case fields (assignee, overrides' originals) come from contracts/casework.ts. */
-export interface IncidentRecord extends CaseFields {
-  id: string;
-  incident_type: string;
-  source: string;
-  severity: Severity;
-  status: IncidentStatus;
-  title: string;
-  description: string | null;
-  fingerprint: string;
-  occurrence_count: number;
-  first_seen: string;
-  last_seen: string;
-  created_at: string;
-  updated_at: string;
-  version: number;
-  tags: string[];
+/**
+ * A stored incident: the API's IncidentView (contracts/incident.schema.ts, the one source of the
+ * fields, case fields included) with its assets typed as the contracts' Asset.
+ */
+export interface IncidentRecord extends Omit<IncidentView, 'assets'> {
   assets: Asset[];
-  mitre_techniques: string[];
-  /** The vendor's own confidence or risk score, 0..1, when it gave one. */
-  vendor_confidence: number | null;
-  classification: Classification | null;
-  confidence: number | null;
-  triaged_at: string | null;
-  resolution_reason: string | null;
-  /**
-   * The earlier incident of the same source and fingerprint this one follows: a repeat that came
-   * after it was closed, outside its dedup window, or past its maximum group size.
-   */
-  related_incident_id: string | null;
-  /** Failed triage runs since the last success or retry. */
-  triage_attempts: number;
-  /** The last triage failure (sanitised: no secrets, one line, bounded). */
-  triage_error: string | null;
-  /** When triage was given up after `triage.max_attempts` (dead letter); null otherwise. */
-  triage_failed_at: string | null;
 }
 
-export interface EnrichmentRecord {
-  id: string;
+/** A stored enrichment: the API's EnrichmentView with the indicator type and the intel verdict typed. */
+export interface EnrichmentRecord extends Omit<EnrichmentView, 'indicator_type' | 'verdict'> {
   indicator_type: IndicatorType;
-  indicator_value: string;
-  provider: string;
   /** The provider's verdict on the indicator (the intel vocabulary: malicious suspicious clean unknown). */
   verdict: IntelVerdictValue;
-  score: number | null;
-  /** When the source first / last saw the indicator, null when it does not say. */
-  first_seen: string | null;
-  last_seen: string | null;
-  details: Record<string, unknown>;
-  created_at: string;
 }
 
-export interface AnalysisRecord {
-  id: string;
-  analyzer: string;
-  classification: Classification;
-  confidence: number;
-  category: string;
-  reasoning: string;
-  reasons: string[];
-  recommended_actions: string[];
-  mitre_techniques: string[];
+/** A stored verdict: the API's VerdictView with its indicators typed. */
+export interface AnalysisRecord extends Omit<VerdictView, 'indicators'> {
   indicators: Indicator[];
-  score: number | null;
-  created_at: string;
 }
 
-export interface AuditRecord {
-  id: string;
-  actor: string;
-  action: string;
-  details: Record<string, unknown>;
-  created_at: string;
-}
+/** An audit entry as the incident's timeline shows it. */
+export type AuditRecord = TimelineEntryView;
 
-export interface AlertRecord {
-  id: string;
-  source: string;
-  vendor_id: string | null;
-  title: string;
-  severity: Severity;
-  occurred_at: string;
-  received_at: string;
-  raw: unknown;
-}
+/** An alert folded into an incident, as the detail shows it. */
+export type AlertRecord = AlertView;
 
 export interface IncidentDetail extends IncidentRecord {
   alerts: AlertRecord[];

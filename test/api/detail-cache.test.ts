@@ -41,6 +41,7 @@ function detail(status: IncidentDetail['status'], version: number): IncidentDeta
     classification: null,
     confidence: null,
     triaged_at: null,
+    closed_at: null,
     resolution_reason: null,
     related_incident_id: null,
     triage_attempts: 0,

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import Provider from 'oidc-provider';
 import pino from 'pino';
@@ -10,6 +9,7 @@ import type { Role } from '../../src/contracts/index.ts';
 import type { SsoUser, SsoUserSink, StartedSession } from '../../src/core/identity/sso.port.ts';
 import { createRuntime, type Runtime } from '../../src/runtime/runtime.ts';
 import { asAdmin } from '../helpers/auth.ts';
+import { freePort } from '../helpers/harness.ts';
 import { testConfig } from '../helpers/runtime.ts';
 
 /**
@@ -92,14 +92,6 @@ async function browse(jar: CookieJar, url: string, init: RequestInit = {}): Prom
   });
   jar.store(res);
   return res;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 interface Harness {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/runtime/runtime.ts';
+import { webhookSignature } from '../helpers/harness.ts';
 import { TEST_SECRETS, startRuntime, testConfig } from '../helpers/runtime.ts';
 
 /**
@@ -216,11 +216,7 @@ type Plan = {
   kind: string;
 };
 
-function sign(secret: string, body: string, ts?: number): string {
-  const mac = createHmac('sha256', secret);
-  if (ts !== undefined) mac.update(`${ts}.`);
-  return mac.update(body).digest('hex');
-}
+const sign = webhookSignature;
 
 function plan(g: Gen, i: number): Plan {
   const src = g.chance(0.02)

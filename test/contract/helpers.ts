@@ -1,20 +1,14 @@
-/** Small async helpers shared by the contract suites. */
+/** Small async helpers shared by the contract suites (sleep and polling: test/helpers/harness.ts). */
+import { sleep, waitUntil } from '../helpers/harness.ts';
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep };
 
 /** Polls `condition` every `intervalMs` until it holds; rejects after `timeoutMs` (default 3000). */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
   { timeoutMs = 3000, intervalMs = 10, what = 'condition' } = {},
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
+  await waitUntil(condition, timeoutMs, what, intervalMs);
 }
 
 export interface Deferred<T = void> {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import WebSocket from 'ws';
 import type { Cluster, ProcHandle } from '../helpers/cluster.ts';
-import { signedHeaders } from '../helpers/webhooks.ts';
+import { signedHeaders, sleep } from '../helpers/harness.ts';
 import { asAdmin } from '../helpers/auth.ts';
 
 /** The webhook source the load generator signs for (`TW_WEBHOOK_SECRET_LOADGEN` in the cluster env). */
@@ -19,9 +19,7 @@ export const WEBHOOK_ENV = { TW_WEBHOOK_SECRET_LOADGEN: LOAD_SECRET };
 export const PENDING_STATUSES = ['new', 'enriching', 'analyzing'];
 const TRIAGE_STEPS = ['triage.started', 'triage.enriched', 'triage.analyzed'];
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep };
 
 /** A short random tag so the payloads of one run never fold into another run's incidents. */
 export function runTag(): string {

@@ -16,11 +16,11 @@ import {
   utimesSync,
 } from 'node:fs';
 import http from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/harness.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const work = mkdtempSync(join(tmpdir(), 'tw-compiled-'));
@@ -35,17 +35,6 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 const run = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [ENTRY, ...args], { cwd: work, env: cleanEnv(env), encoding: 'utf8' });
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => done(port));
-    });
-  });
-}
 
 function status(url: string): Promise<number> {
   return new Promise((done) => {

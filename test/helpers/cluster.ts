@@ -16,13 +16,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import http from 'node:http';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { TEST_ADMIN_KEY } from './auth.ts';
+import { freePorts, sleep, waitUntil } from './harness.ts';
 import { SERVICE_HOST, withSbin } from './services.ts';
 
 /** Suites poll and send bursts from one address: limits far above that load (the limiter still runs). */
@@ -527,23 +528,7 @@ function socketCommand(path: string, command: string): Promise<string> {
   });
 }
 
-/** Ports free right now on 127.0.0.1: all bound to port 0 at once (so distinct), then released. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const s = createServer();
-          s.once('error', reject);
-          s.listen(0, HOST, () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
-}
+export { freePorts };
 
 /** HTTP status of a GET, 0 when nothing answers within 2 s. */
 export function httpStatus(url: string): Promise<number> {
@@ -649,22 +634,13 @@ function onceExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** Polls `check` (a throw counts as false) every 100 ms until it holds; throws after `timeoutMs`. */
 async function waitFor(
   check: () => Promise<boolean> | boolean,
   timeoutMs: number,
   what: string,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (
-      await Promise.resolve()
-        .then(check)
-        .catch(() => false)
-    )
-      return;
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  await waitUntil(check, timeoutMs, what);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what = 'operation'): Promise<T> {
@@ -673,8 +649,4 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what = 'operation'): Pr
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

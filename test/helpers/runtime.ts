@@ -3,6 +3,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { createRuntime, type Role, type Runtime } from '../../src/runtime/runtime.ts';
 import { TEST_ADMIN_KEY } from './auth.ts';
 import type { Transports } from '../../src/runtime/transports.ts';
+import { waitUntil } from './harness.ts';
 
 export const TEST_SECRETS = {
   crowdstrike: 'crowdstrike-test-secret-0123456789',
@@ -86,16 +87,5 @@ export async function eventually<T>(
   what: string,
   timeoutMs = 15_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  return waitUntil(fn, timeoutMs, what, 50);
 }

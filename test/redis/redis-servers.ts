@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { waitUntil as harnessWaitUntil } from '../helpers/harness.ts';
 
 const run = promisify(execFile);
 
@@ -212,15 +213,6 @@ export class ClusterTopology {
   }
 }
 
-async function waitUntil(condition: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await condition()) return;
-    } catch {
-      // not there yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function waitUntil(condition: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<boolean> {
+  return harnessWaitUntil(condition, timeoutMs, what);
 }

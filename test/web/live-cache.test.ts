@@ -28,6 +28,7 @@ const row = (id: string, over: Partial<Incident> = {}): Incident => ({
   classification: null,
   confidence: null,
   triaged_at: null,
+  closed_at: null,
   resolution_reason: null,
   related_incident_id: null,
   triage_error: null,

@@ -6,11 +6,16 @@ import type {
   IncidentRecord,
   IndicatorRecord,
 } from '../../ports/index.ts';
+import type { IncidentsTable } from './schema.ts';
 
 /** Row → record mapping shared by the SQL repositories: timestamps as ISO strings, JSON as values. */
 type Row = Record<string, unknown>;
 
-/** The incidents columns an IncidentRecord is made of (never `search`, a tsvector no answer carries). */
+/**
+ * The incidents columns an IncidentRecord is made of (never `search`, a tsvector no answer carries).
+ * Checked both ways below: each is a field of the record (contracts/incident.schema.ts) and a column
+ * of the table (schema.ts), every field is listed, and every other column is named internal.
+ */
 export const INCIDENT_RECORD_COLUMNS = [
   'id',
   'incident_type',
@@ -33,6 +38,7 @@ export const INCIDENT_RECORD_COLUMNS = [
   'classification',
   'confidence',
   'triaged_at',
+  'closed_at',
   'resolution_reason',
   'related_incident_id',
   'triage_attempts',
@@ -42,7 +48,26 @@ export const INCIDENT_RECORD_COLUMNS = [
   'assigned_at',
   'original_severity',
   'original_incident_type',
-] as const;
+] as const satisfies readonly (keyof IncidentRecord & keyof IncidentsTable)[];
+
+/** Columns of `incidents` no record carries: bookkeeping of ingest, search and triage runs. */
+export const INCIDENT_INTERNAL_COLUMNS = [
+  'severity_rank',
+  'last_received_at',
+  'search',
+  'triage_run',
+  'playbook_name',
+  'playbook_version',
+] as const satisfies readonly Exclude<keyof IncidentsTable, keyof IncidentRecord>[];
+
+type Listed = (typeof INCIDENT_RECORD_COLUMNS)[number];
+// A record field without its column here, or a new column named nowhere, fails to compile.
+type UnlistedField = Exclude<keyof IncidentRecord, Listed>;
+type UnlistedColumn = Exclude<keyof IncidentsTable, Listed | (typeof INCIDENT_INTERNAL_COLUMNS)[number]>;
+const _everyFieldListed: [UnlistedField] extends [never] ? true : UnlistedField = true;
+const _everyColumnListed: [UnlistedColumn] extends [never] ? true : UnlistedColumn = true;
+void _everyFieldListed;
+void _everyColumnListed;
 
 /** The exact form `Date#toISOString()` gives for years 0-9999. */
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -90,6 +115,7 @@ export function toIncident(r: Row): IncidentRecord {
     classification: (r.classification as IncidentRecord['classification']) ?? null,
     confidence: r.confidence === null || r.confidence === undefined ? null : Number(r.confidence),
     triaged_at: isoOrNull(r.triaged_at),
+    closed_at: isoOrNull(r.closed_at),
     resolution_reason: (r.resolution_reason as string | null) ?? null,
     related_incident_id: (r.related_incident_id as string | null) ?? null,
     triage_attempts: Number(r.triage_attempts ?? 0),

@@ -1,11 +1,9 @@
 import { Type } from 'typebox';
-import { BULK_OPS } from '../../contracts/index.ts';
+import { BULK_OPS, Enum } from '../../contracts/index.ts';
 import { ANALYST_STATUSES } from '../../core/incidents/incident-decisions.service.ts';
 import { ListFilterProperties, Severity, Status, UUID_PATTERN } from '../schemas.ts';
 
 /** Request and response schemas of the case-work routes (contracts/casework.ts). */
-const Enum = <const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 
 const Reason = Type.String({ minLength: 1, maxLength: 2000, description: 'why (recorded in the audit log)' });
 const Version = Type.Optional(

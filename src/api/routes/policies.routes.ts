@@ -8,14 +8,12 @@ import {
   OPERATION_MODES,
   SEVERITIES,
   TARGET_TYPES,
+  Enum,
 } from '../../contracts/index.ts';
 import { MAX_POLICY_BYTES, type PolicyService } from '../../core/response/policy/index.ts';
 import { CRITICALITIES } from '../../core/response/policy/policy.model.ts';
 import { actorOf } from '../plugins/access.ts';
 import { ErrorSchema } from '../schemas.ts';
-
-const Enum = <const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 
 const VersionSchema = Type.Object({
   version: Type.Integer(),

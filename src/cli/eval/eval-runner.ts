@@ -82,6 +82,7 @@ function incidentFor(alert: NormalizedAlert, id: string): IncidentRecord {
     classification: null,
     confidence: null,
     triaged_at: null,
+    closed_at: null,
     resolution_reason: null,
     related_incident_id: null,
     triage_attempts: 0,

@@ -1,15 +1,12 @@
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
-import { CLASSIFICATIONS, INDICATOR_TYPES } from '../../contracts/index.ts';
+import { CLASSIFICATIONS, INDICATOR_TYPES, Enum } from '../../contracts/index.ts';
 
 /**
  * The verdict an LLM analyst must answer with: one JSON object, nothing else (docs/LLM.md). Bounded
  * sizes keep a runaway answer out of the database. `recommended_actions` are `verb:target`
  * recommendations for a human and the policy engine; nothing here ever runs.
  */
-const Enum = <const T extends readonly string[]>(values: T) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
-
 export const LlmVerdictSchema = Type.Object(
   {
     classification: Enum(CLASSIFICATIONS),

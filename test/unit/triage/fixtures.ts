@@ -26,6 +26,7 @@ export function incident(over: Partial<IncidentRecord> = {}): IncidentRecord {
     classification: null,
     confidence: null,
     triaged_at: null,
+    closed_at: null,
     resolution_reason: null,
     related_incident_id: null,
     triage_attempts: 0,

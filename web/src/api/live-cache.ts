@@ -78,6 +78,7 @@ function rowOf(e: BusEvent<'incident_created'>): Incident {
     classification: null,
     confidence: null,
     triaged_at: null,
+    closed_at: null,
     resolution_reason: null,
     related_incident_id: null,
     triage_error: null,

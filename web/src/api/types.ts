@@ -37,6 +37,7 @@ export interface Incident extends Partial<CaseFields> {
   classification: Classification | null;
   confidence: number | null;
   triaged_at: string | null;
+  closed_at: string | null;
   resolution_reason: string | null;
   related_incident_id: string | null;
   triage_error: string | null;
