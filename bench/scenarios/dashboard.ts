@@ -366,11 +366,13 @@ async function measure(
     const liveMs = performance.now() - t0;
     const sameDoc = ((await page.evaluate('window.__tw.marker')) as number) === marker;
     await page.evaluate(`document.querySelector('.scroller').scrollTop = 0`);
-    const onTop = await page
-      .locator('tr.data-row')
-      .first()
-      .getAttribute('data-id', { timeout: 10_000 })
-      .then((v) => v === id)
+    // The virtualiser renders the top rows a frame or more after the scroll: wait for them (10 s at most).
+    const onTop = await untilShown(
+      page,
+      `document.querySelector('tr.data-row')?.getAttribute('data-id') === ${JSON.stringify(id)}`,
+      10_000,
+    )
+      .then(() => true)
       .catch(() => false);
 
     // Severity filter: until every row shown is critical.
