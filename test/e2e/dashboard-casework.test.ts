@@ -1,14 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { asAdmin } from '../helpers/auth.ts';
-import { launchChromium, requireChromium, seriousViolations } from '../helpers/browser.ts';
+import { requireChromium } from '../helpers/browser.ts';
+import { checkPage, openPage, startDashboard, type DashboardSession } from '../helpers/dashboard.ts';
 import { LoopbackVendor } from '../helpers/loopback-connector.ts';
-import { TEST_SECRETS, startRuntime, testConfig } from '../helpers/runtime.ts';
+import { TEST_SECRETS, testConfig } from '../helpers/runtime.ts';
 import { signedHeaders } from '../helpers/webhooks.ts';
 
 /**
@@ -22,7 +21,6 @@ import { signedHeaders } from '../helpers/webhooks.ts';
 const USER = 'casey';
 const PASSWORD = 'casey-password-0123456';
 const SIGNING_SECRET = 'loopback-signing-secret-0123';
-const SHOTS = new URL('../../test-results/screenshots/', import.meta.url);
 const crowdstrike = JSON.parse(
   readFileSync(new URL('../fixtures/vendors/crowdstrike.json', import.meta.url), 'utf8'),
 ) as Record<string, unknown>;
@@ -39,65 +37,36 @@ interface Stored {
 }
 
 describe.skipIf(skip)('dashboard case work in Chromium', () => {
+  let d: DashboardSession;
   let rt: Runtime;
-  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let cspErrors: string[];
+  let pageErrors: string[];
   const vendor = new LoopbackVendor();
-  const cspErrors: string[] = [];
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['scripts/build-web-if-stale.mjs'], { stdio: 'inherit' });
     await vendor.start();
-    rt = await startRuntime(
-      testConfig({
+    d = await startDashboard({
+      config: testConfig({
         // The connector calls the loopback receiver over plain http.
         response: { outbound: { allow_private_networks: true, allow_http: true } },
         // Managed webhook sources (and connector credentials) are sealed with this key.
         webhooks: { encryption_key: randomBytes(32).toString('hex') },
       }),
-      { listen: true },
-    );
-    const created = await rt.app.inject({
-      method: 'POST',
-      url: '/api/v1/users',
-      headers: asAdmin(),
-      payload: { username: USER, password: PASSWORD, role: 'admin', approval_level: 'manager' },
+      user: { username: USER, password: PASSWORD, role: 'admin', approval_level: 'manager' },
     });
-    expect(created.statusCode, created.body).toBe(201);
-    browser = await launchChromium();
-    context = await browser.newContext({
-      viewport: { width: 1360, height: 900 },
-      colorScheme: 'light',
-    });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content.Security.Policy/i.test(m.text())) cspErrors.push(m.text());
-    });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await mkdir(SHOTS, { recursive: true });
+    ({ rt, context, page, cspErrors, pageErrors } = d);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await rt?.stop();
+    await d?.stop();
     await vendor.stop();
   });
 
-  async function check(name: string): Promise<void> {
-    const violations = await seriousViolations(page);
-    expect(violations, `${name}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
-    await page.screenshot({ path: new URL(`casework-${name}.png`, SHOTS).pathname, fullPage: true });
-  }
+  const check = (name: string) => checkPage(page, `casework-${name}`, true);
 
-  async function open(title: string): Promise<void> {
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: title, exact: true })
-      .click();
-    await page.getByRole('heading', { level: 1, name: title }).waitFor();
-  }
+  const open = (title: string) => openPage(page, title);
 
   const stored = async (id: string): Promise<Stored> =>
     (await rt.app.inject({ url: `/api/v1/incidents/${id}`, headers: asAdmin() })).json() as Stored;

@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { asAdmin } from '../helpers/auth.ts';
-import { launchChromium, requireChromium, seriousViolations } from '../helpers/browser.ts';
-import { startRuntime, testConfig } from '../helpers/runtime.ts';
+import { requireChromium } from '../helpers/browser.ts';
+import { checkPage, startDashboard, type DashboardSession } from '../helpers/dashboard.ts';
 
 /**
  * The Overview's statistics over time in a real browser (issue 13): the window selector, the three
@@ -16,42 +14,26 @@ import { startRuntime, testConfig } from '../helpers/runtime.ts';
 
 const USER = 'olga';
 const PASSWORD = 'olga-password-0123456';
-const SHOTS = new URL('../../test-results/screenshots/', import.meta.url);
 const skip = requireChromium();
 
 describe.skipIf(skip)('dashboard overview statistics in Chromium', () => {
+  let d: DashboardSession;
   let rt: Runtime;
-  let browser: Browser;
   let page: Page;
-  const cspErrors: string[] = [];
-  const pageErrors: string[] = [];
+  let cspErrors: string[];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['scripts/build-web-if-stale.mjs'], { stdio: 'inherit' });
-    rt = await startRuntime(testConfig(), { listen: true });
-    const created = await rt.app.inject({
-      method: 'POST',
-      url: '/api/v1/users',
-      headers: asAdmin(),
-      payload: { username: USER, password: PASSWORD, role: 'viewer' },
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    browser = await launchChromium();
-    const context = await browser.newContext({
+    d = await startDashboard({
+      user: { username: USER, password: PASSWORD, role: 'viewer' },
       viewport: { width: 1360, height: 1000 },
       colorScheme: 'dark',
     });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content.Security.Policy/i.test(m.text())) cspErrors.push(m.text());
-    });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await mkdir(SHOTS, { recursive: true });
+    ({ rt, page, cspErrors, pageErrors } = d);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await rt?.stop();
+    await d?.stop();
   });
 
   it('shows charts, tiles and data tables for a chosen window, and follows new incidents live', async () => {
@@ -107,9 +89,7 @@ describe.skipIf(skip)('dashboard overview statistics in Chromium', () => {
     expect(await daily.locator('tbody tr').count()).toBe(7);
     await expect.poll(() => page.getByTestId('stat-created').locator('.tile-value').textContent()).toBe('1');
 
-    const violations = await seriousViolations(page);
-    expect(violations, JSON.stringify(violations, null, 1)).toEqual([]);
-    await page.screenshot({ path: new URL('overview-stats.png', SHOTS).pathname, fullPage: true });
+    await checkPage(page, 'overview-stats', true);
     expect(cspErrors).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 120_000);

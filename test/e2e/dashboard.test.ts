@@ -1,12 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { asAdmin } from '../helpers/auth.ts';
-import { launchChromium, requireChromium, seriousViolations } from '../helpers/browser.ts';
-import { TEST_SECRETS, startRuntime, testConfig } from '../helpers/runtime.ts';
+import { requireChromium } from '../helpers/browser.ts';
+import { checkPage, openPage, startDashboard, type DashboardSession } from '../helpers/dashboard.ts';
+import { TEST_SECRETS } from '../helpers/runtime.ts';
 import { signedHeaders } from '../helpers/webhooks.ts';
 
 /**
@@ -19,7 +18,6 @@ import { signedHeaders } from '../helpers/webhooks.ts';
 
 const USER = 'dana';
 const PASSWORD = 'dana-password-0123456';
-const SHOTS = new URL('../../test-results/screenshots/', import.meta.url);
 const crowdstrike = JSON.parse(
   readFileSync(new URL('../fixtures/vendors/crowdstrike.json', import.meta.url), 'utf8'),
 ) as Record<string, unknown>;
@@ -27,58 +25,26 @@ const crowdstrike = JSON.parse(
 const skip = requireChromium();
 
 describe.skipIf(skip)('dashboard in Chromium', () => {
+  let d: DashboardSession;
   let rt: Runtime;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  const cspErrors: string[] = [];
-  const pageErrors: string[] = [];
+  let cspErrors: string[];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    // `npm test` has no prestart: the same stale check `npm start` runs.
-    execFileSync(process.execPath, ['scripts/build-web-if-stale.mjs'], { stdio: 'inherit' });
-    rt = await startRuntime(testConfig(), { listen: true });
-    const created = await rt.app.inject({
-      method: 'POST',
-      url: '/api/v1/users',
-      headers: asAdmin(),
-      payload: { username: USER, password: PASSWORD, role: 'admin', approval_level: 'manager' },
+    d = await startDashboard({
+      user: { username: USER, password: PASSWORD, role: 'admin', approval_level: 'manager' },
     });
-    expect(created.statusCode, created.body).toBe(201);
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content.Security.Policy/i.test(m.text())) cspErrors.push(m.text());
-    });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await mkdir(SHOTS, { recursive: true });
+    ({ rt, page, cspErrors, pageErrors } = d);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await rt?.stop();
+    await d?.stop();
   });
 
   /** axe-core on the page as shown, then a screenshot named after it. */
-  async function check(name: string): Promise<void> {
-    const violations = await seriousViolations(page);
-    expect(violations, `${name}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
-    await page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: false });
-  }
-
-  async function open(title: string): Promise<void> {
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: title, exact: true })
-      .click();
-    await page.getByRole('heading', { level: 1, name: title }).waitFor();
-    await page
-      .getByText(/Loading|…$/)
-      .first()
-      .waitFor({ state: 'detached', timeout: 5000 })
-      .catch(() => undefined);
-  }
+  const check = (name: string) => checkPage(page, name, false);
+  const open = (title: string) => openPage(page, title);
 
   it('logs in, follows an incident live, assigns, comments, approves, flips the kill switch, visits every page, logs out', async () => {
     const res = await page.goto(`${rt.url}/`);
